@@ -1,0 +1,172 @@
+// WaltNode: a physical or virtual machine that network-boots on a segment (cluster-scoped).
+import { Type, type Static } from '@sinclair/typebox';
+import { StatusBase } from './conditions.js';
+import {
+  BootModeField,
+  DnsLabel,
+  Duration,
+  MacAddress,
+  NETSETUPS,
+  NodeModelField,
+  ObjectName,
+  POWER_DRIVERS,
+  Ipv4Address,
+} from './fields.js';
+import { cel, celString, MapList, MatchingString, StringEnum, Timestamp } from './schema-helpers.js';
+
+export const NODE_PHASES = ['Pending', 'Booting', 'Ready', 'Down', 'Failed'] as const;
+
+// "default" (the default image of the node's model) or "<namespace>/<WaltImage name>".
+export const NODE_IMAGE_REGEX =
+  '^(default|[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$';
+
+const DISK_TEMPLATES = ['none', 'ext4', 'fat32', 'hybrid-boot-v', 'hybrid-boot-p'] as const;
+
+const SecretKeyRef = Type.Object({
+  name: ObjectName('secret name'),
+  namespace: DnsLabel('secret namespace'),
+  key: Type.String({ minLength: 1, maxLength: 253 }),
+});
+
+const Power = Type.Object(
+  {
+    driver: StringEnum(POWER_DRIVERS, {
+      default: 'none',
+      description: 'How the node is hard-rebooted: qemu (virtual nodes), snmp-poe (PoE switch port), webhook, none.',
+    }),
+    snmp: Type.Optional(
+      Type.Object({
+        switch: Type.String({ minLength: 1, maxLength: 253, description: 'Host name or address of the PoE switch.' }),
+        port: Type.Integer({ minimum: 1, maximum: 4096, description: 'Switch port the node is plugged into.' }),
+        version: StringEnum(['1', '2c'] as const, { default: '2c' }),
+        communitySecretRef: Type.Optional(SecretKeyRef),
+      }),
+    ),
+    webhook: Type.Optional(
+      Type.Object({
+        url: MatchingString('^https?://[^\\s]+$', 'must be an http:// or https:// URL', 2048),
+        secretRef: Type.Optional(SecretKeyRef),
+      }),
+    ),
+  },
+  {
+    default: {},
+    ...cel(
+      {
+        rule: "self.driver != 'snmp-poe' || has(self.snmp)",
+        message: 'power.driver snmp-poe needs power.snmp (switch and port)',
+      },
+      {
+        rule: "self.driver != 'webhook' || has(self.webhook)",
+        message: 'power.driver webhook needs power.webhook.url',
+      },
+    ),
+  },
+);
+
+const VirtualDisk = Type.Object({
+  size: MatchingString('^[1-9][0-9]*(Gi|Ti)$', 'disk size must be a whole number of Gi or Ti, e.g. 8Gi', 16),
+  template: StringEnum(DISK_TEMPLATES, { default: 'none' }),
+});
+
+const VirtualNetwork = Type.Object({
+  name: MatchingString('^[a-z][a-z-]*$', 'network name must be lowercase letters and "-"', 15),
+  latency: Type.Optional(Duration('0s', { description: 'Added one-way latency (tc netem), e.g. 10ms.' })),
+  bandwidth: Type.Optional(
+    MatchingString('^[1-9][0-9]*(Mbps|Gbps)$', 'bandwidth must look like 100Mbps or 1Gbps', 16),
+  ),
+});
+
+const Virtual = Type.Object({
+  cpus: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Virtual CPUs (qemu -smp).' }),
+  memory: MatchingString('^[1-9][0-9]*(Mi|Gi)$', 'memory must be a whole number of Mi or Gi, e.g. 512Mi', 16, {
+    default: '1Gi',
+  }),
+  disks: Type.Optional(Type.Array(VirtualDisk, { maxItems: 8 })),
+  networks: Type.Optional(MapList(VirtualNetwork, 'name', 8)),
+  bootDelay: Type.Optional(Duration('0s', { description: 'Delay before each VM (re)start.' })),
+});
+
+const Settings = Type.Object(
+  {
+    netsetup: StringEnum(NETSETUPS, { default: 'LAN', description: 'LAN: segment only; NAT: routed out by the agent.' }),
+    bootTimeout: Type.Integer({
+      default: 180,
+      minimum: 0,
+      description: 'Seconds to wait for a bootup notification before a hard reboot (0: never).',
+      ...cel({ rule: 'self == 0 || self >= 60', message: 'bootTimeout must be 0 (no timeout) or at least 60 seconds' }),
+    }),
+    bootRetries: Type.Integer({ default: 9, minimum: 0, maximum: 1000, description: 'Automatic hard reboots after timeouts.' }),
+    kexecAllow: Type.Boolean({ default: true }),
+    mountPersist: Type.Boolean({ default: true, description: 'Mount the per-node, per-owner /persist directory.' }),
+    expose: Type.Optional(
+      Type.Array(
+        MatchingString('^[0-9]{1,5}:[0-9]{1,5}$', 'expose entries look like <node port>:<server port>, e.g. 80:8080', 11),
+        { maxItems: 16 },
+      ),
+    ),
+  },
+  { default: {} },
+);
+
+export const WaltNodeSpec = Type.Object(
+  {
+    mac: MacAddress({ description: 'MAC address the node boots with.' }),
+    model: NodeModelField({ description: 'Board model; selects boot files under /boot/<model>/ of the image.' }),
+    segment: ObjectName('segment', { description: 'The WaltSegment the node is plugged into.' }),
+    image: MatchingString(
+      NODE_IMAGE_REGEX,
+      'image must be "default" or "<namespace>/<WaltImage name>", e.g. lab/debian-nfs',
+      317,
+      { default: 'default', description: 'Image the node boots.' },
+    ),
+    bootMode: BootModeField({ default: 'network' }),
+    power: Power,
+    virtual: Type.Optional(Virtual),
+    settings: Settings,
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  {
+    ...cel(
+      {
+        rule: "self.power.driver != 'qemu' || has(self.virtual)",
+        message: 'power.driver qemu is only for virtual nodes (set spec.virtual)',
+        fieldPath: '.power.driver',
+      },
+      {
+        rule: `!has(self.virtual) || self.mac.lowerAscii().startsWith('52:54:00:')`,
+        message: 'virtual nodes use the qemu MAC prefix 52:54:00:xx:xx:xx',
+        fieldPath: '.mac',
+      },
+    ),
+  },
+);
+export type WaltNodeSpec = Static<typeof WaltNodeSpec>;
+
+export const WaltNodeStatus = Type.Object({
+  ...StatusBase,
+  phase: Type.Optional(StringEnum(NODE_PHASES)),
+  ip: Type.Optional(Ipv4Address()),
+  bootedImage: Type.Optional(
+    Type.Object({
+      name: Type.String({ maxLength: 317 }),
+      digest: Type.Optional(Type.String({ maxLength: 140 })),
+    }),
+  ),
+  lastBootup: Type.Optional(Timestamp()),
+  bootAttempts: Type.Optional(Type.Integer({ minimum: 0 })),
+  claimedBy: Type.Optional(
+    Type.Object({ namespace: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 253 }) }),
+  ),
+  message: Type.Optional(Type.String({ maxLength: 4096 })),
+});
+export type WaltNodeStatus = Static<typeof WaltNodeStatus>;
+
+/** Node names become host names (<name>.<domain>): a DNS label, checked on metadata.name. */
+export const nodeNameSchema = Type.String({
+  maxLength: 63,
+  ...cel({
+    rule: `self.matches(${celString('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')})`,
+    message: 'WaltNode names are host names: at most 63 lowercase letters, digits and "-" (no dots)',
+  }),
+});

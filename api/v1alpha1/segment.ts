@@ -1,0 +1,100 @@
+// WaltSegment: one lab L2 network served by one boot agent (cluster-scoped).
+import { Type, type Static } from '@sinclair/typebox';
+import { StatusBase } from './conditions.js';
+import { DHCP_MODES, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
+import { cel, SetList, StringEnum, Timestamp } from './schema-helpers.js';
+import { ipv4ToInt } from './cel-ipv4.js';
+
+const DhcpRange = Type.Object(
+  {
+    start: Ipv4Address({ description: 'First address handed out to devices without a reservation.' }),
+    end: Ipv4Address({ description: 'Last address of the dynamic range (inclusive).' }),
+  },
+  {
+    description: 'Dynamic addresses for devices that are not WaltNodes.',
+    ...cel({
+      rule: `!isIP(self.start) || !isIP(self.end) || ${ipv4ToInt('self.start')} <= ${ipv4ToInt('self.end')}`,
+      message: 'range start must not be after range end',
+    }),
+  },
+);
+
+const Dhcp = Type.Object({
+  mode: StringEnum(DHCP_MODES, {
+    default: 'authoritative',
+    description:
+      'authoritative: the agent is the DHCP server of the segment; proxy: another server gives addresses and the agent only adds PXE options (ports 67 and 4011); off: no DHCP.',
+  }),
+  range: Type.Optional(DhcpRange),
+  leaseTime: Duration('1m', { default: '24h', description: 'Lease time of dynamic addresses.' }),
+});
+
+export const WaltSegmentSpec = Type.Object(
+  {
+    interface: InterfaceName({ description: 'The L2 interface the boot agent owns on its host.' }),
+    subnet: Ipv4Cidr({ description: 'IPv4 network of the segment, e.g. 192.168.152.0/22.' }),
+    serverAddress: Ipv4Address({ description: 'Address of the boot agent on the segment (DHCP/TFTP/HTTP/NFS).' }),
+    gateway: Type.Optional(Ipv4Address({ description: 'Default route handed to nodes (defaults to none, or the server with NAT).' })),
+    dnsServers: Type.Optional(SetList(Ipv4Address(), 4, { description: 'DNS servers handed to nodes.' })),
+    domain: Type.String({
+      default: 'walt',
+      maxLength: 253,
+      description: 'DNS domain of the segment: nodes are <name>.<domain>.',
+    }),
+    dhcp: Type.Object(Dhcp.properties, { default: {} }),
+    autoRegister: Type.Boolean({
+      default: true,
+      description: 'Create a WaltNode for an unknown device that announces itself as a WalT node (model from DHCP).',
+    }),
+    nat: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Masquerade nodes with netsetup NAT behind the agent host.' }),
+      },
+      { default: {} },
+    ),
+  },
+  {
+    ...cel(
+      {
+        rule: '!isCIDR(self.subnet) || !isIP(self.serverAddress) || cidr(self.subnet).containsIP(self.serverAddress)',
+        message: 'serverAddress must be inside subnet',
+        fieldPath: '.serverAddress',
+      },
+      {
+        rule: `!isCIDR(self.subnet) || !isIP(self.serverAddress) || self.subnet.split('/')[0] != self.serverAddress`,
+        message: 'serverAddress must be a host address, not the network address of subnet',
+        fieldPath: '.serverAddress',
+      },
+      {
+        rule: '!has(self.gateway) || !isCIDR(self.subnet) || !isIP(self.gateway) || cidr(self.subnet).containsIP(self.gateway)',
+        message: 'gateway must be inside subnet',
+        fieldPath: '.gateway',
+      },
+      {
+        rule: '!has(self.dhcp.range) || !isCIDR(self.subnet) || !isIP(self.dhcp.range.start) || !isIP(self.dhcp.range.end) || (cidr(self.subnet).containsIP(self.dhcp.range.start) && cidr(self.subnet).containsIP(self.dhcp.range.end))',
+        message: 'dhcp.range must lie inside subnet',
+        fieldPath: '.dhcp.range',
+      },
+      {
+        rule: `!has(self.dhcp.range) || !isIP(self.serverAddress) || !isIP(self.dhcp.range.start) || !isIP(self.dhcp.range.end) || ${ipv4ToInt('self.serverAddress')} < ${ipv4ToInt('self.dhcp.range.start')} || ${ipv4ToInt('self.serverAddress')} > ${ipv4ToInt('self.dhcp.range.end')}`,
+        message: 'dhcp.range must not contain serverAddress',
+        fieldPath: '.dhcp.range',
+      },
+    ),
+  },
+);
+export type WaltSegmentSpec = Static<typeof WaltSegmentSpec>;
+
+export const WaltSegmentStatus = Type.Object({
+  ...StatusBase,
+  agent: Type.Optional(
+    Type.Object({
+      host: Type.Optional(Type.String({ maxLength: 253 })),
+      version: Type.Optional(Type.String({ maxLength: 64 })),
+      lastHeartbeat: Type.Optional(Timestamp()),
+    }),
+  ),
+  leasesInUse: Type.Optional(Type.Integer({ minimum: 0 })),
+  cachedImages: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type WaltSegmentStatus = Static<typeof WaltSegmentStatus>;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the project needs, idempotently: Debian packages, npm packages (from the lock file),
+# and the control-plane binaries (built from Go modules, cached). Safe to run on every invocation.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+log() { echo "[install-deps] $*" >&2; }
+
+# Debian packages used by the scripts and tests (one list, one place).
+DEBIAN_PACKAGES=(ca-certificates curl openssl util-linux git)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Node.js 20.19+ (the pinned dependencies are chosen for Node 20; see docs/dependencies.md).
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);console.log(a>20||(a===20&&b>=19)?1:0)' 2>/dev/null || echo 0)
+[ "$node_ok" = 1 ] || { echo "Node.js >= 20.19 is required (found: $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
+
+# npm packages, reinstalled only when the lock file changed.
+stamp="$root/node_modules/.walt-lock-sha"
+want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  log "installing npm packages (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund >&2)
+  echo "$want" > "$stamp"
+fi
+
+# Control-plane binaries (cached by version; a no-op when already built).
+"$here/build-binaries.sh" >/dev/null

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, unit tests and integration tests against a real control plane
+# that the tests start themselves. Extra arguments go to jest (e.g. --selectProjects unit).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+"$here/install-deps.sh"
+cd "$root"
+echo "[test] typecheck, lint, generated files" >&2
+node_modules/.bin/tsc -p tsconfig.json --noEmit
+node_modules/.bin/eslint .
+node_modules/.bin/prettier --check . >/dev/null || { node_modules/.bin/prettier --check . ; exit 1; }
+node_modules/.bin/tsx crds/generate.ts --check
+echo "[test] jest (unit + integration)" >&2
+NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning" exec node_modules/.bin/jest "$@"

@@ -1,0 +1,123 @@
+// Every manifest in examples/ applies to the real apiserver, and `kubectl get` prints our columns.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { kubeConfig, kubectl, testNamespace } from './support/cluster.js';
+
+const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+interface ExampleObject {
+  kind: string;
+  metadata: { name: string };
+}
+
+async function exampleFiles(): Promise<string[]> {
+  return (await readdir(examplesDir)).filter((f) => f.endsWith('.yaml')).sort();
+}
+
+async function exampleObjects(): Promise<ExampleObject[]> {
+  const objects: ExampleObject[] = [];
+  for (const file of await exampleFiles()) {
+    const text = await readFile(path.join(examplesDir, file), 'utf8');
+    for (const doc of parseAllDocuments(text)) objects.push(doc.toJS() as ExampleObject);
+  }
+  return objects;
+}
+
+/** The header of the table kubectl printed for one resource type. */
+function headerOf(stdout: string, resource: string): string[] {
+  const blocks = stdout.trim().split(/\n\s*\n/);
+  const block = blocks.find((b) => b.includes(`${resource}/`));
+  if (!block) throw new Error(`no table for ${resource} in:\n${stdout}`);
+  return block.split('\n')[0]!.trim().split(/\s{2,}/);
+}
+
+describe('examples/', () => {
+  let ns: Awaited<ReturnType<typeof testNamespace>>;
+  beforeAll(async () => {
+    ns = await testNamespace('examples');
+  });
+  afterAll(async () => {
+    // Cluster-scoped examples do not go away with the namespace.
+    for (const o of await exampleObjects()) {
+      if (o.kind === 'WaltNode' || o.kind === 'WaltSegment') {
+        await kubectl(['delete', `${o.kind.toLowerCase()}.walt.dev`, o.metadata.name, '--ignore-not-found']);
+      }
+    }
+    await ns.remove();
+  });
+
+  it('has an example of every kind', async () => {
+    const kinds = new Set((await exampleObjects()).map((o) => o.kind));
+    expect([...kinds].sort()).toEqual(['Experiment', 'WaltImage', 'WaltNode', 'WaltSegment']);
+  });
+
+  it('applies every manifest with kubectl apply', async () => {
+    for (const file of await exampleFiles()) {
+      const result = await kubectl(['apply', '-n', ns.name, '-f', path.join(examplesDir, file)]);
+      expect({ file, ...result }).toMatchObject({ file, code: 0, stderr: '' });
+    }
+    // Applying again changes nothing: no object's spec generation moves.
+    const generations = async (): Promise<Record<string, number>> => {
+      const list = await kubectl(['get', 'walt', '-n', ns.name, '-o', 'json']);
+      const items = (JSON.parse(list.stdout) as { items: Array<{ kind: string; metadata: { name: string; generation: number } }> }).items;
+      return Object.fromEntries(items.map((i) => [`${i.kind}/${i.metadata.name}`, i.metadata.generation]));
+    };
+    const before = await generations();
+    const again = await kubectl(['apply', '-n', ns.name, '-f', examplesDir]);
+    expect(again.code).toBe(0);
+    expect(await generations()).toEqual(before);
+    expect(Object.keys(before)).toHaveLength((await exampleObjects()).length);
+  });
+
+  it('prints the printer columns for wn, wi, exp and ws, with status values', async () => {
+    // Given a node whose status was written by a controller
+    const api = kubeConfig().makeApiClient(k8s.CustomObjectsApi);
+    await api.patchClusterCustomObjectStatus(
+      {
+        group: 'walt.dev',
+        version: 'v1alpha1',
+        plural: 'waltnodes',
+        name: 'vn1',
+        body: { status: { phase: 'Ready', ip: '192.168.152.20' } },
+      },
+      mergePatch,
+    );
+    // When the user lists the four kinds with the built kubectl
+    const result = await kubectl(['get', 'wn,wi,exp,ws', '-n', ns.name]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    // Then each table has our columns
+    expect(headerOf(result.stdout, 'waltnode.walt.dev')).toEqual(['NAME', 'MODEL', 'MAC', 'IP', 'IMAGE', 'PHASE', 'AGE']);
+    expect(headerOf(result.stdout, 'waltimage.walt.dev')).toEqual(['NAME', 'REF', 'MODELS', 'SIZE', 'READY', 'AGE']);
+    expect(headerOf(result.stdout, 'experiment.walt.dev')).toEqual(['NAME', 'IMAGE', 'PHASE', 'STARTED', 'AGE']);
+    expect(headerOf(result.stdout, 'waltsegment.walt.dev')).toEqual([
+      'NAME',
+      'INTERFACE',
+      'SUBNET',
+      'SERVER',
+      'DHCP',
+      'READY',
+      'AGE',
+    ]);
+    // And the rows show spec and status values
+    expect(result.stdout).toMatch(/waltnode\.walt\.dev\/vn1\s+pc-x86-64\s+52:54:00:a1:b2:c3\s+192\.168\.152\.20\s+default\s+Ready/);
+    expect(result.stdout).toMatch(/waltsegment\.walt\.dev\/lab\s+walt-net\s+192\.168\.152\.0\/22\s+192\.168\.152\.1\s+authoritative/);
+  });
+
+  it('lists everything with the walt category', async () => {
+    const result = await kubectl(['get', 'walt', '-n', ns.name, '-o', 'name']);
+    expect(result.code).toBe(0);
+    const names = result.stdout.trim().split('\n').sort();
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'experiment.walt.dev/hello',
+        'waltimage.walt.dev/debian-pc',
+        'waltnode.walt.dev/vn1',
+        'waltsegment.walt.dev/lab',
+      ]),
+    );
+  });
+});

@@ -1,0 +1,54 @@
+// Helpers for integration suites: API clients for the run's cluster, a namespace per suite, kubectl.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+
+export function kubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  return kc;
+}
+
+export function binDir(): string {
+  const dir = process.env.WALT_BIN_DIR;
+  if (!dir) throw new Error('WALT_BIN_DIR is not set: run integration tests through jest (global setup)');
+  return dir;
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built kubectl; never throws on a non-zero exit (tests assert on it). */
+export function kubectl(args: string[], input?: string): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(binDir(), 'kubectl'), args, { env: process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Creates a namespace for one suite; delete it in afterAll with the returned function. */
+export async function testNamespace(prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await core.createNamespace({ body: { metadata: { name, labels: { 'walt.dev/test': 'true' } } } });
+  return {
+    name,
+    remove: async () => {
+      await core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
