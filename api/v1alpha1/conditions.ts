@@ -1,5 +1,5 @@
 // The standard Kubernetes condition (metav1.Condition), written by controllers in status.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TArray } from '@sinclair/typebox';
 import { MapList, StringEnum, Timestamp } from './schema-helpers.js';
 
 export const Condition = Type.Object({
@@ -12,7 +12,7 @@ export const Condition = Type.Object({
 });
 export type Condition = Static<typeof Condition>;
 
-export const Conditions = () => MapList(Condition, 'type', 32);
+export const Conditions = (): TArray<typeof Condition> => MapList(Condition, 'type', 32);
 
 /** Fields every status in this API carries. */
 export const StatusBase = {

@@ -13,7 +13,8 @@ function walk(schema: Schema, at: string, visit: (node: Schema, at: string) => v
     walk(child, `${at}.${key}`, visit);
   }
   if (schema.items) walk(schema.items as Schema, `${at}[]`, visit);
-  if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties as Schema, `${at}{}`, visit);
+  if (typeof schema.additionalProperties === 'object')
+    walk(schema.additionalProperties as Schema, `${at}{}`, visit);
 }
 
 function schemaOf(kind: (typeof KINDS)[number]): Schema {
@@ -33,13 +34,18 @@ describe('CRDs generated from the TypeScript API', () => {
     });
   });
 
-  it.each(KINDS.map((k) => [k.kind, k] as const))('%s bounds every string and list that a CEL rule reads', (_, kind) => {
-    walk(schemaOf(kind), kind.kind, (node, at) => {
-      if (!node['x-kubernetes-validations']) return;
-      if (node.type === 'string') expect({ at, maxLength: typeof node.maxLength }).toEqual({ at, maxLength: 'number' });
-      if (node.type === 'array') expect({ at, maxItems: typeof node.maxItems }).toEqual({ at, maxItems: 'number' });
-    });
-  });
+  it.each(KINDS.map((k) => [k.kind, k] as const))(
+    '%s bounds every string and list that a CEL rule reads',
+    (_, kind) => {
+      walk(schemaOf(kind), kind.kind, (node, at) => {
+        if (!node['x-kubernetes-validations']) return;
+        if (node.type === 'string')
+          expect({ at, maxLength: typeof node.maxLength }).toEqual({ at, maxLength: 'number' });
+        if (node.type === 'array')
+          expect({ at, maxItems: typeof node.maxItems }).toEqual({ at, maxItems: 'number' });
+      });
+    },
+  );
 
   it('does not list a defaulted property as required', () => {
     // Given WaltNode.spec, where image and bootMode have defaults

@@ -38,7 +38,9 @@ function withDefaultsOptional(schema: JsonSchema): JsonSchema {
   if (properties) {
     for (const child of Object.values(properties)) withDefaultsOptional(child);
     if (schema.default !== undefined) schema.default = filledDefault(schema);
-    const required = (schema.required as string[] | undefined)?.filter((key) => properties[key]?.default === undefined);
+    const required = (schema.required as string[] | undefined)?.filter(
+      (key) => properties[key]?.default === undefined,
+    );
     if (required && required.length > 0) schema.required = required;
     else delete schema.required;
   }

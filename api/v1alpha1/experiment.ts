@@ -42,7 +42,9 @@ const NodeClaim = Type.Object(
   {
     names: Type.Optional(NodeNames),
     selector: Type.Optional(LabelSelector),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'How many matching nodes to claim.' })),
+    count: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 256, description: 'How many matching nodes to claim.' }),
+    ),
   },
   {
     description: 'Which nodes to claim: a list of names, or a label selector with a count.',
@@ -102,7 +104,8 @@ const Step = Type.Object(
           maxLength: 64,
           ...cel({
             rule: "self.matches('^[a-zA-Z0-9]+[a-zA-Z0-9-]+$')",
-            message: 'checkpoint names are letters, digits and "-" (at least 2 characters, not starting with "-")',
+            message:
+              'checkpoint names are letters, digits and "-" (at least 2 characters, not starting with "-")',
           }),
         }),
       }),
@@ -124,7 +127,12 @@ export const ExperimentSpec = Type.Object({
   boot: Type.Object(
     {
       timeout: Duration('10s', { default: '5m', description: 'Time for every node to reach Ready.' }),
-      retries: Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'Hard reboots after a timeout.' }),
+      retries: Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        default: 2,
+        description: 'Hard reboots after a timeout.',
+      }),
     },
     { default: {} },
   ),

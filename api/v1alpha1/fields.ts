@@ -1,7 +1,7 @@
 // Field schemas shared by several kinds. Each one rejects bad input with a message saying what to write.
-import { Type, type SchemaOptions, type TString } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type TString, type TUnsafe } from '@sinclair/typebox';
 import { cel, celString, MatchingString, StringEnum } from './schema-helpers.js';
-import { NODE_MODEL_NAMES } from './node-models.js';
+import { NODE_MODEL_NAMES, type NodeModelName } from './node-models.js';
 
 export const BOOT_MODES = ['network', 'hybrid-volatile', 'hybrid-persistent'] as const;
 export const DHCP_MODES = ['authoritative', 'proxy', 'off'] as const;
@@ -117,8 +117,13 @@ export function OciReference(options: SchemaOptions = {}): TString {
   );
 }
 
-export const NodeModelField = (options: SchemaOptions = {}) => StringEnum(NODE_MODEL_NAMES, options);
-export const BootModeField = (options: SchemaOptions = {}) => StringEnum(BOOT_MODES, options);
+export function NodeModelField(options: SchemaOptions = {}): TUnsafe<NodeModelName> {
+  return StringEnum(NODE_MODEL_NAMES, options);
+}
+
+export function BootModeField(options: SchemaOptions = {}): TUnsafe<(typeof BOOT_MODES)[number]> {
+  return StringEnum(BOOT_MODES, options);
+}
 
 export function InterfaceName(options: SchemaOptions = {}): TString {
   return MatchingString(

@@ -14,11 +14,16 @@ const Progress = Type.Object({
 });
 
 export const WaltImageSpec = Type.Object({
-  ref: OciReference({ description: 'OCI image reference (tag or digest), e.g. registry.example.org/walt/debian:bookworm.' }),
+  ref: OciReference({
+    description: 'OCI image reference (tag or digest), e.g. registry.example.org/walt/debian:bookworm.',
+  }),
   pullSecret: Type.Optional(
     Type.Object(
       { name: ObjectName('pull secret name') },
-      { description: 'A kubernetes.io/dockerconfigjson Secret in this namespace holding registry credentials.' },
+      {
+        description:
+          'A kubernetes.io/dockerconfigjson Secret in this namespace holding registry credentials.',
+      },
     ),
   ),
   models: Type.Optional(
@@ -53,14 +58,18 @@ const SegmentArtifact = Type.Object({
 
 export const WaltImageStatus = Type.Object({
   ...StatusBase,
-  digest: Type.Optional(Type.String({ maxLength: 140, description: 'Manifest (or index) digest the reference resolved to.' })),
+  digest: Type.Optional(
+    Type.String({ maxLength: 140, description: 'Manifest (or index) digest the reference resolved to.' }),
+  ),
   resolvedAt: Type.Optional(Timestamp()),
   models: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 })),
   size: Type.Optional(Type.Integer({ minimum: 0, description: 'Compressed size in bytes of the layers.' })),
   progress: Type.Optional(Progress),
-  segments: Type.Optional(MapList(SegmentArtifact, 'segment', 64, {
-    description: 'Per-segment artifacts (Pulled, Unpacked, Exported), written by each boot agent.',
-  })),
+  segments: Type.Optional(
+    MapList(SegmentArtifact, 'segment', 64, {
+      description: 'Per-segment artifacts (Pulled, Unpacked, Exported), written by each boot agent.',
+    }),
+  ),
 });
 export type WaltImageStatus = Static<typeof WaltImageStatus>;
 

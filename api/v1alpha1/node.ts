@@ -32,12 +32,21 @@ const Power = Type.Object(
   {
     driver: StringEnum(POWER_DRIVERS, {
       default: 'none',
-      description: 'How the node is hard-rebooted: qemu (virtual nodes), snmp-poe (PoE switch port), webhook, none.',
+      description:
+        'How the node is hard-rebooted: qemu (virtual nodes), snmp-poe (PoE switch port), webhook, none.',
     }),
     snmp: Type.Optional(
       Type.Object({
-        switch: Type.String({ minLength: 1, maxLength: 253, description: 'Host name or address of the PoE switch.' }),
-        port: Type.Integer({ minimum: 1, maximum: 4096, description: 'Switch port the node is plugged into.' }),
+        switch: Type.String({
+          minLength: 1,
+          maxLength: 253,
+          description: 'Host name or address of the PoE switch.',
+        }),
+        port: Type.Integer({
+          minimum: 1,
+          maximum: 4096,
+          description: 'Switch port the node is plugged into.',
+        }),
         version: StringEnum(['1', '2c'] as const, { default: '2c' }),
         communitySecretRef: Type.Optional(SecretKeyRef),
       }),
@@ -79,9 +88,14 @@ const VirtualNetwork = Type.Object({
 
 const Virtual = Type.Object({
   cpus: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Virtual CPUs (qemu -smp).' }),
-  memory: MatchingString('^[1-9][0-9]*(Mi|Gi)$', 'memory must be a whole number of Mi or Gi, e.g. 512Mi', 16, {
-    default: '1Gi',
-  }),
+  memory: MatchingString(
+    '^[1-9][0-9]*(Mi|Gi)$',
+    'memory must be a whole number of Mi or Gi, e.g. 512Mi',
+    16,
+    {
+      default: '1Gi',
+    },
+  ),
   disks: Type.Optional(Type.Array(VirtualDisk, { maxItems: 8 })),
   networks: Type.Optional(MapList(VirtualNetwork, 'name', 8)),
   bootDelay: Type.Optional(Duration('0s', { description: 'Delay before each VM (re)start.' })),
@@ -89,19 +103,37 @@ const Virtual = Type.Object({
 
 const Settings = Type.Object(
   {
-    netsetup: StringEnum(NETSETUPS, { default: 'LAN', description: 'LAN: segment only; NAT: routed out by the agent.' }),
+    netsetup: StringEnum(NETSETUPS, {
+      default: 'LAN',
+      description: 'LAN: segment only; NAT: routed out by the agent.',
+    }),
     bootTimeout: Type.Integer({
       default: 180,
       minimum: 0,
       description: 'Seconds to wait for a bootup notification before a hard reboot (0: never).',
-      ...cel({ rule: 'self == 0 || self >= 60', message: 'bootTimeout must be 0 (no timeout) or at least 60 seconds' }),
+      ...cel({
+        rule: 'self == 0 || self >= 60',
+        message: 'bootTimeout must be 0 (no timeout) or at least 60 seconds',
+      }),
     }),
-    bootRetries: Type.Integer({ default: 9, minimum: 0, maximum: 1000, description: 'Automatic hard reboots after timeouts.' }),
+    bootRetries: Type.Integer({
+      default: 9,
+      minimum: 0,
+      maximum: 1000,
+      description: 'Automatic hard reboots after timeouts.',
+    }),
     kexecAllow: Type.Boolean({ default: true }),
-    mountPersist: Type.Boolean({ default: true, description: 'Mount the per-node, per-owner /persist directory.' }),
+    mountPersist: Type.Boolean({
+      default: true,
+      description: 'Mount the per-node, per-owner /persist directory.',
+    }),
     expose: Type.Optional(
       Type.Array(
-        MatchingString('^[0-9]{1,5}:[0-9]{1,5}$', 'expose entries look like <node port>:<server port>, e.g. 80:8080', 11),
+        MatchingString(
+          '^[0-9]{1,5}:[0-9]{1,5}$',
+          'expose entries look like <node port>:<server port>, e.g. 80:8080',
+          11,
+        ),
         { maxItems: 16 },
       ),
     ),
@@ -112,7 +144,9 @@ const Settings = Type.Object(
 export const WaltNodeSpec = Type.Object(
   {
     mac: MacAddress({ description: 'MAC address the node boots with.' }),
-    model: NodeModelField({ description: 'Board model; selects boot files under /boot/<model>/ of the image.' }),
+    model: NodeModelField({
+      description: 'Board model; selects boot files under /boot/<model>/ of the image.',
+    }),
     segment: ObjectName('segment', { description: 'The WaltSegment the node is plugged into.' }),
     image: MatchingString(
       NODE_IMAGE_REGEX,

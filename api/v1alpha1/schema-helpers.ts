@@ -1,7 +1,14 @@
 // Building blocks for structural CRD schemas. TypeBox schemas are plain JSON Schema objects, so the same
 // definition gives the TypeScript type (Static<>) and the CRD's openAPIV3Schema. Only constructs that a
 // Kubernetes structural schema accepts are used here: no anyOf/oneOf, no $ref, no patternProperties.
-import { Type, type SchemaOptions, type TSchema, type TString, type TUnsafe } from '@sinclair/typebox';
+import {
+  Type,
+  type SchemaOptions,
+  type TArray,
+  type TSchema,
+  type TString,
+  type TUnsafe,
+} from '@sinclair/typebox';
 
 /** A CEL rule evaluated by the apiserver (`x-kubernetes-validations`). */
 export interface CelRule {
@@ -27,7 +34,12 @@ export function StringEnum<const T extends readonly string[]>(
  * A string that must match `regex`, with a message that tells the user what to write instead.
  * A CEL rule carries the message (an OpenAPI `pattern` error only prints the regex).
  */
-export function MatchingString(regex: string, message: string, maxLength: number, options: SchemaOptions = {}): TString {
+export function MatchingString(
+  regex: string,
+  message: string,
+  maxLength: number,
+  options: SchemaOptions = {},
+): TString {
   return Type.String({
     maxLength,
     ...options,
@@ -55,7 +67,12 @@ export function Timestamp(options: SchemaOptions = {}): TString {
 }
 
 /** A list whose items are merged by `key` in server-side apply (each controller owns its own items). */
-export function MapList<T extends TSchema>(item: T, key: string, maxItems: number, options: SchemaOptions = {}) {
+export function MapList<T extends TSchema>(
+  item: T,
+  key: string,
+  maxItems: number,
+  options: SchemaOptions = {},
+): TArray<T> {
   return Type.Array(item, {
     maxItems,
     'x-kubernetes-list-type': 'map',
@@ -65,7 +82,11 @@ export function MapList<T extends TSchema>(item: T, key: string, maxItems: numbe
 }
 
 /** A list of unique scalars (a set in server-side apply). */
-export function SetList<T extends TSchema>(item: T, maxItems: number, options: SchemaOptions = {}) {
+export function SetList<T extends TSchema>(
+  item: T,
+  maxItems: number,
+  options: SchemaOptions = {},
+): TArray<T> {
   return Type.Array(item, { maxItems, 'x-kubernetes-list-type': 'set', ...options });
 }
 

@@ -33,8 +33,14 @@ export const WaltSegmentSpec = Type.Object(
   {
     interface: InterfaceName({ description: 'The L2 interface the boot agent owns on its host.' }),
     subnet: Ipv4Cidr({ description: 'IPv4 network of the segment, e.g. 192.168.152.0/22.' }),
-    serverAddress: Ipv4Address({ description: 'Address of the boot agent on the segment (DHCP/TFTP/HTTP/NFS).' }),
-    gateway: Type.Optional(Ipv4Address({ description: 'Default route handed to nodes (defaults to none, or the server with NAT).' })),
+    serverAddress: Ipv4Address({
+      description: 'Address of the boot agent on the segment (DHCP/TFTP/HTTP/NFS).',
+    }),
+    gateway: Type.Optional(
+      Ipv4Address({
+        description: 'Default route handed to nodes (defaults to none, or the server with NAT).',
+      }),
+    ),
     dnsServers: Type.Optional(SetList(Ipv4Address(), 4, { description: 'DNS servers handed to nodes.' })),
     domain: Type.String({
       default: 'walt',
@@ -44,11 +50,15 @@ export const WaltSegmentSpec = Type.Object(
     dhcp: Type.Object(Dhcp.properties, { default: {} }),
     autoRegister: Type.Boolean({
       default: true,
-      description: 'Create a WaltNode for an unknown device that announces itself as a WalT node (model from DHCP).',
+      description:
+        'Create a WaltNode for an unknown device that announces itself as a WalT node (model from DHCP).',
     }),
     nat: Type.Object(
       {
-        enabled: Type.Boolean({ default: false, description: 'Masquerade nodes with netsetup NAT behind the agent host.' }),
+        enabled: Type.Boolean({
+          default: false,
+          description: 'Masquerade nodes with netsetup NAT behind the agent host.',
+        }),
       },
       { default: {} },
     ),

@@ -38,14 +38,20 @@ function isAlive(pid: number): boolean {
 
 export function componentStatus(state: InstanceState): ComponentStatus {
   const status = {} as ComponentStatus;
-  for (const c of COMPONENTS) status[c] = isRunning(state.pids[c], launchOf(c, state).binary) ? 'running' : 'stopped';
+  for (const c of COMPONENTS)
+    status[c] = isRunning(state.pids[c], launchOf(c, state).binary) ? 'running' : 'stopped';
   return status;
 }
 
 async function createInstance(options: StartOptions): Promise<InstanceState> {
   const dir = instanceDir(options.name);
   await ensureInstanceDirs(dir);
-  const [etcdClient, etcdPeer, apiserver, controllerManager] = (await freePorts(4)) as [number, number, number, number];
+  const [etcdClient, etcdPeer, apiserver, controllerManager] = (await freePorts(4)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const pki = await createPki(path.join(dir, 'pki'));
   const server = `https://127.0.0.1:${apiserver}`;
   const state: InstanceState = {
@@ -63,7 +69,14 @@ async function createInstance(options: StartOptions): Promise<InstanceState> {
   };
   await writeFile(
     state.kubeconfig,
-    renderKubeconfig({ server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey, user: 'walt-admin', context: `walt-${options.name}` }),
+    renderKubeconfig({
+      server,
+      caCert: pki.caCert,
+      clientCert: pki.adminCert,
+      clientKey: pki.adminKey,
+      user: 'walt-admin',
+      context: `walt-${options.name}`,
+    }),
     { mode: 0o600 },
   );
   await writeFile(
@@ -81,8 +94,19 @@ async function createInstance(options: StartOptions): Promise<InstanceState> {
   return state;
 }
 
-/** Starts one component (if not running) and waits until its health endpoint answers. */
+/**
+ * Starts a component (if not running) and waits until it is healthy, then restarts any component
+ * that depends on it and has died meanwhile: kube-controller-manager exits when the apiserver
+ * vanishes while it is still starting its controllers (a kubelet would restart it; we do).
+ */
 export async function startComponent(state: InstanceState, component: Component): Promise<void> {
+  await startOne(state, component);
+  for (const dependent of COMPONENTS.slice(COMPONENTS.indexOf(component) + 1)) {
+    if (state.pids[dependent] !== undefined) await startOne(state, dependent);
+  }
+}
+
+async function startOne(state: InstanceState, component: Component): Promise<void> {
   const launch = launchOf(component, state);
   if (isRunning(state.pids[component], launch.binary)) return;
   const log = logFile(state, component);
@@ -92,9 +116,12 @@ export async function startComponent(state: InstanceState, component: Component)
   try {
     await waitHealthy(launch.health, () => isRunning(pid, launch.binary), launch.startTimeoutMs);
   } catch (error) {
-    throw new Error(`${component} did not start: ${(error as Error).message}\n--- ${log} ---\n${tailOf(log)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `${component} did not start: ${(error as Error).message}\n--- ${log} ---\n${tailOf(log)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -116,7 +143,7 @@ export async function startControlPlane(options: StartOptions): Promise<Instance
   state ??= await createInstance(options);
   await writeState(state);
   try {
-    for (const component of COMPONENTS) await startComponent(state, component);
+    for (const component of COMPONENTS) await startOne(state, component);
   } catch (error) {
     if (state.ephemeral) await stopControlPlane(options.name);
     throw error;

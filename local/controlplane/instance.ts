@@ -35,7 +35,8 @@ export function instanceDir(name: string): string {
 }
 
 export async function ensureInstanceDirs(dir: string): Promise<void> {
-  for (const sub of ['pki', 'logs', 'etcd']) await mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
+  for (const sub of ['pki', 'logs', 'etcd'])
+    await mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
 }
 
 export async function readState(name: string): Promise<InstanceState | undefined> {
@@ -52,7 +53,9 @@ export async function writeState(state: InstanceState): Promise<void> {
 
 export async function listInstances(): Promise<string[]> {
   try {
-    return (await readdir(stateRoot(), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    return (await readdir(stateRoot(), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return [];
   }

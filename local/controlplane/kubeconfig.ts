@@ -14,7 +14,9 @@ export function renderKubeconfig(input: KubeconfigInput): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: input.context, cluster: { server: input.server, 'certificate-authority': input.caCert } }],
+    clusters: [
+      { name: input.context, cluster: { server: input.server, 'certificate-authority': input.caCert } },
+    ],
     users: [
       { name: input.user, user: { 'client-certificate': input.clientCert, 'client-key': input.clientKey } },
     ],

@@ -10,7 +10,12 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export async function kubectl(binDir: string, kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
+export async function kubectl(
+  binDir: string,
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+): Promise<KubectlResult> {
   const promise = run(path.join(binDir, 'kubectl'), args, {
     env: { ...process.env, KUBECONFIG: kubeconfig },
     maxBuffer: 64 * 1024 * 1024,

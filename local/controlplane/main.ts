@@ -38,7 +38,8 @@ async function crdsOnly(): Promise<void> {
   const binDir = await ensureBinaries();
   await installCrds(binDir, kubeconfig);
   process.stderr.write(`walt.dev CRDs installed into the cluster of ${kubeconfig}\n`);
-  if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ kubeconfig, server: 'existing', binDir }) + '\n');
+  if (process.argv.includes('--json'))
+    process.stdout.write(JSON.stringify({ kubeconfig, server: 'existing', binDir }) + '\n');
 }
 
 async function status(name: string): Promise<number> {
@@ -53,6 +54,14 @@ async function status(name: string): Promise<number> {
   return Object.values(components).every((s) => s === 'running') ? 0 : 1;
 }
 
+async function down(name: string): Promise<void> {
+  const purge = process.argv.includes('--purge');
+  const stopped = await stopControlPlane(name, { purge });
+  console.log(
+    stopped ? `stopped "${name}"${purge ? ' and deleted its data' : ''}` : `"${name}" was not created`,
+  );
+}
+
 async function main(): Promise<number> {
   const [command] = process.argv.slice(2);
   const name = option('name', 'testbed');
@@ -61,9 +70,7 @@ async function main(): Promise<number> {
       await up(name);
       return 0;
     case 'down':
-      const purge = process.argv.includes('--purge');
-      const stopped = await stopControlPlane(name, { purge });
-      console.log(stopped ? `stopped "${name}"${purge ? ' and deleted its data' : ''}` : `"${name}" was not created`);
+      await down(name);
       return 0;
     case 'status':
       return status(name);
@@ -77,7 +84,9 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: controlplane up|down|status|env|crds [--name <instance>] [--purge] [--ephemeral --owner-pid <pid> --json]');
+      console.error(
+        'usage: controlplane up|down|status|env|crds [--name <instance>] [--purge] [--ephemeral --owner-pid <pid> --json]',
+      );
       return 2;
   }
 }

@@ -49,8 +49,22 @@ async function signLeaf(dir: string, leaf: Leaf, ca: { cert: string; key: string
   if (leaf.altNames) lines.push(`subjectAltName=${leaf.altNames.join(',')}`);
   await writeFile(ext, lines.join('\n') + '\n');
   await openssl([
-    'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
-    '-days', '3650', '-sha256', '-extfile', ext, '-out', path.join(dir, `${leaf.name}.crt`),
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-sha256',
+    '-extfile',
+    ext,
+    '-out',
+    path.join(dir, `${leaf.name}.crt`),
   ]);
 }
 
@@ -59,20 +73,42 @@ export async function createPki(dir: string): Promise<Pki> {
   const p = (file: string): string => path.join(dir, file);
   await ecKey(p('ca.key'));
   await openssl([
-    'req', '-x509', '-new', '-key', p('ca.key'), '-subj', '/CN=walt-local-ca', '-days', '3650', '-sha256',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-out', p('ca.crt'),
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    p('ca.key'),
+    '-subj',
+    '/CN=walt-local-ca',
+    '-days',
+    '3650',
+    '-sha256',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    p('ca.crt'),
   ]);
   const ca = { cert: p('ca.crt'), key: p('ca.key') };
-  await signLeaf(dir, {
-    name: 'apiserver',
-    subject: '/CN=kube-apiserver',
-    usage: 'serverAuth',
-    altNames: [
-      'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc',
-      'DNS:kubernetes.default.svc.cluster.local', 'IP:127.0.0.1', 'IP:10.96.0.1',
-    ],
-  }, ca);
+  await signLeaf(
+    dir,
+    {
+      name: 'apiserver',
+      subject: '/CN=kube-apiserver',
+      usage: 'serverAuth',
+      altNames: [
+        'DNS:localhost',
+        'DNS:kubernetes',
+        'DNS:kubernetes.default',
+        'DNS:kubernetes.default.svc',
+        'DNS:kubernetes.default.svc.cluster.local',
+        'IP:127.0.0.1',
+        'IP:10.96.0.1',
+      ],
+    },
+    ca,
+  );
   await signLeaf(dir, { name: 'admin', subject: '/O=system:masters/CN=walt-admin', usage: 'clientAuth' }, ca);
   await signLeaf(
     dir,

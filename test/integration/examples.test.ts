@@ -32,7 +32,10 @@ function headerOf(stdout: string, resource: string): string[] {
   const blocks = stdout.trim().split(/\n\s*\n/);
   const block = blocks.find((b) => b.includes(`${resource}/`));
   if (!block) throw new Error(`no table for ${resource} in:\n${stdout}`);
-  return block.split('\n')[0]!.trim().split(/\s{2,}/);
+  return block
+    .split('\n')[0]!
+    .trim()
+    .split(/\s{2,}/);
 }
 
 describe('examples/', () => {
@@ -63,7 +66,11 @@ describe('examples/', () => {
     // Applying again changes nothing: no object's spec generation moves.
     const generations = async (): Promise<Record<string, number>> => {
       const list = await kubectl(['get', 'walt', '-n', ns.name, '-o', 'json']);
-      const items = (JSON.parse(list.stdout) as { items: Array<{ kind: string; metadata: { name: string; generation: number } }> }).items;
+      const items = (
+        JSON.parse(list.stdout) as {
+          items: Array<{ kind: string; metadata: { name: string; generation: number } }>;
+        }
+      ).items;
       return Object.fromEntries(items.map((i) => [`${i.kind}/${i.metadata.name}`, i.metadata.generation]));
     };
     const before = await generations();
@@ -90,9 +97,30 @@ describe('examples/', () => {
     const result = await kubectl(['get', 'wn,wi,exp,ws', '-n', ns.name]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     // Then each table has our columns
-    expect(headerOf(result.stdout, 'waltnode.walt.dev')).toEqual(['NAME', 'MODEL', 'MAC', 'IP', 'IMAGE', 'PHASE', 'AGE']);
-    expect(headerOf(result.stdout, 'waltimage.walt.dev')).toEqual(['NAME', 'REF', 'MODELS', 'SIZE', 'READY', 'AGE']);
-    expect(headerOf(result.stdout, 'experiment.walt.dev')).toEqual(['NAME', 'IMAGE', 'PHASE', 'STARTED', 'AGE']);
+    expect(headerOf(result.stdout, 'waltnode.walt.dev')).toEqual([
+      'NAME',
+      'MODEL',
+      'MAC',
+      'IP',
+      'IMAGE',
+      'PHASE',
+      'AGE',
+    ]);
+    expect(headerOf(result.stdout, 'waltimage.walt.dev')).toEqual([
+      'NAME',
+      'REF',
+      'MODELS',
+      'SIZE',
+      'READY',
+      'AGE',
+    ]);
+    expect(headerOf(result.stdout, 'experiment.walt.dev')).toEqual([
+      'NAME',
+      'IMAGE',
+      'PHASE',
+      'STARTED',
+      'AGE',
+    ]);
     expect(headerOf(result.stdout, 'waltsegment.walt.dev')).toEqual([
       'NAME',
       'INTERFACE',
@@ -103,8 +131,12 @@ describe('examples/', () => {
       'AGE',
     ]);
     // And the rows show spec and status values
-    expect(result.stdout).toMatch(/waltnode\.walt\.dev\/vn1\s+pc-x86-64\s+52:54:00:a1:b2:c3\s+192\.168\.152\.20\s+default\s+Ready/);
-    expect(result.stdout).toMatch(/waltsegment\.walt\.dev\/lab\s+walt-net\s+192\.168\.152\.0\/22\s+192\.168\.152\.1\s+authoritative/);
+    expect(result.stdout).toMatch(
+      /waltnode\.walt\.dev\/vn1\s+pc-x86-64\s+52:54:00:a1:b2:c3\s+192\.168\.152\.20\s+default\s+Ready/,
+    );
+    expect(result.stdout).toMatch(
+      /waltsegment\.walt\.dev\/lab\s+walt-net\s+192\.168\.152\.0\/22\s+192\.168\.152\.1\s+authoritative/,
+    );
   });
 
   it('lists everything with the walt category', async () => {

@@ -9,5 +9,9 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 export default async function globalTeardown(): Promise<void> {
   const name = process.env.WALT_TEST_INSTANCE;
   if (!name || process.env.WALT_KEEP_CLUSTER === 'true') return;
-  await run(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'local', 'controlplane', 'main.ts'), 'down', '--name', name], { cwd: root });
+  await run(
+    path.join(root, 'node_modules', '.bin', 'tsx'),
+    [path.join(root, 'local', 'controlplane', 'main.ts'), 'down', '--name', name],
+    { cwd: root },
+  );
 }

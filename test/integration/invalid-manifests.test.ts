@@ -30,26 +30,66 @@ const experiment = (spec: Record<string, unknown>): Manifest => ({
 
 // [description, manifest, field path in the error, words of the message]
 const CASES: Array<[string, Manifest, string, string]> = [
-  ['MAC with a non-hex byte', node({ mac: '52:54:00:zz:00:01' }), 'spec.mac', 'six colon-separated hex bytes'],
+  [
+    'MAC with a non-hex byte',
+    node({ mac: '52:54:00:zz:00:01' }),
+    'spec.mac',
+    'six colon-separated hex bytes',
+  ],
   ['broadcast MAC', node({ mac: 'FF:FF:FF:FF:FF:FF' }), 'spec.mac', 'broadcast'],
   ['missing MAC', node({ mac: undefined }), 'spec.mac', 'Required value'],
   ['unknown node model', node({ model: 'rpi-9' }), 'spec.model', 'supported values'],
   ['unknown boot mode', node({ bootMode: 'hybrid' }), 'spec.bootMode', 'supported values'],
   ['node name with a dot', node({}, { name: 'vn1.lab' }), 'metadata.name', 'host names'],
-  ['qemu power on a physical node', node({ power: { driver: 'qemu' } }), 'spec.power.driver', 'only for virtual nodes'],
-  ['snmp-poe without a switch port', node({ power: { driver: 'snmp-poe' } }), 'spec.power', 'needs power.snmp'],
+  [
+    'qemu power on a physical node',
+    node({ power: { driver: 'qemu' } }),
+    'spec.power.driver',
+    'only for virtual nodes',
+  ],
+  [
+    'snmp-poe without a switch port',
+    node({ power: { driver: 'snmp-poe' } }),
+    'spec.power',
+    'needs power.snmp',
+  ],
   [
     'virtual node with a non-qemu MAC',
     node({ mac: 'dc:a6:32:01:02:03', power: { driver: 'qemu' }, virtual: {} }),
     'spec.mac',
     '52:54:00',
   ],
-  ['image reference with a capital namespace', node({ image: 'Lab/debian' }), 'spec.image', '"<namespace>/<WaltImage name>"'],
-  ['boot timeout under a minute', node({ settings: { bootTimeout: 30 } }), 'spec.settings.bootTimeout', 'at least 60 seconds'],
-  ['fractional VM memory', node({ power: { driver: 'qemu' }, virtual: { memory: '1.5G' } }), 'spec.virtual.memory', 'Mi or Gi'],
-  ['subnet with host bits set', segment({ subnet: '192.168.152.1/22' }), 'spec.subnet', 'host bits must be zero'],
+  [
+    'image reference with a capital namespace',
+    node({ image: 'Lab/debian' }),
+    'spec.image',
+    '"<namespace>/<WaltImage name>"',
+  ],
+  [
+    'boot timeout under a minute',
+    node({ settings: { bootTimeout: 30 } }),
+    'spec.settings.bootTimeout',
+    'at least 60 seconds',
+  ],
+  [
+    'fractional VM memory',
+    node({ power: { driver: 'qemu' }, virtual: { memory: '1.5G' } }),
+    'spec.virtual.memory',
+    'Mi or Gi',
+  ],
+  [
+    'subnet with host bits set',
+    segment({ subnet: '192.168.152.1/22' }),
+    'spec.subnet',
+    'host bits must be zero',
+  ],
   ['subnet that is not a CIDR', segment({ subnet: '192.168.152.0' }), 'spec.subnet', 'CIDR form'],
-  ['server outside the subnet', segment({ serverAddress: '10.0.0.1' }), 'spec.serverAddress', 'inside subnet'],
+  [
+    'server outside the subnet',
+    segment({ serverAddress: '10.0.0.1' }),
+    'spec.serverAddress',
+    'inside subnet',
+  ],
   [
     'DHCP range outside the subnet',
     segment({ dhcp: { range: { start: '192.168.152.10', end: '192.168.160.1' } } }),
@@ -69,29 +109,74 @@ const CASES: Array<[string, Manifest, string, string]> = [
     'must not contain serverAddress',
   ],
   ['unknown DHCP mode', segment({ dhcp: { mode: 'relay' } }), 'spec.dhcp.mode', 'supported values'],
-  ['interface name too long', segment({ interface: 'a-very-long-interface-name' }), 'spec.interface', 'Too long'],
-  ['lease time in words', segment({ dhcp: { leaseTime: 'one day' } }), 'spec.dhcp.leaseTime', 'duration such as'],
+  [
+    'interface name too long',
+    segment({ interface: 'a-very-long-interface-name' }),
+    'spec.interface',
+    'Too long',
+  ],
+  [
+    'lease time in words',
+    segment({ dhcp: { leaseTime: 'one day' } }),
+    'spec.dhcp.leaseTime',
+    'duration such as',
+  ],
   ['malformed OCI reference', image({ ref: 'Registry/UPPER::tag' }), 'spec.ref', 'OCI image reference'],
   ['image named "default"', image({}, { name: 'default' }), 'metadata.name', 'reserved'],
-  ['recheck interval below a minute', image({ recheck: { policy: 'Periodic', interval: '10s' } }), 'spec.recheck.interval', 'at least 1m'],
-  ['image model override with an unknown model', image({ models: ['pc-x86-128'] }), 'spec.models[0]', 'supported values'],
+  [
+    'recheck interval below a minute',
+    image({ recheck: { policy: 'Periodic', interval: '10s' } }),
+    'spec.recheck.interval',
+    'at least 1m',
+  ],
+  [
+    'image model override with an unknown model',
+    image({ models: ['pc-x86-128'] }),
+    'spec.models[0]',
+    'supported values',
+  ],
   [
     'step with two kinds',
     experiment({ steps: [{ name: 'x', run: { command: ['true'] }, reboot: {} }] }),
     'spec.steps[0]',
     'exactly one of boot, wait, run, copy, checkpoint, reboot',
   ],
-  ['step with an unknown kind', experiment({ steps: [{ name: 'x', explode: {} }] }), 'spec.steps[0].explode', 'unknown field'],
+  [
+    'step with an unknown kind',
+    experiment({ steps: [{ name: 'x', explode: {} }] }),
+    'spec.steps[0].explode',
+    'unknown field',
+  ],
   [
     'two steps with one name',
-    experiment({ steps: [{ name: 'x', run: { command: ['true'] } }, { name: 'x', wait: { duration: '1s' } }] }),
+    experiment({
+      steps: [
+        { name: 'x', run: { command: ['true'] } },
+        { name: 'x', wait: { duration: '1s' } },
+      ],
+    }),
     'spec.steps[1]',
     'Duplicate value',
   ],
-  ['names and a selector', experiment({ nodes: { names: ['vn1'], selector: {} } }), 'spec.nodes', 'exactly one of nodes.names or nodes.selector'],
-  ['count without a selector', experiment({ nodes: { names: ['vn1'], count: 2 } }), 'spec.nodes.count', 'only applies with nodes.selector'],
+  [
+    'names and a selector',
+    experiment({ nodes: { names: ['vn1'], selector: {} } }),
+    'spec.nodes',
+    'exactly one of nodes.names or nodes.selector',
+  ],
+  [
+    'count without a selector',
+    experiment({ nodes: { names: ['vn1'], count: 2 } }),
+    'spec.nodes.count',
+    'only applies with nodes.selector',
+  ],
   ['experiment timeout in words', experiment({ timeout: '1 hour' }), 'spec.timeout', 'duration such as'],
-  ['negative wait', experiment({ steps: [{ name: 'x', wait: { duration: '-5s' } }] }), 'spec.steps[0].wait.duration', 'duration such as'],
+  [
+    'negative wait',
+    experiment({ steps: [{ name: 'x', wait: { duration: '-5s' } }] }),
+    'spec.steps[0].wait.duration',
+    'duration such as',
+  ],
 ];
 
 function toYaml(manifest: Manifest, name: string): string {
@@ -128,7 +213,14 @@ describe('invalid manifests are rejected with the field path and a fix', () => {
       const name = uniqueName('good');
       const created = await kubectl(['create', '-n', ns.name, '-f', '-'], toYaml(manifest, name));
       expect(created).toMatchObject({ code: 0 });
-      await kubectl(['delete', '-n', ns.name, manifest.kind.toLowerCase() + '.walt.dev', name, '--wait=false']);
+      await kubectl([
+        'delete',
+        '-n',
+        ns.name,
+        manifest.kind.toLowerCase() + '.walt.dev',
+        name,
+        '--wait=false',
+      ]);
     }
   });
 });

@@ -15,7 +15,9 @@ describe('status subresource', () => {
     ns = await testNamespace('status');
   });
   afterAll(async () => {
-    await api.deleteClusterCustomObject({ group, version, plural: 'waltnodes', name: nodeName }).catch(() => undefined);
+    await api
+      .deleteClusterCustomObject({ group, version, plural: 'waltnodes', name: nodeName })
+      .catch(() => undefined);
     await ns.remove();
   });
 
@@ -58,7 +60,12 @@ describe('status subresource', () => {
       mergePatch,
     );
     // Then it is kept, and the spec generation is unchanged
-    const read = (await api.getClusterCustomObject({ group, version, plural: 'waltnodes', name: nodeName })) as {
+    const read = (await api.getClusterCustomObject({
+      group,
+      version,
+      plural: 'waltnodes',
+      name: nodeName,
+    })) as {
       status: Record<string, unknown>;
       metadata: { generation: number };
     };
@@ -73,7 +80,12 @@ describe('status subresource', () => {
       version,
       namespace: ns.name,
       plural: 'waltimages',
-      body: { apiVersion: `${group}/${version}`, kind: 'WaltImage', metadata: { name }, spec: { ref: 'busybox:1.36' } },
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: 'WaltImage',
+        metadata: { name },
+        spec: { ref: 'busybox:1.36' },
+      },
     });
     const patch = (status: Record<string, unknown>) =>
       api.patchNamespacedCustomObjectStatus(
