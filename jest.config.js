@@ -12,7 +12,7 @@ export default {
     {
       ...tsJest,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,crds,operator,agents,node,cli,local}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{api,common,crds,operator,agents,node,cli,local,bench}/**/*.test.ts'],
     },
     {
       ...tsJest,

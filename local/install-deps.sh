@@ -6,8 +6,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 log() { echo "[install-deps] $*" >&2; }
 
-# Debian packages used by the scripts and tests (one list, one place).
-DEBIAN_PACKAGES=(ca-certificates curl openssl util-linux git)
+# Debian packages used by the scripts and tests (one list, one place): the control plane needs
+# openssl; image tests need a registry (docker-registry, htpasswd from apache2-utils) and skopeo + umoci.
+DEBIAN_PACKAGES=(ca-certificates curl openssl util-linux git
+  docker-registry skopeo umoci apache2-utils)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
