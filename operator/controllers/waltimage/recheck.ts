@@ -1,0 +1,38 @@
+// When the WaltImage controller must ask the registry again: a new spec, a never-resolved image, or
+// (policy Periodic) the tag's re-check interval has passed — a tag that moves is then followed.
+
+export interface RecheckInput {
+  generation: number;
+  observedGeneration?: number;
+  resolvedAt?: string;
+  digest?: string;
+  policy: 'Never' | 'Periodic';
+  intervalMs: number;
+  /** A reference pinned by digest never moves. */
+  pinned: boolean;
+}
+
+export interface RecheckDecision {
+  resolveNow: boolean;
+  /** When to look again (Periodic only). */
+  nextCheckInMs?: number;
+}
+
+export function recheckDecision(input: RecheckInput, now: number): RecheckDecision {
+  const stale = !input.digest || input.observedGeneration !== input.generation;
+  if (input.policy !== 'Periodic' || input.pinned) return { resolveNow: stale };
+  const last = input.resolvedAt ? Date.parse(input.resolvedAt) : NaN;
+  const due = Number.isNaN(last) ? 0 : last + input.intervalMs - now;
+  if (stale || due <= 0) return { resolveNow: true, nextCheckInMs: input.intervalMs };
+  return { resolveNow: false, nextCheckInMs: due };
+}
+
+/** Go-style duration ("90s", "1h30m", "1.5h") in milliseconds; the CRD schema already checked the form. */
+export function durationMs(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000 };
+  let total = 0;
+  for (const [, value, unit] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
+    total += Number(value) * units[unit!]!;
+  }
+  return total;
+}
