@@ -8,6 +8,8 @@ const tsJest = {
 };
 
 export default {
+  // A global option (projects cannot set it): integration tests wait on real servers.
+  testTimeout: 60000,
   projects: [
     {
       ...tsJest,
@@ -20,7 +22,6 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

@@ -52,6 +52,11 @@ export type WaltImageSpec = Static<typeof WaltImageSpec>;
 const SegmentArtifact = Type.Object({
   segment: Type.String({ maxLength: 253 }),
   digest: Type.Optional(Type.String({ maxLength: 140 })),
+  manifests: Type.Optional(
+    SetList(Type.String({ maxLength: 140 }), 16, {
+      description: 'Platform manifests unpacked for this segment.',
+    }),
+  ),
   progress: Type.Optional(Progress),
   conditions: Type.Optional(Conditions()),
 });

@@ -10,3 +10,4 @@ export type { ExperimentSpec, ExperimentStatus } from './experiment.js';
 export { NODE_PHASES } from './node.js';
 export { EXPERIMENT_PHASES, STEP_KINDS, STEP_PHASES } from './experiment.js';
 export { BOOT_MODES, DHCP_MODES, POWER_DRIVERS, NETSETUPS } from './fields.js';
+export * from './objects.js';

@@ -19,6 +19,8 @@ interface UpResult {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Operators and agents started by suites log warnings and errors only, unless asked otherwise.
+  process.env.WALT_LOG_LEVEL ??= 'warn';
   const existing = process.env.WALT_USE_EXISTING_CLUSTER === 'true';
   if (existing && !process.env.KUBECONFIG) throw new Error('WALT_USE_EXISTING_CLUSTER=true needs KUBECONFIG');
   const name = `test-${process.pid}-${randomBytes(3).toString('hex')}`;

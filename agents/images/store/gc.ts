@@ -33,6 +33,10 @@ export async function collectGarbage(layout: CacheLayout, keep: ReadonlySet<stri
   const plan = planGc(await listRecords(layout), await listBlobs(layout), keep);
   for (const digest of plan.images) await rm(layout.imageDir(digest), { recursive: true, force: true });
   for (const digest of plan.blobs) await rm(layout.blob(digest), { force: true });
-  await rm(layout.tmp, { recursive: true, force: true });
   return plan;
+}
+
+/** Removes what interrupted pulls left behind; only safe when no pull is running (agent start). */
+export async function cleanTemporary(layout: CacheLayout): Promise<void> {
+  await rm(layout.tmp, { recursive: true, force: true });
 }

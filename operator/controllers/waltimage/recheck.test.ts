@@ -2,7 +2,7 @@ import { durationMs, recheckDecision, type RecheckInput } from './recheck.js';
 
 const base: RecheckInput = {
   generation: 2,
-  observedGeneration: 2,
+  resolvedGeneration: 2,
   digest: 'sha256:' + 'a'.repeat(64),
   resolvedAt: '2026-11-27T10:00:00Z',
   policy: 'Periodic',

@@ -3,9 +3,10 @@
 
 export interface RecheckInput {
   generation: number;
-  observedGeneration?: number;
-  resolvedAt?: string;
-  digest?: string;
+  /** Generation of the spec that was last resolved successfully. */
+  resolvedGeneration?: number | undefined;
+  resolvedAt?: string | undefined;
+  digest?: string | undefined;
   policy: 'Never' | 'Periodic';
   intervalMs: number;
   /** A reference pinned by digest never moves. */
@@ -19,7 +20,7 @@ export interface RecheckDecision {
 }
 
 export function recheckDecision(input: RecheckInput, now: number): RecheckDecision {
-  const stale = !input.digest || input.observedGeneration !== input.generation;
+  const stale = !input.digest || input.resolvedGeneration !== input.generation;
   if (input.policy !== 'Periodic' || input.pinned) return { resolveNow: stale };
   const last = input.resolvedAt ? Date.parse(input.resolvedAt) : NaN;
   const due = Number.isNaN(last) ? 0 : last + input.intervalMs - now;

@@ -1,0 +1,88 @@
+// The boot agent of one WaltSegment. For now it serves the image cache (pull + unpack of every
+// WaltImage, per-segment status, garbage collection); DHCP, TFTP, HTTP and NFS join it on the same
+// manager. Leader-elected per segment, so a second agent for the same segment waits as a standby.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import type { WaltImage } from '../api/v1alpha1/index.js';
+import { createLogger } from '../common/logger.js';
+import { createManager, type Manager } from '../operator/runtime/manager.js';
+import type { Controller } from '../operator/runtime/controller.js';
+import { imageAgentController } from './images/controller.js';
+import { secretReader } from './images/image-client.js';
+import { cleanTemporary } from './images/store/gc.js';
+import { cacheLayout } from './images/store/layout.js';
+
+export interface AgentOptions {
+  kc: k8s.KubeConfig;
+  segment: string;
+  cacheDir: string;
+  identity: string;
+  healthPort: number;
+  leaseNamespace?: string;
+  handleSignals?: boolean;
+}
+
+export async function createAgent(options: AgentOptions): Promise<Manager> {
+  const logger = createLogger('walt-agent').child({ segment: options.segment });
+  const layout = cacheLayout(options.cacheDir);
+  await cleanTemporary(layout);
+  const manager = createManager({
+    kc: options.kc,
+    identity: options.identity,
+    healthPort: options.healthPort,
+    logger,
+    handleSignals: options.handleSignals ?? true,
+    ...(options.leaseNamespace
+      ? { leaderElection: { namespace: options.leaseNamespace, name: `walt-agent-${options.segment}` } }
+      : {}),
+  });
+  const images: Controller<WaltImage> = manager.addController(
+    imageAgentController({
+      segment: options.segment,
+      layout,
+      readSecret: secretReader(options.kc),
+      logger,
+      listImages: () => images.informer.list(),
+    }),
+  );
+  return manager;
+}
+
+function defaultCacheDir(segment: string): string {
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(base, 'walt-operator', 'agent', segment);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      segment: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'health-port': { type: 'string', default: process.env.WALT_HEALTH_PORT ?? '8082' },
+      'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
+      identity: { type: 'string', default: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}` },
+    },
+  });
+  const segment = values.segment ?? process.env.WALT_SEGMENT;
+  if (!segment) throw new Error('which segment does this agent serve? pass --segment <WaltSegment name>');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const agent = await createAgent({
+    kc,
+    segment,
+    cacheDir: values['cache-dir'] ?? defaultCacheDir(segment),
+    identity: values.identity,
+    healthPort: Number(values['health-port']),
+    leaseNamespace: values['lease-namespace'],
+  });
+  await agent.start();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

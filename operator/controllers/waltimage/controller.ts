@@ -1,0 +1,170 @@
+// The WaltImage controller (operator side): resolves the reference to a digest, reads the node models
+// and size from the registry, follows a moving tag when the re-check policy says so, and derives the
+// Pulled / Unpacked / Ready conditions from what the boot agents report per segment.
+import type * as k8s from '@kubernetes/client-node';
+import { RESOURCES, type WaltImage, type WaltImageStatus } from '../../../api/v1alpha1/index.js';
+import { clientForImage, type SecretReader } from '../../../agents/images/image-client.js';
+import { inspectImage, type ImageInspection } from '../../../agents/images/inspect.js';
+import { messageOf, reasonOf } from '../../../agents/images/reasons.js';
+import { isTransient } from '../../../agents/images/registry/index.js';
+import {
+  getCondition,
+  rfc3339,
+  setCondition,
+  type Condition,
+  type ConditionInput,
+} from '../../runtime/conditions.js';
+import type { ManagedControllerOptions } from '../../runtime/manager.js';
+import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
+import { aggregate } from './aggregate.js';
+import { durationMs, recheckDecision, type RecheckDecision } from './recheck.js';
+
+/** How long to wait before trying again after a failure that retrying soon will not fix. */
+const PERMANENT_FAILURE_RETRY_MS = 5 * 60_000;
+
+export interface WaltImageControllerOptions {
+  readSecret: SecretReader;
+  now?: () => number;
+  kc?: k8s.KubeConfig;
+}
+
+type Resolution =
+  { inspection: ImageInspection; condition: ConditionInput } | { error: unknown; condition: ConditionInput };
+
+async function resolve(image: WaltImage, options: WaltImageControllerOptions): Promise<Resolution> {
+  try {
+    const client = await clientForImage(image, options.readSecret);
+    const inspection = await inspectImage(client, image.spec.ref, image.spec.models);
+    if (inspection.models.length === 0) {
+      const unknown = inspection.unknownModels.length
+        ? ` (unknown models: ${inspection.unknownModels.join(', ')})`
+        : '';
+      const message = `the image has no label walt.node.models naming a known node model${unknown}: add the label to the image or set spec.models`;
+      return { inspection, condition: { type: 'Resolved', status: 'False', reason: 'NoModels', message } };
+    }
+    const message = `${image.spec.ref} resolved to ${inspection.digest}`;
+    return { inspection, condition: { type: 'Resolved', status: 'True', reason: 'Resolved', message } };
+  } catch (error) {
+    return {
+      error,
+      condition: { type: 'Resolved', status: 'False', reason: reasonOf(error), message: messageOf(error) },
+    };
+  }
+}
+
+async function announce(
+  image: WaltImage,
+  resolution: Resolution,
+  ctx: ReconcileContext<WaltImage>,
+): Promise<void> {
+  const previous = image.status?.digest;
+  if ('error' in resolution) return ctx.events.warning('ResolveFailed', resolution.condition.message);
+  const { digest, models } = resolution.inspection;
+  if (previous && previous !== digest) {
+    return ctx.events.normal('TagMoved', `${image.spec.ref} moved from ${previous} to ${digest}`);
+  }
+  if (!previous)
+    return ctx.events.normal(
+      'Resolved',
+      `${image.spec.ref} resolved to ${digest} (models ${models.join(', ')})`,
+    );
+}
+
+/** The resolution fields of the status: fresh from an inspection, else carried over (apply owns them). */
+function resolvedFields(
+  status: WaltImageStatus,
+  inspection: ImageInspection | undefined,
+  now: Date,
+): Partial<WaltImageStatus> {
+  if (inspection) {
+    return {
+      digest: inspection.digest,
+      resolvedAt: rfc3339(now),
+      models: inspection.models,
+      size: inspection.size,
+    };
+  }
+  const { digest, resolvedAt, models, size } = status;
+  return JSON.parse(JSON.stringify({ digest, resolvedAt, models, size })) as Partial<WaltImageStatus>;
+}
+
+/** The status fields the operator owns, from a fresh resolution or the last Resolved condition. */
+function operatorStatus(
+  image: WaltImage,
+  latest: Resolution | ConditionInput,
+  now: Date,
+): Record<string, unknown> {
+  const resolved = 'condition' in latest ? latest.condition : latest;
+  const inspection = 'inspection' in latest ? latest.inspection : undefined;
+  const status = image.status ?? {};
+  const generation = image.metadata.generation;
+  const fields = resolvedFields(status, inspection, now);
+  const summary = aggregate(resolved, fields.digest, status.segments ?? []);
+  const conditions = summary.conditions.reduce<Condition[]>(
+    (list, c) => setCondition(list, c, generation, now),
+    status.conditions ?? [],
+  );
+  return {
+    observedGeneration: generation,
+    ...fields,
+    ...(summary.progress ? { progress: summary.progress } : {}),
+    conditions,
+  };
+}
+
+function decide(image: WaltImage, lastResolved: Condition | undefined, now: number): RecheckDecision {
+  const status = image.status ?? {};
+  return recheckDecision(
+    {
+      generation: image.metadata.generation ?? 0,
+      resolvedGeneration: lastResolved?.status === 'True' ? lastResolved.observedGeneration : undefined,
+      resolvedAt: status.resolvedAt,
+      digest: status.digest,
+      policy: image.spec.recheck.policy,
+      intervalMs: durationMs(image.spec.recheck.interval),
+      pinned: image.spec.ref.includes('@'),
+    },
+    now,
+  );
+}
+
+function outcome(resolution: Resolution | undefined, decision: RecheckDecision): ReconcileOutcome {
+  if (resolution && 'error' in resolution) {
+    // Transient registry trouble: let the queue retry with back-off; otherwise look again later.
+    if (isTransient(resolution.error)) throw resolution.error;
+    return { requeueAfterMs: PERMANENT_FAILURE_RETRY_MS };
+  }
+  return decision.nextCheckInMs === undefined ? undefined : { requeueAfterMs: decision.nextCheckInMs };
+}
+
+const PENDING: ConditionInput = {
+  type: 'Resolved',
+  status: 'Unknown',
+  reason: 'Pending',
+  message: 'not resolved yet',
+};
+
+async function reconcile(
+  image: WaltImage,
+  ctx: ReconcileContext<WaltImage>,
+  options: WaltImageControllerOptions,
+): Promise<ReconcileOutcome> {
+  const now = options.now?.() ?? Date.now();
+  const lastResolved = getCondition(image.status?.conditions, 'Resolved');
+  const decision = decide(image, lastResolved, now);
+  const resolution = decision.resolveNow ? await resolve(image, options) : undefined;
+  if (resolution) await announce(image, resolution, ctx);
+  await ctx.status.apply(operatorStatus(image, resolution ?? lastResolved ?? PENDING, new Date(now)));
+  return outcome(resolution, decision);
+}
+
+export function waltImageController(
+  options: WaltImageControllerOptions,
+): ManagedControllerOptions<WaltImage> {
+  return {
+    name: 'waltimage',
+    resource: RESOURCES.image,
+    concurrency: 2,
+    reconcile: (image, ctx) => reconcile(image, ctx, options),
+  };
+}

@@ -1,0 +1,67 @@
+// The operator process: controllers for the walt.dev kinds, leader-elected (run two replicas; one
+// reconciles), with /healthz, /readyz and /metrics. Runs in-cluster or locally against any kubeconfig.
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { secretReader } from '../agents/images/image-client.js';
+import { createLogger } from '../common/logger.js';
+import { waltImageController } from './controllers/waltimage/controller.js';
+import { createManager, type Manager } from './runtime/manager.js';
+
+export interface OperatorOptions {
+  kc: k8s.KubeConfig;
+  identity: string;
+  healthPort: number;
+  leaseNamespace?: string;
+  handleSignals?: boolean;
+  /** Clock (tests move it to pass re-check intervals). */
+  now?: () => number;
+}
+
+export function createOperator(options: OperatorOptions): Manager {
+  const logger = createLogger('walt-operator');
+  const manager = createManager({
+    kc: options.kc,
+    identity: options.identity,
+    healthPort: options.healthPort,
+    logger,
+    handleSignals: options.handleSignals ?? true,
+    ...(options.leaseNamespace
+      ? { leaderElection: { namespace: options.leaseNamespace, name: 'walt-operator' } }
+      : {}),
+  });
+  manager.addController(
+    waltImageController({
+      readSecret: secretReader(options.kc),
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  );
+  return manager;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'health-port': { type: 'string', default: process.env.WALT_HEALTH_PORT ?? '8081' },
+      'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
+      'no-leader-election': { type: 'boolean', default: false },
+      identity: { type: 'string', default: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}` },
+    },
+  });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const operator = createOperator({
+    kc,
+    identity: values.identity,
+    healthPort: Number(values['health-port']),
+    ...(values['no-leader-election'] ? {} : { leaseNamespace: values['lease-namespace'] }),
+  });
+  await operator.start();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
