@@ -22,6 +22,8 @@ export interface AgentOptions {
   healthPort: number;
   leaseNamespace?: string;
   handleSignals?: boolean;
+  /** Serve the WaltImages of one namespace only (default: all). */
+  imageNamespace?: string;
 }
 
 export async function createAgent(options: AgentOptions): Promise<Manager> {
@@ -38,15 +40,16 @@ export async function createAgent(options: AgentOptions): Promise<Manager> {
       ? { leaderElection: { namespace: options.leaseNamespace, name: `walt-agent-${options.segment}` } }
       : {}),
   });
-  const images: Controller<WaltImage> = manager.addController(
-    imageAgentController({
+  const images: Controller<WaltImage> = manager.addController({
+    ...imageAgentController({
       segment: options.segment,
       layout,
       readSecret: secretReader(options.kc),
       logger,
       listImages: () => images.informer.list(),
     }),
-  );
+    ...(options.imageNamespace ? { namespace: options.imageNamespace } : {}),
+  });
   return manager;
 }
 

@@ -16,6 +16,8 @@ export interface OperatorOptions {
   handleSignals?: boolean;
   /** Clock (tests move it to pass re-check intervals). */
   now?: () => number;
+  /** Watch one namespace only (default: all). */
+  namespace?: string;
 }
 
 export function createOperator(options: OperatorOptions): Manager {
@@ -46,11 +48,13 @@ async function main(): Promise<void> {
       'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
       'no-leader-election': { type: 'boolean', default: false },
       identity: { type: 'string', default: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}` },
+      namespace: { type: 'string' },
     },
   });
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   const operator = createOperator({
+    ...(values.namespace ? { namespace: values.namespace } : {}),
     kc,
     identity: values.identity,
     healthPort: Number(values['health-port']),

@@ -102,7 +102,7 @@ describe('WaltImage: operator + boot agent + real registry', () => {
     privateRegistry = await startRegistry({ auth: 'htpasswd' });
     // Injected clock: lets the test jump past the re-check interval of a Periodic image.
     const now = (): number => Date.now() + clockOffsetMs;
-    operator = createOperator({ kc, identity: 'operator-test', healthPort: 0, handleSignals: false, now });
+    operator = createOperator({ kc, identity: 'operator-test', healthPort: 0, handleSignals: false, now, namespace: ns.name });
     agent = await createAgent({
       kc,
       segment: SEGMENT,
@@ -110,6 +110,7 @@ describe('WaltImage: operator + boot agent + real registry', () => {
       identity: 'agent-test',
       healthPort: 0,
       handleSignals: false,
+      imageNamespace: ns.name,
     });
     await operator.start();
     await agent.start();
