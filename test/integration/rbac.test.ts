@@ -11,6 +11,7 @@ import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { buildImage, pushLayout } from '../support/oci-builder.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { waitFor } from '../support/wait.js';
 import { kubeConfig, kubectl, testNamespace } from './support/cluster.js';
 
 const rbacDir = path.resolve(import.meta.dirname, '..', '..', 'config', 'rbac');
@@ -34,16 +35,6 @@ function impersonating(serviceAccount: string): k8s.KubeConfig {
     currentContext: serviceAccount,
   });
   return kc;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('least-privilege RBAC for the operator and the boot agent', () => {

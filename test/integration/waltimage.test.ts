@@ -12,6 +12,7 @@ import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { buildImage, buildMultiArchImage, pushLayout, type LayerEntry } from '../support/oci-builder.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { waitFor } from '../support/wait.js';
 import { kubeConfig, kubectl, testNamespace } from './support/cluster.js';
 
 const group = 'walt.dev';
@@ -28,16 +29,6 @@ const rootfs = (marker: string): LayerEntry[][] => [
     { path: 'boot/pc-x86-64/vmlinuz', type: 'file', size: 128 * 1024 },
   ],
 ];
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('WaltImage: operator + boot agent + real registry', () => {
   const kc = kubeConfig();
@@ -102,7 +93,14 @@ describe('WaltImage: operator + boot agent + real registry', () => {
     privateRegistry = await startRegistry({ auth: 'htpasswd' });
     // Injected clock: lets the test jump past the re-check interval of a Periodic image.
     const now = (): number => Date.now() + clockOffsetMs;
-    operator = createOperator({ kc, identity: 'operator-test', healthPort: 0, handleSignals: false, now, namespace: ns.name });
+    operator = createOperator({
+      kc,
+      identity: 'operator-test',
+      healthPort: 0,
+      handleSignals: false,
+      now,
+      namespace: ns.name,
+    });
     agent = await createAgent({
       kc,
       segment: SEGMENT,
