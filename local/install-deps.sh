@@ -7,9 +7,11 @@ root=$(cd "$here/.." && pwd)
 log() { echo "[install-deps] $*" >&2; }
 
 # Debian packages used by the scripts and tests (one list, one place): the control plane needs
-# openssl; image tests need a registry (docker-registry, htpasswd from apache2-utils) and skopeo + umoci.
+# openssl; image tests need a registry (docker-registry, htpasswd from apache2-utils) and skopeo + umoci;
+# boot-agent tests use network namespaces (iproute2) and reference DHCP clients (busybox udhcpc, dhclient).
 DEBIAN_PACKAGES=(ca-certificates curl openssl util-linux git
-  docker-registry skopeo umoci apache2-utils)
+  docker-registry skopeo umoci apache2-utils
+  iproute2 busybox isc-dhcp-client)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

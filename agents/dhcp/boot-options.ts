@@ -1,0 +1,57 @@
+// Boot options per client class, for a node the netboot gate lets boot: next-server (siaddr), the TFTP
+// server (66) and the boot file (file / 67), or the vendor options the Raspberry Pi bootloader wants.
+import type { BootDecision } from '../netboot/gate.js';
+import type { ClientClass, PxeArch } from './client-class.js';
+import { OPT, pxeVendorValue, rpiVendorValue, stringValue } from './options.js';
+
+/** iPXE binaries served by TFTP, by PXE firmware family. */
+export const PXE_BOOT_FILES: Record<PxeArch, string | undefined> = {
+  'x86-bios': 'undionly.kpxe',
+  'x86-uefi': 'ipxe.efi',
+  'arm64-uefi': 'snponly-arm64.efi',
+  unknown: undefined,
+};
+
+/** Where iPXE fetches its per-node script (served by the agent's HTTP service). */
+export function ipxeScriptUrl(serverIp: string): string {
+  return `http://${serverIp}/ipxe/boot.ipxe`;
+}
+
+export interface BootOptions {
+  siaddr?: string;
+  file?: string;
+  options: Array<[number, Buffer]>;
+}
+
+const NONE: BootOptions = { options: [] };
+
+function withFile(serverIp: string, file: string | undefined): BootOptions {
+  const options: Array<[number, Buffer]> = [[OPT.TFTP_SERVER_NAME, stringValue(serverIp)]];
+  if (file) options.push([OPT.BOOTFILE_NAME, stringValue(file)]);
+  return { siaddr: serverIp, ...(file ? { file } : {}), options };
+}
+
+function isIpxe(client: ClientClass): boolean {
+  return client.kind === 'ipxe' || (client.kind === 'walt-node' && client.ipxe);
+}
+
+/** What a client of this class gets when `decision` allows it to boot; nothing otherwise. */
+export function bootOptions(client: ClientClass, decision: BootDecision, serverIp: string): BootOptions {
+  if (!decision.allow || client.kind === 'other') return NONE;
+  if (isIpxe(client)) return withFile(serverIp, ipxeScriptUrl(serverIp));
+  if (client.kind === 'pxe') return withFile(serverIp, PXE_BOOT_FILES[client.arch]);
+  if (client.kind === 'rpi') {
+    const base = withFile(serverIp, undefined);
+    base.options.push([OPT.VENDOR_CLASS, stringValue('PXEClient')], [OPT.VENDOR_SPECIFIC, rpiVendorValue()]);
+    return base;
+  }
+  // A walt-node outside iPXE (u-boot) names its own file: it only needs the TFTP server.
+  return withFile(serverIp, undefined);
+}
+
+/** ProxyDHCP replies also tell PXE ROMs to download the file at once, with no boot server discovery. */
+export function proxyVendorOptions(client: ClientClass): Array<[number, Buffer]> {
+  const options: Array<[number, Buffer]> = [[OPT.VENDOR_CLASS, stringValue('PXEClient')]];
+  if (client.kind === 'pxe') options.push([OPT.VENDOR_SPECIFIC, pxeVendorValue({ discoveryControl: 8 })]);
+  return options;
+}
