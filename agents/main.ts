@@ -9,6 +9,10 @@ import type { WaltImage } from '../api/v1alpha1/index.js';
 import { createLogger } from '../common/logger.js';
 import { createManager, type Manager } from '../operator/runtime/manager.js';
 import type { Controller } from '../operator/runtime/controller.js';
+import { createInformer, type Informer } from '../operator/runtime/informer.js';
+import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
+import { createDhcpService, type DhcpService } from './dhcp/service.js';
+import { cacheView } from './netboot/cache-view.js';
 import { imageAgentController } from './images/controller.js';
 import { secretReader } from './images/image-client.js';
 import { cleanTemporary } from './images/store/gc.js';
@@ -24,9 +28,20 @@ export interface AgentOptions {
   handleSignals?: boolean;
   /** Serve the WaltImages of one namespace only (default: all). */
   imageNamespace?: string;
+  /** Run the DHCP service on this process's network (the agent owns the segment's interface). */
+  dhcp?: { leasesFile: string; ports?: { server: number; proxy: number } };
 }
 
-export async function createAgent(options: AgentOptions): Promise<Manager> {
+/** A running agent: the image controller (leader-elected) and the boot services with their caches. */
+export interface Agent {
+  readonly manager: Manager;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const RELIST_MS = 5 * 60_000;
+
+export async function createAgent(options: AgentOptions): Promise<Agent> {
   const logger = createLogger('walt-agent').child({ segment: options.segment });
   const layout = cacheLayout(options.cacheDir);
   await cleanTemporary(layout);
@@ -50,7 +65,43 @@ export async function createAgent(options: AgentOptions): Promise<Manager> {
     }),
     ...(options.imageNamespace ? { namespace: options.imageNamespace } : {}),
   });
-  return manager;
+  const segments: Informer<WaltSegment> = createInformer(options.kc, RESOURCES.segment, {
+    relistPeriodMs: RELIST_MS,
+    logger,
+  });
+  const nodes: Informer<WaltNode> = createInformer(options.kc, RESOURCES.node, {
+    relistPeriodMs: RELIST_MS,
+    logger,
+  });
+  const view = cacheView({ segments, nodes, images: images.informer }, layout);
+  const services: DhcpService[] = options.dhcp
+    ? [
+        createDhcpService({
+          kc: options.kc,
+          segment: options.segment,
+          segments,
+          view,
+          leasesFile: options.dhcp.leasesFile,
+          logger: logger.child({ service: 'dhcp' }),
+          metrics: manager.metrics.registry,
+          ...(options.dhcp.ports ? { ports: options.dhcp.ports } : {}),
+        }),
+      ]
+    : [];
+  return {
+    manager,
+    async start(): Promise<void> {
+      await Promise.all([segments.start(), nodes.start()]);
+      await Promise.all([segments.waitForSync(30_000), nodes.waitForSync(30_000)]);
+      await manager.start();
+      for (const service of services) await service.start();
+    },
+    async stop(): Promise<void> {
+      for (const service of services) await service.stop();
+      await manager.stop();
+      await Promise.all([segments.stop(), nodes.stop()]);
+    },
+  };
 }
 
 function defaultCacheDir(segment: string): string {
@@ -66,16 +117,22 @@ async function main(): Promise<void> {
       'health-port': { type: 'string', default: process.env.WALT_HEALTH_PORT ?? '8082' },
       'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
       identity: { type: 'string', default: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}` },
+      dhcp: { type: 'boolean', default: false },
+      'leases-file': { type: 'string' },
     },
   });
   const segment = values.segment ?? process.env.WALT_SEGMENT;
   if (!segment) throw new Error('which segment does this agent serve? pass --segment <WaltSegment name>');
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
+  const cacheDir = values['cache-dir'] ?? defaultCacheDir(segment);
   const agent = await createAgent({
     kc,
     segment,
-    cacheDir: values['cache-dir'] ?? defaultCacheDir(segment),
+    cacheDir,
+    ...(values.dhcp
+      ? { dhcp: { leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json') } }
+      : {}),
     identity: values.identity,
     healthPort: Number(values['health-port']),
     leaseNamespace: values['lease-namespace'],

@@ -1,12 +1,13 @@
 // The DHCP service in a network namespace, driven by real clients (busybox udhcpc, ISC dhclient) from
 // client namespaces plugged into the same bridge.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { emptyPacket, encode, macToBuffer } from '../../agents/dhcp/packet.js';
 import { ipValue, MessageType, OPT, u16Value, u8Value } from '../../agents/dhcp/options.js';
 import type { DhcpFixture } from '../support/dhcp-agent.js';
+import { udhcpc } from '../support/dhcp-clients.js';
 import {
   addClient,
   createSegment,
@@ -124,24 +125,6 @@ async function stopAgent(agent: Agent | undefined): Promise<void> {
   const exited = new Promise((resolve) => agent.child.once('exit', resolve));
   agent.child.kill('SIGTERM');
   await exited;
-}
-
-/** Runs udhcpc once in the client namespace; resolves with the environment its script saw on "bound". */
-async function udhcpc(dir: string, client: Client, args: string[]): Promise<Record<string, string>> {
-  const envFile = path.join(dir, `${client.ns}.env`);
-  const script = path.join(dir, `${client.ns}.sh`);
-  await writeFile(script, `#!/bin/sh\n[ "$1" = bound ] && env > ${envFile}\nexit 0\n`);
-  await chmod(script, 0o755);
-  await exec(
-    client.ns,
-    'busybox',
-    ['udhcpc', '-i', client.ifname, '-f', '-q', '-n', '-t', '5', '-T', '2', '-s', script, ...args],
-    60000,
-  );
-  const text = await readFile(envFile, 'utf8');
-  return Object.fromEntries(
-    text.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
 }
 
 const hexText = (text: string): string => Buffer.from(text).toString('hex');

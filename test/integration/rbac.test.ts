@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../../api/v1alpha1/index.js';
-import { createAgent } from '../../agents/main.js';
+import { createAgent, type Agent } from '../../agents/main.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { buildImage, pushLayout } from '../support/oci-builder.js';
@@ -41,7 +41,7 @@ describe('least-privilege RBAC for the operator and the boot agent', () => {
   let ns: Awaited<ReturnType<typeof testNamespace>>;
   let registry: TestRegistry;
   let work: string;
-  const managers: Manager[] = [];
+  const managers: Array<Manager | Agent> = [];
 
   beforeAll(async () => {
     expect(await kubectl(['apply', '-f', path.join(rbacDir, 'namespace.yaml')])).toMatchObject({ code: 0 });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../../api/v1alpha1/index.js';
-import { createAgent } from '../../agents/main.js';
+import { createAgent, type Agent } from '../../agents/main.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { buildImage, buildMultiArchImage, pushLayout, type LayerEntry } from '../support/oci-builder.js';
@@ -38,7 +38,7 @@ describe('WaltImage: operator + boot agent + real registry', () => {
   let privateRegistry: TestRegistry;
   let work: string;
   let operator: Manager;
-  let agent: Manager;
+  let agent: Agent;
   let clockOffsetMs = 0;
 
   const get = async (name: string): Promise<WaltImage> =>

@@ -1,0 +1,155 @@
+// The agent's DHCP service: runs the DHCP server for its WaltSegment with the settings in the segment's
+// spec (restarting it when they change), registers unknown WalT nodes as WaltNodes when the segment
+// allows auto-registration, and reports the agent heartbeat and leases in use in the segment's status.
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import { isNodeModel } from '../../api/v1alpha1/node-models.js';
+import { API_VERSION, RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
+import type { Logger } from '../../common/logger.js';
+import { createStatusWriter } from '../../operator/runtime/status.js';
+import type { Cache, CacheView } from '../netboot/cache-view.js';
+import type { DiscoveredDevice } from './responder.js';
+import { createDhcpServer, type DhcpServer } from './server.js';
+
+const HEARTBEAT_MS = 30_000;
+
+export interface DhcpServiceOptions {
+  kc: k8s.KubeConfig;
+  segment: string;
+  segments: Cache<WaltSegment>;
+  view: CacheView;
+  leasesFile: string;
+  logger: Logger;
+  metrics: Registry;
+  /** Ports instead of 67 and 4011 (tests). */
+  ports?: { server: number; proxy: number };
+}
+
+export interface DhcpService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** WalT's name for a discovered node: its model family and the last three bytes of its MAC. */
+export function discoveredNodeName(mac: string): string {
+  return `node-${mac.toLowerCase().split(':').slice(3).join('')}`;
+}
+
+export function discoveredNode(device: DiscoveredDevice, segment: string): WaltNode | undefined {
+  if (!device.model || !isNodeModel(device.model)) return undefined;
+  return {
+    apiVersion: API_VERSION,
+    kind: 'WaltNode',
+    metadata: { name: discoveredNodeName(device.mac), labels: { 'walt.dev/discovered': 'true' } },
+    spec: { mac: device.mac.toLowerCase(), model: device.model, segment } as WaltNode['spec'],
+  };
+}
+
+class Service implements DhcpService {
+  private server: DhcpServer | undefined;
+  private generation: number | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly registering = new Set<string>();
+  private readonly api: k8s.CustomObjectsApi;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: DhcpServiceOptions) {
+    this.api = options.kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  async start(): Promise<void> {
+    await mkdir(path.dirname(this.options.leasesFile), { recursive: true });
+    const follow = (segment: WaltSegment): void => {
+      if (segment.metadata.name === this.options.segment) void this.serialise(() => this.apply(segment));
+    };
+    this.options.segments.on('add', follow);
+    this.options.segments.on('update', follow);
+    const current = this.options.segments.get(this.options.segment);
+    if (current) await this.serialise(() => this.apply(current));
+    this.heartbeat = setInterval(() => void this.report().catch(() => undefined), HEARTBEAT_MS);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.chain;
+    await this.server?.stop();
+    this.server = undefined;
+  }
+
+  /** Segment changes are applied one at a time, in order. */
+  private serialise(work: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(work).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'could not apply the segment settings to DHCP');
+    });
+    return this.chain;
+  }
+
+  private async apply(segment: WaltSegment): Promise<void> {
+    if (segment.metadata.generation === this.generation && this.server) return;
+    this.generation = segment.metadata.generation;
+    await this.server?.stop();
+    this.server = undefined;
+    if (segment.spec.dhcp.mode === 'off') {
+      this.options.logger.info('DHCP is off on this segment');
+      return;
+    }
+    this.server = createDhcpServer({
+      segment: { ...segment.spec, name: segment.metadata.name },
+      view: this.options.view,
+      leasesFile: this.options.leasesFile,
+      logger: this.options.logger,
+      metrics: this.options.metrics,
+      onDiscovered: (device) => void this.register(device),
+      onLease: () => void this.report().catch(() => undefined),
+      ...(this.options.ports ? { ports: this.options.ports } : {}),
+    });
+    await this.server.start();
+    this.options.logger.info({ mode: segment.spec.dhcp.mode }, 'DHCP serving');
+    await this.report();
+  }
+
+  private async register(device: DiscoveredDevice): Promise<void> {
+    const segment = this.options.segments.get(this.options.segment);
+    const node = discoveredNode(device, this.options.segment);
+    if (!segment?.spec.autoRegister || !node || this.options.view.nodeByMac(device.mac)) return;
+    if (this.registering.has(node.spec.mac)) return; // one request per device, however many packets
+    this.registering.add(node.spec.mac);
+    try {
+      await this.api.createClusterCustomObject({ ...RESOURCES.node, body: node });
+      this.options.logger.info(
+        { mac: node.spec.mac, model: node.spec.model, name: node.metadata.name },
+        'node discovered',
+      );
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409) this.registering.delete(node.spec.mac);
+    }
+  }
+
+  /** Agent heartbeat and leases in use, in the WaltSegment status (this agent's own fields). */
+  private async report(): Promise<void> {
+    const segment = this.options.segments.get(this.options.segment);
+    if (!segment) return;
+    const writer = createStatusWriter<WaltSegment>({
+      kc: this.options.kc,
+      resource: RESOURCES.segment,
+      fieldManager: `walt-agent-${this.options.segment}`,
+      logger: this.options.logger,
+    });
+    const now = Date.now();
+    const leasesInUse = this.server
+      ? Object.values(this.server.leases().leases).filter((l) => l.state === 'bound' && l.expiresAt > now)
+          .length
+      : 0;
+    await writer.apply(segment, {
+      agent: { host: os.hostname(), lastHeartbeat: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') },
+      leasesInUse,
+    });
+  }
+}
+
+export function createDhcpService(options: DhcpServiceOptions): DhcpService {
+  return new Service(options);
+}

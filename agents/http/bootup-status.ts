@@ -1,0 +1,59 @@
+// Records a bootup on the WaltNode: a server-side apply of the status subresource with the agent's
+// field manager (walt-agent-<segment>), so the fields this agent owns — phase, ip, bootedImage,
+// lastBootup and the Ready condition — are tracked apart from the operator's.
+import type * as k8s from '@kubernetes/client-node';
+import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
+import type { Logger } from '../../common/logger.js';
+import { rfc3339, setCondition } from '../../operator/runtime/conditions.js';
+import { createStatusWriter, type Status } from '../../operator/runtime/status.js';
+import type { BootupEvent } from './context.js';
+
+export function agentFieldManager(segment: string): string {
+  return `walt-agent-${segment}`;
+}
+
+/** The status this agent applies for `event`, given the freshest node (pure). */
+export function bootupStatus(event: BootupEvent, current: WaltNode): Status {
+  const generation = current.metadata.generation;
+  const conditions = setCondition(
+    current.status?.conditions,
+    {
+      type: 'Ready',
+      status: 'True',
+      reason: 'BootedUp',
+      message: `booted ${event.image} and notified from ${event.ip}`,
+    },
+    generation,
+    event.at,
+  );
+  // Only the Ready entry: conditions are a map keyed by type, so the others stay their writers'.
+  const ready = conditions.filter((c) => c.type === 'Ready');
+  return {
+    phase: 'Ready',
+    ip: event.ip,
+    bootedImage: { name: event.image, ...(event.imageDigest ? { digest: event.imageDigest } : {}) },
+    lastBootup: rfc3339(event.at),
+    conditions: ready,
+  };
+}
+
+export interface BootupRecorderOptions {
+  kc: k8s.KubeConfig;
+  segment: string;
+  logger: Logger;
+}
+
+/** The `onBootup` of createHttpServer: applies bootupStatus to the node's status subresource. */
+export function createBootupRecorder(options: BootupRecorderOptions): (event: BootupEvent) => Promise<void> {
+  const writer = createStatusWriter<WaltNode>({
+    kc: options.kc,
+    resource: RESOURCES.node,
+    fieldManager: agentFieldManager(options.segment),
+    logger: options.logger,
+  });
+  // Guarded by the cached node's resourceVersion: a stale cache gets a 409, and the writer re-reads the
+  // node and recomputes, so the Ready condition's transition time is judged on the freshest status.
+  return async (event) => {
+    await writer.apply(event.node, (current) => bootupStatus(event, current), { guard: true });
+  };
+}

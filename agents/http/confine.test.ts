@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { isWaltError } from '../../common/errors.js';
+import { resolveInRoot } from './confine.js';
+import { HttpPathEscape } from './errors.js';
+import { makeRootfs, MODEL, type FixtureRootfs } from './test-fixtures.js';
+
+describe('resolveInRoot', () => {
+  let fx: FixtureRootfs;
+  beforeAll(async () => {
+    fx = await makeRootfs();
+  });
+  afterAll(async () => {
+    await fx.remove();
+  });
+  const boot = `boot/${MODEL}`;
+
+  async function escapeCode(request: string): Promise<boolean> {
+    try {
+      await resolveInRoot(fx.rootfs, request);
+      return false;
+    } catch (err) {
+      return isWaltError(err, HttpPathEscape);
+    }
+  }
+
+  it('resolves plain files and links inside the root', async () => {
+    expect(await resolveInRoot(fx.rootfs, `${boot}/vmlinuz`)).toBe(path.join(fx.rootfs, boot, 'vmlinuz'));
+    expect(await resolveInRoot(fx.rootfs, `${boot}/link-rel`)).toBe(path.join(fx.rootfs, boot, 'vmlinuz'));
+    expect(await resolveInRoot(fx.rootfs, `/${boot}/./subdir/../link-rel`)).toBe(
+      path.join(fx.rootfs, boot, 'vmlinuz'),
+    );
+  });
+
+  it('reads absolute link targets relative to the root', async () => {
+    expect(await resolveInRoot(fx.rootfs, `${boot}/link-abs`)).toBe(path.join(fx.rootfs, boot, 'initrd.img'));
+    expect(await resolveInRoot(fx.rootfs, `${boot}/etc-link`)).toBe(path.join(fx.rootfs, 'etc', 'hostname'));
+  });
+
+  it('allows ".." that stays inside the root', async () => {
+    expect(await resolveInRoot(fx.rootfs, `${boot}/../../etc/hostname`)).toBe(
+      path.join(fx.rootfs, 'etc', 'hostname'),
+    );
+  });
+
+  it.each([`${boot}/../../../outside-secret`, '..', `${boot}/escape-rel`, `${boot}/escape-dotdot`])(
+    '%s escapes (WALT_ERR_HTTP_PATH_ESCAPE)',
+    async (request) => {
+      expect(await escapeCode(request)).toBe(true);
+    },
+  );
+
+  it('leaves missing files to the caller, and stops on link loops', async () => {
+    expect(await resolveInRoot(fx.rootfs, `${boot}/missing/x`)).toBe(
+      path.join(fx.rootfs, boot, 'missing', 'x'),
+    );
+    await expect(resolveInRoot(fx.rootfs, `${boot}/loop`)).rejects.toMatchObject({ code: 'ELOOP' });
+  });
+});

@@ -1,0 +1,108 @@
+// The HTTP service's coded errors. Every 4xx/5xx answer is `{ error: <code>, message }`, the message
+// saying what to fix; tests assert on codes only.
+import { defineError } from '../../common/errors.js';
+
+export const HttpInvalidRequest = defineError(
+  'WALT_ERR_HTTP_INVALID_REQUEST',
+  (what: string, hint: string) => `invalid request: ${what}; ${hint}`,
+  400,
+);
+
+export const HttpNoMac = defineError(
+  'WALT_ERR_HTTP_NO_MAC',
+  (ip: string) =>
+    `cannot tell which machine is asking: no ?mac= parameter and no DHCP lease for ${ip}; chain /ipxe/boot.ipxe?mac=\${net0/mac}`,
+  400,
+);
+
+export const HttpUnknownNode = defineError(
+  'WALT_ERR_HTTP_UNKNOWN_NODE',
+  (who: string) => `no WaltNode ${who} is known to this agent: check the node name, or create the WaltNode`,
+  404,
+);
+
+export const HttpOtherSegment = defineError(
+  'WALT_ERR_HTTP_OTHER_SEGMENT',
+  (message: string) => `${message}: ask the boot agent of the node's segment`,
+  409,
+);
+
+export const HttpBootDenied = defineError(
+  'WALT_ERR_HTTP_BOOT_DENIED',
+  (node: string, reason: string, message: string) =>
+    `node ${node} cannot netboot now (${reason}): ${message}; retry later`,
+  503,
+);
+
+export const HttpFileNotFound = defineError(
+  'WALT_ERR_HTTP_FILE_NOT_FOUND',
+  (file: string, node: string) => `${file} is not a file in the boot directory of node ${node}'s image`,
+  404,
+);
+
+export const HttpPathEscape = defineError(
+  'WALT_ERR_HTTP_PATH_ESCAPE',
+  (file: string) =>
+    `${file} leads outside the image root filesystem (through ".." or a symbolic link): request a file inside the image`,
+  403,
+);
+
+export const HttpBadRange = defineError(
+  'WALT_ERR_HTTP_BAD_RANGE',
+  (header: string) =>
+    `Range "${header}" is not understood: send one range, e.g. "bytes=0-99", "bytes=100-" or "bytes=-100"`,
+  400,
+);
+
+export const HttpRangeNotSatisfiable = defineError(
+  'WALT_ERR_HTTP_RANGE_NOT_SATISFIABLE',
+  (header: string, size: number) =>
+    `Range "${header}" starts beyond the end of the file (${size} bytes): ask for a range inside it`,
+  416,
+);
+
+export const HttpBodyTooLarge = defineError(
+  'WALT_ERR_HTTP_BODY_TOO_LARGE',
+  (limit: number) => `request body is larger than ${limit} bytes: send a smaller JSON body`,
+  413,
+);
+
+export const HttpBadIp = defineError(
+  'WALT_ERR_HTTP_BAD_IP',
+  (ip: string) =>
+    `the node's address ${ip} is not an IPv4 address: send {"ip": "<IPv4 address>"} in the body`,
+  400,
+);
+
+export const HttpBootupNotRecorded = defineError(
+  'WALT_ERR_HTTP_BOOTUP_NOT_RECORDED',
+  (node: string, reason: string) => `could not record the bootup of ${node} (${reason}): notify again`,
+  503,
+);
+
+export const HttpNoRoute = defineError(
+  'WALT_ERR_HTTP_NO_ROUTE',
+  (method: string, url: string) =>
+    `no route ${method} ${url}: see /ipxe/boot.ipxe, /boot/<node>/<file>, /api/v1/nodes/<name>/bootup, /healthz`,
+  404,
+);
+
+export const HttpUnsafeScriptValue = defineError(
+  'WALT_ERR_HTTP_UNSAFE_SCRIPT_VALUE',
+  (what: string, value: string) =>
+    `${what} ${JSON.stringify(value)} cannot go into an iPXE script (whitespace, quotes, $, #, & or | ): fix it`,
+  500,
+);
+
+export const HttpNoBootFiles = defineError(
+  'WALT_ERR_HTTP_NO_BOOT_FILES',
+  (image: string, dir: string) =>
+    `image ${image} has no start.ipxe, vmlinuz or vmlinuz-<version> in ${dir}: build the image with a kernel for this model`,
+  503,
+);
+
+export const HttpInternal = defineError(
+  'WALT_ERR_HTTP_INTERNAL',
+  (detail: string) => `the boot agent failed to answer (${detail}): see the agent's log`,
+  500,
+);

@@ -1,0 +1,26 @@
+// Prometheus metrics of the HTTP service, in the registry the agent passes.
+import { Counter, type Registry } from 'prom-client';
+
+export interface HttpMetrics {
+  /** walt_http_requests_total{route,code}: answers by route pattern and status code. */
+  readonly requests: Counter<'route' | 'code'>;
+  /** walt_http_sent_bytes_total{route}: body bytes of completed answers. */
+  readonly bytesSent: Counter<'route'>;
+}
+
+export function createHttpMetrics(registry: Registry): HttpMetrics {
+  return {
+    requests: new Counter({
+      name: 'walt_http_requests_total',
+      help: 'HTTP answers of the boot agent by route and status code.',
+      labelNames: ['route', 'code'] as const,
+      registers: [registry],
+    }),
+    bytesSent: new Counter({
+      name: 'walt_http_sent_bytes_total',
+      help: 'Body bytes of completed HTTP answers of the boot agent, by route.',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,108 @@
+// Bootup notifications: a node that finished booting says so, and the agent records it (phase Ready,
+// address, booted image, time) through the injected onBootup.
+//   POST /api/v1/nodes/<name>/bootup  {"ip"?, "imageDigest"?}     the node names itself;
+//   POST /api/v1/bootup               {"name"?, "ip"?, "imageDigest"?}  WalT-style: the node is the one
+//                                     named, else the one at "ip", else at the client's address.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WaltNode } from '../../../api/v1alpha1/index.js';
+import { rfc3339 } from '../../../operator/runtime/conditions.js';
+import { decideBoot, imageRefOf } from '../../netboot/gate.js';
+import { clientIp, nodeAtIp, type HttpContext } from '../context.js';
+import { HttpBadIp, HttpBootupNotRecorded, HttpOtherSegment, HttpUnknownNode } from '../errors.js';
+import { digestSchema, ipv4Schema, IPV4_PATTERN, nodeNameSchema } from '../schemas.js';
+
+interface BootupBody {
+  name?: string;
+  ip?: string;
+  imageDigest?: string;
+}
+
+const IPV4 = new RegExp(IPV4_PATTERN);
+
+/** A notification may come without body (no content type): validate it as `{}`. */
+function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  request.body ??= {};
+  done();
+}
+
+const bodySchema = {
+  type: 'object',
+  properties: { name: nodeNameSchema, ip: ipv4Schema, imageDigest: digestSchema },
+} as const;
+
+function bootedImage(
+  ctx: HttpContext,
+  node: WaltNode,
+  digest: string | undefined,
+): { image: string; imageDigest: string | undefined } {
+  const decision = decideBoot({ segment: ctx.segment, mac: node.spec.mac }, ctx.view);
+  if (!decision.allow && decision.reason === 'OtherSegment') throw HttpOtherSegment(decision.message);
+  if (decision.allow) {
+    const { namespace, name } = decision.image;
+    return { image: `${namespace}/${name}`, imageDigest: digest ?? decision.image.digest };
+  }
+  const ref = imageRefOf(node);
+  return { image: `${ref.namespace}/${ref.name}`, imageDigest: digest };
+}
+
+async function record(
+  ctx: HttpContext,
+  node: WaltNode,
+  request: FastifyRequest<{ Body: BootupBody | undefined }>,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const ip = request.body?.ip ?? clientIp(request.ip);
+  if (!IPV4.test(ip)) throw HttpBadIp(ip);
+  const at = new Date();
+  const booted = bootedImage(ctx, node, request.body?.imageDigest);
+  const name = node.metadata.name;
+  try {
+    await ctx.onBootup({ node, ip, ...booted, at });
+  } catch (err) {
+    request.log.warn({ err, node: name }, 'bootup not recorded');
+    throw HttpBootupNotRecorded(name, err instanceof Error ? err.message : String(err));
+  }
+  request.log.info({ node: name, ip, image: booted.image, segment: ctx.segment }, 'node booted');
+  reply.code(200);
+  return {
+    node: name,
+    phase: 'Ready',
+    ip,
+    bootedImage: { name: booted.image, digest: booted.imageDigest },
+    lastBootup: rfc3339(at),
+  };
+}
+
+function nodeOf(ctx: HttpContext, request: FastifyRequest<{ Body: BootupBody | undefined }>): WaltNode {
+  const name = request.body?.name;
+  if (name !== undefined) {
+    const named = ctx.view.nodeByName(name);
+    if (!named) throw HttpUnknownNode(name);
+    return named;
+  }
+  const ip = request.body?.ip ?? clientIp(request.ip);
+  const node = nodeAtIp(ctx, ip);
+  if (!node) throw HttpUnknownNode(`at ${ip} (send {"name": "<node>"} in the body)`);
+  return node;
+}
+
+export function registerBootupRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  app.post<{ Params: { name: string }; Body: BootupBody | undefined }>(
+    '/api/v1/nodes/:name/bootup',
+    {
+      bodyLimit: ctx.bodyLimit,
+      preValidation: emptyBodyAsObject,
+      schema: { params: { type: 'object', properties: { name: nodeNameSchema } }, body: bodySchema },
+    },
+    (request, reply) => {
+      const node = ctx.view.nodeByName(request.params.name);
+      if (!node) throw HttpUnknownNode(request.params.name);
+      return record(ctx, node, request, reply);
+    },
+  );
+  app.post<{ Body: BootupBody | undefined }>(
+    '/api/v1/bootup',
+    { bodyLimit: ctx.bodyLimit, preValidation: emptyBodyAsObject, schema: { body: bodySchema } },
+    (request, reply) => record(ctx, nodeOf(ctx, request), request, reply),
+  );
+}

@@ -1,0 +1,92 @@
+// The boot agent's HTTP service: composes the routes over one context built from the options.
+//   GET  /ipxe/boot.ipxe?mac=…           per-node iPXE script (routes/ipxe.ts)
+//   GET  /boot/<node>/<path>, /boot/<path>?node_ip=…   boot files with Range (routes/boot-files.ts)
+//   POST /api/v1/nodes/<name>/bootup, /api/v1/bootup    bootup notifications (routes/bootup.ts)
+//   GET  /healthz
+// Every answer is decided from the agent's view (informer caches), never by a synchronous API call.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../../common/logger.js';
+import type { BootTarget } from '../netboot/gate.js';
+import type { BootupEvent, HttpBootView, HttpContext } from './context.js';
+import { HttpNoRoute } from './errors.js';
+import { DEFAULT_RETRY_DELAY_SECONDS } from './ipxe-script.js';
+import type { HttpMetrics } from './metrics.js';
+import { sendError } from './reply-error.js';
+import { registerBootFileRoutes } from './routes/boot-files.js';
+import { registerBootupRoutes } from './routes/bootup.js';
+import { registerHealthRoute } from './routes/health.js';
+import { registerIpxeRoute } from './routes/ipxe.js';
+
+export type { BootupEvent, HttpBootView } from './context.js';
+
+export interface HttpServerOptions {
+  segment: string;
+  /** The agent's IPv4 address on the segment (NFS server, walt.server, URLs in scripts). */
+  serverAddress: string;
+  /** Base URL nodes reach this service at (default http://<serverAddress>). */
+  httpBase?: string;
+  view: HttpBootView;
+  macOfIp: (ip: string) => string | undefined;
+  exportPathOf: (target: BootTarget) => string;
+  extraKernelArgs?: (target: BootTarget) => readonly string[];
+  onBootup: (event: BootupEvent) => Promise<void>;
+  logger: Logger;
+  metrics: HttpMetrics;
+  /** Seconds a denied node waits before asking again (default 10). */
+  retryDelaySeconds?: number;
+  /** Largest request body, in bytes (default 4096). */
+  bodyLimit?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 4096;
+
+function contextOf(options: HttpServerOptions): HttpContext {
+  return {
+    segment: options.segment,
+    serverAddress: options.serverAddress,
+    httpBase: options.httpBase ?? `http://${options.serverAddress}`,
+    view: options.view,
+    macOfIp: options.macOfIp,
+    exportPathOf: options.exportPathOf,
+    extraKernelArgs: options.extraKernelArgs ?? (() => []),
+    onBootup: options.onBootup,
+    retryDelaySeconds: options.retryDelaySeconds ?? DEFAULT_RETRY_DELAY_SECONDS,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  };
+}
+
+function addMetrics(app: FastifyInstance, metrics: HttpMetrics): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, code: String(reply.statusCode) });
+    const length = Number(reply.getHeader('content-length'));
+    if (request.method !== 'HEAD' && reply.raw.writableFinished && Number.isFinite(length)) {
+      metrics.bytesSent.inc({ route }, length);
+    }
+    done();
+  });
+}
+
+/** The HTTP service, not listening yet: `await app.listen({ host, port })`, `await app.close()`. */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const ctx = contextOf(options);
+  // Typed as fastify's logger so the instance has fastify's default logger type.
+  const loggerInstance: FastifyBaseLogger = options.logger.child({
+    service: 'http',
+    segment: options.segment,
+  });
+  const app = Fastify({
+    loggerInstance,
+    disableRequestLogging: true,
+    bodyLimit: ctx.bodyLimit,
+    exposeHeadRoutes: false,
+  });
+  app.setErrorHandler((err, _request, reply) => sendError(reply, err, ctx.bodyLimit));
+  app.setNotFoundHandler((request, reply) => sendError(reply, HttpNoRoute(request.method, request.url)));
+  addMetrics(app, options.metrics);
+  registerHealthRoute(app);
+  registerIpxeRoute(app, ctx);
+  registerBootFileRoutes(app, ctx);
+  registerBootupRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,59 @@
+// Makes the test run's apiserver (listening on 127.0.0.1:<port> in the root network namespace) reachable
+// at the same address inside another namespace, so a boot agent can own a segment's interface in its own
+// namespace and still talk to Kubernetes with the run's kubeconfig: a unix socket (which namespaces
+// share, being a file) carries the bytes across.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface ApiserverBridge {
+  stop(): Promise<void>;
+}
+
+const FORWARDER = `
+const net = require('node:net');
+const [port, socketPath] = process.argv.slice(1);
+net.createServer((client) => {
+  const upstream = net.connect(socketPath);
+  client.pipe(upstream).pipe(client);
+  const close = () => { client.destroy(); upstream.destroy(); };
+  client.on('error', close); upstream.on('error', close);
+}).listen(Number(port), '127.0.0.1', () => process.stdout.write('READY\\n'));
+`;
+
+export async function bridgeApiserver(ns: string, server: string): Promise<ApiserverBridge> {
+  const port = Number(new URL(server).port);
+  const socketPath = path.join(os.tmpdir(), `walt-apiserver-${randomBytes(4).toString('hex')}.sock`);
+  const relay = net.createServer((inside) => {
+    const apiserver = net.connect(port, '127.0.0.1');
+    inside.pipe(apiserver).pipe(inside);
+    const close = (): void => {
+      inside.destroy();
+      apiserver.destroy();
+    };
+    inside.on('error', close);
+    apiserver.on('error', close);
+  });
+  await new Promise<void>((resolve) => relay.listen(socketPath, resolve));
+  const forwarder: ChildProcess = spawn(
+    'ip',
+    ['netns', 'exec', ns, process.execPath, '-e', FORWARDER, String(port), socketPath],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    forwarder.stdout!.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+    forwarder.once('exit', (code) => reject(new Error(`apiserver forwarder exited (${code})`)));
+  });
+  return {
+    async stop(): Promise<void> {
+      forwarder.kill();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+      rmSync(socketPath, { force: true });
+    },
+  };
+}

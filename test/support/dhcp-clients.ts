@@ -1,0 +1,22 @@
+// Reference DHCP clients driven from client namespaces.
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { exec, type Client } from './netns.js';
+
+/** Runs udhcpc once in the client namespace; resolves with the environment its script saw on "bound". */
+export async function udhcpc(dir: string, client: Client, args: string[]): Promise<Record<string, string>> {
+  const envFile = path.join(dir, `${client.ns}.env`);
+  const script = path.join(dir, `${client.ns}.sh`);
+  await writeFile(script, `#!/bin/sh\n[ "$1" = bound ] && env > ${envFile}\nexit 0\n`);
+  await chmod(script, 0o755);
+  await exec(
+    client.ns,
+    'busybox',
+    ['udhcpc', '-i', client.ifname, '-f', '-q', '-n', '-t', '5', '-T', '2', '-s', script, ...args],
+    60000,
+  );
+  const text = await readFile(envFile, 'utf8');
+  return Object.fromEntries(
+    text.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
