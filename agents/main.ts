@@ -1,18 +1,19 @@
-// The boot agent of one WaltSegment. For now it serves the image cache (pull + unpack of every
-// WaltImage, per-segment status, garbage collection); DHCP, TFTP, HTTP and NFS join it on the same
-// manager. Leader-elected per segment, so a second agent for the same segment waits as a standby.
+// The boot agent of one WaltSegment: the image cache (pull + unpack of every WaltImage, per-segment
+// status, garbage collection; leader-elected per segment) and, with --boot, the DHCP, TFTP and HTTP
+// boot services on the segment interface this process owns (run it in the segment's network namespace).
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../api/v1alpha1/index.js';
-import { createLogger } from '../common/logger.js';
+import { createLogger, type Logger } from '../common/logger.js';
 import { createManager, type Manager } from '../operator/runtime/manager.js';
 import type { Controller } from '../operator/runtime/controller.js';
 import { createInformer, type Informer } from '../operator/runtime/informer.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
-import { createDhcpService, type DhcpService } from './dhcp/service.js';
-import { cacheView } from './netboot/cache-view.js';
+import { createBootServices } from './boot-services.js';
+import { createDhcpService } from './dhcp/service.js';
+import { cacheView, type CacheView } from './netboot/cache-view.js';
 import { imageAgentController } from './images/controller.js';
 import { secretReader } from './images/image-client.js';
 import { cleanTemporary } from './images/store/gc.js';
@@ -28,8 +29,8 @@ export interface AgentOptions {
   handleSignals?: boolean;
   /** Serve the WaltImages of one namespace only (default: all). */
   imageNamespace?: string;
-  /** Run the DHCP service on this process's network (the agent owns the segment's interface). */
-  dhcp?: { leasesFile: string; ports?: { server: number; proxy: number } };
+  /** Serve DHCP, TFTP and HTTP boot on this process's network (the agent owns the segment's interface). */
+  boot?: { leasesFile: string };
 }
 
 /** A running agent: the image controller (leader-elected) and the boot services with their caches. */
@@ -74,20 +75,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     logger,
   });
   const view = cacheView({ segments, nodes, images: images.informer }, layout);
-  const services: DhcpService[] = options.dhcp
-    ? [
-        createDhcpService({
-          kc: options.kc,
-          segment: options.segment,
-          segments,
-          view,
-          leasesFile: options.dhcp.leasesFile,
-          logger: logger.child({ service: 'dhcp' }),
-          metrics: manager.metrics.registry,
-          ...(options.dhcp.ports ? { ports: options.dhcp.ports } : {}),
-        }),
-      ]
-    : [];
+  const services = options.boot ? bootServices(options, { segments, view, logger, manager }) : [];
   return {
     manager,
     async start(): Promise<void> {
@@ -104,6 +92,38 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   };
 }
 
+interface Service {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** DHCP first (TFTP and HTTP know clients by their DHCP lease). */
+function bootServices(
+  options: AgentOptions,
+  shared: { segments: Informer<WaltSegment>; view: CacheView; logger: Logger; manager: Manager },
+): Service[] {
+  const { segments, view, logger, manager } = shared;
+  const dhcp = createDhcpService({
+    kc: options.kc,
+    segment: options.segment,
+    segments,
+    view,
+    leasesFile: options.boot!.leasesFile,
+    logger: logger.child({ service: 'dhcp' }),
+    metrics: manager.metrics.registry,
+  });
+  const files = createBootServices({
+    kc: options.kc,
+    segment: options.segment,
+    segments,
+    view,
+    macOfIp: (ip) => dhcp.macOfIp(ip),
+    logger,
+    metrics: manager.metrics.registry,
+  });
+  return [dhcp, files];
+}
+
 function defaultCacheDir(segment: string): string {
   const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   return path.join(base, 'walt-operator', 'agent', segment);
@@ -117,7 +137,7 @@ async function main(): Promise<void> {
       'health-port': { type: 'string', default: process.env.WALT_HEALTH_PORT ?? '8082' },
       'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
       identity: { type: 'string', default: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}` },
-      dhcp: { type: 'boolean', default: false },
+      boot: { type: 'boolean', default: false },
       'leases-file': { type: 'string' },
     },
   });
@@ -130,8 +150,8 @@ async function main(): Promise<void> {
     kc,
     segment,
     cacheDir,
-    ...(values.dhcp
-      ? { dhcp: { leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json') } }
+    ...(values.boot
+      ? { boot: { leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json') } }
       : {}),
     identity: values.identity,
     healthPort: Number(values['health-port']),

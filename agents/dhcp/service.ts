@@ -31,6 +31,8 @@ export interface DhcpServiceOptions {
 export interface DhcpService {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The MAC holding `ip` (TFTP and HTTP identify clients by their address). */
+  macOfIp(ip: string): string | undefined;
 }
 
 /** WalT's name for a discovered node: its model family and the last three bytes of its MAC. */
@@ -77,6 +79,13 @@ class Service implements DhcpService {
     await this.chain;
     await this.server?.stop();
     this.server = undefined;
+  }
+
+  macOfIp(ip: string): string | undefined {
+    const leases = this.server?.leases().leases ?? {};
+    // A few hundred leases at most on a segment: a scan is cheaper than keeping an index in step.
+    for (const lease of Object.values(leases)) if (lease.ip === ip) return lease.mac;
+    return undefined;
   }
 
   /** Segment changes are applied one at a time, in order. */

@@ -16,6 +16,7 @@ export interface Cache<T> {
 
 export interface CacheView extends BootView {
   nodes(): WaltNode[];
+  nodeByName(name: string): WaltNode | undefined;
 }
 
 export function cacheView(
@@ -63,5 +64,6 @@ export function cacheView(
     image: (namespace, name) => caches.images.get(name, namespace),
     rootfsOf,
     nodes: () => caches.nodes.list(),
+    nodeByName: (name) => caches.nodes.get(name),
   };
 }

@@ -1,18 +1,24 @@
 // The boot agent as it runs for real: its own process in the segment's network namespace, owning the
-// segment's interface, reading WaltSegments and WaltNodes from the real apiserver (reached through a
-// bridge), serving DHCP to reference clients; unknown WalT nodes become WaltNodes (auto-registration)
-// and the segment status shows the agent's heartbeat and leases in use.
+// segment's interface, reading the cluster state from the real apiserver (reached through a bridge),
+// pulling an image from a real registry, and serving DHCP, TFTP and HTTP to reference clients: a node
+// whose image is ready gets the iPXE path, its script, kernel and boot files, and its bootup
+// notification sets its WaltNode status; unknown WalT nodes become WaltNodes (auto-registration); the
+// segment status shows the agent's heartbeat and leases in use.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
-import { bridgeApiserver, type ApiserverBridge } from '../support/apiserver-bridge.js';
+import { createOperator } from '../../operator/main.js';
+import type { Manager } from '../../operator/runtime/manager.js';
+import { bridgeApiserver, bridgeLoopbackPort, type ApiserverBridge } from '../support/apiserver-bridge.js';
+import { buildImage, pushLayout } from '../support/oci-builder.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { udhcpc } from '../support/dhcp-clients.js';
-import { addClient, createSegment, destroySegment, randomMac, type Segment } from '../support/netns.js';
+import { addClient, createSegment, destroySegment, exec, randomMac, type Segment } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
-import { kubeConfig, uniqueName } from './support/cluster.js';
+import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -34,8 +40,15 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
   const segmentName = uniqueName('seg');
   const knownMac = randomMac('52:54:00');
   const strangerMac = randomMac('52:54:00');
+  const bootableMac = randomMac('52:54:00');
+  const bootableName = uniqueName('vn');
+  const kernel = Buffer.from('this is not really a kernel, but it is served like one\n'.repeat(4000));
   let net: Segment;
   let bridge: ApiserverBridge;
+  let registryBridge: ApiserverBridge;
+  let registry: TestRegistry;
+  let operator: Manager;
+  let ns: Awaited<ReturnType<typeof testNamespace>>;
   let agent: ChildProcess;
   let dir: string;
   let agentLog = '';
@@ -49,6 +62,50 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     dir = await mkdtemp(path.join(os.tmpdir(), 'walt-agent-dhcp-'));
     net = await createSegment({ subnet: '10.78.0.0/24', serverIp: '10.78.0.1' });
     bridge = await bridgeApiserver(net.ns, kc.getCurrentCluster()!.server);
+    // An image with boot files, in a registry the agent reaches from its namespace.
+    registry = await startRegistry();
+    registryBridge = await bridgeLoopbackPort(net.ns, Number(registry.host.split(':')[1]));
+    const image = await buildImage(path.join(dir, 'image'), {
+      layers: [
+        [
+          { path: 'boot', type: 'dir' },
+          { path: 'boot/pc-x86-64', type: 'dir' },
+          { path: 'boot/pc-x86-64/vmlinuz', type: 'file', content: kernel },
+          { path: 'boot/pc-x86-64/initrd.img', type: 'file', content: 'initrd\n' },
+          { path: 'boot/pc-x86-64/hello.txt', type: 'file', content: 'hello over tftp\n' },
+        ],
+      ],
+      config: { architecture: 'amd64', os: 'linux', labels: { 'walt.node.models': 'pc-x86-64' } },
+    });
+    const ref = await pushLayout(image.dir, image.tag, registry, { repository: 'walt/bootable' });
+    ns = await testNamespace('agent');
+    operator = createOperator({
+      kc,
+      identity: 'agent-test-operator',
+      healthPort: 0,
+      handleSignals: false,
+      namespace: ns.name,
+    });
+    await operator.start();
+    await api.createNamespacedCustomObject({
+      ...RESOURCES.image,
+      namespace: ns.name,
+      body: {
+        apiVersion: 'walt.dev/v1alpha1',
+        kind: 'WaltImage',
+        metadata: { name: 'bootable' },
+        spec: { ref, insecureRegistry: true },
+      },
+    });
+    await api.createClusterCustomObject({
+      ...RESOURCES.node,
+      body: {
+        apiVersion: 'walt.dev/v1alpha1',
+        kind: 'WaltNode',
+        metadata: { name: bootableName },
+        spec: { mac: bootableMac, model: 'pc-x86-64', segment: segmentName, image: `${ns.name}/bootable` },
+      },
+    });
     await api.createClusterCustomObject({
       ...RESOURCES.segment,
       body: {
@@ -83,7 +140,7 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
         path.join(root, 'agents', 'main.ts'),
         '--segment',
         segmentName,
-        '--dhcp',
+        '--boot',
         '--cache-dir',
         path.join(dir, 'cache'),
         '--health-port',
@@ -108,13 +165,30 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
   }, 120000);
 
   afterAll(async () => {
+    // The image carries the agent's finalizer: delete it while the agent runs, so its cache is collected.
+    await api
+      .deleteNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: 'bootable' })
+      .catch(() => undefined);
+    await waitFor('the image to go', async () =>
+      api.getNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: 'bootable' }).then(
+        () => undefined,
+        () => true,
+      ),
+    ).catch(() => undefined);
     await stopGroup(agent);
     for (const node of await listNodes()) {
       if (node.spec.segment === segmentName)
         await api.deleteClusterCustomObject({ ...RESOURCES.node, name: node.metadata.name });
     }
     await api.deleteClusterCustomObject({ ...RESOURCES.segment, name: segmentName }).catch(() => undefined);
+    await operator?.stop();
+    await api
+      .deleteNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: 'bootable' })
+      .catch(() => undefined);
     await bridge?.stop();
+    await registryBridge?.stop();
+    await registry?.stop();
+    await ns?.remove();
     if (net) await destroySegment(net);
     await rm(dir, { recursive: true, force: true });
   });
@@ -139,6 +213,63 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     expect(discovered.metadata.name).toBe(`node-${strangerMac.toLowerCase().split(':').slice(3).join('')}`);
     expect(discovered.metadata.labels).toMatchObject({ 'walt.dev/discovered': 'true' });
     expect(discovered.spec).toMatchObject({ model: 'pc-x86-64', segment: segmentName });
+  });
+
+  it('boots a node whose image is ready: iPXE path, script, kernel over HTTP, file over TFTP, bootup → Ready', async () => {
+    // Given the image unpacked on this segment by the agent
+    await waitFor(
+      'the image unpacked on the segment',
+      async () => {
+        const image = (await api.getNamespacedCustomObject({
+          ...RESOURCES.image,
+          namespace: ns.name,
+          name: 'bootable',
+        })) as {
+          status?: { conditions?: Array<{ type: string; status: string }> };
+        };
+        return image.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ? true
+          : undefined;
+      },
+      60000,
+    );
+    // When iPXE (option 175) asks for an address
+    const client = await addClient(net, { mac: bootableMac });
+    const env = await udhcpc(
+      dir,
+      client,
+      ['-V', 'PXEClient:Arch:00000:UNDI:002001', '-x', '0xaf:b10101', '-x', '93:0000'],
+      { configure: true },
+    );
+    // Then it is pointed at its HTTP script
+    expect(env.boot_file).toBe('http://10.78.0.1/ipxe/boot.ipxe');
+    const script = (await exec(client.ns, 'curl', ['-sf', env.boot_file!])).stdout;
+    expect(script).toMatch(/^#!ipxe/);
+    const kernelUrl = /kernel (\S+)/.exec(script)![1]!;
+    expect(script).toContain('nfsroot=10.78.0.1:');
+    // And the kernel comes over HTTP, a byte range too
+    const fetched = await exec(client.ns, 'curl', ['-sf', kernelUrl]);
+    expect(fetched.stdout.length).toBe(kernel.length);
+    const range = await exec(client.ns, 'curl', ['-sf', '-r', '0-3', kernelUrl]);
+    expect(range.stdout).toBe('this');
+    // And boot files come over TFTP from the image's /boot/pc-x86-64/
+    const local = path.join(dir, 'hello.txt');
+    await exec(client.ns, 'busybox', ['tftp', '-g', '-r', 'hello.txt', '-l', local, '10.78.0.1']);
+    expect(await import('node:fs/promises').then((fs) => fs.readFile(local, 'utf8'))).toBe(
+      'hello over tftp\n',
+    );
+    // When the node notifies its bootup, then its WaltNode is Ready with its address and image
+    await exec(client.ns, 'curl', [
+      '-sf',
+      '-X',
+      'POST',
+      `http://10.78.0.1/api/v1/nodes/${bootableName}/bootup`,
+    ]);
+    const node = await waitFor('the node Ready', async () => {
+      const n = (await api.getClusterCustomObject({ ...RESOURCES.node, name: bootableName })) as WaltNode;
+      return n.status?.phase === 'Ready' ? n : undefined;
+    });
+    expect(node.status).toMatchObject({ ip: env.ip, bootedImage: { name: `${ns.name}/bootable` } });
   });
 
   it('shows the leases in use in the segment status', async () => {

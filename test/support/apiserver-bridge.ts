@@ -25,8 +25,12 @@ net.createServer((client) => {
 `;
 
 export async function bridgeApiserver(ns: string, server: string): Promise<ApiserverBridge> {
-  const port = Number(new URL(server).port);
-  const socketPath = path.join(os.tmpdir(), `walt-apiserver-${randomBytes(4).toString('hex')}.sock`);
+  return bridgeLoopbackPort(ns, Number(new URL(server).port));
+}
+
+/** Any TCP service on 127.0.0.1:<port> of the root namespace, at the same address inside `ns`. */
+export async function bridgeLoopbackPort(ns: string, port: number): Promise<ApiserverBridge> {
+  const socketPath = path.join(os.tmpdir(), `walt-bridge-${randomBytes(4).toString('hex')}.sock`);
   const relay = net.createServer((inside) => {
     const apiserver = net.connect(port, '127.0.0.1');
     inside.pipe(apiserver).pipe(inside);

@@ -3,11 +3,20 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exec, type Client } from './netns.js';
 
-/** Runs udhcpc once in the client namespace; resolves with the environment its script saw on "bound". */
-export async function udhcpc(dir: string, client: Client, args: string[]): Promise<Record<string, string>> {
+/**
+ * Runs udhcpc once in the client namespace; resolves with the environment its script saw on "bound".
+ * With `configure`, the address is also set on the interface (to talk TFTP/HTTP afterwards).
+ */
+export async function udhcpc(
+  dir: string,
+  client: Client,
+  args: string[],
+  options: { configure?: boolean } = {},
+): Promise<Record<string, string>> {
   const envFile = path.join(dir, `${client.ns}.env`);
   const script = path.join(dir, `${client.ns}.sh`);
-  await writeFile(script, `#!/bin/sh\n[ "$1" = bound ] && env > ${envFile}\nexit 0\n`);
+  const configure = options.configure ? 'ip addr add "$ip/$mask" dev "$interface"\n' : '';
+  await writeFile(script, `#!/bin/sh\n[ "$1" = bound ] || exit 0\nenv > ${envFile}\n${configure}exit 0\n`);
   await chmod(script, 0o755);
   await exec(
     client.ns,

@@ -1,0 +1,111 @@
+// TFTP and HTTP boot services of the agent, listening on the segment's server address (ports 69 and
+// 80 by default): started when the agent's WaltSegment is known, restarted when its address changes.
+// Both answer from the boot view and identify clients by their DHCP lease.
+import type * as k8s from '@kubernetes/client-node';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { WaltSegment } from '../api/v1alpha1/index.js';
+import type { Logger } from '../common/logger.js';
+import { createBootupRecorder } from './http/bootup-status.js';
+import { createHttpMetrics } from './http/metrics.js';
+import { createHttpServer } from './http/server.js';
+import type { Cache, CacheView } from './netboot/cache-view.js';
+import { decideBoot } from './netboot/gate.js';
+import { createFileResolver, DEBIAN_IPXE_DIR } from './tftp/files.js';
+import { createTftpServer } from './tftp/server.js';
+
+export interface BootServicesOptions {
+  kc: k8s.KubeConfig;
+  segment: string;
+  segments: Cache<WaltSegment>;
+  view: CacheView;
+  macOfIp: (ip: string) => string | undefined;
+  logger: Logger;
+  metrics: Registry;
+  ports?: { tftp: number; http: number };
+}
+
+export interface BootServices {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Running {
+  address: string;
+  tftp: { stop(): Promise<void> };
+  http: FastifyInstance;
+}
+
+class Services implements BootServices {
+  private running: Running | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly httpMetrics;
+
+  constructor(private readonly options: BootServicesOptions) {
+    this.httpMetrics = createHttpMetrics(options.metrics);
+  }
+
+  async start(): Promise<void> {
+    const follow = (segment: WaltSegment): void => {
+      if (segment.metadata.name === this.options.segment) void this.serialise(() => this.apply(segment));
+    };
+    this.options.segments.on('add', follow);
+    this.options.segments.on('update', follow);
+    const current = this.options.segments.get(this.options.segment);
+    if (current) await this.serialise(() => this.apply(current));
+  }
+
+  async stop(): Promise<void> {
+    await this.chain;
+    await this.close();
+  }
+
+  private serialise(work: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(work).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'could not start the TFTP/HTTP boot services');
+    });
+    return this.chain;
+  }
+
+  private async close(): Promise<void> {
+    if (!this.running) return;
+    await this.running.tftp.stop();
+    await this.running.http.close();
+    this.running = undefined;
+  }
+
+  private async apply(segment: WaltSegment): Promise<void> {
+    const address = segment.spec.serverAddress;
+    if (this.running?.address === address) return;
+    await this.close();
+    const { view, macOfIp, logger } = this.options;
+    const decide = (mac: string): ReturnType<typeof decideBoot> =>
+      decideBoot({ segment: this.options.segment, mac }, view);
+    const tftp = createTftpServer({
+      host: address,
+      port: this.options.ports?.tftp ?? 69,
+      resolve: createFileResolver({ macOfIp, decide, staticDir: DEBIAN_IPXE_DIR, logger }),
+      logger: logger.child({ service: 'tftp' }),
+      metrics: this.options.metrics,
+    });
+    await tftp.start();
+    const http = createHttpServer({
+      segment: this.options.segment,
+      serverAddress: address,
+      view,
+      macOfIp,
+      // The NFS export of an image is its rootfs until the NFS service gives exports their own paths.
+      exportPathOf: (target) => target.rootfs,
+      onBootup: createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger }),
+      logger,
+      metrics: this.httpMetrics,
+    });
+    await http.listen({ host: address, port: this.options.ports?.http ?? 80 });
+    this.running = { address, tftp, http };
+    logger.info({ address }, 'TFTP and HTTP boot services listening');
+  }
+}
+
+export function createBootServices(options: BootServicesOptions): BootServices {
+  return new Services(options);
+}
