@@ -11,6 +11,7 @@ import { createHttpMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import type { Cache, CacheView } from './netboot/cache-view.js';
 import { decideBoot } from './netboot/gate.js';
+import { followSegment, type SegmentFollower } from './netboot/segment-follower.js';
 import { createFileResolver, DEBIAN_IPXE_DIR } from './tftp/files.js';
 import { createTftpServer } from './tftp/server.js';
 
@@ -38,7 +39,7 @@ interface Running {
 
 class Services implements BootServices {
   private running: Running | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private follower: SegmentFollower | undefined;
   private readonly httpMetrics;
 
   constructor(private readonly options: BootServicesOptions) {
@@ -46,25 +47,18 @@ class Services implements BootServices {
   }
 
   async start(): Promise<void> {
-    const follow = (segment: WaltSegment): void => {
-      if (segment.metadata.name === this.options.segment) void this.serialise(() => this.apply(segment));
-    };
-    this.options.segments.on('add', follow);
-    this.options.segments.on('update', follow);
-    const current = this.options.segments.get(this.options.segment);
-    if (current) await this.serialise(() => this.apply(current));
+    this.follower = followSegment(
+      this.options.segments,
+      this.options.segment,
+      (segment) => this.apply(segment),
+      (error) => this.options.logger.error({ err: error }, 'could not start the TFTP/HTTP boot services'),
+    );
+    await this.follower.started;
   }
 
   async stop(): Promise<void> {
-    await this.chain;
+    await this.follower?.settled();
     await this.close();
-  }
-
-  private serialise(work: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(work).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, 'could not start the TFTP/HTTP boot services');
-    });
-    return this.chain;
   }
 
   private async close(): Promise<void> {

@@ -11,6 +11,7 @@ import { API_VERSION, RESOURCES, type WaltNode, type WaltSegment } from '../../a
 import type { Logger } from '../../common/logger.js';
 import { createStatusWriter } from '../../operator/runtime/status.js';
 import type { Cache, CacheView } from '../netboot/cache-view.js';
+import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import type { DiscoveredDevice } from './responder.js';
 import { createDhcpServer, type DhcpServer } from './server.js';
 
@@ -56,7 +57,7 @@ class Service implements DhcpService {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly registering = new Set<string>();
   private readonly api: k8s.CustomObjectsApi;
-  private chain: Promise<void> = Promise.resolve();
+  private follower: SegmentFollower | undefined;
 
   constructor(private readonly options: DhcpServiceOptions) {
     this.api = options.kc.makeApiClient(k8s.CustomObjectsApi);
@@ -64,19 +65,19 @@ class Service implements DhcpService {
 
   async start(): Promise<void> {
     await mkdir(path.dirname(this.options.leasesFile), { recursive: true });
-    const follow = (segment: WaltSegment): void => {
-      if (segment.metadata.name === this.options.segment) void this.serialise(() => this.apply(segment));
-    };
-    this.options.segments.on('add', follow);
-    this.options.segments.on('update', follow);
-    const current = this.options.segments.get(this.options.segment);
-    if (current) await this.serialise(() => this.apply(current));
+    this.follower = followSegment(
+      this.options.segments,
+      this.options.segment,
+      (segment) => this.apply(segment),
+      (error) => this.options.logger.error({ err: error }, 'could not apply the segment settings to DHCP'),
+    );
+    await this.follower.started;
     this.heartbeat = setInterval(() => void this.report().catch(() => undefined), HEARTBEAT_MS);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
-    await this.chain;
+    await this.follower?.settled();
     await this.server?.stop();
     this.server = undefined;
   }
@@ -86,14 +87,6 @@ class Service implements DhcpService {
     // A few hundred leases at most on a segment: a scan is cheaper than keeping an index in step.
     for (const lease of Object.values(leases)) if (lease.ip === ip) return lease.mac;
     return undefined;
-  }
-
-  /** Segment changes are applied one at a time, in order. */
-  private serialise(work: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(work).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, 'could not apply the segment settings to DHCP');
-    });
-    return this.chain;
   }
 
   private async apply(segment: WaltSegment): Promise<void> {
