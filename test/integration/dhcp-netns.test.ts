@@ -153,7 +153,20 @@ describe('DHCP service in a network namespace (authoritative)', () => {
 
   it('Given a PXE BIOS node, then it gets its address, next-server and undionly.kpxe', async () => {
     const client = await addClient(segment, { mac: MAC.pc });
-    const env = await udhcpc(dir, client, ['-V', PXE_VCI, '-x', '93:0000', '-O', '66', '-O', '67']);
+    const env = await udhcpc(dir, client, [
+      '-V',
+      PXE_VCI,
+      '-x',
+      '93:0000',
+      '-x',
+      '94:010201',
+      '-x',
+      '0x61:00' + '5a'.repeat(16),
+      '-O',
+      '66',
+      '-O',
+      '67',
+    ]);
     expect(env).toMatchObject({
       ip: '10.77.0.2',
       siaddr: SERVER,
