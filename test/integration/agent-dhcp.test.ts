@@ -165,33 +165,55 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
   }, 120000);
 
   afterAll(async () => {
-    // The image carries the agent's finalizer: delete it while the agent runs, so its cache is collected.
-    await api
-      .deleteNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: 'bootable' })
-      .catch(() => undefined);
-    await waitFor('the image to go', async () =>
-      api.getNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: 'bootable' }).then(
-        () => undefined,
-        () => true,
-      ),
-    ).catch(() => undefined);
-    await stopGroup(agent);
-    for (const node of await listNodes()) {
-      if (node.spec.segment === segmentName)
-        await api.deleteClusterCustomObject({ ...RESOURCES.node, name: node.metadata.name });
+    try {
+      await deleteImageWhileAgentRuns();
+    } finally {
+      // Whatever happened above, the agent process must go, or its pipes keep jest alive.
+      await stopGroup(agent);
+      await cleanUp();
+    }
+  }, 120000);
+
+  /** The image carries the agent's finalizer: delete it while the agent runs, so its cache is collected. */
+  async function deleteImageWhileAgentRuns(): Promise<void> {
+    const image = { ...RESOURCES.image, namespace: ns.name, name: 'bootable' };
+    await api.deleteNamespacedCustomObject(image).catch(() => undefined);
+    const gone = await waitFor(
+      'the image to go',
+      () =>
+        api.getNamespacedCustomObject(image).then(
+          () => undefined,
+          () => true,
+        ),
+      30000,
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (gone) return;
+    process.stderr.write(`[agent-dhcp] image deletion stuck; agent log tail:\n${agentLog.slice(-6000)}\n`);
+    await api.patchNamespacedCustomObject(
+      { ...image, body: { metadata: { finalizers: [] } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+  }
+
+  async function cleanUp(): Promise<void> {
+    for (const node of await listNodes().catch(() => [])) {
+      if (node.spec.segment !== segmentName) continue;
+      await api
+        .deleteClusterCustomObject({ ...RESOURCES.node, name: node.metadata.name })
+        .catch(() => undefined);
     }
     await api.deleteClusterCustomObject({ ...RESOURCES.segment, name: segmentName }).catch(() => undefined);
     await operator?.stop();
-    await api
-      .deleteNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: 'bootable' })
-      .catch(() => undefined);
     await bridge?.stop();
     await registryBridge?.stop();
     await registry?.stop();
     await ns?.remove();
     if (net) await destroySegment(net);
     await rm(dir, { recursive: true, force: true });
-  });
+  }
 
   it('gives a registered node its address; its image is not ready, so no boot file', async () => {
     const client = await addClient(net, { mac: knownMac });

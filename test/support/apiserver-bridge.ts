@@ -31,8 +31,13 @@ export async function bridgeApiserver(ns: string, server: string): Promise<Apise
 /** Any TCP service on 127.0.0.1:<port> of the root namespace, at the same address inside `ns`. */
 export async function bridgeLoopbackPort(ns: string, port: number): Promise<ApiserverBridge> {
   const socketPath = path.join(os.tmpdir(), `walt-bridge-${randomBytes(4).toString('hex')}.sock`);
+  const open = new Set<net.Socket>();
   const relay = net.createServer((inside) => {
     const apiserver = net.connect(port, '127.0.0.1');
+    for (const socket of [inside, apiserver]) {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    }
     inside.pipe(apiserver).pipe(inside);
     const close = (): void => {
       inside.destroy();
@@ -56,6 +61,8 @@ export async function bridgeLoopbackPort(ns: string, port: number): Promise<Apis
   return {
     async stop(): Promise<void> {
       forwarder.kill();
+      // close() waits for open connections (watches never end by themselves): end them.
+      for (const socket of open) socket.destroy();
       await new Promise<void>((resolve) => relay.close(() => resolve()));
       rmSync(socketPath, { force: true });
     },

@@ -1,0 +1,184 @@
+// Processes of the boot-storm bench: long-running servers in a network namespace (each in its own
+// process group, stopped as a group with a bounded wait), commands with a timeout, and a cleanup stack
+// that runs once, in reverse order, each step bounded.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+/** Runs a command inside a namespace, killed after `timeoutMs`; rejects on a non-zero exit. */
+export async function nsRun(
+  ns: string,
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
+  return execFileP('ip', ['netns', 'exec', ns, cmd, ...args], {
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 1024 * 1024,
+  });
+}
+
+export interface Server {
+  name: string;
+  child: ChildProcess;
+  /** The last bytes it wrote (stdout and stderr). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `command` inside `ns` in its own process group (tsx runs node as a child: stop them all),
+ * registered with `cleanup` at once, so an interrupted run never leaves it behind.
+ */
+export function startServer(
+  spec: { name: string; ns: string; command: string[]; env?: NodeJS.ProcessEnv },
+  cleanup: Cleanup,
+): Server {
+  const { name, ns, command, env = process.env } = spec;
+  let log = '';
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-16000);
+  };
+  const child = spawn('ip', ['netns', 'exec', ns, ...command], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.on('error', (error) => keep(Buffer.from(`\nspawn error: ${error.message}\n`)));
+  const server: Server = { name, child, log: () => log, stop: () => stopGroup(child) };
+  cleanup.push(name, () => server.stop());
+  return server;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to the group, SIGKILL after 5 s; resolves when the leader exited (at most ~8 s). */
+export async function stopGroup(child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (!pid) return;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    killGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), 5000);
+    await Promise.race([exited, sleep(8000)]);
+    clearTimeout(timer);
+  }
+  // Whatever the leader left behind in its group; wait (bounded) until the group is empty, so its
+  // sockets are released before another server binds the same ports.
+  killGroup(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && groupAlive(pid); i++) await sleep(100);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+}
+
+/** SIGKILLs every process in a namespace this bench created (the bridges' forwarders, leftovers). */
+export async function killNamespaceProcesses(ns: string): Promise<void> {
+  const { stdout } = await execFileP('ip', ['netns', 'pids', ns]);
+  for (const pid of stdout.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await sleep(200);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Rejects with `what timed out` after `ms`. */
+export async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls until `probe` returns a value (not undefined); errors of the probe count as "not yet". */
+export async function poll<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const value = await probe().catch((error: unknown) => {
+      last = error instanceof Error ? error.message : String(error);
+      return undefined;
+    });
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (${last})` : ''}`);
+    await sleep(250);
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; resolves with the results in order. */
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Cleanup steps, run once in reverse order of registration, each bounded; errors are reported, not thrown. */
+export class Cleanup {
+  private readonly steps: Array<{ what: string; run: () => Promise<unknown>; timeoutMs: number }> = [];
+  private running: Promise<void> | undefined;
+
+  push(what: string, run: () => Promise<unknown>, timeoutMs = 60000): void {
+    // Registered after the cleanup started (a signal during setup): undo it right away.
+    if (this.running) void run().catch(() => undefined);
+    else this.steps.push({ what, run, timeoutMs });
+  }
+
+  run(): Promise<void> {
+    this.running ??= this.runAll();
+    return this.running;
+  }
+
+  private async runAll(): Promise<void> {
+    for (const step of this.steps.reverse()) {
+      await withTimeout(`cleanup: ${step.what}`, step.timeoutMs, step.run()).catch((error: unknown) => {
+        process.stderr.write(`cleanup: ${step.what} failed: ${(error as Error).message}\n`);
+      });
+    }
+  }
+}
