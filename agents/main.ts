@@ -75,17 +75,21 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     logger,
   });
   const view = cacheView({ segments, nodes, images: images.informer }, layout);
-  const services = options.boot ? bootServices(options, { segments, view, logger, manager }) : [];
+  // The boot services answer the segment's broadcasts: only the leading agent of a segment runs them.
+  if (options.boot) {
+    const [dhcp, files] = bootServices(options, { segments, view, logger, manager });
+    manager.addLeaderService('dhcp', dhcp);
+    manager.addLeaderService('tftp-http', files);
+  }
   return {
     manager,
     async start(): Promise<void> {
       await Promise.all([segments.start(), nodes.start()]);
       await Promise.all([segments.waitForSync(30_000), nodes.waitForSync(30_000)]);
       await manager.start();
-      for (const service of services) await service.start();
+      await manager.servicesStarted();
     },
     async stop(): Promise<void> {
-      for (const service of services) await service.stop();
       await manager.stop();
       await Promise.all([segments.stop(), nodes.stop()]);
     },
@@ -101,7 +105,7 @@ interface Service {
 function bootServices(
   options: AgentOptions,
   shared: { segments: Informer<WaltSegment>; view: CacheView; logger: Logger; manager: Manager },
-): Service[] {
+): [dhcp: Service, files: Service] {
   const { segments, view, logger, manager } = shared;
   const dhcp = createDhcpService({
     kc: options.kc,

@@ -37,4 +37,28 @@ describe('manager without leader election', () => {
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
   });
+
+  it('runs leader services while it leads (always, without election) and stops them on stop', async () => {
+    const manager = createManager({
+      kc: new k8s.KubeConfig(),
+      identity: 'solo',
+      healthPort: 0,
+      healthHost: '127.0.0.1',
+      logger: silentLogger(),
+      handleSignals: false,
+    });
+    const events: string[] = [];
+    const service = (name: string): { start(): Promise<void>; stop(): Promise<void> } => ({
+      start: () => Promise.resolve(void events.push(`${name}+`)),
+      stop: () => Promise.resolve(void events.push(`${name}-`)),
+    });
+    manager.addLeaderService('a', service('a'));
+    manager.addLeaderService('b', service('b'));
+    await manager.start();
+    await manager.servicesStarted();
+    expect(events).toEqual(['a+', 'b+']);
+    await manager.stop();
+    // Stopped in reverse order of start.
+    expect(events).toEqual(['a+', 'b+', 'b-', 'a-']);
+  });
 });

@@ -36,9 +36,19 @@ export type ManagedControllerOptions<T extends k8s.KubernetesObject> = Omit<
 > &
   Partial<Pick<ControllerOptions<T>, 'kc' | 'logger' | 'metrics'>>;
 
+/** Something that must run on one replica only (a DHCP server on a segment): started while leading. */
+export interface LeaderService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface Manager {
   readonly metrics: RuntimeMetrics;
   addController<T extends k8s.KubernetesObject>(options: ManagedControllerOptions<T>): Controller<T>;
+  /** Runs `service` while this replica leads (always, without leader election); stops it otherwise. */
+  addLeaderService(name: string, service: LeaderService): void;
+  /** Resolves once the leader services started so far are up (at once on a standby). */
+  servicesStarted(): Promise<void>;
   start(): Promise<void>;
   /** Drains the queues, releases the lease (unless releaseLease is false), stops informers and the server. */
   stop(options?: { releaseLease?: boolean }): Promise<void>;
@@ -51,6 +61,11 @@ export interface Manager {
 class ControllerManager implements Manager {
   readonly metrics: RuntimeMetrics;
   private readonly controllers: Array<Controller<k8s.KubernetesObject>> = [];
+  private readonly services: Array<{
+    name: string;
+    service: LeaderService;
+    running: Promise<void> | undefined;
+  }> = [];
   private readonly server: HealthServer;
   private readonly elector: LeaderElector | undefined;
   private readonly log: Logger;
@@ -100,6 +115,10 @@ class ControllerManager implements Manager {
     return controller;
   }
 
+  addLeaderService(name: string, service: LeaderService): void {
+    this.services.push({ name, service, running: undefined });
+  }
+
   async start(): Promise<void> {
     if (this.started) throw ERR_ALREADY_STARTED('manager');
     this.started = true;
@@ -124,6 +143,7 @@ class ControllerManager implements Manager {
     process.off('SIGINT', this.onSignal);
     // Finish the work in hand while still holding the lease, then hand the lease over.
     await Promise.all(this.controllers.map((c) => c.stopWorkers()));
+    await this.stopServices();
     if (this.elector) await this.elector.stop({ release });
     this.leading = false;
     await Promise.all(this.controllers.map((c) => c.stop()));
@@ -160,6 +180,27 @@ class ControllerManager implements Manager {
     this.leading = true;
     this.metrics.leader.set({ identity: this.options.identity }, 1);
     for (const c of this.controllers) c.startWorkers();
+    for (const entry of this.services) {
+      entry.running = entry.service.start().catch((error: unknown) => {
+        this.log.error({ err: error, service: entry.name }, 'leader service failed to start');
+      });
+    }
+  }
+
+  /** Leader services started so far: resolves once each has started (failures are logged). */
+  servicesStarted(): Promise<void> {
+    return Promise.all(this.services.flatMap((s) => (s.running ? [s.running] : []))).then(() => undefined);
+  }
+
+  private async stopServices(): Promise<void> {
+    for (const entry of [...this.services].reverse()) {
+      if (!entry.running) continue;
+      await entry.running;
+      entry.running = undefined;
+      await entry.service.stop().catch((error: unknown) => {
+        this.log.error({ err: error, service: entry.name }, 'leader service failed to stop');
+      });
+    }
   }
 
   private async stopLeading(): Promise<void> {
@@ -167,6 +208,7 @@ class ControllerManager implements Manager {
     this.metrics.leader.set({ identity: this.options.identity }, 0);
     // Another replica may start at once: stop promptly, leave queued keys to it.
     await Promise.all(this.controllers.map((c) => c.stopWorkers({ drain: false })));
+    await this.stopServices();
   }
 }
 

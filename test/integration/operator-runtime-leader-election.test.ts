@@ -15,6 +15,8 @@ describe('operator runtime: leader election failover', () => {
   const api = images(kc);
   const leases = kc.makeApiClient(k8s.CoordinationV1Api);
   const reconciledBy = new Map<string, Set<string>>();
+  /** Replicas whose leader-only service (think: the segment's DHCP server) is running now. */
+  const serving = new Set<string>();
   const managers: Manager[] = [];
   let ns: Awaited<ReturnType<typeof testNamespace>>;
 
@@ -43,6 +45,10 @@ describe('operator runtime: leader election failover', () => {
         reconciledBy.set(name, (reconciledBy.get(name) ?? new Set()).add(identity));
         return Promise.resolve();
       },
+    });
+    manager.addLeaderService('dhcp-like', {
+      start: () => Promise.resolve(void serving.add(identity)),
+      stop: () => Promise.resolve(void serving.delete(identity)),
     });
     managers.push(manager);
     return manager;
@@ -79,6 +85,8 @@ describe('operator runtime: leader election failover', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect([...reconciledBy.get(name)!]).toEqual(['replica-a']);
     expect(b.isLeader()).toBe(false);
+    // And only the leader runs the leader-only service
+    expect([...serving]).toEqual(['replica-a']);
     expect(await holder()).toBe('replica-a');
   });
 
@@ -118,6 +126,7 @@ describe('operator runtime: leader election failover', () => {
     const tookOver = Date.now() - crashedAt;
     expect(tookOver).toBeLessThan(LEASE_MS + 10_000);
     expect(await holder()).toBe('replica-b');
+    await eventually('b serves', () => serving.has('replica-b'));
     const name = uniqueName('img');
     await api.create(ns.name, name);
     await eventually('b reconciled', () => reconciledBy.get(name)?.has('replica-b'));
