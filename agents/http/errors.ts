@@ -74,6 +74,13 @@ export const HttpBadIp = defineError(
   400,
 );
 
+export const HttpNotTheNode = defineError(
+  'WALT_ERR_HTTP_NOT_THE_NODE',
+  (node: string, ip: string) =>
+    `${ip} holds the lease of another machine, not of ${node}: bootup notifications come from the node itself`,
+  403,
+);
+
 export const HttpBootupNotRecorded = defineError(
   'WALT_ERR_HTTP_BOOTUP_NOT_RECORDED',
   (node: string, reason: string) => `could not record the bootup of ${node} (${reason}): notify again`,

@@ -377,6 +377,20 @@ describe('HTTP service', () => {
       expect(bootups[0]).toMatchObject({ ip: '127.0.0.1', image: 'lab/notready' });
     });
 
+    it('refuses a notification for another node from a machine that holds a lease', async () => {
+      bootups.length = 0;
+      leases.set('127.0.0.1', MAC1); // the test client now holds vn1's lease
+      try {
+        const res = await post('/api/v1/nodes/vn2/bootup');
+        expect(res.status).toBe(403);
+        expect(await errorOf(res)).toBe('WALT_ERR_HTTP_NOT_THE_NODE');
+        expect((await post('/api/v1/nodes/vn1/bootup')).status).toBe(200);
+        expect(bootups.map((b) => b.node.metadata.name)).toEqual(['vn1']);
+      } finally {
+        leases.delete('127.0.0.1');
+      }
+    });
+
     it('identifies a WalT-style notification by name, or by the lease of the address', async () => {
       bootups.length = 0;
       expect((await post('/api/v1/bootup', { name: 'vn3' })).status).toBe(200);

@@ -6,9 +6,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
 import { rfc3339 } from '../../../operator/runtime/conditions.js';
-import { decideBoot, imageRefOf } from '../../netboot/gate.js';
+import { decideBoot, imageRefOf, normaliseMac } from '../../netboot/gate.js';
 import { clientIp, nodeAtIp, type HttpContext } from '../context.js';
-import { HttpBadIp, HttpBootupNotRecorded, HttpOtherSegment, HttpUnknownNode } from '../errors.js';
+import {
+  HttpBadIp,
+  HttpBootupNotRecorded,
+  HttpNotTheNode,
+  HttpOtherSegment,
+  HttpUnknownNode,
+} from '../errors.js';
 import { digestSchema, ipv4Schema, IPV4_PATTERN, nodeNameSchema } from '../schemas.js';
 
 interface BootupBody {
@@ -53,6 +59,12 @@ async function record(
 ): Promise<unknown> {
   const ip = request.body?.ip ?? clientIp(request.ip);
   if (!IPV4.test(ip)) throw HttpBadIp(ip);
+  // A machine with a lease on the segment may only speak for itself (without a lease we cannot tell).
+  const sender = clientIp(request.ip);
+  const senderMac = ctx.macOfIp(sender);
+  if (senderMac !== undefined && normaliseMac(senderMac) !== normaliseMac(node.spec.mac)) {
+    throw HttpNotTheNode(node.metadata.name, sender);
+  }
   const at = new Date();
   const booted = bootedImage(ctx, node, request.body?.imageDigest);
   const name = node.metadata.name;
