@@ -9,13 +9,15 @@ import type { Registry } from 'prom-client';
 import { isNodeModel } from '../../api/v1alpha1/node-models.js';
 import { API_VERSION, RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import { createStatusWriter } from '../../operator/runtime/status.js';
+import { createStatusWriter, rfc3339, type StatusWriter } from '../../operator/runtime/status.js';
 import type { Cache, CacheView } from '../netboot/cache-view.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import type { DiscoveredDevice } from './responder.js';
 import { createDhcpServer, type DhcpServer } from './server.js';
 
 const HEARTBEAT_MS = 30_000;
+/** Lease changes reach the segment status at most this often (a boot storm binds hundreds at once). */
+const LEASE_REPORT_MS = 2_000;
 
 export interface DhcpServiceOptions {
   kc: k8s.KubeConfig;
@@ -55,12 +57,21 @@ class Service implements DhcpService {
   private server: DhcpServer | undefined;
   private generation: number | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
   private readonly registering = new Set<string>();
   private readonly api: k8s.CustomObjectsApi;
   private follower: SegmentFollower | undefined;
 
+  private readonly statusWriter: StatusWriter<WaltSegment>;
+
   constructor(private readonly options: DhcpServiceOptions) {
     this.api = options.kc.makeApiClient(k8s.CustomObjectsApi);
+    this.statusWriter = createStatusWriter<WaltSegment>({
+      kc: options.kc,
+      resource: RESOURCES.segment,
+      fieldManager: `walt-agent-${options.segment}`,
+      logger: options.logger,
+    });
   }
 
   async start(): Promise<void> {
@@ -77,6 +88,7 @@ class Service implements DhcpService {
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearTimeout(this.reportTimer);
     await this.follower?.settled();
     await this.server?.stop();
     this.server = undefined;
@@ -105,7 +117,7 @@ class Service implements DhcpService {
       logger: this.options.logger,
       metrics: this.options.metrics,
       onDiscovered: (device) => void this.register(device),
-      onLease: () => void this.report().catch(() => undefined),
+      onLease: () => this.scheduleReport(),
       ...(this.options.ports ? { ports: this.options.ports } : {}),
     });
     await this.server.start();
@@ -131,22 +143,24 @@ class Service implements DhcpService {
   }
 
   /** Agent heartbeat and leases in use, in the WaltSegment status (this agent's own fields). */
+  private scheduleReport(): void {
+    if (this.reportTimer) return;
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      void this.report().catch(() => undefined);
+    }, LEASE_REPORT_MS);
+  }
+
   private async report(): Promise<void> {
     const segment = this.options.segments.get(this.options.segment);
     if (!segment) return;
-    const writer = createStatusWriter<WaltSegment>({
-      kc: this.options.kc,
-      resource: RESOURCES.segment,
-      fieldManager: `walt-agent-${this.options.segment}`,
-      logger: this.options.logger,
-    });
     const now = Date.now();
     const leasesInUse = this.server
       ? Object.values(this.server.leases().leases).filter((l) => l.state === 'bound' && l.expiresAt > now)
           .length
       : 0;
-    await writer.apply(segment, {
-      agent: { host: os.hostname(), lastHeartbeat: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') },
+    await this.statusWriter.apply(segment, {
+      agent: { host: os.hostname(), lastHeartbeat: rfc3339(new Date(now)) },
       leasesInUse,
     });
   }
