@@ -1,5 +1,6 @@
 // The DHCP service's settings, derived once from a WaltSegment (its spec is the one source of truth).
 import type { WaltSegmentSpec } from '../../api/v1alpha1/index.js';
+import { parseDurationMs } from '../../common/duration.js';
 import { DhcpBadRange } from './errors.js';
 import { inSubnet, ipToInt, parseCidr, type Subnet } from './ipv4.js';
 
@@ -23,15 +24,10 @@ export interface DhcpConfig {
 }
 
 export const DEFAULT_LEASE_SECONDS = 24 * 3600;
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-
 /** A Kubernetes-style duration ("24h", "1h30m", "90s") in whole seconds; undefined when malformed. */
 export function durationSeconds(text: string): number | undefined {
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
-    total += Number(match[1]) * (UNIT_SECONDS[match[2] ?? 's'] ?? 1);
-  return Math.floor(total);
+  const ms = parseDurationMs(text);
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
 }
 
 function rangeOf(spec: WaltSegmentSpec, subnet: Subnet): DhcpConfig['range'] {

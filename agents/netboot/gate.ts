@@ -3,8 +3,9 @@
 // ask this function, so a node is either bootable everywhere or nowhere. Pure: the agent hands it a
 // view built from its informer caches and its image cache, never from a synchronous API call.
 import path from 'node:path';
+import { platformOfModel } from '../images/inspect.js';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
-import { isNodeModel, NODE_MODELS, type NodeModelName } from '../../api/v1alpha1/node-models.js';
+import { isNodeModel, type NodeModelName } from '../../api/v1alpha1/node-models.js';
 
 /** Namespace holding the default images, named `<model>-default` (WalT's waltplatform/<model>-default). */
 export const DEFAULT_IMAGE_NAMESPACE = process.env.WALT_SYSTEM_NAMESPACE ?? 'walt-system';
@@ -62,15 +63,6 @@ function deny(reason: DenyReason, message: string, node?: WaltNode): BootDenied 
   return { allow: false, reason, message, ...(node ? { node } : {}) };
 }
 
-function platformKey(model: NodeModelName): string {
-  const { os, architecture, variant } = NODE_MODELS[model].platform as {
-    os: string;
-    architecture: string;
-    variant?: string;
-  };
-  return [os, architecture, variant].filter(Boolean).join('/');
-}
-
 type SegmentEntry = NonNullable<NonNullable<WaltImage['status']>['segments']>[number];
 
 /** This segment's report on the image, if it unpacked the image's current digest. */
@@ -88,7 +80,7 @@ function unpackedFor(
   model: NodeModelName,
   view: BootView,
 ): { manifestDigest: string; rootfs: string } | undefined {
-  const wanted = platformKey(model);
+  const wanted = platformOfModel(model);
   for (const manifestDigest of unpackedEntry(image, segment)?.manifests ?? []) {
     const rootfs = view.rootfsOf(manifestDigest);
     if (rootfs?.platform === wanted) return { manifestDigest, rootfs: rootfs.path };

@@ -1,14 +1,9 @@
 // The WaltImage conditions the operator shows, derived from what each boot agent reported for its
 // segment (status.segments[]) and from the operator's own resolution of the reference.
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+import type { ConditionInput } from '../../runtime/conditions.js';
 
-export interface ConditionInput {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-}
+export type { ConditionInput };
 
 export interface SegmentReport {
   segment: string;

@@ -17,7 +17,8 @@ import {
 import type { ManagedControllerOptions } from '../../runtime/manager.js';
 import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
 import { aggregate } from './aggregate.js';
-import { durationMs, recheckDecision, type RecheckDecision } from './recheck.js';
+import { recheckDecision, type RecheckDecision } from './recheck.js';
+import { parseDurationMs } from '../../../common/duration.js';
 
 /** How long to wait before trying again after a failure that retrying soon will not fix. */
 const PERMANENT_FAILURE_RETRY_MS = 5 * 60_000;
@@ -121,7 +122,8 @@ function decide(image: WaltImage, lastResolved: Condition | undefined, now: numb
       resolvedAt: status.resolvedAt,
       digest: status.digest,
       policy: image.spec.recheck.policy,
-      intervalMs: durationMs(image.spec.recheck.interval),
+      // The CRD schema guarantees the form and a minimum of 1m.
+      intervalMs: parseDurationMs(image.spec.recheck.interval) ?? 3_600_000,
       pinned: image.spec.ref.includes('@'),
     },
     now,

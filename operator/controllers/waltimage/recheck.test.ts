@@ -1,4 +1,4 @@
-import { durationMs, recheckDecision, type RecheckInput } from './recheck.js';
+import { recheckDecision, type RecheckInput } from './recheck.js';
 
 const base: RecheckInput = {
   generation: 2,
@@ -38,16 +38,5 @@ describe('recheckDecision', () => {
     expect(recheckDecision({ ...base, pinned: true }, at('2026-11-28T10:00:00Z'))).toEqual({
       resolveNow: false,
     });
-  });
-});
-
-describe('durationMs', () => {
-  it.each([
-    ['90s', 90000],
-    ['1h30m', 5400000],
-    ['1.5h', 5400000],
-    ['250ms', 250],
-  ])('%s is %d ms', (text, ms) => {
-    expect(durationMs(text)).toBe(ms);
   });
 });

@@ -27,13 +27,3 @@ export function recheckDecision(input: RecheckInput, now: number): RecheckDecisi
   if (stale || due <= 0) return { resolveNow: true, nextCheckInMs: input.intervalMs };
   return { resolveNow: false, nextCheckInMs: due };
 }
-
-/** Go-style duration ("90s", "1h30m", "1.5h") in milliseconds; the CRD schema already checked the form. */
-export function durationMs(text: string): number {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000 };
-  let total = 0;
-  for (const [, value, unit] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
-    total += Number(value) * units[unit!]!;
-  }
-  return total;
-}
