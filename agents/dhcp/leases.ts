@@ -117,6 +117,10 @@ function allocateDynamic(
   return chosen ?? firstFree(ctx, range.start, range.end, false);
 }
 
+function contextFor(state: LeaseState, mac: string, pool: Pool, now: number): Context {
+  return { pool, mac, holders: activeHolders(state, now), declined: state.declined, now };
+}
+
 /** The address to give this client, or undefined when none is free (or it has no right to one). */
 export function allocate(
   state: LeaseState,
@@ -124,13 +128,7 @@ export function allocate(
   pool: Pool,
   now: number,
 ): string | undefined {
-  const ctx: Context = {
-    pool,
-    mac: request.mac,
-    holders: activeHolders(state, now),
-    declined: state.declined,
-    now,
-  };
+  const ctx = contextFor(state, request.mac, pool, now);
   const current = state.leases[request.mac]?.ip;
   return request.node ? allocateNode(request, ctx, current) : allocateDynamic(request, ctx, current);
 }
@@ -139,13 +137,7 @@ export function allocate(
 export function mayHave(state: LeaseState, request: AllocationRequest, pool: Pool, now: number): boolean {
   const ip = request.requestedIp;
   if (ip === undefined) return false;
-  const ctx: Context = {
-    pool,
-    mac: request.mac,
-    holders: activeHolders(state, now),
-    declined: state.declined,
-    now,
-  };
+  const ctx = contextFor(state, request.mac, pool, now);
   if (!isUsable(ip, ctx)) return false;
   if (request.node) return request.node.ip === undefined || request.node.ip === ip;
   return inRange(pool, ip) || state.leases[request.mac]?.ip === ip;
