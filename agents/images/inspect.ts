@@ -32,7 +32,7 @@ export interface ImageInspection {
 }
 
 /** The distinct OCI platforms of our node models (one per architecture/variant). */
-export function knownPlatforms(): Platform[] {
+function knownPlatforms(): Platform[] {
   const seen = new Map<string, Platform>();
   for (const { platform } of Object.values(NODE_MODELS)) seen.set(formatPlatform(platform), platform);
   return [...seen.values()];

@@ -51,16 +51,6 @@ export function celString(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
-/** A map of strings to strings (labels-like). */
-export function StringMap(options: SchemaOptions = {}): TUnsafe<Record<string, string>> {
-  return Type.Unsafe<Record<string, string>>({
-    type: 'object',
-    additionalProperties: { type: 'string', maxLength: 4096 },
-    maxProperties: 64,
-    ...options,
-  });
-}
-
 /** An RFC 3339 timestamp written by controllers. */
 export function Timestamp(options: SchemaOptions = {}): TString {
   return Type.String({ format: 'date-time', ...options });
