@@ -10,7 +10,7 @@ import { createBootupRecorder } from './http/bootup-status.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import type { Cache, CacheView } from './netboot/cache-view.js';
-import { decideBoot } from './netboot/gate.js';
+import { decideBoot, type BootTarget } from './netboot/gate.js';
 import { followSegment, type SegmentFollower } from './netboot/segment-follower.js';
 import { createFileResolver, DEBIAN_IPXE_DIR } from './tftp/files.js';
 import { createTftpServer } from './tftp/server.js';
@@ -21,6 +21,8 @@ export interface BootServicesOptions {
   segments: Cache<WaltSegment>;
   view: CacheView;
   macOfIp: (ip: string) => string | undefined;
+  /** The NFS path a node mounts its root from (the NFS service's export of its image). */
+  exportPathOf: (target: BootTarget) => string;
   logger: Logger;
   metrics: Registry;
   ports?: { tftp: number; http: number };
@@ -88,8 +90,7 @@ class Services implements BootServices {
       serverAddress: address,
       view,
       macOfIp,
-      // The NFS export of an image is its rootfs until the NFS service gives exports their own paths.
-      exportPathOf: (target) => target.rootfs,
+      exportPathOf: this.options.exportPathOf,
       onBootup: createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger }),
       logger,
       metrics: this.httpMetrics,

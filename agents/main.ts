@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../api/v1alpha1/index.js';
+import { parseDurationMs } from '../common/duration.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createManager, type Manager } from '../operator/runtime/manager.js';
 import type { Controller } from '../operator/runtime/controller.js';
@@ -13,6 +14,7 @@ import { createInformer, type Informer } from '../operator/runtime/informer.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
 import { createBootServices } from './boot-services.js';
 import { createDhcpService } from './dhcp/service.js';
+import { createNfsService } from './nfs/service.js';
 import { cacheView, type CacheView } from './netboot/cache-view.js';
 import { imageAgentController } from './images/controller.js';
 import { secretReader } from './images/image-client.js';
@@ -29,8 +31,11 @@ export interface AgentOptions {
   handleSignals?: boolean;
   /** Serve the WaltImages of one namespace only (default: all). */
   imageNamespace?: string;
-  /** Serve DHCP, TFTP and HTTP boot on this process's network (the agent owns the segment's interface). */
-  boot?: { leasesFile: string };
+  /**
+   * Serve DHCP, TFTP, HTTP and NFS boot on this process's network (the agent owns the segment's
+   * interface). `nfsGraceMs`: how long an image no node uses stays exported.
+   */
+  boot?: { leasesFile: string; nfsGraceMs?: number };
 }
 
 /** A running agent: the image controller (leader-elected) and the boot services with their caches. */
@@ -77,8 +82,16 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const view = cacheView({ segments, nodes, images: images.informer }, layout);
   // The boot services answer the segment's broadcasts: only the leading agent of a segment runs them.
   if (options.boot) {
-    const [dhcp, files] = bootServices(options, { segments, view, logger, manager });
+    const [dhcp, nfs, files] = bootServices(options, {
+      segments,
+      nodes,
+      images: images.informer,
+      view,
+      logger,
+      manager,
+    });
     manager.addLeaderService('dhcp', dhcp);
+    manager.addLeaderService('nfs', nfs);
     manager.addLeaderService('tftp-http', files);
   }
   return {
@@ -101,12 +114,18 @@ interface Service {
   stop(): Promise<void>;
 }
 
-/** DHCP first (TFTP and HTTP know clients by their DHCP lease). */
-function bootServices(
-  options: AgentOptions,
-  shared: { segments: Informer<WaltSegment>; view: CacheView; logger: Logger; manager: Manager },
-): [dhcp: Service, files: Service] {
-  const { segments, view, logger, manager } = shared;
+interface Shared {
+  segments: Informer<WaltSegment>;
+  nodes: Informer<WaltNode>;
+  images: Informer<WaltImage>;
+  view: CacheView;
+  logger: Logger;
+  manager: Manager;
+}
+
+/** DHCP first (TFTP, HTTP and NFS know clients by their DHCP lease), then NFS (the boot script names its exports). */
+function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nfs: Service, files: Service] {
+  const { segments, nodes, images, view, logger, manager } = shared;
   const dhcp = createDhcpService({
     kc: options.kc,
     segment: options.segment,
@@ -116,16 +135,30 @@ function bootServices(
     logger: logger.child({ service: 'dhcp' }),
     metrics: manager.metrics.registry,
   });
+  const nfs = createNfsService({
+    segment: options.segment,
+    segments,
+    nodes,
+    images,
+    view,
+    ipOfMac: (mac) => dhcp.ipOfMac(mac),
+    cacheDir: options.cacheDir,
+    logger: logger.child({ service: 'nfs' }),
+    metrics: manager.metrics.registry,
+    ...(options.boot?.nfsGraceMs === undefined ? {} : { graceMs: options.boot.nfsGraceMs }),
+  });
+  dhcp.onLeaseChange(() => nfs.poke());
   const files = createBootServices({
     kc: options.kc,
     segment: options.segment,
     segments,
     view,
     macOfIp: (ip) => dhcp.macOfIp(ip),
+    exportPathOf: (target) => nfs.exportPathOf(target),
     logger,
     metrics: manager.metrics.registry,
   });
-  return [dhcp, files];
+  return [dhcp, nfs, files];
 }
 
 function defaultCacheDir(segment: string): string {
@@ -143,6 +176,7 @@ async function main(): Promise<void> {
       identity: { type: 'string', default: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}` },
       boot: { type: 'boolean', default: false },
       'leases-file': { type: 'string' },
+      'nfs-grace': { type: 'string', default: process.env.WALT_NFS_GRACE ?? '60s' },
     },
   });
   const segment = values.segment ?? process.env.WALT_SEGMENT;
@@ -155,7 +189,12 @@ async function main(): Promise<void> {
     segment,
     cacheDir,
     ...(values.boot
-      ? { boot: { leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json') } }
+      ? {
+          boot: {
+            leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json'),
+            nfsGraceMs: parseDurationMs(values['nfs-grace']),
+          },
+        }
       : {}),
     identity: values.identity,
     healthPort: Number(values['health-port']),

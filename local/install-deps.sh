@@ -9,10 +9,14 @@ log() { echo "[install-deps] $*" >&2; }
 # Debian packages used by the scripts and tests (one list, one place): the control plane needs
 # openssl; image tests need a registry (docker-registry, htpasswd from apache2-utils) and skopeo + umoci;
 # boot-agent tests use network namespaces (iproute2) and reference DHCP clients (busybox udhcpc, dhclient),
-# a TFTP client (tftp-hpa) and the reference TFTP server of bench/tftp (tftpd-hpa).
+# a TFTP client (tftp-hpa) and the reference TFTP server of bench/tftp (tftpd-hpa). The agent serves
+# NFS with nfs-ganesha (FSAL VFS) and rpcbind, tested with libnfs-utils; virtual nodes are qemu with its
+# iPXE ROMs; the default node image is made with debootstrap.
 DEBIAN_PACKAGES=(ca-certificates curl openssl util-linux git
   docker-registry skopeo umoci apache2-utils
-  iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa)
+  iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa
+  nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
+  qemu-system-x86 ipxe-qemu debootstrap)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

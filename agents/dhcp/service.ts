@@ -36,6 +36,10 @@ export interface DhcpService {
   stop(): Promise<void>;
   /** The MAC holding `ip` (TFTP and HTTP identify clients by their address). */
   macOfIp(ip: string): string | undefined;
+  /** The address leased to `mac` (NFS exports /persist to a node's address only). */
+  ipOfMac(mac: string): string | undefined;
+  /** Called after each lease change. */
+  onLeaseChange(listener: () => void): void;
 }
 
 /** WalT's name for a discovered node: its model family and the last three bytes of its MAC. */
@@ -59,6 +63,7 @@ class Service implements DhcpService {
   private heartbeat: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
   private readonly registering = new Set<string>();
+  private readonly leaseListeners: Array<() => void> = [];
   private readonly api: k8s.CustomObjectsApi;
   private follower: SegmentFollower | undefined;
 
@@ -94,6 +99,17 @@ class Service implements DhcpService {
     this.server = undefined;
   }
 
+  ipOfMac(mac: string): string | undefined {
+    const wanted = mac.toLowerCase();
+    const leases = this.server?.leases().leases ?? {};
+    for (const lease of Object.values(leases)) if (lease.mac.toLowerCase() === wanted) return lease.ip;
+    return undefined;
+  }
+
+  onLeaseChange(listener: () => void): void {
+    this.leaseListeners.push(listener);
+  }
+
   macOfIp(ip: string): string | undefined {
     const leases = this.server?.leases().leases ?? {};
     // A few hundred leases at most on a segment: a scan is cheaper than keeping an index in step.
@@ -117,7 +133,10 @@ class Service implements DhcpService {
       logger: this.options.logger,
       metrics: this.options.metrics,
       onDiscovered: (device) => void this.register(device),
-      onLease: () => this.scheduleReport(),
+      onLease: () => {
+        this.scheduleReport();
+        for (const listener of this.leaseListeners) listener();
+      },
       ...(this.options.ports ? { ports: this.options.ports } : {}),
     });
     await this.server.start();

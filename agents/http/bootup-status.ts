@@ -33,6 +33,7 @@ export function bootupStatus(event: BootupEvent, current: WaltNode): Status {
     ip: event.ip,
     bootedImage: { name: event.image, ...(event.imageDigest ? { digest: event.imageDigest } : {}) },
     lastBootup: rfc3339(event.at),
+    ...(event.nfsReadBytes === undefined ? {} : { lastBootStats: { nfsReadBytes: event.nfsReadBytes } }),
     conditions: ready,
   };
 }

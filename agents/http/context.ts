@@ -16,6 +16,8 @@ export interface BootupEvent {
   image: string;
   imageDigest: string | undefined;
   at: Date;
+  /** Bytes the node read over NFS while booting, when it says. */
+  nfsReadBytes?: number;
 }
 
 export interface HttpContext {

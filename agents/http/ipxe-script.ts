@@ -82,6 +82,9 @@ export function chooseBootFiles(names: readonly string[]): BootFiles | undefined
   return initrd === undefined ? { kind: 'kernel', kernel } : { kind: 'kernel', kernel, initrd };
 }
 
+/** The project's node init, added by the NFS service to every exported image (node/walt/init). */
+export const NODE_INIT = '/walt/init';
+
 /** The kernel arguments that mount the image over NFSv3 read-only and start walt-init. */
 export function kernelArguments(input: BootScriptInput): string[] {
   const server = scriptToken('server address', input.server);
@@ -89,10 +92,11 @@ export function kernelArguments(input: BootScriptInput): string[] {
   const exportPath = scriptToken('export path', input.exportPath);
   return [
     'root=/dev/nfs',
-    `nfsroot=${server}:${exportPath},vers=3,nolock,tcp`,
+    // Images do not change while exported: no close-to-open revalidation (WalT mounts nocto too).
+    `nfsroot=${server}:${exportPath},vers=3,nolock,tcp,nocto`,
     'ip=dhcp',
     'ro',
-    'init=/bin/walt-init',
+    `init=${NODE_INIT}`,
     `walt.node=${nodeName}`,
     `walt.server=${server}`,
     ...(input.extraArgs ?? []).map((arg) => scriptToken('kernel argument', arg)),

@@ -188,6 +188,13 @@ export const WaltNodeStatus = Type.Object({
     }),
   ),
   lastBootup: Type.Optional(Timestamp()),
+  lastBootStats: Type.Optional(
+    Type.Object({
+      nfsReadBytes: Type.Optional(
+        Type.Integer({ minimum: 0, description: 'Bytes the node read over NFS while booting (lazy transfer).' }),
+      ),
+    }),
+  ),
   bootAttempts: Type.Optional(Type.Integer({ minimum: 0 })),
   claimedBy: Type.Optional(
     Type.Object({ namespace: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 253 }) }),

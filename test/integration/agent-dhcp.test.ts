@@ -5,7 +5,7 @@
 // notification sets its WaltNode status; unknown WalT nodes become WaltNodes (auto-registration); the
 // segment status shows the agent's heartbeat and leases in use.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -52,6 +52,9 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
   let agent: ChildProcess;
   let dir: string;
   let agentLog = '';
+  let rootExport = '';
+  let bootableIp = '';
+  let bootableNs = '';
 
   const getSegment = (): Promise<WaltSegment> =>
     api.getClusterCustomObject({ ...RESOURCES.segment, name: segmentName }) as Promise<WaltSegment>;
@@ -149,6 +152,8 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
         'default',
         '--identity',
         'agent-netns',
+        '--nfs-grace',
+        '2s',
       ],
       { env: { ...process.env, WALT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
@@ -166,7 +171,8 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
 
   afterAll(async () => {
     try {
-      await deleteImageWhileAgentRuns();
+      await deleteImageWhileAgentRuns('other');
+      await deleteImageWhileAgentRuns('bootable');
     } finally {
       // Whatever happened above, the agent process must go, or its pipes keep jest alive.
       await stopGroup(agent);
@@ -175,8 +181,8 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
   }, 120000);
 
   /** The image carries the agent's finalizer: delete it while the agent runs, so its cache is collected. */
-  async function deleteImageWhileAgentRuns(): Promise<void> {
-    const image = { ...RESOURCES.image, namespace: ns.name, name: 'bootable' };
+  async function deleteImageWhileAgentRuns(name: string): Promise<void> {
+    const image = { ...RESOURCES.image, namespace: ns.name, name };
     await api.deleteNamespacedCustomObject(image).catch(() => undefined);
     const gone = await waitFor(
       'the image to go',
@@ -268,7 +274,11 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     const script = (await exec(client.ns, 'curl', ['-sf', env.boot_file!])).stdout;
     expect(script).toMatch(/^#!ipxe/);
     const kernelUrl = /kernel (\S+)/.exec(script)![1]!;
-    expect(script).toContain('nfsroot=10.78.0.1:');
+    expect(script).toContain('nfsroot=10.78.0.1:/images/');
+    expect(script).toContain('init=/walt/init');
+    rootExport = /nfsroot=10\.78\.0\.1:(\/images\/[0-9a-f]+),/.exec(script)![1]!;
+    bootableIp = env.ip!;
+    bootableNs = client.ns;
     // And the kernel comes over HTTP, a byte range too
     const fetched = await exec(client.ns, 'curl', ['-sf', kernelUrl]);
     expect(fetched.stdout.length).toBe(kernel.length);
@@ -292,6 +302,94 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
       return n.status?.phase === 'Ready' ? n : undefined;
     });
     expect(node.status).toMatchObject({ ip: env.ip, bootedImage: { name: `${ns.name}/bootable` } });
+  });
+
+  it('exports the image over NFS read-only to the segment, with the node files at /walt', async () => {
+    expect(rootExport).not.toBe('');
+    const list = async (where: string): Promise<string> =>
+      (await exec(bootableNs, 'nfs-ls', [`nfs://10.78.0.1${where}`])).stdout;
+    // The image's files and the injected node files, side by side
+    expect(await list(`${rootExport}/boot/pc-x86-64`)).toMatch(/hello\.txt/);
+    const walt = await list(`${rootExport}/walt`);
+    for (const file of ['init', 'notify-bootup', 'lib.sh', 'image.env']) expect(walt).toContain(file);
+    // Read-only: a write is refused, and the cached image is untouched
+    const local = path.join(dir, 'written.txt');
+    await writeFile(local, 'nope\n');
+    await expect(
+      exec(bootableNs, 'nfs-cp', [local, `nfs://10.78.0.1${rootExport}/written.txt`]),
+    ).rejects.toThrow();
+  });
+
+  it("exports /persist read-write to the node's address only", async () => {
+    const local = path.join(dir, 'persisted.txt');
+    await writeFile(local, 'kept across reboots\n');
+    const url = `nfs://10.78.0.1/persist/${bootableName}/persisted.txt`;
+    await waitFor('the /persist export', () =>
+      exec(bootableNs, 'nfs-cp', [local, url]).then(
+        () => true,
+        () => undefined,
+      ),
+    );
+    const stored = path.join(dir, 'cache', 'nfs', 'persist', bootableName, ns.name, 'persisted.txt');
+    expect(await readFile(stored, 'utf8')).toBe('kept across reboots\n');
+    // Another machine of the segment may not mount it
+    const other = await addClient(net);
+    await udhcpc(dir, other, [], { configure: true });
+    await expect(exec(other.ns, 'nfs-ls', [`nfs://10.78.0.1/persist/${bootableName}`])).rejects.toThrow();
+    expect(bootableIp).toMatch(/^10\.78\.0\./);
+  });
+
+  it('exports the new image when the node switches, and drops the old one after the grace period', async () => {
+    const other = await buildImage(path.join(dir, 'other'), {
+      layers: [
+        [
+          { path: 'boot', type: 'dir' },
+          { path: 'boot/pc-x86-64', type: 'dir' },
+          { path: 'boot/pc-x86-64/vmlinuz', type: 'file', content: 'another kernel\n' },
+          { path: 'etc', type: 'dir' },
+          { path: 'etc/marker', type: 'file', content: 'second image\n' },
+        ],
+      ],
+      config: { architecture: 'amd64', os: 'linux', labels: { 'walt.node.models': 'pc-x86-64' } },
+    });
+    const ref = await pushLayout(other.dir, other.tag, registry, { repository: 'walt/other' });
+    await api.createNamespacedCustomObject({
+      ...RESOURCES.image,
+      namespace: ns.name,
+      body: {
+        apiVersion: 'walt.dev/v1alpha1',
+        kind: 'WaltImage',
+        metadata: { name: 'other' },
+        spec: { ref, insecureRegistry: true },
+      },
+    });
+    await api.patchClusterCustomObject(
+      { ...RESOURCES.node, name: bootableName, body: { spec: { image: `${ns.name}/other` } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const newExport = await waitFor(
+      'the boot script to name the new export',
+      async () => {
+        const script = (await exec(bootableNs, 'curl', ['-sf', 'http://10.78.0.1/ipxe/boot.ipxe'])).stdout;
+        const found = /nfsroot=10\.78\.0\.1:(\/images\/[0-9a-f]+),/.exec(script)?.[1];
+        return found !== undefined && found !== rootExport ? found : undefined;
+      },
+      60000,
+    );
+    const etc = await waitFor('the new export', () =>
+      exec(bootableNs, 'nfs-ls', [`nfs://10.78.0.1${newExport}/etc`]).then(
+        (r) => r.stdout,
+        () => undefined,
+      ),
+    );
+    expect(etc).toContain('marker');
+    // The old image is no longer exported once the grace period is over
+    await waitFor('the old export to go', () =>
+      exec(bootableNs, 'nfs-ls', [`nfs://10.78.0.1${rootExport}/walt`]).then(
+        () => undefined,
+        () => true,
+      ),
+    );
   });
 
   it('shows the leases in use in the segment status', async () => {

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
 import { rfc3339 } from '../../../operator/runtime/conditions.js';
 import { decideBoot, imageRefOf, normaliseMac } from '../../netboot/gate.js';
-import { clientIp, nodeAtIp, type HttpContext } from '../context.js';
+import { clientIp, nodeAtIp, type BootupEvent, type HttpContext } from '../context.js';
 import {
   HttpBadIp,
   HttpBootupNotRecorded,
@@ -21,6 +21,8 @@ interface BootupBody {
   name?: string;
   ip?: string;
   imageDigest?: string;
+  /** Bytes the node read over NFS while booting (its root mount's counters). */
+  nfsReadBytes?: number;
 }
 
 const IPV4 = new RegExp(IPV4_PATTERN);
@@ -33,7 +35,12 @@ function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply, done: 
 
 const bodySchema = {
   type: 'object',
-  properties: { name: nodeNameSchema, ip: ipv4Schema, imageDigest: digestSchema },
+  properties: {
+    name: nodeNameSchema,
+    ip: ipv4Schema,
+    imageDigest: digestSchema,
+    nfsReadBytes: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+  },
 } as const;
 
 function bootedImage(
@@ -65,24 +72,37 @@ async function record(
   if (senderMac !== undefined && normaliseMac(senderMac) !== normaliseMac(node.spec.mac)) {
     throw HttpNotTheNode(node.metadata.name, sender);
   }
-  const at = new Date();
-  const booted = bootedImage(ctx, node, request.body?.imageDigest);
   const name = node.metadata.name;
+  const event = bootupEvent(ctx, node, ip, request.body);
   try {
-    await ctx.onBootup({ node, ip, ...booted, at });
+    await ctx.onBootup(event);
   } catch (err) {
     request.log.warn({ err, node: name }, 'bootup not recorded');
     throw HttpBootupNotRecorded(name, err instanceof Error ? err.message : String(err));
   }
-  request.log.info({ node: name, ip, image: booted.image, segment: ctx.segment }, 'node booted');
+  request.log.info(
+    { node: name, ip, image: event.image, segment: ctx.segment, nfsReadBytes: event.nfsReadBytes },
+    'node booted',
+  );
   reply.code(200);
   return {
     node: name,
     phase: 'Ready',
     ip,
-    bootedImage: { name: booted.image, digest: booted.imageDigest },
-    lastBootup: rfc3339(at),
+    bootedImage: { name: event.image, digest: event.imageDigest },
+    lastBootup: rfc3339(event.at),
   };
+}
+
+function bootupEvent(
+  ctx: HttpContext,
+  node: WaltNode,
+  ip: string,
+  body: BootupBody | undefined,
+): BootupEvent {
+  const booted = bootedImage(ctx, node, body?.imageDigest);
+  const nfsReadBytes = body?.nfsReadBytes;
+  return { node, ip, ...booted, at: new Date(), ...(nfsReadBytes === undefined ? {} : { nfsReadBytes }) };
 }
 
 function nodeOf(ctx: HttpContext, request: FastifyRequest<{ Body: BootupBody | undefined }>): WaltNode {

@@ -1,0 +1,58 @@
+import { renderGaneshaConfig, type ExportSpec } from './ganesha-config.js';
+
+const image: ExportSpec = {
+  id: 1,
+  path: '/cache/nfs/views/abc',
+  pseudo: '/images/abc',
+  access: 'RO',
+  clients: ['10.0.0.0/24'],
+};
+const persist: ExportSpec = {
+  id: 2,
+  path: '/cache/nfs/persist/vn1/lab',
+  pseudo: '/persist/vn1',
+  access: 'RW',
+  clients: ['10.0.0.7'],
+};
+
+describe('renderGaneshaConfig', () => {
+  const config = renderGaneshaConfig({
+    bindAddress: '10.0.0.1',
+    recoveryRoot: '/cache/nfs/recovery',
+    exports: [image, persist],
+  });
+
+  it('binds to the segment address and lets NFSv3 clients mount pseudo paths', () => {
+    expect(config).toContain('Bind_addr = 10.0.0.1;');
+    expect(config).toContain('mount_path_pseudo = true;');
+    expect(config).toContain('Graceless = true;');
+  });
+
+  it('opens each export to its clients only, with its access', () => {
+    expect(config).toMatch(
+      /Pseudo = "\/images\/abc";[\s\S]*Access_Type = None;[\s\S]*CLIENT \{ Clients = 10\.0\.0\.0\/24; Access_Type = RO; \}/,
+    );
+    expect(config).toMatch(
+      /Pseudo = "\/persist\/vn1";[\s\S]*CLIENT \{ Clients = 10\.0\.0\.7; Access_Type = RW; \}/,
+    );
+  });
+
+  it('leaves out exports nobody may mount', () => {
+    const none = renderGaneshaConfig({
+      bindAddress: '10.0.0.1',
+      recoveryRoot: '/r',
+      exports: [{ ...persist, clients: [] }],
+    });
+    expect(none).not.toContain('EXPORT');
+  });
+
+  it.each([
+    ['a path that would close the string', { ...image, path: '/x"; } EXPORT { Path = "/' }],
+    ['a client that is not an address', { ...image, clients: ['*'] }],
+    ['a client with a block inside', { ...image, clients: ['1.2.3.4; }'] }],
+  ])('refuses %s', (_what, spec) => {
+    expect(() =>
+      renderGaneshaConfig({ bindAddress: '10.0.0.1', recoveryRoot: '/r', exports: [spec] }),
+    ).toThrow();
+  });
+});
