@@ -1,5 +1,6 @@
 // Two projects run by the one test command: unit tests sit next to the code they test;
-// integration tests (test/integration) run against a real kube-apiserver started once per run.
+// integration and end-to-end tests (test/integration, test/e2e) run against a real kube-apiserver
+// started once per run.
 const tsJest = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -19,7 +20,8 @@ export default {
     {
       ...tsJest,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // test/e2e: whole labs (qemu nodes) on the same control plane.
+      testMatch: ['<rootDir>/test/{integration,e2e}/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },

@@ -15,6 +15,8 @@ import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/inde
 import { createBootServices } from './boot-services.js';
 import { createDhcpService } from './dhcp/service.js';
 import { createNfsService } from './nfs/service.js';
+import { createRaService } from './ra/service.js';
+import { createVnodeService } from './vnodes/index.js';
 import { cacheView, type CacheView } from './netboot/cache-view.js';
 import { imageAgentController } from './images/controller.js';
 import { secretReader } from './images/image-client.js';
@@ -91,8 +93,21 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       manager,
     });
     manager.addLeaderService('dhcp', dhcp);
+    manager.addLeaderService('ra', createRaService({ segment: options.segment, segments, logger }));
     manager.addLeaderService('nfs', nfs);
     manager.addLeaderService('tftp-http', files);
+    manager.addLeaderService(
+      'vnodes',
+      createVnodeService({
+        kc: options.kc,
+        segment: options.segment,
+        cacheDir: options.cacheDir,
+        manager,
+        logger,
+        metrics: manager.metrics.registry,
+        bridgeOf: () => segments.get(options.segment)?.spec.interface,
+      }),
+    );
   }
   return {
     manager,

@@ -65,7 +65,9 @@ describe('createConsoleFile', () => {
 
   it('reports errors instead of throwing', async () => {
     const errors: unknown[] = [];
-    const log = createConsoleFile(path.join(dir, 'missing', 'console.log'), { onError: (e) => errors.push(e) });
+    const log = createConsoleFile(path.join(dir, 'missing', 'console.log'), {
+      onError: (e) => errors.push(e),
+    });
     log.write('x');
     await log.close();
     expect(errors).toHaveLength(1);

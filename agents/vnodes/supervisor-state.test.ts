@@ -2,6 +2,7 @@ import {
   crashBackoffMs,
   DEFAULT_POLICY,
   initialState,
+  noticeOf,
   transition,
   type RestartPolicy,
   type VmEffect,
@@ -21,7 +22,11 @@ function run(events: VmEvent[], policy: RestartPolicy = DEFAULT_POLICY, from: Vm
   return { state, effects };
 }
 
-const exited = (at: number, code: number | null, signal: string | null = null): VmEvent => ({
+const exited = (
+  at: number,
+  code: number | null,
+  signal: string | null = null,
+): Extract<VmEvent, { type: 'exited' }> => ({
   type: 'exited',
   at,
   code,
@@ -73,14 +78,26 @@ describe('VM state machine', () => {
       expect(out.state.phase).toBe('waiting');
       expect(out.state.lastExit?.kind).toBe('crash');
       waits.push(...out.effects.flatMap((e) => (e.type === 'wait' ? [e.ms] : [])));
-      state = run([{ type: 'timer', at: t + 1 }, { type: 'spawned', at: t + 2 }], DEFAULT_POLICY, out.state).state;
+      state = run(
+        [
+          { type: 'timer', at: t + 1 },
+          { type: 'spawned', at: t + 2 },
+        ],
+        DEFAULT_POLICY,
+        out.state,
+      ).state;
     }
     expect(waits).toEqual([1000, 2000, 4000]);
     expect(state.crashes).toBe(3);
   });
 
   it('forgets crashes after 5 minutes up', () => {
-    const crashed = run([...started, exited(100, 1), { type: 'timer', at: 1100 }, { type: 'spawned', at: 1200 }]);
+    const crashed = run([
+      ...started,
+      exited(100, 1),
+      { type: 'timer', at: 1100 },
+      { type: 'spawned', at: 1200 },
+    ]);
     expect(crashed.state.crashes).toBe(1);
     const later = run([exited(1200 + 5 * 60_000, 1)], DEFAULT_POLICY, crashed.state);
     expect(later.state.crashes).toBe(1);
@@ -123,7 +140,11 @@ describe('VM state machine', () => {
     const waiting = run([...started, exited(100, 1), { type: 'powerOff', at: 200 }]);
     expect(waiting.effects.at(-1)).toEqual({ type: 'cancelWait' });
     expect(waiting.state.phase).toBe('stopped');
-    const starting = run([{ type: 'powerOn', at: 0 }, { type: 'powerOff', at: 1 }, { type: 'spawned', at: 2 }]);
+    const starting = run([
+      { type: 'powerOn', at: 0 },
+      { type: 'powerOff', at: 1 },
+      { type: 'spawned', at: 2 },
+    ]);
     expect(starting.effects.at(-1)).toEqual({ type: 'quit' });
     expect(starting.state.phase).toBe('stopping');
   });
@@ -141,5 +162,40 @@ describe('VM state machine', () => {
     expect(transition(stopped, { type: 'powerOff', at: 1 }).effects).toEqual([]);
     const running = run(started).state;
     expect(transition(running, { type: 'powerOn', at: 1 }).state).toBe(running);
+  });
+});
+
+describe('noticeOf', () => {
+  const step = (state: VmState, event: VmEvent) => {
+    const next = transition(state, event).state;
+    return { next, notice: noticeOf(state, event, next) };
+  };
+
+  it('tells starts with their reason, reboots, crashes with the back-off, and stops', () => {
+    let { next, notice } = step(initialState(), { type: 'powerOn', at: 0 });
+    expect(notice).toBeUndefined();
+    ({ next, notice } = step(next, { type: 'spawned', at: 1 }));
+    expect(notice).toEqual({ kind: 'started', reason: 'power-on' });
+    ({ next, notice } = step(next, exited(100, 0)));
+    expect(notice).toMatchObject({ kind: 'rebooted', exit: { code: 0 } });
+    ({ next, notice } = step(next, { type: 'spawned', at: 101 }));
+    expect(notice).toEqual({ kind: 'started', reason: 'reboot' });
+    ({ next, notice } = step(next, { ...exited(200, null, 'SIGKILL'), detail: 'qemu: oops' }));
+    expect(notice).toMatchObject({
+      kind: 'crashed',
+      restartInMs: 1000,
+      exit: { signal: 'SIGKILL', detail: 'qemu: oops' },
+    });
+    ({ notice } = step(next, { type: 'powerOff', at: 300 }));
+    expect(notice).toEqual({ kind: 'stopped' });
+  });
+
+  it('tells a reset start as such', () => {
+    let { next } = step(run(started).state, { type: 'hardReset', at: 20 });
+    let notice;
+    ({ next, notice } = step(next, exited(30, null, 'SIGKILL')));
+    expect(notice).toBeUndefined();
+    ({ notice } = step(next, { type: 'spawned', at: 40 }));
+    expect(notice).toEqual({ kind: 'started', reason: 'reset' });
   });
 });

@@ -18,6 +18,8 @@ export interface VmExit {
   signal: string | null;
   /** Why qemu could not start at all (then code and signal are null). */
   error?: string;
+  /** qemu's last words on stderr, if any. */
+  detail?: string;
   at: number;
   uptimeMs: number;
 }
@@ -31,6 +33,8 @@ export interface VmState {
   /** Consecutive crashes (runs shorter than resetAfterMs in a row). */
   crashes: number;
   starts: number;
+  /** Why the current (or last) start happened. */
+  reason?: StartReason;
   startedAt?: number;
   /** The start the supervisor is waiting for, and when it is due. */
   next?: { reason: StartReason; at: number };
@@ -43,7 +47,14 @@ export type VmEvent =
   | { type: 'hardReset'; at: number }
   | { type: 'timer'; at: number }
   | { type: 'spawned'; at: number }
-  | { type: 'exited'; at: number; code: number | null; signal: string | null; error?: string };
+  | {
+      type: 'exited';
+      at: number;
+      code: number | null;
+      signal: string | null;
+      error?: string;
+      detail?: string;
+    };
 
 export type VmEffect =
   | { type: 'wait'; ms: number }
@@ -91,7 +102,10 @@ function same(state: VmState): Transition {
 /** A start after `delayMs`: at once (no timer) when there is no delay. */
 function scheduleStart(state: VmState, reason: StartReason, delayMs: number, at: number): Transition {
   if (delayMs <= 0) {
-    return { state: { ...state, phase: 'starting', next: undefined }, effects: [{ type: 'spawn', reason }] };
+    return {
+      state: { ...state, phase: 'starting', reason, next: undefined },
+      effects: [{ type: 'spawn', reason }],
+    };
   }
   return {
     state: { ...state, phase: 'waiting', next: { reason, at: at + delayMs } },
@@ -105,13 +119,18 @@ function exitOf(state: VmState, event: Extract<VmEvent, { type: 'exited' }>, kin
     code: event.code,
     signal: event.signal,
     ...(event.error ? { error: event.error } : {}),
+    ...(event.detail ? { detail: event.detail } : {}),
     at: event.at,
     uptimeMs: state.startedAt === undefined ? 0 : event.at - state.startedAt,
   };
 }
 
 /** qemu went away on its own (or never started): a reboot, a crash, or the end when powered off. */
-function onExit(state: VmState, event: Extract<VmEvent, { type: 'exited' }>, policy: RestartPolicy): Transition {
+function onExit(
+  state: VmState,
+  event: Extract<VmEvent, { type: 'exited' }>,
+  policy: RestartPolicy,
+): Transition {
   const clean = event.code === 0 && !event.error;
   const exit = exitOf(state, event, clean ? 'reboot' : 'crash');
   const base = { ...state, startedAt: undefined, lastExit: exit };
@@ -124,7 +143,11 @@ function onExit(state: VmState, event: Extract<VmEvent, { type: 'exited' }>, pol
 }
 
 /** qemu went away after we asked it to: stopped, or started again (reset, or powered on meanwhile). */
-function onStopped(state: VmState, event: Extract<VmEvent, { type: 'exited' }>, policy: RestartPolicy): Transition {
+function onStopped(
+  state: VmState,
+  event: Extract<VmEvent, { type: 'exited' }>,
+  policy: RestartPolicy,
+): Transition {
   const exit = exitOf(state, event, 'stop');
   const base = { ...state, startedAt: undefined, lastExit: exit, resetting: false };
   if (state.resetting) return scheduleStart(base, 'reset', policy.bootDelayMs, event.at);
@@ -140,14 +163,22 @@ function fromStopped(state: VmState, event: VmEvent, policy: RestartPolicy): Tra
 
 function fromWaiting(state: VmState, event: VmEvent): Transition {
   switch (event.type) {
-    case 'timer':
-      return { state: { ...state, phase: 'starting', next: undefined }, effects: [{ type: 'spawn', reason: state.next?.reason ?? 'power-on' }] };
+    case 'timer': {
+      const reason = state.next?.reason ?? 'power-on';
+      return {
+        state: { ...state, phase: 'starting', reason, next: undefined },
+        effects: [{ type: 'spawn', reason }],
+      };
+    }
     case 'powerOff':
-      return { state: { ...state, phase: 'stopped', wanted: false, next: undefined }, effects: [{ type: 'cancelWait' }] };
+      return {
+        state: { ...state, phase: 'stopped', wanted: false, next: undefined },
+        effects: [{ type: 'cancelWait' }],
+      };
     case 'hardReset':
       // "Restart now": skip what remains of a back-off or boot delay.
       return {
-        state: { ...state, phase: 'starting', next: undefined },
+        state: { ...state, phase: 'starting', reason: 'reset', next: undefined },
         effects: [{ type: 'cancelWait' }, { type: 'spawn', reason: 'reset' }],
       };
     default:
@@ -203,7 +234,11 @@ function fromStopping(state: VmState, event: VmEvent, policy: RestartPolicy): Tr
   }
 }
 
-export function transition(state: VmState, event: VmEvent, policy: RestartPolicy = DEFAULT_POLICY): Transition {
+export function transition(
+  state: VmState,
+  event: VmEvent,
+  policy: RestartPolicy = DEFAULT_POLICY,
+): Transition {
   switch (state.phase) {
     case 'stopped':
       return fromStopped(state, event, policy);
@@ -216,4 +251,25 @@ export function transition(state: VmState, event: VmEvent, policy: RestartPolicy
     case 'stopping':
       return fromStopping(state, event, policy);
   }
+}
+
+/** What a transition means to the outside world (logs, metrics, events, status). */
+export type VmNotice =
+  | { kind: 'started'; reason: StartReason }
+  | { kind: 'rebooted'; exit: VmExit }
+  | { kind: 'crashed'; exit: VmExit; restartInMs: number }
+  | { kind: 'stopped' };
+
+function exitNotice(event: VmEvent, after: VmState): VmNotice | undefined {
+  const exit = after.lastExit;
+  if (event.type !== 'exited' || !exit) return undefined;
+  if (exit.kind === 'reboot') return { kind: 'rebooted', exit };
+  if (exit.kind !== 'crash') return undefined;
+  return { kind: 'crashed', exit, restartInMs: Math.max(0, (after.next?.at ?? event.at) - event.at) };
+}
+
+export function noticeOf(before: VmState, event: VmEvent, after: VmState): VmNotice | undefined {
+  if (event.type === 'spawned') return { kind: 'started', reason: after.reason ?? 'power-on' };
+  if (after.phase === 'stopped' && before.phase !== 'stopped') return { kind: 'stopped' };
+  return exitNotice(event, after);
 }

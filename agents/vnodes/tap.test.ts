@@ -13,7 +13,10 @@ function fakeIp(links: Record<string, string>): { run: CommandRunner; calls: str
     if (args.includes('show')) {
       if (!(name in links)) return Promise.reject(missing(name));
       const kind = links[name];
-      return Promise.resolve({ stdout: JSON.stringify([{ linkinfo: kind ? { info_kind: kind } : undefined }]), stderr: '' });
+      return Promise.resolve({
+        stdout: JSON.stringify([{ linkinfo: kind ? { info_kind: kind } : undefined }]),
+        stderr: '',
+      });
     }
     if (args[0] === 'tuntap') links[args[3]!] = 'tun';
     if (args[1] === 'delete') {

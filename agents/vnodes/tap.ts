@@ -5,11 +5,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { isWaltError } from '../../common/errors.js';
-import {
-  ERR_VNODE_INTERFACE_MISSING,
-  ERR_VNODE_NOT_A_BRIDGE,
-  ERR_VNODE_TAP_FAILED,
-} from './errors.js';
+import { ERR_VNODE_INTERFACE_MISSING, ERR_VNODE_NOT_A_BRIDGE, ERR_VNODE_TAP_FAILED } from './errors.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,0 +1,23 @@
+// Coded errors of the power drivers. Tests assert on the codes, never on the text.
+import { defineError } from '../../common/errors.js';
+
+export const ERR_POWER_NO_DRIVER = defineError(
+  'WALT_ERR_POWER_NO_DRIVER',
+  (node: string) =>
+    `node ${node} has no power driver: reboot it by hand, or set spec.power.driver (snmp-poe, webhook)`,
+  409,
+);
+
+export const ERR_POWER_NOT_IMPLEMENTED = defineError(
+  'WALT_ERR_POWER_NOT_IMPLEMENTED',
+  (driver: string, node: string) =>
+    `power driver ${driver} of node ${node} is not implemented yet: reboot the node by hand meanwhile`,
+  501,
+);
+
+export const ERR_POWER_DRIVER_UNAVAILABLE = defineError(
+  'WALT_ERR_POWER_DRIVER_UNAVAILABLE',
+  (driver: string, node: string) =>
+    `power driver ${driver} of node ${node} is not available in this process: virtual nodes are powered by the boot agent of their segment (started with --boot)`,
+  503,
+);
