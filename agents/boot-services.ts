@@ -11,6 +11,7 @@ import { createHttpMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import type { Cache, CacheView } from './netboot/cache-view.js';
 import { decideBoot, type BootTarget } from './netboot/gate.js';
+import { nodeKernelArgs } from './netboot/kernel-args.js';
 import { followSegment, type SegmentFollower } from './netboot/segment-follower.js';
 import { createFileResolver, DEBIAN_IPXE_DIR } from './tftp/files.js';
 import { createTftpServer } from './tftp/server.js';
@@ -91,6 +92,7 @@ class Services implements BootServices {
       view,
       macOfIp,
       exportPathOf: this.options.exportPathOf,
+      extraKernelArgs: (target) => nodeKernelArgs(target.node),
       onBootup: createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger }),
       logger,
       metrics: this.httpMetrics,

@@ -45,3 +45,7 @@ fi
 
 # Control-plane binaries (cached by version; a no-op when already built).
 "$here/build-binaries.sh" >/dev/null
+
+# The default node image (Debian, debootstrap; cached by the hash of its build scripts): the testbed
+# boots it, the end-to-end tests and bench/vnode-boot use it.
+(cd "$root" && node_modules/.bin/tsx local/default-image/image.ts build >/dev/null)

@@ -35,9 +35,22 @@ function isIpxe(client: ClientClass): boolean {
   return client.kind === 'ipxe' || (client.kind === 'walt-node' && client.ipxe);
 }
 
-/** What a client of this class gets when `decision` allows it to boot; nothing otherwise. */
+// A known node of this segment whose image is not ready yet (or missing) will be able to boot once it
+// is: x86 firmware still gets iPXE, whose HTTP script says why and asks again, instead of giving up
+// with "Nothing to boot" and sitting at "No bootable device" forever.
+const RETRY_OVER_IPXE = new Set(['ImageNotReady', 'NoImage', 'ModelNotSupported']);
+
+/** Whether a client of this class gets boot options for this decision (the gate's, plus the retry path). */
+export function offersBoot(client: ClientClass, decision: BootDecision): boolean {
+  if (client.kind === 'other') return false;
+  if (decision.allow) return true;
+  const retries = decision.node !== undefined && RETRY_OVER_IPXE.has(decision.reason);
+  return retries && (isIpxe(client) || client.kind === 'pxe');
+}
+
+/** What a client of this class gets for `decision` (see offersBoot); nothing otherwise. */
 export function bootOptions(client: ClientClass, decision: BootDecision, serverIp: string): BootOptions {
-  if (!decision.allow || client.kind === 'other') return NONE;
+  if (!offersBoot(client, decision)) return NONE;
   if (isIpxe(client)) return withFile(serverIp, ipxeScriptUrl(serverIp));
   if (client.kind === 'pxe') return withFile(serverIp, PXE_BOOT_FILES[client.arch]);
   if (client.kind === 'rpi') {

@@ -215,12 +215,23 @@ describe('respond (authoritative)', () => {
     expect(offer.reply!.siaddr).toBe('10.0.0.1');
   });
 
-  it('gives a node whose image is not ready an address but no boot file', () => {
+  it('sends a PXE node whose image is not ready to iPXE (its HTTP script waits and retries)', () => {
     const node = {
       ...nodeObject('pc1', PC, 'pc-x86-64'),
       spec: { ...nodeObject('pc1', PC, 'pc-x86-64').spec, image: 'lab/missing' },
     };
     const offer = respond(request(PC, MessageType.DISCOVER, pxe(0)), context([node]));
+    expect(offer.reply!.yiaddr).toBe('10.0.0.2');
+    expect(offer.reply!.file).not.toBe('');
+  });
+
+  it('gives a node whose image is not ready and that has no iPXE (u-boot) an address but no boot file', () => {
+    const node = {
+      ...nodeObject('pc1', PC, 'pc-x86-64'),
+      spec: { ...nodeObject('pc1', PC, 'pc-x86-64').spec, image: 'lab/missing' },
+    };
+    const walt = [[OPT.VENDOR_CLASS, Buffer.from('walt.node.pc-x86-64')]] as Array<[number, Buffer]>;
+    const offer = respond(request(PC, MessageType.DISCOVER, walt), context([node]));
     expect(offer.reply!.yiaddr).toBe('10.0.0.2');
     expect(offer.reply!.file).toBe('');
     expect(offer.reply!.options.has(OPT.BOOTFILE_NAME)).toBe(false);

@@ -2,7 +2,7 @@
 // parameter). Boot options come from the one netboot gate, decideBoot(), per client class.
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { decideBoot, normaliseMac, type BootDecision, type BootView } from '../netboot/gate.js';
-import { bootOptions, proxyVendorOptions, type BootOptions } from './boot-options.js';
+import { bootOptions, offersBoot, proxyVendorOptions, type BootOptions } from './boot-options.js';
 import { announcedModel, classify, type ClientClass } from './client-class.js';
 import type { DhcpConfig } from './config.js';
 import { inSubnet, intToIp, ipToInt } from './ipv4.js';
@@ -313,7 +313,7 @@ function proxyRespond(req: Request, type: number): Response {
   if (!wanted || !isPxeLike(req.client)) return ignore(ctx, 'proxy-not-for-us');
   const response = withDiscovery({ leases: ctx.leases }, req, req.packet.ciaddr);
   const boot = bootOptions(req.client, req.decision, ctx.config.serverIp);
-  if (!req.decision.allow) return { ...response, ignored: 'proxy-not-allowed' };
+  if (!offersBoot(req.client, req.decision)) return { ...response, ignored: 'proxy-not-allowed' };
   const options = new Map(proxyVendorOptions(req.client));
   const replyType = onProxyPort ? MessageType.ACK : MessageType.OFFER;
   return { ...response, reply: buildReply(req, { type: replyType, boot: mergeBoot(boot, options) }) };

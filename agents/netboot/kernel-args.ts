@@ -1,0 +1,13 @@
+// Kernel arguments that depend on the node, added to the boot script's NFS-root arguments: the serial
+// console of virtual nodes (their console is captured from the serial port, as WalT's QEMU boot
+// parameters do), and the node settings the node init reads (boot mode, /persist).
+import type { WaltNode } from '../../api/v1alpha1/index.js';
+
+export function nodeKernelArgs(node: WaltNode): string[] {
+  const args: string[] = [];
+  if (node.spec.virtual) args.push('console=ttyS0,115200');
+  const bootMode = node.spec.bootMode ?? 'network';
+  if (bootMode !== 'network') args.push(`walt.bootmode=${bootMode}`);
+  if (node.spec.settings?.mountPersist === false) args.push('walt.persist=0');
+  return args;
+}

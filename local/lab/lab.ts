@@ -1,0 +1,129 @@
+// A whole WalT lab on one machine, used by the local testbed and by the end-to-end tests alike: the
+// segment's network namespace and bridge, a registry, the operator (in this process) and the boot agent
+// (a child process inside the namespace, reaching the apiserver and the registry through loopback
+// bridges). stop() takes everything down, virtual nodes included.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type * as k8s from '@kubernetes/client-node';
+import { createOperator } from '../../operator/main.js';
+import type { Manager } from '../../operator/runtime/manager.js';
+import {
+  bridgeApiserver,
+  bridgeLoopbackPort,
+  type ApiserverBridge,
+} from '../../test/support/apiserver-bridge.js';
+import { startRegistry, type TestRegistry } from '../../test/support/registry.js';
+import { createNetwork, deleteNetwork, type LabNetwork } from './netns.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface LabOptions {
+  kc: k8s.KubeConfig;
+  /** Agent cache, logs and registry storage go here. */
+  workDir: string;
+  segment: string;
+  network: LabNetwork;
+  /** Extra arguments for the agent (e.g. --nfs-grace 2s). */
+  agentArgs?: readonly string[];
+  /** Where the operator watches (default: all namespaces). */
+  namespace?: string;
+  logLevel?: string;
+}
+
+export interface Lab {
+  registry: TestRegistry;
+  agentLogFile: string;
+  agentCacheDir: string;
+  stop(): Promise<void>;
+}
+
+async function stopGroup(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(-child.pid, 'SIGTERM');
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function startAgent(options: LabOptions, cacheDir: string, logFile: string): ChildProcess {
+  const log = openSync(logFile, 'a');
+  const args = [
+    'netns',
+    'exec',
+    options.network.ns,
+    path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+    path.join(ROOT, 'agents', 'main.ts'),
+    '--segment',
+    options.segment,
+    '--boot',
+    '--cache-dir',
+    cacheDir,
+    '--health-port',
+    '0',
+    '--lease-namespace',
+    'default',
+    '--identity',
+    `lab-agent-${options.segment}`,
+    ...(options.agentArgs ?? []),
+  ];
+  const child = spawn('ip', args, {
+    env: { ...process.env, WALT_LOG_LEVEL: options.logLevel ?? 'info' },
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
+  closeSync(log);
+  return child;
+}
+
+export async function startLab(options: LabOptions): Promise<Lab> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    await mkdir(options.workDir, { recursive: true });
+    await createNetwork(options.network);
+    cleanups.push(() => deleteNetwork(options.network.ns));
+    const registry = await startRegistry();
+    cleanups.push(() => registry.stop());
+    const bridges: ApiserverBridge[] = [
+      await bridgeApiserver(options.network.ns, options.kc.getCurrentCluster()!.server),
+      await bridgeLoopbackPort(options.network.ns, Number(registry.host.split(':')[1])),
+    ];
+    cleanups.push(async () => {
+      for (const bridge of bridges) await bridge.stop();
+    });
+    const operator: Manager = createOperator({
+      kc: options.kc,
+      identity: `lab-operator-${options.segment}`,
+      healthPort: 0,
+      handleSignals: false,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+    });
+    await operator.start();
+    cleanups.push(() => operator.stop());
+    const agentCacheDir = path.join(options.workDir, 'agent');
+    const agentLogFile = path.join(options.workDir, 'agent.log');
+    const agent = startAgent(options, agentCacheDir, agentLogFile);
+    // Stopped first (cleanups run in reverse), while the apiserver is still reachable; it stops its
+    // virtual nodes on SIGTERM, and the namespace deletion catches any leftover.
+    cleanups.push(() => stopGroup(agent));
+    return { registry, agentLogFile, agentCacheDir, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The last `bytes` of the agent's log (for failure messages). */
+export function tailOf(file: string, bytes = 6000): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-bytes);
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,99 @@
+// The local testbed's lab process (started by `local/testbed.sh up`, stopped by `down`): brings up the
+// lab segment (network namespace walt-lab, bridge walt-net, 192.168.152.1/22), a registry holding the
+// default image, the operator and the boot agent, applies examples/segment.yaml, the default image and
+// examples/vnode.yaml, waits for vn1 to be Ready, prints LAB READY, and keeps everything running until
+// SIGTERM/SIGINT. Needs KUBECONFIG (the testbed's control plane).
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
+import { ensureDefaultImage, pushImage } from '../default-image/image.js';
+import { startLab, tailOf, type Lab } from './lab.js';
+import { applyAll, defaultImage } from './resources.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const READY_TIMEOUT_MS = 10 * 60_000;
+
+function labDir(): string {
+  if (process.env.WALT_LAB_DIR) return process.env.WALT_LAB_DIR;
+  const base = process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'walt-operator', 'lab');
+}
+
+async function example<T>(file: string): Promise<T> {
+  const docs = parseAllDocuments(await readFile(path.join(ROOT, 'examples', file), 'utf8'));
+  return docs[0]!.toJSON() as T;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+async function waitReady(kc: k8s.KubeConfig, name: string): Promise<WaltNode> {
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = '';
+  while (Date.now() < deadline) {
+    const node = (await api.getClusterCustomObject({ ...RESOURCES.node, name }).catch(() => undefined)) as
+      WaltNode | undefined;
+    const phase = node?.status?.phase ?? 'Pending';
+    if (phase !== last) say(`${name}: ${phase}`);
+    last = phase;
+    if (phase === 'Ready') return node!;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  throw new Error(`${name} was not Ready after ${READY_TIMEOUT_MS / 60_000} min`);
+}
+
+async function up(kc: k8s.KubeConfig): Promise<Lab> {
+  say('building (or reusing) the default image pc-x86-64-default');
+  const image = await ensureDefaultImage();
+  const segment = await example<WaltSegment>('segment.yaml');
+  const vnode = await example<WaltNode>('vnode.yaml');
+  const dir = labDir();
+  say(`starting the lab segment "${segment.metadata.name}" (logs in ${dir})`);
+  const lab = await startLab({
+    kc,
+    workDir: dir,
+    segment: segment.metadata.name,
+    network: {
+      ns: 'walt-lab',
+      bridge: segment.spec.interface,
+      address: `${segment.spec.serverAddress}/${segment.spec.subnet.split('/')[1]}`,
+    },
+  });
+  try {
+    const ref = `${lab.registry.host}/walt/pc-x86-64-default:latest`;
+    await pushImage(image.layoutDir, image.tag, ref);
+    await applyAll(kc, [segment, defaultImage(ref), vnode]);
+    say(
+      `applied segment ${segment.metadata.name}, image walt-system/pc-x86-64-default, node ${vnode.metadata.name}`,
+    );
+    const node = await waitReady(kc, vnode.metadata.name);
+    say(`LAB READY: ${vnode.metadata.name} booted ${node.status?.bootedImage?.name} at ${node.status?.ip}`);
+    return lab;
+  } catch (error) {
+    say(`LAB FAILED: ${(error as Error).message}\n--- agent log ---\n${tailOf(lab.agentLogFile)}`);
+    await lab.stop();
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const lab = await up(kc);
+  const stop = (): void => {
+    say('stopping the lab');
+    void lab.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  say(`LAB FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,180 @@
+// End to end, from an empty control plane: a segment, two images and a virtual node are applied; the
+// agent runs the VM under qemu, which PXE-boots through iPXE, gets its kernel over HTTP, mounts the
+// image read-only over NFS with a RAM overlay and reports Ready. A probe in the images (run by the
+// default image's init at every boot) writes to /persist and outside it, and reboots once: the write
+// outside /persist is gone after the reboot, the one inside stays. Switching spec.image reboots the
+// node into the second image (its marker file shows it). The bytes the node read over NFS while
+// booting are printed against the image size (lazy transfer).
+import { execFile } from 'node:child_process';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { RESOURCES, type WaltImage, type WaltNode } from '../../api/v1alpha1/index.js';
+import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
+import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
+import { applyAll, labImage, labSegment, virtualNode } from '../../local/lab/resources.js';
+import { promisify } from 'node:util';
+import { waitFor } from '../support/wait.js';
+import { kubeConfig, testNamespace, uniqueName } from '../integration/support/cluster.js';
+
+// Runs at every boot of the test images (/etc/walt/rc.d): one line per boot in /persist, a file
+// outside /persist to see whether it survives, and one reboot the first time.
+const PROBE = `#!/bin/sh
+volatile=absent
+[ -e /var/tmp/e2e-volatile ] && volatile=present
+echo "boot marker=$(cat /etc/walt-marker) volatile=$volatile" >>/persist/boots.log
+echo written >/var/tmp/e2e-volatile
+sync
+if [ ! -e /persist/rebooted-once ]; then
+  touch /persist/rebooted-once
+  sync
+  busybox reboot -f
+fi
+`;
+
+const BOOT_TIMEOUT_MS = 6 * 60_000;
+const run = promisify(execFile);
+
+describe('a virtual node network-boots an OCI image over NFS (qemu, end to end)', () => {
+  const kc = kubeConfig();
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const segment = uniqueName('e2e');
+  const nodeName = uniqueName('vn');
+  let ns: Awaited<ReturnType<typeof testNamespace>>;
+  let lab: Lab;
+  let dir: string;
+  let rootfsBytes = 0;
+
+  const getNode = (): Promise<WaltNode> =>
+    api.getClusterCustomObject({ ...RESOURCES.node, name: nodeName }) as Promise<WaltNode>;
+  const bootsLog = (): Promise<string[]> =>
+    readFile(path.join(lab.agentCacheDir, 'nfs', 'persist', nodeName, ns.name, 'boots.log'), 'utf8').then(
+      (text) => text.trim().split('\n').filter(Boolean),
+      () => [],
+    );
+  const explain = (error: unknown): Error =>
+    new Error(
+      `${(error as Error).message}\n--- agent log ---\n${tailOf(lab.agentLogFile)}\n--- node console ---\n` +
+        tailOf(path.join(lab.agentCacheDir, 'vnodes', nodeName, 'console.log')),
+    );
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'walt-e2e-'));
+    const image = await ensureDefaultImage();
+    rootfsBytes = Number((await run('du', ['-sb', image.rootfsDir])).stdout.split('\t')[0]);
+    ns = await testNamespace('e2e');
+    lab = await startLab({
+      kc,
+      workDir: dir,
+      segment,
+      network: { ns: `we2e-${process.pid}`, bridge: 'br0', address: '10.79.0.1/24' },
+      agentArgs: ['--nfs-grace', '5s'],
+      namespace: ns.name,
+    });
+    const push = async (name: string, marker: string): Promise<string> => {
+      const ref = `${lab.registry.host}/walt/${name}:latest`;
+      await pushImage(image.layoutDir, image.tag, ref, {
+        extraFiles: { '/etc/walt/rc.d/50-e2e-probe': PROBE, '/etc/walt-marker': `${marker}\n` },
+      });
+      return ref;
+    };
+    const [first, second] = [await push('e2e-first', 'first'), await push('e2e-second', 'second')];
+    await applyAll(kc, [
+      labSegment(segment, { bridge: 'br0', subnet: '10.79.0.0/24', serverAddress: '10.79.0.1' }),
+      labImage(ns.name, 'first', first),
+      labImage(ns.name, 'second', second),
+      virtualNode({ name: nodeName, mac: '52:54:00:e2:e0:01', segment, image: `${ns.name}/first` }),
+    ]);
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await api.deleteClusterCustomObject({ ...RESOURCES.node, name: nodeName }).catch(() => undefined);
+    await waitFor(
+      'the node to go',
+      () =>
+        getNode().then(
+          () => undefined,
+          () => true,
+        ),
+      60_000,
+    ).catch(() => undefined);
+    for (const image of ['first', 'second']) {
+      await api
+        .deleteNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: image })
+        .catch(() => undefined);
+    }
+    await api.deleteClusterCustomObject({ ...RESOURCES.segment, name: segment }).catch(() => undefined);
+    await lab?.stop();
+    await ns?.remove();
+    await rm(dir, { recursive: true, force: true });
+  }, 180_000);
+
+  it(
+    'PXE-boots, mounts its NFS root and reaches Ready; a write outside /persist is gone after a reboot, /persist stays',
+    async () => {
+      const node = await waitFor(
+        'the node Ready after its reboot',
+        async () => {
+          const n = await getNode();
+          return n.status?.phase === 'Ready' && (await bootsLog()).length >= 2 ? n : undefined;
+        },
+        BOOT_TIMEOUT_MS,
+      ).catch((error: unknown) => {
+        throw explain(error);
+      });
+      expect(node.status?.bootedImage?.name).toBe(`${ns.name}/first`);
+      expect(node.status?.ip).toMatch(/^10\.79\.0\./);
+      const lines = await bootsLog();
+      // Two boots of the first image: the file written outside /persist by the first did not survive
+      expect(lines.slice(0, 2)).toEqual([
+        'boot marker=first volatile=absent',
+        'boot marker=first volatile=absent',
+      ]);
+    },
+    BOOT_TIMEOUT_MS + 30_000,
+  );
+
+  it('reads a small part of the image over NFS while booting (lazy transfer)', async () => {
+    const node = await getNode();
+    const image = (await api.getNamespacedCustomObject({
+      ...RESOURCES.image,
+      namespace: ns.name,
+      name: 'first',
+    })) as WaltImage;
+    const read = node.status?.lastBootStats?.nfsReadBytes ?? 0;
+    const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
+    process.stdout.write(
+      `[e2e] lazy transfer: ${mib(read)} MiB read over NFS while booting; image ${mib(rootfsBytes)} MiB ` +
+        `unpacked (${mib(image.status?.size ?? 0)} MiB compressed): ${((100 * read) / rootfsBytes).toFixed(1)} %\n`,
+    );
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(rootfsBytes);
+  });
+
+  it(
+    'reboots into another image when spec.image changes',
+    async () => {
+      await api.patchClusterCustomObject(
+        { ...RESOURCES.node, name: nodeName, body: { spec: { image: `${ns.name}/second` } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+      const node = await waitFor(
+        'the node Ready on the second image',
+        async () => {
+          const n = await getNode();
+          return n.status?.phase === 'Ready' && n.status.bootedImage?.name === `${ns.name}/second`
+            ? n
+            : undefined;
+        },
+        BOOT_TIMEOUT_MS,
+      ).catch((error: unknown) => {
+        throw explain(error);
+      });
+      expect(node.status?.lastBootup).toBeTruthy();
+      // The marker file of the second image, and /persist carried over (same owner)
+      expect((await bootsLog()).at(-1)).toBe('boot marker=second volatile=absent');
+    },
+    BOOT_TIMEOUT_MS + 30_000,
+  );
+});
