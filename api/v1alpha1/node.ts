@@ -191,7 +191,10 @@ export const WaltNodeStatus = Type.Object({
   lastBootStats: Type.Optional(
     Type.Object({
       nfsReadBytes: Type.Optional(
-        Type.Integer({ minimum: 0, description: 'Bytes the node read over NFS while booting (lazy transfer).' }),
+        Type.Integer({
+          minimum: 0,
+          description: 'Bytes the node read over NFS while booting (lazy transfer).',
+        }),
       ),
     }),
   ),

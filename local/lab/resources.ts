@@ -2,12 +2,7 @@
 // pc-x86-64 nodes (from the lab registry) and virtual nodes. Applied with server-side apply, so running
 // `up` again converges instead of failing.
 import * as k8s from '@kubernetes/client-node';
-import {
-  API_VERSION,
-  type WaltImage,
-  type WaltNode,
-  type WaltSegment,
-} from '../../api/v1alpha1/index.js';
+import { API_VERSION, type WaltImage, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { DEFAULT_IMAGE_NAMESPACE } from '../../agents/netboot/gate.js';
 
 const FIELD_MANAGER = 'walt-lab';
