@@ -47,6 +47,7 @@ export interface NfsService {
 const DEFAULT_GRACE_MS = 60_000;
 const VIEW_NAME = /^[0-9a-f]{64}$/;
 const RESTART_DELAY_MS = 2_000;
+const RETRY_DELAY_MS = 5_000;
 
 class Service implements NfsService {
   private readonly dirs;
@@ -63,6 +64,7 @@ class Service implements NfsService {
   private stopped = false;
   private follower: SegmentFollower | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
+  private listening = false;
 
   constructor(private readonly options: NfsServiceOptions) {
     const root = path.join(options.cacheDir, 'nfs');
@@ -81,13 +83,7 @@ class Service implements NfsService {
     await mkdir(this.dirs.persist, { recursive: true });
     this.ids = await loadExportIds(this.dirs.ids);
     this.nodeFiles = await readNodeFiles();
-    const poke = (): void => this.poke();
-    const { images, segments, nodes } = this.options;
-    for (const cache of [images, segments, nodes] as Cache<unknown>[]) {
-      cache.on('add', poke);
-      cache.on('update', poke);
-      cache.on('delete', poke);
-    }
+    this.listenOnce();
     this.follower = followSegment(
       this.options.segments,
       this.options.segment,
@@ -95,6 +91,19 @@ class Service implements NfsService {
       (error) => this.options.logger.error({ err: error }, 'could not apply the segment to the NFS service'),
     );
     await this.follower.started;
+  }
+
+  /** Cache events ask for a reconcile; registered once, though leadership may start the service again. */
+  private listenOnce(): void {
+    if (this.listening) return;
+    this.listening = true;
+    const poke = (): void => this.poke();
+    const { images, segments, nodes } = this.options;
+    for (const cache of [images, segments, nodes] as Cache<unknown>[]) {
+      cache.on('add', poke);
+      cache.on('update', poke);
+      cache.on('delete', poke);
+    }
   }
 
   async stop(): Promise<void> {
@@ -112,9 +121,10 @@ class Service implements NfsService {
     this.pending = true;
     this.running = this.running.then(async () => {
       this.pending = false;
-      await this.reconcile().catch((error: unknown) =>
-        this.options.logger.error({ err: error }, 'NFS exports not applied'),
-      );
+      await this.reconcile().catch((error: unknown) => {
+        this.options.logger.error({ err: error }, 'NFS exports not applied: trying again shortly');
+        setTimeout(() => this.poke(), RETRY_DELAY_MS).unref();
+      });
     });
   }
 

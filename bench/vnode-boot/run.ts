@@ -28,8 +28,10 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+const READY_TIMEOUT_MS = 10 * 60_000;
+
 async function readyOn(api: k8s.CustomObjectsApi, image: string, after: number): Promise<number> {
-  for (;;) {
+  while (Date.now() - after < READY_TIMEOUT_MS) {
     const node = (await api.getClusterCustomObject({ ...RESOURCES.node, name: NODE })) as WaltNode;
     const booted = node.status?.lastBootup ? Date.parse(node.status.lastBootup) : 0;
     if (node.status?.phase === 'Ready' && node.status.bootedImage?.name === image && booted >= after) {
@@ -37,6 +39,7 @@ async function readyOn(api: k8s.CustomObjectsApi, image: string, after: number):
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  throw new Error(`${NODE} was not Ready on ${image} within ${READY_TIMEOUT_MS / 60_000} min`);
 }
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@
 // (a child process inside the namespace, reaching the apiserver and the registry through loopback
 // bridges). stop() takes everything down, virtual nodes included.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
@@ -49,6 +49,9 @@ async function stopGroup(child: ChildProcess | undefined): Promise<void> {
 }
 
 function startAgent(options: LabOptions, cacheDir: string, logFile: string): ChildProcess {
+  // The agent talks to the lab's cluster, whatever KUBECONFIG this process was started with.
+  const kubeconfig = path.join(options.workDir, 'agent.kubeconfig');
+  writeFileSync(kubeconfig, options.kc.exportConfig(), { mode: 0o600 });
   const log = openSync(logFile, 'a');
   const args = [
     'netns',
@@ -70,7 +73,7 @@ function startAgent(options: LabOptions, cacheDir: string, logFile: string): Chi
     ...(options.agentArgs ?? []),
   ];
   const child = spawn('ip', args, {
-    env: { ...process.env, WALT_LOG_LEVEL: options.logLevel ?? 'info' },
+    env: { ...process.env, KUBECONFIG: kubeconfig, WALT_LOG_LEVEL: options.logLevel ?? 'info' },
     stdio: ['ignore', log, log],
     detached: true,
   });
