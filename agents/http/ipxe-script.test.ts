@@ -29,7 +29,7 @@ describe('bootScript', () => {
         '#!ipxe',
         'echo walt: booting node vn1 (pc-x86-64)',
         'kernel http://192.168.152.1/boot/vn1/vmlinuz initrd=initrd.img root=/dev/nfs ' +
-          'nfsroot=192.168.152.1:/var/lib/walt/exports/abc123,vers=3,nolock,tcp,nocto ip=dhcp ro ' +
+          'nfsroot=192.168.152.1:/var/lib/walt/exports/abc123,vers=3,nolock,tcp,nocto ip=${ip}:${next-server}:${gateway}:${netmask}:vn1::off ro ' +
           'init=/walt/init walt.node=vn1 walt.server=192.168.152.1 console=ttyS0 || goto failed',
         'initrd http://192.168.152.1/boot/vn1/initrd.img || goto failed',
         'boot || goto failed',
@@ -63,7 +63,7 @@ describe('bootScript', () => {
         'set walt_server 192.168.152.1',
         'set walt_nfsroot 192.168.152.1:/var/lib/walt/exports/abc123',
         'set walt_bootargs root=/dev/nfs nfsroot=192.168.152.1:/var/lib/walt/exports/abc123,vers=3,nolock,tcp,nocto ' +
-          'ip=dhcp ro init=/walt/init walt.node=vn1 walt.server=192.168.152.1',
+          'ip=${ip}:${next-server}:${gateway}:${netmask}:vn1::off ro init=/walt/init walt.node=vn1 walt.server=192.168.152.1',
         'set node_model pc-x86-64',
         'set urlprefix http://192.168.152.1/boot/vn1',
         'chain http://192.168.152.1/boot/vn1/start.ipxe || goto failed',

@@ -149,7 +149,7 @@ describe('HTTP service', () => {
       expect(script.split('\n')[0]).toBe('#!ipxe');
       expect(script).toContain(
         'kernel http://192.168.152.1/boot/vn1/vmlinuz initrd=initrd.img root=/dev/nfs ' +
-          'nfsroot=192.168.152.1:/exports/sha256-debian,vers=3,nolock,tcp,nocto ip=dhcp ro init=/walt/init ' +
+          'nfsroot=192.168.152.1:/exports/sha256-debian,vers=3,nolock,tcp,nocto ip=${ip}:${next-server}:${gateway}:${netmask}:vn1::off ro init=/walt/init ' +
           'walt.node=vn1 walt.server=192.168.152.1 console=ttyS0 || goto failed',
       );
       expect(script).toContain('initrd http://192.168.152.1/boot/vn1/initrd.img || goto failed');
