@@ -12,12 +12,14 @@ log() { echo "[install-deps] $*" >&2; }
 # a TFTP client (tftp-hpa) and the reference TFTP server of bench/tftp (tftpd-hpa). The agent serves
 # NFS with nfs-ganesha (FSAL VFS) and rpcbind, tested with libnfs-utils; virtual nodes are qemu with its
 # iPXE ROMs; the default node image is made with debootstrap. dnsmasq-base sends the segment's IPv6
-# router advertisements (RA only) and is the reference DHCP/TFTP server of bench/boot-storm.
+# router advertisements (RA only) and is the reference DHCP/TFTP server of bench/boot-storm. The log
+# store's PostgreSQL option is tested against a real server (the tests start their own).
 DEBIAN_PACKAGES=(ca-certificates curl openssl util-linux git
   docker-registry skopeo umoci apache2-utils
   iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
-  qemu-system-x86 ipxe-qemu debootstrap dnsmasq-base)
+  qemu-system-x86 ipxe-qemu debootstrap dnsmasq-base
+  postgresql)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
