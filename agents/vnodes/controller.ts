@@ -1,6 +1,6 @@
 // The agent controller of virtual nodes: every WaltNode with spec.virtual on this segment runs as a
 // VM here. It starts VMs (tap + supervised qemu), restarts them when their virtual hardware changes,
-// reboots them when their image changes, reports the Powered condition (its own field manager, its
+// reboots them when their image changes or a user asks (`walt node reboot`), reports the Powered condition (its own field manager, its
 // own entry of the conditions list) and VM events, and — through the finalizer vnode.walt.dev/<segment>
 // — stops a VM and deletes its tap and work dir before its node goes. Nodes that leave the segment (or
 // stop being virtual) are torn down the same way.
@@ -13,6 +13,7 @@ import type { ReconcileContext, ReconcileOutcome } from '../../operator/runtime/
 import { getCondition, setCondition } from '../../operator/runtime/conditions.js';
 import type { ManagedControllerOptions } from '../../operator/runtime/manager.js';
 import { bootedSince, type ImageRebooter } from './reboot-on-image-change.js';
+import type { RequestedRebooter } from './requested-reboot.js';
 import type { VnodeRunner } from './runner.js';
 import { POWERED_CONDITION, poweredCondition } from './status.js';
 
@@ -28,6 +29,7 @@ export interface VnodeControllerOptions {
   segment: string;
   runner: VnodeRunner;
   rebooter: ImageRebooter;
+  requestRebooter: RequestedRebooter;
 }
 
 type Ctx = ReconcileContext<WaltNode>;
@@ -103,6 +105,7 @@ export async function reconcileVnode(
   await recordEvents(runner, node.metadata.name, ctx);
   await reportPowered(runner, ctx);
   await rebootForImage(options, ctx);
+  await rebootOnRequest(options, ctx);
 }
 
 /** Reboots a VM that booted another image than its spec's, during its current run only. */
@@ -111,6 +114,14 @@ async function rebootForImage(options: VnodeControllerOptions, ctx: Ctx): Promis
   const snapshot = options.runner.snapshot(node.metadata.name);
   if (snapshot?.phase !== 'running' || !bootedSince(node, snapshot.startedAt)) return;
   await options.rebooter.check(node);
+}
+
+/** Hard-reboots a VM once per `walt node reboot` request (annotation walt.dev/reboot-requested-at). */
+async function rebootOnRequest(options: VnodeControllerOptions, ctx: Ctx): Promise<void> {
+  const node = ctx.current();
+  // No VM here (it failed to start): the request waits, and is carried out once the VM runs.
+  if (!options.runner.snapshot(node.metadata.name)) return;
+  await options.requestRebooter.check(node);
 }
 
 export function vnodeController(options: VnodeControllerOptions): ManagedControllerOptions<WaltNode> {

@@ -14,6 +14,7 @@ import { chooseAccel } from './accel.js';
 import { vnodeController } from './controller.js';
 import { vnodeMetrics } from './metrics.js';
 import { createImageRebooter } from './reboot-on-image-change.js';
+import { createRequestedRebooter } from './requested-reboot.js';
 import { VnodeRunner } from './runner.js';
 import type { SupervisorOptions } from './supervisor.js';
 
@@ -79,8 +80,14 @@ export function createVnodeService(options: VnodeServiceOptions): VnodeService {
   });
   const power = createPowerDrivers({ qemu: qemuDriver(runner) });
   const rebooter = createImageRebooter({ kc: options.kc, segment: options.segment, power, logger });
+  const requestRebooter = createRequestedRebooter({
+    kc: options.kc,
+    segment: options.segment,
+    power,
+    logger,
+  });
   const added = options.manager.addController(
-    vnodeController({ segment: options.segment, runner, rebooter }),
+    vnodeController({ segment: options.segment, runner, rebooter, requestRebooter }),
   );
   wake.controller = added;
   // A node gone without our finalizer (removed by hand): its VM must not outlive it.

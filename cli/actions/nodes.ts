@@ -1,0 +1,24 @@
+// Reading nodes for the node commands: all WaltNodes (cluster-scoped), and the ones a node set names.
+import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
+import type { CliContext } from '../context.js';
+import { resolveNodeSet } from '../node-sets.js';
+
+export async function listNodes(ctx: CliContext, labelSelector?: string): Promise<WaltNode[]> {
+  return (await ctx.client.list<WaltNode>(RESOURCES.node, labelSelector ? { labelSelector } : {})).items;
+}
+
+export async function selectNodes(ctx: CliContext, set: string): Promise<WaltNode[]> {
+  return resolveNodeSet(set, await listNodes(ctx), ctx.owner);
+}
+
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Node names become host names: a DNS label (the CRD checks it too). */
+export function isNodeName(name: string): boolean {
+  return name.length <= 63 && NODE_NAME.test(name);
+}
+
+/** Nodes a reboot cannot reach: nothing power-cycles them, so they switch image at their next boot. */
+export function withoutPowerDriver(nodes: readonly WaltNode[]): string[] {
+  return nodes.filter((n) => (n.spec.power?.driver ?? 'none') === 'none').map((n) => n.metadata.name);
+}

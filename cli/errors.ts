@@ -1,0 +1,222 @@
+// Coded errors of the `walt` command. Each carries an HTTP-like status (the web API's vocabulary) from
+// which main.ts derives the process exit code, so scripts can tell a typo from a missing node from a
+// timeout without reading the text. Tests assert on codes and exit codes, never on the wording.
+import { defineError, isWaltError } from '../common/errors.js';
+
+/** Process exit codes, by category (documented in cli/README.md). */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  notFound: 3,
+  conflict: 4,
+  timeout: 5,
+  unreachable: 6,
+  forbidden: 7,
+  failed: 8,
+} as const;
+
+const EXIT_BY_STATUS: Record<number, number> = {
+  400: EXIT.usage,
+  422: EXIT.usage,
+  404: EXIT.notFound,
+  409: EXIT.conflict,
+  504: EXIT.timeout,
+  503: EXIT.unreachable,
+  401: EXIT.forbidden,
+  403: EXIT.forbidden,
+  502: EXIT.failed,
+};
+
+/** The exit code for an error the command ends with (1 for anything not coded). */
+export function exitCodeOf(error: unknown): number {
+  if (!isWaltError(error)) return EXIT.failure;
+  return EXIT_BY_STATUS[error.statusCode] ?? EXIT.failure;
+}
+
+const list = (names: readonly string[]): string => names.join(', ');
+
+// Usage (2): the command line asks for something that cannot be right.
+export const ERR_CLI_USAGE = defineError('WALT_ERR_CLI_USAGE', (message: string) => message, 400);
+
+export const ERR_CLI_BAD_NODE_SET = defineError(
+  'WALT_ERR_CLI_BAD_NODE_SET',
+  (set: string) =>
+    `"${set}" is not a node set: write node names separated by commas, or my-nodes, free-nodes, all-nodes`,
+  400,
+);
+
+export const ERR_CLI_BAD_IMAGE_NAME = defineError(
+  'WALT_ERR_CLI_BAD_IMAGE_NAME',
+  (name: string) =>
+    `"${name}" is not an image name: write default, <image> (a WaltImage of this namespace) or <namespace>/<image>`,
+  400,
+);
+
+export const ERR_CLI_BAD_NODE_NAME = defineError(
+  'WALT_ERR_CLI_BAD_NODE_NAME',
+  (name: string) =>
+    `"${name}" cannot name a node: node names are host names, at most 63 lowercase letters, digits and "-"`,
+  400,
+);
+
+export const ERR_CLI_BAD_OUTPUT = defineError(
+  'WALT_ERR_CLI_BAD_OUTPUT',
+  (format: string, valid: readonly string[]) =>
+    `unknown output format "${format}": use one of ${list(valid)}`,
+  400,
+);
+
+export const ERR_CLI_UNKNOWN_CONFIG_KEY = defineError(
+  'WALT_ERR_CLI_UNKNOWN_CONFIG_KEY',
+  (keys: readonly string[], valid: readonly string[]) =>
+    `unknown setting(s) ${list(keys)}: valid settings are ${list(valid)}`,
+  400,
+);
+
+export const ERR_CLI_BAD_CONFIG_VALUE = defineError(
+  'WALT_ERR_CLI_BAD_CONFIG_VALUE',
+  (key: string, value: string, expected: string) =>
+    `${key}=${value} is not valid: ${key} must be ${expected}`,
+  400,
+);
+
+export const ERR_CLI_KUBECONFIG = defineError(
+  'WALT_ERR_CLI_KUBECONFIG',
+  (detail: string) => `cannot load the kubeconfig: ${detail} (give one with --kubeconfig or KUBECONFIG)`,
+  400,
+);
+
+export const ERR_CLI_INVALID = defineError(
+  'WALT_ERR_CLI_INVALID',
+  (what: string, detail: string) => `the API server refused ${what}: ${detail}`,
+  422,
+);
+
+export const ERR_CLI_VIRTUAL_ONLY_SETTING = defineError(
+  'WALT_ERR_CLI_VIRTUAL_ONLY_SETTING',
+  (keys: readonly string[], nodes: readonly string[]) =>
+    `setting(s) ${list(keys)} apply only to virtual nodes, not to the physical node(s) ${list(nodes)}`,
+  400,
+);
+
+export const ERR_CLI_SEVERAL_SEGMENTS = defineError(
+  'WALT_ERR_CLI_SEVERAL_SEGMENTS',
+  (segments: readonly string[]) =>
+    `there are several segments (${list(segments)}): choose one with --segment`,
+  400,
+);
+
+// Not found (3).
+export const ERR_CLI_UNKNOWN_NODES = defineError(
+  'WALT_ERR_CLI_UNKNOWN_NODES',
+  (names: readonly string[]) =>
+    `no such node(s): ${list(names)} (see walt node show --all, or walt device show)`,
+  404,
+);
+
+export const ERR_CLI_EMPTY_NODE_SET = defineError(
+  'WALT_ERR_CLI_EMPTY_NODE_SET',
+  (set: string) => `node set "${set}" matches no node (see walt node show --all)`,
+  404,
+);
+
+export const ERR_CLI_IMAGE_NOT_FOUND = defineError(
+  'WALT_ERR_CLI_IMAGE_NOT_FOUND',
+  (image: string) => `image ${image} does not exist (see walt image show, or walt image pull <ref>)`,
+  404,
+);
+
+export const ERR_CLI_SEGMENT_NOT_FOUND = defineError(
+  'WALT_ERR_CLI_SEGMENT_NOT_FOUND',
+  (segment: string) => `segment ${segment} does not exist (kubectl get waltsegments lists them)`,
+  404,
+);
+
+export const ERR_CLI_NO_SEGMENT = defineError(
+  'WALT_ERR_CLI_NO_SEGMENT',
+  () => 'there is no WaltSegment yet: create one (examples/segment.yaml) before creating nodes',
+  404,
+);
+
+export const ERR_CLI_NOT_FOUND = defineError(
+  'WALT_ERR_CLI_NOT_FOUND',
+  (what: string) => `${what} does not exist`,
+  404,
+);
+
+// Conflict (4): the request is well formed but the objects are not in a state that allows it.
+export const ERR_CLI_ALREADY_EXISTS = defineError(
+  'WALT_ERR_CLI_ALREADY_EXISTS',
+  (what: string) => `${what} already exists: choose another name or remove it first`,
+  409,
+);
+
+export const ERR_CLI_NOT_OWNED = defineError(
+  'WALT_ERR_CLI_NOT_OWNED',
+  (details: readonly string[]) => `not your node(s): ${list(details)}; add --force to act on them anyway`,
+  409,
+);
+
+export const ERR_CLI_MODEL_UNSUPPORTED = defineError(
+  'WALT_ERR_CLI_MODEL_UNSUPPORTED',
+  (image: string, nodes: readonly string[], models: readonly string[]) =>
+    `image ${image} does not support the model of ${list(nodes)} (it supports: ${list(models) || 'none'})`,
+  409,
+);
+
+export const ERR_CLI_IMAGE_NOT_RESOLVED = defineError(
+  'WALT_ERR_CLI_IMAGE_NOT_RESOLVED',
+  (image: string) =>
+    `image ${image} is not resolved yet, so its node models are unknown: wait for it (walt image show) or set spec.models`,
+  409,
+);
+
+export const ERR_CLI_PHYSICAL_NODE = defineError(
+  'WALT_ERR_CLI_PHYSICAL_NODE',
+  (names: readonly string[]) =>
+    `${list(names)}: physical node(s), only virtual nodes can be removed with walt node remove (unplug the device, then kubectl delete waltnode <name>)`,
+  409,
+);
+
+export const ERR_CLI_IMAGE_REF_DIFFERS = defineError(
+  'WALT_ERR_CLI_IMAGE_REF_DIFFERS',
+  (name: string, ref: string) =>
+    `image ${name} already exists with ref ${ref}: choose another name with --name, or walt image remove ${name} first`,
+  409,
+);
+
+export const ERR_CLI_IMAGE_IN_USE = defineError(
+  'WALT_ERR_CLI_IMAGE_IN_USE',
+  (image: string, nodes: readonly string[]) =>
+    `image ${image} is in use by ${list(nodes)}: boot them on another image first (walt node boot <node-set> default)`,
+  409,
+);
+
+// Timeout (5).
+export const ERR_CLI_TIMEOUT = defineError(
+  'WALT_ERR_CLI_TIMEOUT',
+  (what: string, after: string) => `timed out after ${after} ${what}`,
+  504,
+);
+
+// API unreachable (6) and forbidden (7).
+export const ERR_CLI_UNREACHABLE = defineError(
+  'WALT_ERR_CLI_UNREACHABLE',
+  (server: string, detail: string) =>
+    `cannot reach the Kubernetes API at ${server} (${detail}): check KUBECONFIG or --kubeconfig, and that the cluster runs`,
+  503,
+);
+
+export const ERR_CLI_FORBIDDEN = defineError(
+  'WALT_ERR_CLI_FORBIDDEN',
+  (what: string, detail: string) => `not allowed to ${what}: ${detail}`,
+  403,
+);
+
+// Failed (8): the cluster carried the request out and it failed.
+export const ERR_CLI_PULL_FAILED = defineError(
+  'WALT_ERR_CLI_PULL_FAILED',
+  (name: string, message: string) => `image ${name} failed: ${message}`,
+  502,
+);
