@@ -15,7 +15,7 @@ export default {
     {
       ...tsJest,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,common,crds,operator,agents,node,cli,local,bench}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{api,common,crds,operator,agents,node,cli,local,bench,logs}/**/*.test.ts'],
     },
     {
       ...tsJest,

@@ -1,0 +1,67 @@
+// What a database back end provides to the store core (core.ts). The core owns the semantics — query
+// validation, stream selection, ordering guarantees, follow cursors, limits; a back end only runs SQL.
+// Keeping the split here is what lets SQLite and PostgreSQL pass one contract suite.
+import type { StreamSource } from './streams.js';
+
+/** A stored row as read: [id, epoch ms, stream id, line]. Arrays, not objects: 1M-row scans stay cheap. */
+export type Row = [id: number, tsMs: number, streamId: number, line: string];
+
+/** A row to insert: [epoch ms, stream id, line]. */
+export type NewRow = [tsMs: number, streamId: number, line: string];
+
+/** The SQL-side filter of a read. The core re-checks every row, so a back end may filter less, never more. */
+export interface RowFilter {
+  /** Only these streams; undefined: all. */
+  streamIds?: readonly number[];
+  fromMs?: number;
+  toMs?: number;
+  /** The line regex (JavaScript): push it down when the back end can do so exactly. */
+  lineRe?: RegExp;
+}
+
+export interface ScanRequest {
+  filter: RowFilter;
+  /** Only rows with id ≤ maxId (the state when the query started). */
+  maxId: number;
+  /** Rows per chunk (a page of the cursor). */
+  chunkSize: number;
+  /** The query has a limit: the reader will likely stop early (favour a fast first chunk). */
+  limited: boolean;
+}
+
+export interface CheckpointRow {
+  owner: string;
+  name: string;
+  tsMs: number;
+}
+
+export interface LogBackend extends StreamSource {
+  /** Inserts rows in one transaction; ids are assigned in array order and commit order = id order. */
+  insert(rows: readonly NewRow[]): Promise<void>;
+  /** The highest id stored; every row with a lower id is committed (0 when empty). */
+  maxId(): Promise<number>;
+  /**
+   * Rows of `filter` with id ≤ maxId, ordered by (ts, id), in chunks. Breaking out frees the cursor.
+   * A synchronous iterable is fine (SQLite reads synchronously): the core reads it with `for await`.
+   */
+  scan(request: ScanRequest): AsyncIterable<Row[]> | Iterable<Row[]>;
+  /** Up to `limit` rows of `filter` with afterId < id ≤ uptoId, in id order (live reads of follow). */
+  readRange(request: { filter: RowFilter; afterId: number; uptoId: number; limit: number }): Promise<Row[]>;
+  /**
+   * Starts watching appends made by other processes (PostgreSQL LISTEN); calls `onAppend` for each.
+   * Optional: without it followers poll. Returns the function that stops watching.
+   */
+  watchAppends?(onAppend: () => void): Promise<() => Promise<void>>;
+  /** Adds a checkpoint; false if (owner, name) exists. */
+  addCheckpoint(row: CheckpointRow): Promise<boolean>;
+  getCheckpoint(owner: string, name: string): Promise<number | undefined>;
+  /** All checkpoints (owner undefined) or those of one owner, by ts then name. */
+  listCheckpoints(owner?: string): Promise<CheckpointRow[]>;
+  /** Removes a checkpoint; false if there was none. */
+  removeCheckpoint(owner: string, name: string): Promise<boolean>;
+  /** Deletes rows with ts < tsMs; returns how many. */
+  deleteOlderThan(tsMs: number): Promise<number>;
+  /** Deletes all rows but the `count` with the highest ids; returns how many. */
+  keepNewest(count: number): Promise<number>;
+  close(): Promise<void>;
+}
