@@ -2,6 +2,7 @@
 // by server.ts from the options; routes never call the API server themselves.
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { normaliseMac, type BootTarget, type BootView } from '../netboot/gate.js';
+import type { FileCache } from './file-cache.js';
 
 /** The gate's view, plus lookup by name (nodes name themselves in URLs and bootup notifications). */
 export interface HttpBootView extends BootView {
@@ -35,6 +36,8 @@ export interface HttpContext {
   onBootup: (event: BootupEvent) => Promise<void>;
   retryDelaySeconds: number;
   bodyLimit: number;
+  /** Boot files kept in memory for the clients that fetch them at the same time. */
+  files: FileCache;
 }
 
 /** The IPv4 address of a client, as node sockets report it ("::ffff:a.b.c.d" → "a.b.c.d"). */

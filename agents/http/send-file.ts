@@ -1,11 +1,15 @@
 // Sends one file of a node's boot directory: resolved inside the image root filesystem, opened
-// without following links, streamed whole or as one byte range, with validators from its stat.
-import { constants as fsConstants } from 'node:fs';
+// without following links, sent whole or as one byte range, with validators from its stat. Bodies go
+// straight to the response (not through fastify's stream handling): from the in-memory cache of hot
+// files (file-cache.ts) when the file fits, else read chunk by chunk into a reused buffer (pump.ts).
+import { constants as fsConstants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyReply } from 'fastify';
 import { resolveInRoot } from './confine.js';
 import { HttpBadRange, HttpFileNotFound, HttpRangeNotSatisfiable } from './errors.js';
+import type { FileCache } from './file-cache.js';
+import { pump } from './pump.js';
 import { contentRange, parseRange } from './range.js';
 import { sendError } from './reply-error.js';
 
@@ -46,30 +50,72 @@ function rangeHeader(request: BootFileRequest, etag: string, lastModified: strin
   return request.headers.range;
 }
 
+interface OpenedFile {
+  handle: fs.FileHandle;
+  stat: Stats;
+  cache: FileCache | undefined;
+}
+
+/** Inclusive byte range of a file. */
+interface ByteRange {
+  start: number;
+  end: number;
+}
+
 function sendBody(
   reply: FastifyReply,
-  handle: fs.FileHandle,
-  range: { start: number; end: number },
+  opened: OpenedFile,
+  range: ByteRange,
   headOnly: boolean,
-): FastifyReply {
+): FastifyReply | Promise<FastifyReply> {
   const length = range.end - range.start + 1;
   reply.header('content-length', length);
-  if (headOnly || length === 0) {
-    void handle.close();
-    return reply.send(headOnly ? undefined : Buffer.alloc(0));
+  if (headOnly || length === 0) return reply.send(headOnly ? undefined : Buffer.alloc(0));
+  return sendRaw(reply, opened, range);
+}
+
+/** Takes the response over from fastify, with the status and headers set on `reply` so far. */
+function hijack(reply: FastifyReply): FastifyReply['raw'] {
+  reply.hijack();
+  const res = reply.raw;
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) res.setHeader(name, value);
   }
-  // 1 MiB reads: kernels and initrds are tens of MB; 64 KiB chunks cost many more event-loop turns.
-  return reply.send(
-    handle.createReadStream({ start: range.start, end: range.end, autoClose: true, highWaterMark: 1 << 20 }),
-  );
+  res.writeHead(reply.statusCode);
+  return res;
+}
+
+/**
+ * The body: from the cache in one write, or read chunk by chunk into a reused buffer. A read stream
+ * piped by fastify allocated a new megabyte per chunk, and that allocation and its garbage collection
+ * cost more than the copies themselves (boot storm: 1.1 s user + 2.5 s system for 4 GB, against
+ * 0.3 + 1.2 now). Fastify's onResponse hooks (metrics) still run when the response finishes.
+ */
+async function sendRaw(reply: FastifyReply, opened: OpenedFile, range: ByteRange): Promise<FastifyReply> {
+  // Read before the headers go out: a failure here is still an error answer.
+  const whole = await opened.cache?.content(opened.handle, opened.stat);
+  const res = hijack(reply);
+  if (whole) {
+    res.end(whole.subarray(range.start, range.end + 1));
+    return reply;
+  }
+  try {
+    await pump(res, opened.handle, range);
+    res.end();
+  } catch (err) {
+    // The status line is gone: all that is left is to cut the connection (the client sees a short body).
+    if (!res.destroyed) reply.log.warn({ err }, 'boot file transfer failed');
+    res.destroy();
+  }
+  return reply;
 }
 
 async function sendOpened(
   reply: FastifyReply,
-  handle: fs.FileHandle,
+  opened: OpenedFile,
   request: BootFileRequest,
 ): Promise<FastifyReply> {
-  const stat = await handle.stat();
+  const { stat } = opened;
   if (!stat.isFile()) throw HttpFileNotFound(request.file, request.nodeName);
   const etag = etagOf(stat);
   const lastModified = stat.mtime.toUTCString();
@@ -83,21 +129,25 @@ async function sendOpened(
     throw HttpRangeNotSatisfiable(header ?? '', stat.size);
   }
   if (range.kind === 'full')
-    return sendBody(reply, handle, { start: 0, end: stat.size - 1 }, request.headOnly);
+    return sendBody(reply, opened, { start: 0, end: stat.size - 1 }, request.headOnly);
   reply.code(206).header('content-range', contentRange(range, stat.size));
-  return sendBody(reply, handle, range, request.headOnly);
+  return sendBody(reply, opened, range, request.headOnly);
 }
 
 /** Answers `request` on `reply`: 200, 206, or a coded 4xx (404, 403 escape, 400 bad range, 416). */
-export async function sendBootFile(reply: FastifyReply, request: BootFileRequest): Promise<FastifyReply> {
+export async function sendBootFile(
+  reply: FastifyReply,
+  request: BootFileRequest,
+  cache?: FileCache,
+): Promise<FastifyReply> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await openInRoot(request);
-    const sent = await sendOpened(reply, handle, request);
-    handle = undefined; // sendBody owns it now
-    return sent;
+    return await sendOpened(reply, { handle, stat: await handle.stat(), cache }, request);
   } catch (err) {
-    if (handle) await handle.close();
     return sendError(reply, err);
+  } finally {
+    // Once the answer is sent: a streamed body has been read by then, a cached one is in memory.
+    await handle?.close();
   }
 }

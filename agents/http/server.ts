@@ -9,6 +9,7 @@ import type { Logger } from '../../common/logger.js';
 import type { BootTarget } from '../netboot/gate.js';
 import type { BootupEvent, HttpBootView, HttpContext } from './context.js';
 import { HttpNoRoute } from './errors.js';
+import { DEFAULT_FILE_CACHE, FileCache, type FileCacheOptions } from './file-cache.js';
 import { DEFAULT_RETRY_DELAY_SECONDS } from './ipxe-script.js';
 import type { HttpMetrics } from './metrics.js';
 import { sendError } from './reply-error.js';
@@ -36,6 +37,8 @@ export interface HttpServerOptions {
   retryDelaySeconds?: number;
   /** Largest request body, in bytes (default 4096). */
   bodyLimit?: number;
+  /** Boot files kept in memory (default DEFAULT_FILE_CACHE; maxBytes 0 turns it off). */
+  fileCache?: FileCacheOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 4096;
@@ -52,6 +55,7 @@ function contextOf(options: HttpServerOptions): HttpContext {
     onBootup: options.onBootup,
     retryDelaySeconds: options.retryDelaySeconds ?? DEFAULT_RETRY_DELAY_SECONDS,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    files: new FileCache(options.fileCache ?? DEFAULT_FILE_CACHE),
   };
 }
 

@@ -31,6 +31,8 @@ export interface NfsServiceOptions {
   metrics: Registry;
   /** How long an unused view stays exported (default 60 s). */
   graceMs?: number;
+  /** How long changes are gathered before one reconcile (default 200 ms). */
+  debounceMs?: number;
 }
 
 export interface NfsService {
@@ -48,6 +50,7 @@ const DEFAULT_GRACE_MS = 60_000;
 const VIEW_NAME = /^[0-9a-f]{64}$/;
 const RESTART_DELAY_MS = 2_000;
 const RETRY_DELAY_MS = 5_000;
+const DEBOUNCE_MS = 200;
 
 class Service implements NfsService {
   private readonly dirs;
@@ -65,6 +68,7 @@ class Service implements NfsService {
   private follower: SegmentFollower | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private listening = false;
+  private readonly persistDirs = new Set<string>();
 
   constructor(private readonly options: NfsServiceOptions) {
     const root = path.join(options.cacheDir, 'nfs');
@@ -119,13 +123,17 @@ class Service implements NfsService {
     if (this.stopped || this.address === undefined) return;
     if (this.pending) return;
     this.pending = true;
-    this.running = this.running.then(async () => {
-      this.pending = false;
-      await this.reconcile().catch((error: unknown) => {
-        this.options.logger.error({ err: error }, 'NFS exports not applied: trying again shortly');
-        setTimeout(() => this.poke(), RETRY_DELAY_MS).unref();
+    // A short delay coalesces bursts (a boot storm changes a lease per node) into one reload.
+    const due = new Promise<void>((resolve) => setTimeout(resolve, this.options.debounceMs ?? DEBOUNCE_MS));
+    this.running = this.running
+      .then(() => due)
+      .then(async () => {
+        this.pending = false;
+        await this.reconcile().catch((error: unknown) => {
+          this.options.logger.error({ err: error }, 'NFS exports not applied: trying again shortly');
+          setTimeout(() => this.poke(), RETRY_DELAY_MS).unref();
+        });
       });
-    });
   }
 
   exportPathOf(target: BootTarget): string {
@@ -194,9 +202,15 @@ class Service implements NfsService {
         );
       }
     }
-    for (const persist of plan.persist) await mkdir(persist.dir, { recursive: true });
+    for (const persist of plan.persist) await this.ensurePersistDir(persist.dir);
     const lingering = await this.retireUnused(plan);
     await this.applyConfig(plan, lingering);
+  }
+
+  private async ensurePersistDir(dir: string): Promise<void> {
+    if (this.persistDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.persistDirs.add(dir);
   }
 
   private async applyConfig(plan: ExportPlan, lingering: readonly ExportSpec[]): Promise<void> {

@@ -18,6 +18,17 @@ export class BlockReader {
   }
 
   /**
+   * Copies `length` bytes at `offset` of the file into `target` at `targetOffset` when the read-ahead
+   * buffer holds them all (most blocks: no read, no promise); undefined when a read is needed.
+   */
+  copyBuffered(target: Buffer, targetOffset: number, offset: number, length: number): number | undefined {
+    if (length === 0) return 0;
+    if (offset < this.start || offset + length > this.end) return undefined;
+    const from = offset - this.start;
+    return this.buffer.copy(target, targetOffset, from, from + length);
+  }
+
+  /**
    * Copies `length` bytes at `offset` of the file into `target` at `targetOffset`; returns the number of
    * bytes copied (fewer only if the file shrank).
    */

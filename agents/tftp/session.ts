@@ -1,7 +1,9 @@
 // One read transfer on its own UDP socket (its TID, connected to the client's): drives a ReadTransfer
 // with the packets and timeouts it sees, reads the blocks it asks for, and reports the outcome once.
-// Events are handled one at a time (a promise chain), so a window being read is never interleaved with
-// the ACK that follows it.
+// Events are handled one at a time, so a window being read is never interleaved with the ACK that
+// follows it. Most events are handled synchronously (their blocks are in the read-ahead buffer); only
+// while a read is in flight do later events queue on a promise. A lock-step transfer (busybox, PXE
+// ROMs) is one event per block, so per-event promises and closures were a large share of its CPU.
 import type { Socket } from 'node:dgram';
 import type { Logger } from '../../common/logger.js';
 import { BlockReader } from './block-reader.js';
@@ -27,9 +29,12 @@ export class TransferSession {
   private readonly transfer: ReadTransfer;
   private readonly reader: BlockReader;
   private readonly started = process.hrtime.bigint();
-  private chain: Promise<void> = Promise.resolve();
+  /** The events' queue while one of them waits for a read; undefined when none does. */
+  private pending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ended = false;
+  /** DATA bytes sent, counted into the metric once at the end (not per packet). */
+  private sentBytes = 0;
 
   constructor(ctx: SessionContext) {
     this.ctx = ctx;
@@ -56,17 +61,40 @@ export class TransferSession {
   /** Ends the transfer now (server stop). */
   async stop(): Promise<void> {
     this.enqueue(() => this.perform(this.transfer.abort(TFTP_ERROR.NOT_DEFINED, 'server shutting down')));
-    await this.chain;
+    await this.pending;
   }
 
-  private enqueue(work: () => Promise<void>): void {
-    this.chain = this.chain.then(work).catch((error: unknown) => {
-      this.ctx.logger.warn({ err: error }, 'tftp transfer failed');
-      this.end('aborted');
-    });
+  /** Runs `work` now if no event is waiting for a read, else after those that are. */
+  private enqueue(work: () => void | Promise<void>): void {
+    if (this.pending) {
+      this.track(this.pending.then(work));
+      return;
+    }
+    let waiting: void | Promise<void>;
+    try {
+      waiting = work();
+    } catch (error) {
+      this.failed(error);
+      return;
+    }
+    if (waiting) this.track(waiting);
   }
 
-  private async onMessage(msg: Buffer): Promise<void> {
+  private track(work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => this.failed(error))
+      .then(() => {
+        if (this.pending === tracked) this.pending = undefined;
+      });
+    this.pending = tracked;
+  }
+
+  private failed(error: unknown): void {
+    this.ctx.logger.warn({ err: error }, 'tftp transfer failed');
+    this.end('aborted');
+  }
+
+  private onMessage(msg: Buffer): void | Promise<void> {
     if (this.ended) return;
     const decoded = decodePacket(msg);
     if (!decoded.ok) {
@@ -74,18 +102,30 @@ export class TransferSession {
       return;
     }
     const packet = decoded.packet;
-    if (packet.op === 'ACK') await this.perform(this.transfer.onAck(packet.block));
-    else if (packet.op === 'ERROR') await this.perform(this.transfer.onClientError());
-    else this.ctx.metrics.malformed.inc({ reason: 'unexpected' });
+    if (packet.op === 'ACK') return this.perform(this.transfer.onAck(packet.block));
+    if (packet.op === 'ERROR') return this.perform(this.transfer.onClientError());
+    this.ctx.metrics.malformed.inc({ reason: 'unexpected' });
   }
 
   private onTimeout(): void {
     this.enqueue(() => this.perform(this.transfer.onTimeout()));
   }
 
-  private async perform(step: Step): Promise<void> {
+  private perform(step: Step): void | Promise<void> {
     if (this.ended) return;
-    for (const send of step.sends) await this.send(send);
+    return this.sendFrom(step, 0);
+  }
+
+  /** Sends `step.sends` from `first` on, synchronously up to the first block that must be read. */
+  private sendFrom(step: Step, first: number): void | Promise<void> {
+    for (let i = first; i < step.sends.length; i++) {
+      const reading = this.send(step.sends[i]!);
+      if (reading) return reading.then(() => this.sendFrom(step, i + 1));
+    }
+    this.afterSends(step);
+  }
+
+  private afterSends(step: Step): void {
     const { status } = this.transfer;
     if (status === 'complete') this.end('ok');
     else if (status === 'failed') this.end(this.transfer.failure ?? 'aborted');
@@ -97,30 +137,47 @@ export class TransferSession {
     else this.timer = setTimeout(() => this.onTimeout(), this.ctx.timeoutMs);
   }
 
-  private async send(send: Send): Promise<void> {
-    if (send.kind === 'oack') return this.write(encodeOack(this.ctx.params.oack ?? {}));
-    if (send.kind === 'error') return this.write(encodeError(send.code, send.message));
-    const { offset, length } = this.transfer.blockRange(send.seq);
+  /** Sends one packet; a promise only when its block has to be read from the file first. */
+  private send(send: Send): Promise<void> | undefined {
+    if (send.kind === 'oack') this.write(encodeOack(this.ctx.params.oack ?? {}));
+    else if (send.kind === 'error') this.write(encodeError(send.code, send.message));
+    else return this.sendData(send.seq);
+    return undefined;
+  }
+
+  private sendData(seq: number): Promise<void> | undefined {
+    const { offset, length } = this.transfer.blockRange(seq);
     const packet = Buffer.allocUnsafe(4 + length);
-    writeDataHeader(packet, send.seq);
-    const copied = await this.reader.readInto(packet, 4, offset, length);
+    writeDataHeader(packet, seq);
+    const copied = this.reader.copyBuffered(packet, 4, offset, length);
+    if (copied !== undefined) return this.writeData(packet, copied);
+    return this.reader.readInto(packet, 4, offset, length).then((read) => this.writeData(packet, read));
+  }
+
+  private writeData(packet: Buffer, copied: number): undefined {
+    const length = packet.length - 4;
     if (copied !== length) throw new Error(`${this.ctx.file.path} shrank during the transfer`);
-    this.ctx.metrics.sentBytes.inc(length);
+    this.sentBytes += length;
     this.write(packet);
+    return undefined;
   }
 
   private write(packet: Buffer): void {
     if (this.ended) return;
-    this.ctx.socket.send(packet, (error) => {
-      if (error) this.ctx.logger.debug({ err: error }, 'tftp send failed');
-    });
+    this.ctx.socket.send(packet, this.onSent);
   }
+
+  /** One callback for every send (no closure per packet): a failed send is retried by the timer. */
+  private readonly onSent = (error: Error | null): void => {
+    if (error) this.ctx.logger.debug({ err: error }, 'tftp send failed');
+  };
 
   private end(result: TransferResult): void {
     if (this.ended) return;
     this.ended = true;
     if (this.timer) clearTimeout(this.timer);
     const seconds = Number(process.hrtime.bigint() - this.started) / 1e9;
+    this.ctx.metrics.sentBytes.inc(this.sentBytes);
     this.ctx.metrics.duration.observe({ result }, seconds);
     this.ctx.logger.debug({ result, seconds, blocks: this.transfer.acked }, 'tftp transfer ended');
     this.ctx.onEnd(result);

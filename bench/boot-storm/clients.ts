@@ -4,7 +4,8 @@
 import { chmod, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { addClient, type Client, type Segment } from '../../test/support/netns.js';
-import { mapLimit, nsRun } from './proc.js';
+import { cpuBetween, type CpuGroups, type CpuUsage } from './cpu.js';
+import { mapLimit, run } from './proc.js';
 
 export interface BootTarget {
   /** TFTP file name, as the server resolves it. */
@@ -16,19 +17,28 @@ export interface BootTarget {
 }
 
 export type Step = 'dhcp' | 'tftp' | 'http';
+export const STEPS: readonly Step[] = ['dhcp', 'tftp', 'http'];
 
 export interface ClientResult {
   ok: boolean;
   seconds: number;
   /** Seconds per completed step. */
   steps: Partial<Record<Step, number>>;
+  /** When each completed step started and ended, in seconds from the start of the storm. */
+  spans: Partial<Record<Step, [number, number]>>;
   /** The step that failed and why. */
   error?: string;
 }
 
 export interface StormResult {
+  /** Start of the storm on the monotonic clock (seconds; what `perf record -k mono` stamps with). */
+  origin: number;
   seconds: number;
   results: ClientResult[];
+  /** CPU used from the first start to the last end. */
+  cpu?: CpuUsage;
+  /** Phased storms: wall seconds and CPU of each phase (all clients in it, none in another). */
+  phases?: Partial<Record<Step, { seconds: number; cpu?: CpuUsage }>>;
 }
 
 /** MAC of client `i`: locally unique, stable across rounds (the WaltNodes are registered for them). */
@@ -76,73 +86,169 @@ interface StormContext {
   script: string;
   server: string;
   target: BootTarget;
+  /** Wraps each client command (e.g. to run it in the clients' cgroup). */
+  wrap: (argv: string[]) => string[];
+  /** hrtime at the start of the storm (set once the CPU is sampled). */
+  origin: bigint;
 }
 
-async function bootSteps(
+const since = (origin: bigint): number => Number(process.hrtime.bigint() - origin) / 1e9;
+
+function clientRun(
   ctx: StormContext,
   client: Client,
-  i: number,
-  steps: ClientResult['steps'],
-): Promise<void> {
-  const step = async (name: Step, work: () => Promise<void>): Promise<void> => {
-    const started = process.hrtime.bigint();
-    await work().catch((error: unknown) => {
-      throw new Error(reason(name, error));
-    });
-    steps[name] = Number(process.hrtime.bigint() - started) / 1e9;
-  };
-  await step('dhcp', async () => {
-    await nsRun(
-      client.ns,
-      'busybox',
-      ['udhcpc', '-i', client.ifname, '-f', '-q', '-n', '-t', '8', '-T', '3', '-s', ctx.script, ...IPXE],
-      60000,
-    );
-  });
-  const local = path.join(ctx.dir, `tftp-${i}.bin`);
-  await step('tftp', async () => {
-    await nsRun(
-      client.ns,
-      'busybox',
-      ['tftp', '-g', '-r', ctx.target.tftpFile, '-l', local, '-b', '1468', ctx.server],
-      120000,
-    );
-    const { size } = await stat(local);
-    await rm(local, { force: true });
-    if (size !== ctx.target.tftpSize) throw new Error(`got ${size} bytes, not ${ctx.target.tftpSize}`);
-  });
-  await step('http', async () => {
-    const { stdout } = await nsRun(
-      client.ns,
-      'curl',
-      ['-sf', '-o', '/dev/null', '--max-time', '120', '-w', '%{size_download}', ctx.target.httpUrl(i)],
-      130000,
-    );
-    if (Number(stdout) !== ctx.target.httpSize)
-      throw new Error(`got ${stdout} bytes, not ${ctx.target.httpSize}`);
-  });
+  argv: string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
+  return run(ctx.wrap(['ip', 'netns', 'exec', client.ns, ...argv]), timeoutMs);
 }
 
-async function bootClient(ctx: StormContext, client: Client, i: number): Promise<ClientResult> {
-  const started = process.hrtime.bigint();
-  const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
-  const steps: ClientResult['steps'] = {};
+async function dhcp(ctx: StormContext, client: Client): Promise<void> {
+  await clientRun(
+    ctx,
+    client,
+    [
+      'busybox',
+      'udhcpc',
+      '-i',
+      client.ifname,
+      '-f',
+      '-q',
+      '-n',
+      '-t',
+      '8',
+      '-T',
+      '3',
+      '-s',
+      ctx.script,
+      ...IPXE,
+    ],
+    60000,
+  );
+}
+
+async function tftp(ctx: StormContext, client: Client, i: number): Promise<void> {
+  const local = path.join(ctx.dir, `tftp-${i}.bin`);
+  const { tftpFile, tftpSize } = ctx.target;
+  await clientRun(
+    ctx,
+    client,
+    ['busybox', 'tftp', '-g', '-r', tftpFile, '-l', local, '-b', '1468', ctx.server],
+    120000,
+  );
+  const { size } = await stat(local);
+  await rm(local, { force: true });
+  if (size !== tftpSize) throw new Error(`got ${size} bytes, not ${tftpSize}`);
+}
+
+async function http(ctx: StormContext, client: Client, i: number): Promise<void> {
+  const { stdout } = await clientRun(
+    ctx,
+    client,
+    ['curl', '-sf', '-o', '/dev/null', '--max-time', '120', '-w', '%{size_download}', ctx.target.httpUrl(i)],
+    130000,
+  );
+  if (Number(stdout) !== ctx.target.httpSize)
+    throw new Error(`got ${stdout} bytes, not ${ctx.target.httpSize}`);
+}
+
+const STEP_WORK: Record<Step, (ctx: StormContext, client: Client, i: number) => Promise<void>> = {
+  dhcp,
+  tftp,
+  http,
+};
+
+/** One client of a storm and what it did so far. */
+interface Job {
+  client: Client;
+  i: number;
+  result: ClientResult;
+}
+
+/** Runs one step of one client, recording its time; a failure ends the client (ok false, why). */
+async function runStep(ctx: StormContext, job: Job, name: Step): Promise<void> {
+  const { client, i, result } = job;
+  const started = since(ctx.origin);
   try {
-    await bootSteps(ctx, client, i, steps);
-    return { ok: true, seconds: seconds(), steps };
+    await STEP_WORK[name](ctx, client, i);
+    const ended = since(ctx.origin);
+    result.steps[name] = ended - started;
+    result.spans[name] = [started, ended];
   } catch (error) {
-    return { ok: false, seconds: seconds(), steps, error: (error as Error).message };
+    result.ok = false;
+    result.error = reason(name, error);
+  }
+  result.seconds = since(ctx.origin) - (result.spans.dhcp?.[0] ?? started);
+}
+
+async function bootClient(ctx: StormContext, job: Job): Promise<void> {
+  for (const name of STEPS) {
+    if (!job.result.ok) return;
+    await runStep(ctx, job, name);
   }
 }
 
-/** All clients at once (concurrency = all of them): wall time from the first start to the last end. */
+export interface StormOptions {
+  dir: string;
+  script: string;
+  server: string;
+  /** All clients through one phase before any starts the next (a per-phase breakdown of the servers). */
+  phased: boolean;
+  cpu?: CpuGroups;
+}
+
+/** Runs `work`; its wall seconds leave out the CPU sampling around it (reading /proc takes a while). */
+async function measured(
+  cpu: CpuGroups | undefined,
+  work: () => Promise<void>,
+): Promise<{ seconds: number; cpu?: CpuUsage }> {
+  const before = await cpu?.sample();
+  const started = process.hrtime.bigint();
+  await work();
+  const seconds = since(started);
+  const after = await cpu?.sample();
+  return before && after ? { seconds, cpu: cpuBetween(before, after) } : { seconds };
+}
+
+/**
+ * All clients at once (concurrency = all of them): wall time from the first start to the last end.
+ * Phased: each phase for all clients at once, the next phase once all are through.
+ */
 export async function storm(
   clients: Client[],
-  ctx: { dir: string; script: string; server: string },
+  options: StormOptions,
   target: BootTarget,
 ): Promise<StormResult> {
-  const full: StormContext = { ...ctx, target };
-  const started = process.hrtime.bigint();
-  const results = await mapLimit(clients, clients.length, (client, i) => bootClient(full, client, i));
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, results };
+  const ctx: StormContext = {
+    ...options,
+    target,
+    wrap: (argv) => options.cpu?.wrap('clients', argv) ?? argv,
+    origin: process.hrtime.bigint(),
+  };
+  const jobs: Job[] = clients.map((client, i) => ({
+    client,
+    i,
+    result: { ok: true, seconds: 0, steps: {}, spans: {} },
+  }));
+  const all = (work: (job: Job) => Promise<void>): Promise<void[]> => mapLimit(jobs, jobs.length, work);
+  const phases: NonNullable<StormResult['phases']> = {};
+  const whole = await measured(options.cpu, async () => {
+    ctx.origin = process.hrtime.bigint();
+    if (!options.phased) {
+      await all((job) => bootClient(ctx, job));
+      return;
+    }
+    for (const name of STEPS) {
+      phases[name] = await measured(options.cpu, async () => {
+        await all((job) => (job.result.ok ? runStep(ctx, job, name) : Promise.resolve()));
+      });
+    }
+  });
+  const results = jobs.map((job) => job.result);
+  const origin = Number(ctx.origin) / 1e9;
+  // Phased: the phases' wall times add up to the storm's (the sampling between phases is left out).
+  const seconds = options.phased
+    ? STEPS.reduce((sum, step) => sum + (phases[step]?.seconds ?? 0), 0)
+    : whole.seconds;
+  return { origin, seconds, results, cpu: whole.cpu, ...(options.phased ? { phases } : {}) };
 }

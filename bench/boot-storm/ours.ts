@@ -169,10 +169,18 @@ export async function startAgent(
   cluster: Cluster,
   net: Segment,
   plan: SegmentPlan,
-  options: { cacheDir: string; probeUrl: string; cleanup: Cleanup },
+  options: {
+    cacheDir: string;
+    probeUrl: string;
+    cleanup: Cleanup;
+    wrap?: (argv: string[]) => string[];
+  },
 ): Promise<Server> {
+  // BOOT_STORM_AGENT_PROFILE=<dir>: a V8 CPU profile of the agent (profile-hook.ts).
+  const profile = process.env.BOOT_STORM_AGENT_PROFILE;
   const command = [
     path.join(root, 'node_modules', '.bin', 'tsx'),
+    ...(profile ? ['--import', path.join(root, 'bench', 'boot-storm', 'profile-hook.ts')] : []),
     path.join(root, 'agents', 'main.ts'),
     '--segment',
     plan.name,
@@ -187,7 +195,7 @@ export async function startAgent(
     'agent-boot-storm',
   ];
   const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, WALT_LOG_LEVEL: 'warn' };
-  const agent = startServer({ name: 'agent', ns: net.ns, command, env }, options.cleanup);
+  const agent = startServer({ name: 'agent', ns: net.ns, command, env, wrap: options.wrap }, options.cleanup);
   try {
     const getSegment = async (): Promise<WaltSegment> =>
       (await cluster.api.getClusterCustomObject({ ...RESOURCES.segment, name: plan.name })) as WaltSegment;

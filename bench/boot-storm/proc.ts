@@ -6,6 +6,15 @@ import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 
+/** Runs `argv`, killed after `timeoutMs`; rejects on a non-zero exit. */
+export async function run(argv: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  return execFileP(argv[0]!, argv.slice(1), {
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 1024 * 1024,
+  });
+}
+
 /** Runs a command inside a namespace, killed after `timeoutMs`; rejects on a non-zero exit. */
 export async function nsRun(
   ns: string,
@@ -13,11 +22,7 @@ export async function nsRun(
   args: string[],
   timeoutMs: number,
 ): Promise<{ stdout: string; stderr: string }> {
-  return execFileP('ip', ['netns', 'exec', ns, cmd, ...args], {
-    timeout: timeoutMs,
-    killSignal: 'SIGKILL',
-    maxBuffer: 1024 * 1024,
-  });
+  return run(['ip', 'netns', 'exec', ns, cmd, ...args], timeoutMs);
 }
 
 export interface Server {
@@ -33,15 +38,23 @@ export interface Server {
  * registered with `cleanup` at once, so an interrupted run never leaves it behind.
  */
 export function startServer(
-  spec: { name: string; ns: string; command: string[]; env?: NodeJS.ProcessEnv },
+  spec: {
+    name: string;
+    ns: string;
+    command: string[];
+    env?: NodeJS.ProcessEnv;
+    /** Rewrites the full argv (e.g. to start it in a cgroup). */
+    wrap?: (argv: string[]) => string[];
+  },
   cleanup: Cleanup,
 ): Server {
-  const { name, ns, command, env = process.env } = spec;
+  const { name, ns, command, env = process.env, wrap = (argv): string[] => argv } = spec;
   let log = '';
   const keep = (d: Buffer): void => {
     log = (log + d.toString()).slice(-16000);
   };
-  const child = spawn('ip', ['netns', 'exec', ns, ...command], {
+  const [file, ...args] = wrap(['ip', 'netns', 'exec', ns, ...command]);
+  const child = spawn(file!, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -36,14 +36,18 @@ async function serveNodeFile(
     return sendError(reply, HttpBootDenied(name, decision.reason, decision.message));
   }
   const headers = request.headers as { range?: string; 'if-range'?: string };
-  return sendBootFile(reply, {
-    rootfs: decision.rootfs,
-    bootDir: decision.bootDir,
-    file,
-    nodeName: name,
-    headers: { range: headers.range, 'if-range': headers['if-range'] },
-    headOnly: request.method === 'HEAD',
-  });
+  return sendBootFile(
+    reply,
+    {
+      rootfs: decision.rootfs,
+      bootDir: decision.bootDir,
+      file,
+      nodeName: name,
+      headers: { range: headers.range, 'if-range': headers['if-range'] },
+      headOnly: request.method === 'HEAD',
+    },
+    ctx.files,
+  );
 }
 
 function serveByAddress(
