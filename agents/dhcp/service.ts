@@ -12,6 +12,7 @@ import type { Logger } from '../../common/logger.js';
 import { createStatusWriter, rfc3339, type StatusWriter } from '../../operator/runtime/status.js';
 import type { Cache, CacheView } from '../netboot/cache-view.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
+import { normaliseMac } from '../netboot/gate.js';
 import type { DiscoveredDevice } from './responder.js';
 import { createDhcpServer, type DhcpServer } from './server.js';
 
@@ -100,10 +101,8 @@ class Service implements DhcpService {
   }
 
   ipOfMac(mac: string): string | undefined {
-    const wanted = mac.toLowerCase();
-    const leases = this.server?.leases().leases ?? {};
-    for (const lease of Object.values(leases)) if (lease.mac.toLowerCase() === wanted) return lease.ip;
-    return undefined;
+    // Leases are keyed by the normalised MAC (the responder's key): a lookup, not a scan.
+    return this.server?.leases().leases[normaliseMac(mac)]?.ip;
   }
 
   onLeaseChange(listener: () => void): void {
