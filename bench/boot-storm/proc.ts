@@ -3,6 +3,7 @@
 // that runs once, in reverse order, each step bounded.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { stopProcessGroup } from '../../local/process-group.js';
 
 const execFileP = promisify(execFile);
 
@@ -67,40 +68,9 @@ export function startServer(
   return server;
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM to the group, SIGKILL after 5 s; resolves when the leader exited (at most ~8 s). */
-export async function stopGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (!pid) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    killGroup(pid, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), 5000);
-    await Promise.race([exited, sleep(8000)]);
-    clearTimeout(timer);
-  }
-  // Whatever the leader left behind in its group; wait (bounded) until the group is empty, so its
-  // sockets are released before another server binds the same ports.
-  killGroup(pid, 'SIGKILL');
-  for (let i = 0; i < 50 && groupAlive(pid); i++) await sleep(100);
-  child.stdout?.destroy();
-  child.stderr?.destroy();
+/** SIGTERM to the group, SIGKILL after 5 s, then waits until the group is empty (bounded). */
+export function stopGroup(child: ChildProcess): Promise<void> {
+  return stopProcessGroup(child);
 }
 
 /** SIGKILLs every process in a namespace this bench created (the bridges' forwarders, leftovers). */

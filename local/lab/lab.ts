@@ -15,6 +15,7 @@ import {
   type ApiserverBridge,
 } from '../../test/support/apiserver-bridge.js';
 import { startRegistry, type TestRegistry } from '../../test/support/registry.js';
+import { stopProcessGroup } from '../process-group.js';
 import { createNetwork, deleteNetwork, type LabNetwork } from './netns.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -37,15 +38,6 @@ export interface Lab {
   agentLogFile: string;
   agentCacheDir: string;
   stop(): Promise<void>;
-}
-
-async function stopGroup(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(-child.pid, 'SIGTERM');
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function startAgent(options: LabOptions, cacheDir: string, logFile: string): ChildProcess {
@@ -114,7 +106,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const agent = startAgent(options, agentCacheDir, agentLogFile);
     // Stopped first (cleanups run in reverse), while the apiserver is still reachable; it stops its
     // virtual nodes on SIGTERM, and the namespace deletion catches any leftover.
-    cleanups.push(() => stopGroup(agent));
+    cleanups.push(() => stopProcessGroup(agent, { graceMs: 15_000 }));
     return { registry, agentLogFile, agentCacheDir, stop };
   } catch (error) {
     await stop();

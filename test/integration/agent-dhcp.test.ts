@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
+import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { bridgeApiserver, bridgeLoopbackPort, type ApiserverBridge } from '../support/apiserver-bridge.js';
@@ -21,18 +22,6 @@ import { waitFor } from '../support/wait.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
-
-/** Stops the agent and whatever it started (tsx runs node as a child): the whole process group. */
-async function stopGroup(child: ChildProcess | undefined): Promise<void> {
-  if (!child?.pid || child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(-child.pid, 'SIGTERM');
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-}
 
 describe('boot agent in its own network namespace: DHCP from the cluster state', () => {
   const kc = kubeConfig();
@@ -175,7 +164,7 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
       await deleteImageWhileAgentRuns('bootable');
     } finally {
       // Whatever happened above, the agent process must go, or its pipes keep jest alive.
-      await stopGroup(agent);
+      await stopProcessGroup(agent);
       await cleanUp();
     }
   }, 120000);
