@@ -8,7 +8,7 @@ import type { WaltSegment } from '../api/v1alpha1/index.js';
 import type { Logger } from '../common/logger.js';
 import { createBootupRecorder } from './http/bootup-status.js';
 import { createHttpMetrics } from './http/metrics.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type BootupEvent, type HttpPlugin } from './http/server.js';
 import type { Cache, CacheView } from './netboot/cache-view.js';
 import { decideBoot, type BootTarget } from './netboot/gate.js';
 import { nodeKernelArgs } from './netboot/kernel-args.js';
@@ -27,6 +27,11 @@ export interface BootServicesOptions {
   logger: Logger;
   metrics: Registry;
   ports?: { tftp: number; http: number };
+  /** Routes of other agent services on the same HTTP server (logs, node commands, web API). */
+  httpPlugins?: readonly HttpPlugin[];
+  apiToken?: () => string | undefined;
+  /** Told each bootup after it is recorded (platform log stream, command channel). */
+  onBootup?: (event: BootupEvent) => void;
 }
 
 export interface BootServices {
@@ -76,6 +81,7 @@ class Services implements BootServices {
     if (this.running?.address === address) return;
     await this.close();
     const { view, macOfIp, logger } = this.options;
+    const recordBootup = createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger });
     const decide = (mac: string): ReturnType<typeof decideBoot> =>
       decideBoot({ segment: this.options.segment, mac }, view);
     const tftp = createTftpServer({
@@ -93,7 +99,12 @@ class Services implements BootServices {
       macOfIp,
       exportPathOf: this.options.exportPathOf,
       extraKernelArgs: (target) => nodeKernelArgs(target.node),
-      onBootup: createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger }),
+      onBootup: async (event) => {
+        await recordBootup(event);
+        this.options.onBootup?.(event);
+      },
+      ...(this.options.apiToken ? { apiToken: this.options.apiToken } : {}),
+      ...(this.options.httpPlugins ? { plugins: this.options.httpPlugins } : {}),
       logger,
       metrics: this.httpMetrics,
     });

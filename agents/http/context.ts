@@ -1,5 +1,6 @@
 // What the routes share: the agent's view of the cluster and the functions it wires in. Built once
 // by server.ts from the options; routes never call the API server themselves.
+import type { FastifyInstance } from 'fastify';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { normaliseMac, type BootTarget, type BootView } from '../netboot/gate.js';
 import type { FileCache } from './file-cache.js';
@@ -38,7 +39,12 @@ export interface HttpContext {
   bodyLimit: number;
   /** Boot files kept in memory for the clients that fetch them at the same time. */
   files: FileCache;
+  /** The bearer token controllers and users must show (ADR 0008); undefined until it is known. */
+  apiToken: () => string | undefined;
 }
+
+/** Routes added by other services of the agent (logs, node commands) with the shared context. */
+export type HttpPlugin = (app: FastifyInstance, ctx: HttpContext) => void;
 
 /** The IPv4 address of a client, as node sockets report it ("::ffff:a.b.c.d" → "a.b.c.d"). */
 export function clientIp(address: string): string {

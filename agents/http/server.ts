@@ -7,7 +7,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../common/logger.js';
 import type { BootTarget } from '../netboot/gate.js';
-import type { BootupEvent, HttpBootView, HttpContext } from './context.js';
+import type { BootupEvent, HttpBootView, HttpContext, HttpPlugin } from './context.js';
 import { HttpNoRoute } from './errors.js';
 import { DEFAULT_FILE_CACHE, FileCache, type FileCacheOptions } from './file-cache.js';
 import { DEFAULT_RETRY_DELAY_SECONDS } from './ipxe-script.js';
@@ -18,7 +18,7 @@ import { registerBootupRoutes } from './routes/bootup.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerIpxeRoute } from './routes/ipxe.js';
 
-export type { BootupEvent, HttpBootView } from './context.js';
+export type { BootupEvent, HttpBootView, HttpPlugin } from './context.js';
 
 export interface HttpServerOptions {
   segment: string;
@@ -39,6 +39,10 @@ export interface HttpServerOptions {
   bodyLimit?: number;
   /** Boot files kept in memory (default DEFAULT_FILE_CACHE; maxBytes 0 turns it off). */
   fileCache?: FileCacheOptions;
+  /** Bearer token of the controller/user routes (ADR 0008); without it those routes answer 503. */
+  apiToken?: () => string | undefined;
+  /** More routes: the log service, the node command channel, the web API. */
+  plugins?: readonly HttpPlugin[];
 }
 
 export const DEFAULT_BODY_LIMIT = 4096;
@@ -56,6 +60,7 @@ function contextOf(options: HttpServerOptions): HttpContext {
     retryDelaySeconds: options.retryDelaySeconds ?? DEFAULT_RETRY_DELAY_SECONDS,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     files: new FileCache(options.fileCache ?? DEFAULT_FILE_CACHE),
+    apiToken: options.apiToken ?? (() => undefined),
   };
 }
 
@@ -92,5 +97,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   registerIpxeRoute(app, ctx);
   registerBootFileRoutes(app, ctx);
   registerBootupRoutes(app, ctx);
+  for (const plugin of options.plugins ?? []) plugin(app, ctx);
   return app;
 }

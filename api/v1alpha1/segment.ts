@@ -102,6 +102,18 @@ export const WaltSegmentStatus = Type.Object({
       host: Type.Optional(Type.String({ maxLength: 253 })),
       version: Type.Optional(Type.String({ maxLength: 64 })),
       lastHeartbeat: Type.Optional(Timestamp()),
+      apiUrl: Type.Optional(
+        Type.String({
+          maxLength: 2048,
+          description: 'Where the operator and users reach the agent\'s HTTP API (ADR 0008).',
+        }),
+      ),
+      tokenSecret: Type.Optional(
+        Type.Object(
+          { namespace: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 253 }) },
+          { description: 'Secret holding the bearer token of the agent API (key "token").' },
+        ),
+      ),
     }),
   ),
   leasesInUse: Type.Optional(Type.Integer({ minimum: 0 })),

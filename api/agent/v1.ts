@@ -1,0 +1,209 @@
+// The boot agent's HTTP API, as its clients see it: the paths, the JSON bodies, how a client finds an
+// agent and proves it may drive nodes. One source for the agent's routes (agents/http/routes/), the
+// operator's experiment runner, the `walt` CLI and the client library (client/). See ADR 0008.
+//
+// Three audiences, three kinds of access:
+// - WalT's public, read-only web API (walt-reference.md §2.8): GET /api/v1/nodes, /api/v1/images,
+//   /api/v1/logs with WalT's JSON shapes, open to anyone who reaches the agent (as WalT's).
+// - Nodes (node/walt/ scripts): bootup, log lines, the command channel and file transfers. A node is
+//   recognised by its source address: the request must come from the address its DHCP lease holds.
+// - Controllers and users (operator, CLI, client library): exec, files, log writes and checkpoints need
+//   `Authorization: Bearer <token>`, the token kept in the Secret named by the segment's
+//   status.agent.tokenSecret (key "token"); reading that Secret is the RBAC permission to drive nodes.
+//   Read-only log queries and follow are open like the WalT log API.
+//
+// Errors are the agent's usual JSON `{ "error": "WALT_ERR_…", "message": <what to fix> }` with the HTTP
+// status; on the WalT web API routes `Prefer: errors=text-only` gets the message as text/plain.
+
+/** Key of the token in the agent's Secret. */
+export const AGENT_TOKEN_KEY = 'token';
+/** Default name of the agent's token Secret (in the agent's namespace). */
+export const agentTokenSecretName = (segment: string): string => `walt-agent-${segment}`;
+
+export const AGENT_PATHS = {
+  // WalT web API (public, GET only).
+  nodes: '/api/v1/nodes',
+  images: '/api/v1/images',
+  logs: '/api/v1/logs',
+  openapi: '/api/v1/openapi.json',
+  // Our log API (query/follow public; POST needs the token).
+  logQuery: '/api/v1/logs/query',
+  logFollow: '/api/v1/logs/follow',
+  logAppend: '/api/v1/logs/lines',
+  checkpoints: '/api/v1/checkpoints',
+  checkpoint: (name: string): string => `/api/v1/checkpoints/${encodeURIComponent(name)}`,
+  // Node-facing (source address must be the node's lease).
+  nodeBootup: (node: string): string => `/api/v1/nodes/${node}/bootup`,
+  nodeLogs: (node: string): string => `/api/v1/nodes/${node}/logs`,
+  nodeNextCommand: (node: string): string => `/api/v1/nodes/${node}/commands/next`,
+  nodeCommandResult: (node: string, id: string): string => `/api/v1/nodes/${node}/commands/${id}/result`,
+  nodeTransfer: (node: string, id: string): string => `/api/v1/nodes/${node}/transfers/${id}`,
+  // Controllers and users (token).
+  nodeExec: (node: string): string => `/api/v1/nodes/${node}/exec`,
+  nodeFiles: (node: string): string => `/api/v1/nodes/${node}/files`,
+} as const;
+
+// ---- WalT web API (§2.8) -------------------------------------------------------------------------
+
+/** GET /api/v1/nodes?name=&model=&virtual=&image=&booted=&ip=&mac= (exact matches; unknown → 400). */
+export interface WaltApiNode {
+  name: string;
+  model: string;
+  virtual: boolean;
+  /** WalT's full image name: "<namespace>/<WaltImage name>:latest", or "waltplatform/<model>-default:latest". */
+  image: string;
+  booted: boolean;
+  ip: string | null;
+  mac: string;
+  config: Record<string, unknown>;
+  /** Virtual nodes only. */
+  ram?: string;
+  'cpu.cores'?: number;
+  disks?: string;
+  networks?: string;
+  'boot.delay'?: string;
+}
+export interface WaltApiNodes {
+  num_nodes: number;
+  nodes: WaltApiNode[];
+}
+
+/** GET /api/v1/images?fullname=&user=&id=&in_use= */
+export interface WaltApiImage {
+  fullname: string;
+  /** The WaltImage's namespace (WalT's image owner). */
+  user: string;
+  /** 64 hex digits (the manifest digest without "sha256:"). */
+  id: string;
+  in_use: boolean;
+  /** "YYYY-MM-DD HH:MM:SS", server local time. */
+  created: string;
+  compatibility: string[];
+}
+export interface WaltApiImages {
+  num_images: number;
+  images: WaltApiImage[];
+}
+
+/** GET /api/v1/logs?from=&to=&ts_unit=s|ms&issuer=&stream= (from/to required, epoch floats). */
+export interface WaltApiLog {
+  timestamp: number;
+  line: string;
+  issuer: string;
+  stream: string;
+}
+export interface WaltApiLogs {
+  num_logs: number;
+  logs: WaltApiLog[];
+}
+
+// ---- Our log API ---------------------------------------------------------------------------------
+
+/**
+ * Query string of GET /api/v1/logs/query and /api/v1/logs/follow: `issuer` (repeatable, exact),
+ * `stream` and `line` (JavaScript regexes, searched), `since`/`until` (RFC 3339 or epoch ms),
+ * `fromCheckpoint`/`toCheckpoint` with `owner`, `limit`. Query answers `{ logs: ApiLogLine[] }`;
+ * follow answers NDJSON, one ApiLogLine per line, history first then live lines, until the client
+ * disconnects (a `{"heartbeat":true}` line every 15 s keeps proxies from closing it).
+ */
+export interface ApiLogLine {
+  id: number;
+  /** RFC 3339 with milliseconds. */
+  ts: string;
+  issuer: string;
+  stream: string;
+  line: string;
+}
+
+/** POST /api/v1/logs/lines (token): lines from the operator or a user (e.g. platform streams). */
+export interface ApiAppendLogs {
+  lines: Array<{ ts?: string; issuer: string; stream: string; line: string }>;
+}
+
+/** GET/POST /api/v1/checkpoints (POST and DELETE need the token): `?owner=` selects a user's. */
+export interface ApiCheckpoint {
+  name: string;
+  /** RFC 3339; POST without ts takes the agent's current time. */
+  ts?: string;
+  owner?: string;
+}
+
+// ---- Node commands (ADR 0008) --------------------------------------------------------------------
+
+/** POST /api/v1/nodes/<node>/exec (token). Waits for the node to run the command. */
+export interface ExecRequest {
+  /** Program and arguments; run by the node's /bin/sh after quoting, never re-split. */
+  command: string[];
+  /** Seconds the command may run on the node (default 300, max 86400). */
+  timeoutSeconds?: number;
+  /** Seconds to wait for a node that is not connected to the agent yet (default 0: fail at once). */
+  connectTimeoutSeconds?: number;
+  /** Also store each output line in the log store under this stream, with the node as issuer. */
+  logStream?: string;
+}
+
+export interface ExecResult {
+  /** The command's exit status; null when it did not finish (see timedOut). */
+  exitCode: number | null;
+  /** stdout and stderr interleaved, as text (invalid UTF-8 replaced), at most maxOutputBytes. */
+  output: string;
+  /** Output bytes dropped beyond the limit (the tail is kept). */
+  truncatedBytes: number;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/**
+ * Files (token): PUT /api/v1/nodes/<node>/files?path=<absolute dir> with a tar body extracts it into
+ * that directory on the node (created if missing) → `{ bytes }`; GET ...?path=<absolute path> answers a
+ * tar of that file or directory (its last path component as the top entry). 409 WALT_ERR_NODE_NOT_CONNECTED
+ * when the node's command channel is not up.
+ */
+export interface FilesResult {
+  bytes: number;
+}
+
+/** Node side: GET /api/v1/nodes/<node>/commands/next?wait=<s> → 204, or 200 text "<id>\n<sh script>". */
+export const COMMAND_POLL_WAIT_SECONDS = 25;
+/** A node that has not polled for this long is not connected (and is reported down). */
+export const COMMAND_CHANNEL_TIMEOUT_SECONDS = 60;
+
+// ---- What a client of the agent can do (implemented over HTTP by client/agent.ts) -----------------
+
+/** Filters of the log query and follow routes (query-string names in brackets). */
+export interface LogQueryParams {
+  /** [issuer] exact names, any of them. */
+  issuers?: string[];
+  /** [stream] regex on the stream name. */
+  stream?: string;
+  /** [line] regex on the text. */
+  line?: string;
+  /** [since], [until]: RFC 3339 timestamps. */
+  since?: string;
+  until?: string;
+  /** [fromCheckpoint], [toCheckpoint], [owner] */
+  fromCheckpoint?: string;
+  toCheckpoint?: string;
+  owner?: string;
+  /** [limit] */
+  limit?: number;
+}
+
+/**
+ * The agent API of one segment. Failures throw WaltError with the agent's code (e.g.
+ * WALT_ERR_NODE_NOT_CONNECTED) or WALT_ERR_AGENT_UNREACHABLE when the agent cannot be reached.
+ */
+export interface AgentOperations {
+  readonly segment: string;
+  exec(node: string, request: ExecRequest, signal?: AbortSignal): Promise<ExecResult>;
+  /** Extracts a tar archive into directory `dir` of the node. */
+  putFiles(node: string, dir: string, tar: Buffer): Promise<FilesResult>;
+  /** A tar archive of `path` on the node (its last component as the top entry). */
+  getFiles(node: string, path: string): Promise<Buffer>;
+  appendLogs(lines: ApiAppendLogs['lines']): Promise<void>;
+  queryLogs(params: LogQueryParams): Promise<ApiLogLine[]>;
+  followLogs(params: LogQueryParams, signal: AbortSignal): AsyncIterable<ApiLogLine>;
+  addCheckpoint(checkpoint: ApiCheckpoint): Promise<void>;
+  listCheckpoints(owner?: string): Promise<ApiCheckpoint[]>;
+  removeCheckpoint(name: string, owner?: string): Promise<void>;
+}
