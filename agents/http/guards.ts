@@ -48,13 +48,11 @@ export function requireToken(ctx: HttpContext) {
 }
 
 function checkToken(ctx: HttpContext, request: FastifyRequest): void {
-  {
-    const expected = ctx.apiToken();
-    if (expected === undefined) throw HttpTokenNotReady();
-    const header = request.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-    if (!given || !sameSecret(given, expected)) throw HttpUnauthorized();
-  }
+  const expected = ctx.apiToken();
+  if (expected === undefined) throw HttpTokenNotReady();
+  const header = request.headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+  if (!given || !sameSecret(given, expected)) throw HttpUnauthorized();
 }
 
 /**
