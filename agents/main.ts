@@ -192,6 +192,10 @@ async function main(): Promise<void> {
       boot: { type: 'boolean', default: false },
       'leases-file': { type: 'string' },
       'nfs-grace': { type: 'string', default: process.env.WALT_NFS_GRACE ?? '60s' },
+      // Where the operator and users reach this agent's HTTP API (default: http://<segment address>).
+      'api-url': { type: 'string', default: process.env.WALT_AGENT_API_URL },
+      // Log store: "sqlite:<file>" (default <cache>/logs.sqlite) or a postgres:// URL.
+      'log-store': { type: 'string', default: process.env.WALT_LOG_STORE },
     },
   });
   const segment = values.segment ?? process.env.WALT_SEGMENT;

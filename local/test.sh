@@ -8,7 +8,8 @@ root=$(cd "$here/.." && pwd)
 cd "$root"
 echo "[test] typecheck, lint, generated files" >&2
 node_modules/.bin/tsc -p tsconfig.json --noEmit
-node_modules/.bin/tsc -p tsconfig.build.json --noEmit
+# The built CLI (dist/) is what the CLI and end-to-end tests spawn.
+rm -rf dist && node_modules/.bin/tsc -p tsconfig.build.json
 node_modules/.bin/eslint .
 node_modules/.bin/prettier --check . >/dev/null || { node_modules/.bin/prettier --check . ; exit 1; }
 node_modules/.bin/tsx crds/generate.ts --check

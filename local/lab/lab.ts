@@ -12,6 +12,7 @@ import type { Manager } from '../../operator/runtime/manager.js';
 import {
   bridgeApiserver,
   bridgeLoopbackPort,
+  exposeNetnsPort,
   type ApiserverBridge,
 } from '../../test/support/apiserver-bridge.js';
 import { startRegistry, type TestRegistry } from '../../test/support/registry.js';
@@ -35,12 +36,21 @@ export interface LabOptions {
 
 export interface Lab {
   registry: TestRegistry;
+  /** The agent's HTTP API as the host reaches it (published in the segment's status.agent.apiUrl). */
+  agentApiUrl: string;
   agentLogFile: string;
   agentCacheDir: string;
   stop(): Promise<void>;
 }
 
-function startAgent(options: LabOptions, cacheDir: string, logFile: string): ChildProcess {
+interface AgentPlaces {
+  cacheDir: string;
+  logFile: string;
+  apiUrl: string;
+}
+
+function startAgent(options: LabOptions, places: AgentPlaces): ChildProcess {
+  const { cacheDir, logFile } = places;
   // The agent talks to the lab's cluster, whatever KUBECONFIG this process was started with.
   const kubeconfig = path.join(options.workDir, 'agent.kubeconfig');
   writeFileSync(kubeconfig, options.kc.exportConfig(), { mode: 0o600 });
@@ -62,6 +72,8 @@ function startAgent(options: LabOptions, cacheDir: string, logFile: string): Chi
     'default',
     '--identity',
     `lab-agent-${options.segment}`,
+    '--api-url',
+    places.apiUrl,
     ...(options.agentArgs ?? []),
   ];
   const child = spawn('ip', args, {
@@ -101,13 +113,22 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     });
     await operator.start();
     cleanups.push(() => operator.stop());
+    // The host is not on the segment: the agent's API (port 80 of its segment address) is relayed to
+    // a loopback port, which the agent publishes as its API URL.
+    const api = await exposeNetnsPort(options.network.ns, options.network.address.split('/')[0]!, 80);
+    cleanups.push(() => api.stop());
+    const agentApiUrl = `http://127.0.0.1:${api.port}`;
     const agentCacheDir = path.join(options.workDir, 'agent');
     const agentLogFile = path.join(options.workDir, 'agent.log');
-    const agent = startAgent(options, agentCacheDir, agentLogFile);
+    const agent = startAgent(options, {
+      cacheDir: agentCacheDir,
+      logFile: agentLogFile,
+      apiUrl: agentApiUrl,
+    });
     // Stopped first (cleanups run in reverse), while the apiserver is still reachable; it stops its
     // virtual nodes on SIGTERM, and the namespace deletion catches any leftover.
     cleanups.push(() => stopProcessGroup(agent, { graceMs: 15_000 }));
-    return { registry, agentLogFile, agentCacheDir, stop };
+    return { registry, agentApiUrl, agentLogFile, agentCacheDir, stop };
   } catch (error) {
     await stop();
     throw error;

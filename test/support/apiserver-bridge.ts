@@ -68,3 +68,64 @@ export async function bridgeLoopbackPort(ns: string, port: number): Promise<Apis
     },
   };
 }
+
+const REVERSE_FORWARDER = `
+const net = require('node:net');
+const fs = require('node:fs');
+const [socketPath, host, port] = process.argv.slice(1);
+fs.rmSync(socketPath, { force: true });
+net.createServer((outside) => {
+  const target = net.connect(Number(port), host);
+  outside.pipe(target).pipe(outside);
+  const close = () => { outside.destroy(); target.destroy(); };
+  outside.on('error', close); target.on('error', close);
+}).listen(socketPath, () => process.stdout.write('READY\\n'));
+`;
+
+export interface ExposedPort extends ApiserverBridge {
+  /** The port on 127.0.0.1 of the root namespace. */
+  port: number;
+}
+
+/**
+ * The opposite way: a TCP service at <host>:<port> inside `ns` (e.g. the agent's HTTP API on the
+ * segment address), reachable at 127.0.0.1:<returned port> of the root namespace — what the operator
+ * and the CLI of the local lab use, as the host is not on the lab's segment.
+ */
+export async function exposeNetnsPort(ns: string, host: string, port: number): Promise<ExposedPort> {
+  const socketPath = path.join(os.tmpdir(), `walt-expose-${randomBytes(4).toString('hex')}.sock`);
+  const forwarder: ChildProcess = spawn(
+    'ip',
+    ['netns', 'exec', ns, process.execPath, '-e', REVERSE_FORWARDER, socketPath, host, String(port)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    forwarder.stdout!.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+    forwarder.once('exit', (code) => reject(new Error(`netns port forwarder exited (${code})`)));
+  });
+  const open = new Set<net.Socket>();
+  const listener = net.createServer((outside) => {
+    const inside = net.connect(socketPath);
+    for (const socket of [outside, inside]) {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    }
+    outside.pipe(inside).pipe(outside);
+    const close = (): void => {
+      outside.destroy();
+      inside.destroy();
+    };
+    outside.on('error', close);
+    inside.on('error', close);
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (listener.address() as net.AddressInfo).port,
+    async stop(): Promise<void> {
+      forwarder.kill();
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      rmSync(socketPath, { force: true });
+    },
+  };
+}
