@@ -15,7 +15,9 @@ export default {
     {
       ...tsJest,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,common,crds,operator,agents,node,cli,local,bench,logs}/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/{api,client,common,crds,operator,agents,node,cli,local,bench,logs}/**/*.test.ts',
+      ],
     },
     {
       ...tsJest,

@@ -13,6 +13,8 @@ import type { Controller } from '../operator/runtime/controller.js';
 import { createInformer, type Informer } from '../operator/runtime/informer.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
 import { createBootServices } from './boot-services.js';
+import { createCommandService, type CommandService } from './commands/index.js';
+import { createLogService, type LogService, type LogServiceStoreConfig } from './logs/index.js';
 import { createDhcpService } from './dhcp/service.js';
 import { createNfsService } from './nfs/service.js';
 import { createRaService } from './ra/service.js';
@@ -38,6 +40,12 @@ export interface AgentOptions {
    * interface). `nfsGraceMs`: how long an image no node uses stays exported.
    */
   boot?: { leasesFile: string; nfsGraceMs?: number };
+  /** The log store (default: SQLite at <cacheDir>/logs.sqlite). */
+  logStore?: LogServiceStoreConfig;
+  /** Where the operator and users reach the agent's API (default http://<segment server address>). */
+  apiUrl?: string;
+  /** The agent's own namespace (its token Secret); default walt-system. */
+  namespace?: string;
 }
 
 /** A running agent: the image controller (leader-elected) and the boot services with their caches. */
@@ -84,6 +92,27 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const view = cacheView({ segments, nodes, images: images.informer }, layout);
   // The boot services answer the segment's broadcasts: only the leading agent of a segment runs them.
   if (options.boot) {
+    const logs = createLogService({
+      segment: options.segment,
+      store: options.logStore ?? { kind: 'sqlite', file: path.join(options.cacheDir, 'logs.sqlite') },
+      listNodes: () => nodes.list(),
+      listImages: () => images.informer.list(),
+      logger,
+      metrics: manager.metrics.registry,
+    });
+    const commands = createCommandService({
+      kc: options.kc,
+      segment: options.segment,
+      namespace: options.namespace ?? 'walt-system',
+      apiUrl: options.apiUrl ?? (() => apiUrlOf(segments.get(options.segment))),
+      workDir: path.join(options.cacheDir, 'commands'),
+      appendLogs: (lines) => logs.append(lines.map((line) => ({ ...line, ts: new Date(line.ts) }))),
+      logger,
+      metrics: manager.metrics.registry,
+    });
+    commands.onConnectionChange((node, connected) => {
+      if (!connected) logs.platform.nodeDown(node, 'command channel lost');
+    });
     const [dhcp, nfs, files] = bootServices(options, {
       segments,
       nodes,
@@ -91,11 +120,16 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       view,
       logger,
       manager,
+      logs,
+      commands,
     });
+    manager.addLeaderService('logs', logs);
     manager.addLeaderService('dhcp', dhcp);
     manager.addLeaderService('ra', createRaService({ segment: options.segment, segments, logger }));
     manager.addLeaderService('nfs', nfs);
     manager.addLeaderService('tftp-http', files);
+    // Stopped before the HTTP service (services stop in reverse): it answers the nodes' waiting polls.
+    manager.addLeaderService('commands', commands);
     manager.addLeaderService(
       'vnodes',
       createVnodeService({
@@ -106,6 +140,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         logger,
         metrics: manager.metrics.registry,
         bridgeOf: () => segments.get(options.segment)?.spec.interface,
+        onConsoleLine: (node, line) => logs.consoleLine(node, line),
       }),
     );
   }
@@ -136,11 +171,13 @@ interface Shared {
   view: CacheView;
   logger: Logger;
   manager: Manager;
+  logs: LogService;
+  commands: CommandService;
 }
 
 /** DHCP first (TFTP, HTTP and NFS know clients by their DHCP lease), then NFS (the boot script names its exports). */
 function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nfs: Service, files: Service] {
-  const { segments, nodes, images, view, logger, manager } = shared;
+  const { segments, nodes, images, view, logger, manager, logs, commands } = shared;
   const dhcp = createDhcpService({
     kc: options.kc,
     segment: options.segment,
@@ -172,6 +209,9 @@ function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nf
     exportPathOf: (target) => nfs.exportPathOf(target),
     logger,
     metrics: manager.metrics.registry,
+    httpPlugins: [logs.plugin, commands.plugin],
+    apiToken: () => commands.apiToken(),
+    onBootup: (event) => logs.platform.nodeBooted(event.node.metadata.name, event.ip, event.image),
   });
   return [dhcp, nfs, files];
 }
@@ -181,8 +221,18 @@ function defaultCacheDir(segment: string): string {
   return path.join(base, 'walt-operator', 'agent', segment);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+function apiUrlOf(segment: WaltSegment | undefined): string | undefined {
+  return segment ? `http://${segment.spec.serverAddress}` : undefined;
+}
+
+function logStoreOf(value: string): LogServiceStoreConfig {
+  if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value };
+  if (value.startsWith('sqlite:')) return { kind: 'sqlite', file: value.slice('sqlite:'.length) };
+  throw new Error(`--log-store ${value}: give sqlite:<file> or a postgres:// URL`);
+}
+
+function parseFlags() {
+  return parseArgs({
     options: {
       segment: { type: 'string' },
       'cache-dir': { type: 'string' },
@@ -197,7 +247,29 @@ async function main(): Promise<void> {
       // Log store: "sqlite:<file>" (default <cache>/logs.sqlite) or a postgres:// URL.
       'log-store': { type: 'string', default: process.env.WALT_LOG_STORE },
     },
-  });
+  }).values;
+}
+
+type Flags = ReturnType<typeof parseFlags>;
+
+/** The optional parts of the agent's options given by flags. */
+function optionalOptions(values: Flags, cacheDir: string): Partial<AgentOptions> {
+  return {
+    ...(values.boot
+      ? {
+          boot: {
+            leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json'),
+            nfsGraceMs: parseDurationMs(values['nfs-grace']),
+          },
+        }
+      : {}),
+    ...(values['log-store'] ? { logStore: logStoreOf(values['log-store']) } : {}),
+    ...(values['api-url'] ? { apiUrl: values['api-url'] } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const values = parseFlags();
   const segment = values.segment ?? process.env.WALT_SEGMENT;
   if (!segment) throw new Error('which segment does this agent serve? pass --segment <WaltSegment name>');
   const kc = new k8s.KubeConfig();
@@ -207,15 +279,9 @@ async function main(): Promise<void> {
     kc,
     segment,
     cacheDir,
-    ...(values.boot
-      ? {
-          boot: {
-            leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json'),
-            nfsGraceMs: parseDurationMs(values['nfs-grace']),
-          },
-        }
-      : {}),
+    ...optionalOptions(values, cacheDir),
     identity: values.identity,
+    namespace: values['lease-namespace'],
     healthPort: Number(values['health-port']),
     leaseNamespace: values['lease-namespace'],
   });

@@ -1,10 +1,11 @@
 // API and transport failures as the CLI's coded errors: a refused connection is "API unreachable"
-// (exit 6), a 404 "not found" (3), a 409 "conflict" (4), a 422 "invalid" (2) with the apiserver's own
+// (exit 6), a 404 "not found" (3), a 409 "conflict" (4: exists already, or changed meanwhile), a 422 "invalid" (2) with the apiserver's own
 // explanation (CEL messages say what to write), 401/403 "forbidden" (7).
 import * as k8s from '@kubernetes/client-node';
 import { isWaltError } from '../common/errors.js';
 import {
   ERR_CLI_ALREADY_EXISTS,
+  ERR_CLI_CHANGED,
   ERR_CLI_FORBIDDEN,
   ERR_CLI_INVALID,
   ERR_CLI_NOT_FOUND,
@@ -73,8 +74,11 @@ const unavailable: StatusTranslation = (call, detail) => ERR_CLI_UNREACHABLE(cal
 
 const BY_STATUS: Record<number, StatusTranslation> = {
   404: (call) => ERR_CLI_NOT_FOUND(call.object),
-  409: (call, detail, body) =>
-    body.reason === 'AlreadyExists' ? ERR_CLI_ALREADY_EXISTS(call.object) : invalid(call, detail, body),
+  409: (call, detail, body) => {
+    if (body.reason === 'AlreadyExists') return ERR_CLI_ALREADY_EXISTS(call.object);
+    if (body.reason === 'Conflict') return ERR_CLI_CHANGED(call.object, detail);
+    return invalid(call, detail, body);
+  },
   400: invalid,
   422: invalid,
   401: forbidden,

@@ -1,6 +1,6 @@
 // The CLI's access to walt.dev objects: CustomObjectsApi calls for one kind at a time, namespaced or
-// not, with every failure turned into a coded error. Writes are merge patches or creates recorded under
-// the field manager "walt-cli", so `kubectl get -o yaml --show-managed-fields` says who changed what.
+// not, with every failure turned into a coded error. Writes are merge patches, server-side applies or
+// creates recorded under the field manager "walt-cli", so `kubectl get -o yaml --show-managed-fields` says who changed what.
 import * as k8s from '@kubernetes/client-node';
 import type { Resource } from '../api/v1alpha1/index.js';
 import { isNotFound, translateApiError } from './api-errors.js';
@@ -34,12 +34,21 @@ export interface WaltClient {
     target: { name: string; namespace?: string },
     patch: object,
   ): Promise<T>;
+  /** A merge patch of the status subresource (a metadata.resourceVersion in it is a precondition). */
+  mergePatchStatus<T extends k8s.KubernetesObject>(
+    resource: Resource,
+    target: { name: string; namespace?: string },
+    patch: object,
+  ): Promise<T>;
+  /** Server-side apply of `body` (field manager walt-cli; conflicts with other managers are forced). */
+  apply<T extends k8s.KubernetesObject>(resource: Resource, body: T): Promise<T>;
   remove(resource: Resource, name: string, namespace?: string): Promise<void>;
   /** The URL path of a collection, for watches. */
   collectionPath(resource: Resource, namespace?: string): string;
 }
 
 const mergePatchHeader = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const applyHeader = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 
 /** "WaltNode vn1", "WaltImage lab/debian", for messages. */
 export function describeObject(resource: Resource, name: string, namespace?: string): string {
@@ -132,6 +141,32 @@ class CustomObjectsClient implements WaltClient {
       ns
         ? this.api.patchNamespacedCustomObject({ ...params, namespace: ns }, mergePatchHeader)
         : this.api.patchClusterCustomObject(params, mergePatchHeader),
+    )) as T;
+  }
+
+  async mergePatchStatus<T extends k8s.KubernetesObject>(
+    resource: Resource,
+    target: { name: string; namespace?: string },
+    patch: object,
+  ): Promise<T> {
+    const ns = this.ns(resource, target.namespace);
+    const params = { ...this.base(resource), name: target.name, body: patch, fieldManager: FIELD_MANAGER };
+    const object = `the status of ${describeObject(resource, target.name, ns)}`;
+    return (await this.call('update', object, () =>
+      ns
+        ? this.api.patchNamespacedCustomObjectStatus({ ...params, namespace: ns }, mergePatchHeader)
+        : this.api.patchClusterCustomObjectStatus(params, mergePatchHeader),
+    )) as T;
+  }
+
+  async apply<T extends k8s.KubernetesObject>(resource: Resource, body: T): Promise<T> {
+    const ns = this.ns(resource, body.metadata?.namespace);
+    const name = body.metadata?.name ?? '?';
+    const params = { ...this.base(resource), name, body, fieldManager: FIELD_MANAGER, force: true };
+    return (await this.call('apply', describeObject(resource, name, ns), () =>
+      ns
+        ? this.api.patchNamespacedCustomObject({ ...params, namespace: ns }, applyHeader)
+        : this.api.patchClusterCustomObject(params, applyHeader),
     )) as T;
   }
 

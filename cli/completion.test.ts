@@ -47,8 +47,18 @@ describe('bashCompletion', () => {
   });
 
   it('completes command groups, subcommands, options, option values and node sets', () => {
-    expect(complete('walt ')).toEqual(['node', 'image', 'device', 'completion']);
-    expect(complete('walt node re')).toEqual(['reboot', 'remove', 'rename']);
+    expect(complete('walt ')).toEqual(['node', 'image', 'device', 'log', 'experiment', 'completion']);
+    expect(complete('walt node re')).toEqual(['reboot', 'remove', 'rename', 'release']);
+    expect(complete('walt log ')).toEqual([
+      'show',
+      'wait',
+      'add-checkpoint',
+      'list-checkpoints',
+      'remove-checkpoint',
+    ]);
+    expect(complete('walt log wait --mode ')).toEqual(['ANY', 'ALL']);
+    expect(complete('walt experiment ')).toEqual(['run', 'show', 'logs']);
+    expect(complete('walt device config ')).toEqual(['my-nodes', 'free-nodes', 'all-nodes']);
     expect(complete('walt -n lab node sh')).toEqual(['show']);
     expect(complete('walt node show --a')).toEqual(['--all']);
     expect(complete('walt node show -o y')).toEqual(['yaml']);
@@ -66,7 +76,9 @@ describe('zshCompletion', () => {
   it('registers for both names and describes subcommands', () => {
     const script = zshCompletion(program, COMPLETION_NAMES);
     expect(script.startsWith('#compdef walt kubectl-walt\n')).toBe(true);
-    expect(script).toContain("'node:manage nodes: show, boot, reboot, wait, create, remove, config'");
+    expect(script).toContain(
+      "'node:manage nodes: show, boot, reboot, wait, create, remove, config, acquire, release, run, cp'",
+    );
     expect(script).toContain('compdef _walt_complete walt kubectl-walt');
     // zsh's $path is PATH: the script must not use it as a variable
     expect(script).not.toMatch(/\blocal path\b|\bpath=/);

@@ -33,7 +33,7 @@ function flagsOf(option: Option): string[] {
 
 function argCompletions(arg: Argument): string[] {
   if (arg.argChoices) return [...arg.argChoices];
-  return arg.name() === 'node-set' ? [...NODE_SET_KEYWORDS] : [];
+  return arg.name() === 'node-set' || arg.name() === 'device-set' ? [...NODE_SET_KEYWORDS] : [];
 }
 
 function visibleCommands(command: Command): Command[] {

@@ -28,8 +28,20 @@ const EXIT_BY_STATUS: Record<number, number> = {
   502: EXIT.failed,
 };
 
+/**
+ * Ends the command with the exit status of a command it ran (`walt node run`), without a message:
+ * what went wrong is in the output already.
+ */
+export class CommandExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit status ${exitCode}`);
+    this.name = 'CommandExit';
+  }
+}
+
 /** The exit code for an error the command ends with (1 for anything not coded). */
 export function exitCodeOf(error: unknown): number {
+  if (error instanceof CommandExit) return error.exitCode;
   if (!isWaltError(error)) return EXIT.failure;
   return EXIT_BY_STATUS[error.statusCode] ?? EXIT.failure;
 }
@@ -104,6 +116,60 @@ export const ERR_CLI_SEVERAL_SEGMENTS = defineError(
   'WALT_ERR_CLI_SEVERAL_SEGMENTS',
   (segments: readonly string[]) =>
     `there are several segments (${list(segments)}): choose one with --segment`,
+  400,
+);
+
+export const ERR_CLI_BAD_HISTORY = defineError(
+  'WALT_ERR_CLI_BAD_HISTORY',
+  (range: string, detail: string) =>
+    `--history ${range}: ${detail}; write full, none, or [start]:[end] where a bound is -<n>[smhd] (e.g. -5m), a checkpoint name or a date (2026-01-31T10:00:00Z, "2026-01-31 10:00:00")`,
+  400,
+);
+
+export const ERR_CLI_BAD_LOG_FORMAT = defineError(
+  'WALT_ERR_CLI_BAD_LOG_FORMAT',
+  (format: string, detail: string) =>
+    `--format ${format}: ${detail}; fields are {timestamp[:strftime]}, {issuer}, {stream}, {line} (write {{ and }} for braces)`,
+  400,
+);
+
+export const ERR_CLI_BAD_REGEX = defineError(
+  'WALT_ERR_CLI_BAD_REGEX',
+  (what: string, regex: string, detail: string) =>
+    `${what} ${regex} is not a valid regular expression: ${detail}`,
+  400,
+);
+
+export const ERR_CLI_BAD_CHECKPOINT = defineError(
+  'WALT_ERR_CLI_BAD_CHECKPOINT',
+  (name: string) =>
+    `"${name}" cannot name a checkpoint: letters, digits and "-", at least 2 characters, not starting with "-"`,
+  400,
+);
+
+export const ERR_CLI_BAD_DATE = defineError(
+  'WALT_ERR_CLI_BAD_DATE',
+  (date: string) =>
+    `--date ${date}: write "YYYY-MM-DD HH:MM:SS" (local time), an RFC 3339 date, or -<n>[smhd] (e.g. -10m)`,
+  400,
+);
+
+export const ERR_CLI_BAD_COPY = defineError(
+  'WALT_ERR_CLI_BAD_COPY',
+  (detail: string) =>
+    `${detail}: write walt node cp <local path> <node>:<path>, or walt node cp <node>:<path> <local path>`,
+  400,
+);
+
+export const ERR_CLI_BAD_MANIFEST = defineError(
+  'WALT_ERR_CLI_BAD_MANIFEST',
+  (file: string, detail: string) => `${file}: ${detail} (an Experiment of walt.dev/v1alpha1 is expected)`,
+  400,
+);
+
+export const ERR_CLI_CONFIRM = defineError(
+  'WALT_ERR_CLI_CONFIRM',
+  (what: string) => `${what}: not confirmed (add --force to do it without asking)`,
   400,
 );
 
@@ -193,6 +259,30 @@ export const ERR_CLI_IMAGE_IN_USE = defineError(
   409,
 );
 
+export const ERR_CLI_CHANGED = defineError(
+  'WALT_ERR_CLI_CHANGED',
+  (what: string, detail: string) => `${what} changed meanwhile (${detail}): run the command again`,
+  409,
+);
+
+export const ERR_CLI_ALREADY_YOURS = defineError(
+  'WALT_ERR_CLI_ALREADY_YOURS',
+  (nodes: readonly string[]) => `${list(nodes)}: already yours (walt node release gives them back)`,
+  409,
+);
+
+export const ERR_CLI_NOT_YOURS = defineError(
+  'WALT_ERR_CLI_NOT_YOURS',
+  (details: readonly string[]) => `not your node(s), nothing to release: ${list(details)}`,
+  409,
+);
+
+export const ERR_CLI_VIRTUAL_DEVICE = defineError(
+  'WALT_ERR_CLI_VIRTUAL_DEVICE',
+  (name: string) => `${name} is a virtual node: remove it with walt node remove ${name}`,
+  409,
+);
+
 // Timeout (5).
 export const ERR_CLI_TIMEOUT = defineError(
   'WALT_ERR_CLI_TIMEOUT',
@@ -214,7 +304,19 @@ export const ERR_CLI_FORBIDDEN = defineError(
   403,
 );
 
+export const ERR_CLI_COMMAND_TIMEOUT = defineError(
+  'WALT_ERR_CLI_COMMAND_TIMEOUT',
+  (node: string, after: string) => `the command did not finish on ${node} within ${after} (see --timeout)`,
+  504,
+);
+
 // Failed (8): the cluster carried the request out and it failed.
+export const ERR_CLI_EXPERIMENT_FAILED = defineError(
+  'WALT_ERR_CLI_EXPERIMENT_FAILED',
+  (name: string, message: string) => `experiment ${name} failed: ${message}`,
+  502,
+);
+
 export const ERR_CLI_PULL_FAILED = defineError(
   'WALT_ERR_CLI_PULL_FAILED',
   (name: string, message: string) => `image ${name} failed: ${message}`,

@@ -4,7 +4,7 @@
 import { CommanderError } from 'commander';
 import { isWaltError } from '../common/errors.js';
 import { createContext } from './context.js';
-import { EXIT, exitCodeOf } from './errors.js';
+import { CommandExit, EXIT, exitCodeOf } from './errors.js';
 import { buildProgram } from './program.js';
 
 /** Commander's own outcomes: help and version are successes, anything else is a usage error. */
@@ -15,6 +15,7 @@ function commanderExit(error: CommanderError): number {
 
 function report(error: unknown): number {
   if (error instanceof CommanderError) return commanderExit(error); // commander printed the message
+  if (error instanceof CommandExit) return error.exitCode; // the command's own status: its output said why
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: ${message}${isWaltError(error) ? ` [${error.code}]` : ''}\n`);
   if (process.env.WALT_DEBUG && error instanceof Error && error.stack)

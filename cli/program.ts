@@ -3,7 +3,9 @@
 import { Command, Option } from 'commander';
 import { completionCommand } from './commands/completion.js';
 import { deviceCommand } from './commands/device.js';
+import { experimentCommand } from './commands/experiment.js';
 import { imageCommand } from './commands/image.js';
+import { logCommand } from './commands/log.js';
 import { nodeCommand } from './commands/node.js';
 import type { ContextFactory } from './context.js';
 
@@ -26,7 +28,9 @@ function inheritSettings(program: Command, command: Command): void {
 
 export function buildProgram(options: ProgramOptions): Command {
   const program = new Command(options.name)
-    .description('WalT network testbed on Kubernetes: nodes, images and devices of a walt.dev cluster')
+    .description(
+      'WalT network testbed on Kubernetes: nodes, images, devices, logs and experiments of a walt.dev cluster',
+    )
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config)'))
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('-n, --namespace <namespace>', "your namespace (default: the context's, else default)")
@@ -35,6 +39,8 @@ export function buildProgram(options: ProgramOptions): Command {
   program.addCommand(nodeCommand(options.context));
   program.addCommand(imageCommand(options.context));
   program.addCommand(deviceCommand(options.context));
+  program.addCommand(logCommand(options.context));
+  program.addCommand(experimentCommand(options.context));
   program.addCommand(completionCommand(program, COMPLETION_NAMES));
   inheritSettings(program, program);
   return program;

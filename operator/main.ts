@@ -4,8 +4,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { secretReader } from '../agents/images/image-client.js';
+import { connectAgent } from '../client/agent.js';
 import { createLogger } from '../common/logger.js';
 import { waltImageController } from './controllers/waltimage/controller.js';
+import type { AgentOperations } from '../api/agent/v1.js';
+import { registerExperimentController } from './controllers/experiment/controller.js';
 import { createManager, type Manager } from './runtime/manager.js';
 
 export interface OperatorOptions {
@@ -18,6 +21,11 @@ export interface OperatorOptions {
   now?: () => number;
   /** Watch one namespace only (default: all). */
   namespace?: string;
+  /**
+   * The boot agent API of a segment (client/agent.ts), for the Experiment controller's run, copy and
+   * checkpoint steps and platform log lines. Default: the agent's HTTP API as its segment publishes it.
+   */
+  agentFor?: (segment: string) => Promise<AgentOperations>;
 }
 
 export function createOperator(options: OperatorOptions): Manager {
@@ -38,6 +46,12 @@ export function createOperator(options: OperatorOptions): Manager {
       ...(options.now ? { now: options.now } : {}),
     }),
   );
+  registerExperimentController(manager, {
+    kc: options.kc,
+    logger,
+    agentFor: options.agentFor ?? ((segment) => connectAgent(options.kc, segment)),
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+  });
   return manager;
 }
 

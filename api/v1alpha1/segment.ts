@@ -105,7 +105,7 @@ export const WaltSegmentStatus = Type.Object({
       apiUrl: Type.Optional(
         Type.String({
           maxLength: 2048,
-          description: 'Where the operator and users reach the agent\'s HTTP API (ADR 0008).',
+          description: "Where the operator and users reach the agent's HTTP API (ADR 0008).",
         }),
       ),
       tokenSecret: Type.Optional(

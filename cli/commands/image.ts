@@ -2,12 +2,13 @@
 import { Command } from 'commander';
 import { DEFAULT_PULL_TIMEOUT, imagePull, type ImagePullOptions } from '../actions/image-pull.js';
 import { imageRemove } from '../actions/image-remove.js';
+import { imageRename } from '../actions/image-rename.js';
 import { imageShow, type ImageShowOptions } from '../actions/image-show.js';
 import type { ContextFactory } from '../context.js';
 import { outputOption } from './options.js';
 
 export function imageCommand(context: ContextFactory): Command {
-  const image = new Command('image').description('manage OS images: show, pull, remove');
+  const image = new Command('image').description('manage OS images: show, pull, remove, rename');
   image
     .command('show')
     .description('list the images of the namespace')
@@ -28,5 +29,13 @@ export function imageCommand(context: ContextFactory): Command {
     .description('remove an image no node boots')
     .argument('<name>', 'image name')
     .action((name: string, _options: unknown, cmd: Command) => imageRemove(context(cmd), name));
+  image
+    .command('rename')
+    .description('rename an image no node boots')
+    .argument('<old>', 'image name')
+    .argument('<new>', 'new name')
+    .action((from: string, to: string, _options: unknown, cmd: Command) =>
+      imageRename(context(cmd), from, to),
+    );
   return image;
 }

@@ -1,18 +1,26 @@
 // `walt node …`: WalT's node commands (walt-reference §2.1) on WaltNode resources.
 import { Command } from 'commander';
 import { nodeBoot, type NodeBootOptions } from '../actions/node-boot.js';
+import { nodeAcquire, nodeRelease, type NodeAcquireOptions } from '../actions/node-acquire.js';
 import { nodeConfig, type NodeConfigOptions } from '../actions/node-config.js';
+import { nodeCp } from '../actions/node-cp.js';
 import { nodeCreate, type NodeCreateOptions } from '../actions/node-create.js';
 import { nodeReboot, type NodeRebootOptions } from '../actions/node-reboot.js';
 import { nodeRemove, type NodeRemoveOptions } from '../actions/node-remove.js';
 import { renameNode } from '../actions/node-rename.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_RUN_TIMEOUT,
+  nodeRun,
+  type NodeRunOptions,
+} from '../actions/node-run.js';
 import { nodeShow, type NodeShowOptions } from '../actions/node-show.js';
 import { DEFAULT_WAIT_TIMEOUT, nodeWait, type NodeWaitOptions } from '../actions/node-wait.js';
 import type { ContextFactory } from '../context.js';
 import { SETTING_KEYS } from '../node-config.js';
 import { forceOption, outputOption } from './options.js';
 
-const NODE_SET_HELP = 'node names separated by commas, or my-nodes, free-nodes, all-nodes';
+export const NODE_SET_HELP = 'node names separated by commas, or my-nodes, free-nodes, all-nodes';
 
 function showAndBoot(node: Command, context: ContextFactory): void {
   node
@@ -88,11 +96,53 @@ function lifecycle(node: Command, context: ContextFactory): void {
     );
 }
 
+function ownership(node: Command, context: ContextFactory): void {
+  node
+    .command('acquire')
+    .description('make nodes yours (a claim in their status); refused for nodes already yours')
+    .argument('<node-set>', NODE_SET_HELP)
+    .addOption(forceOption())
+    .action((set: string, options: NodeAcquireOptions, cmd: Command) =>
+      nodeAcquire(context(cmd), set, options),
+    );
+  node
+    .command('release')
+    .description('give your nodes back: drop the claim and boot the default image')
+    .argument('<node-set>', NODE_SET_HELP)
+    .action((set: string, _options: unknown, cmd: Command) => nodeRelease(context(cmd), set));
+}
+
+function commands(node: Command, context: ContextFactory): void {
+  node
+    .command('run')
+    .description('run a command on nodes, one after the other (write -- before a command with options)')
+    .argument('<node-set>', NODE_SET_HELP)
+    .argument('<command...>', 'program and arguments, run by the node (not re-split by a shell)')
+    .option('--timeout <duration>', 'time the command may run on each node', DEFAULT_RUN_TIMEOUT)
+    .option(
+      '--connect-timeout <duration>',
+      'time to wait for a node that is not up yet',
+      DEFAULT_CONNECT_TIMEOUT,
+    )
+    .allowUnknownOption()
+    .action((set: string, command: string[], options: NodeRunOptions, cmd: Command) =>
+      nodeRun(context(cmd), { set, command }, options),
+    );
+  node
+    .command('cp')
+    .description('copy files to or from a node: cp <local> <node>:<path>, cp <node>:<path> <local>')
+    .argument('<src>', 'local path, or <node>:<path>')
+    .argument('<dst>', 'local path, or <node>:<path> (relative paths on nodes start at /root)')
+    .action((src: string, dst: string, _options: unknown, cmd: Command) => nodeCp(context(cmd), src, dst));
+}
+
 export function nodeCommand(context: ContextFactory): Command {
   const node = new Command('node').description(
-    'manage nodes: show, boot, reboot, wait, create, remove, config',
+    'manage nodes: show, boot, reboot, wait, create, remove, config, acquire, release, run, cp',
   );
   showAndBoot(node, context);
   lifecycle(node, context);
+  ownership(node, context);
+  commands(node, context);
   return node;
 }

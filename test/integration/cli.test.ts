@@ -1,7 +1,6 @@
-// The `walt` command against the run's real apiserver, as a user runs it: a child process
-// (tsx cli/main.ts) reading KUBECONFIG. No operator, agent or qemu: the tests write the statuses those
+// The `walt` command against the run's real apiserver, as a user runs it: a child process (the built
+// dist/cli/main.js, see cli-support.ts) reading KUBECONFIG. No operator, agent or qemu: the tests write the statuses those
 // would write (phase Ready, image resolution), through the status subresource.
-import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,29 +8,13 @@ import * as k8s from '@kubernetes/client-node';
 import type { WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
 import { REBOOT_REQUESTED_AT_ANNOTATION } from '../../agents/vnodes/requested-reboot.js';
 import { EXIT } from '../../cli/errors.js';
+import { ensureCliBuilt, walt } from './cli-support.js';
 import { kubeConfig, testNamespace, uniqueName, type CommandResult } from './support/cluster.js';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const group = 'walt.dev';
 const version = 'v1alpha1';
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const at = '2026-01-01T00:00:00Z';
-
-/** Runs `walt <args>`; never throws on a non-zero exit (tests assert on it). */
-function walt(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/main.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -105,6 +88,7 @@ describe('walt CLI', () => {
   });
 
   beforeAll(async () => {
+    await ensureCliBuilt();
     ns = await testNamespace('cli');
     await api.createClusterCustomObject({
       group,
@@ -134,7 +118,7 @@ describe('walt CLI', () => {
       conditions: [ready()],
     });
     await createImage('pi-only', { models: ['rpi-4-b'] });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     for (const name of created) {
@@ -461,7 +445,7 @@ describe('walt CLI', () => {
     );
     const [unreachable, completion] = await Promise.all([
       walt(['--kubeconfig', kubeconfig, 'node', 'show']),
-      walt(['completion', 'bash'], { KUBECONFIG: '/nonexistent' }),
+      walt(['completion', 'bash'], { env: { KUBECONFIG: '/nonexistent' } }),
     ]);
     await rm(kubeconfig, { force: true });
     expect(unreachable.code).toBe(EXIT.unreachable);

@@ -1,0 +1,203 @@
+import { isWaltError } from '../../common/errors.js';
+import { CommandQueue, type Dispatch, type Outcome } from './command-queue.js';
+import { NodeNotConnected } from './errors.js';
+
+interface Fixture {
+  queue: CommandQueue<string>;
+  clock: { t: number };
+  events: Array<[string, boolean]>;
+}
+
+function fixture(maxInFlight = 8): Fixture {
+  const clock = { t: 1_000_000 };
+  let n = 0;
+  const queue = new CommandQueue<string>({
+    now: () => clock.t,
+    channelTimeoutMs: 60_000,
+    graceMs: 15_000,
+    maxInFlight,
+    newId: () => `c${++n}`,
+  });
+  const events: Array<[string, boolean]> = [];
+  queue.onConnectionChange((node, connected) => events.push([node, connected]));
+  return { queue, clock, events };
+}
+
+/** A poll whose wait ends when the returned abort() is called. */
+function poll(
+  queue: CommandQueue<string>,
+  node: string,
+): { result: Promise<Dispatch | undefined>; abort: () => void } {
+  const controller = new AbortController();
+  return { result: queue.poll(node, controller.signal), abort: () => controller.abort() };
+}
+
+/** Marks `node` connected with a poll that ends at once. */
+async function touch(queue: CommandQueue<string>, node: string): Promise<void> {
+  const p = poll(queue, node);
+  p.abort();
+  await p.result;
+}
+
+const spec = (script: string, timeoutMs = 10_000, connectTimeoutMs = 0) => ({
+  script,
+  timeoutMs,
+  connectTimeoutMs,
+});
+
+describe('CommandQueue', () => {
+  it('hands a queued command to the next poll, then completes it with the node result', async () => {
+    const { queue, clock } = fixture();
+    // Given a connected node
+    await touch(queue, 'n1');
+    // When a command is submitted and the node polls
+    const submitted = queue.submit('n1', spec('echo hi'));
+    const dispatch = await poll(queue, 'n1').result;
+    // Then the node gets it, and its result finishes the command
+    expect(dispatch).toEqual({ id: 'c1', script: 'echo hi' });
+    clock.t += 1234;
+    expect(queue.complete('n1', 'c1', 'result')).toBe(true);
+    await expect(submitted.outcome).resolves.toEqual({
+      kind: 'finished',
+      result: 'result',
+      durationMs: 1234,
+    });
+    // And a second result for the same id is refused
+    expect(queue.complete('n1', 'c1', 'again')).toBe(false);
+  });
+
+  it('wakes a waiting poll when a command arrives, in FIFO order', async () => {
+    const { queue } = fixture();
+    const waiting = poll(queue, 'n1');
+    queue.submit('n1', spec('first'));
+    queue.submit('n1', spec('second'));
+    expect(await waiting.result).toMatchObject({ script: 'first' });
+    expect(await poll(queue, 'n1').result).toMatchObject({ script: 'second' });
+  });
+
+  it('ends a poll with nothing when its wait is over', async () => {
+    const { queue } = fixture();
+    const waiting = poll(queue, 'n1');
+    waiting.abort();
+    await expect(waiting.result).resolves.toBeUndefined();
+    // and a command submitted later is kept for the next poll
+    queue.submit('n1', spec('later'));
+    expect(await poll(queue, 'n1').result).toMatchObject({ script: 'later' });
+  });
+
+  it('refuses a command for a node that is not connected, unless asked to wait', () => {
+    const { queue } = fixture();
+    let error: unknown;
+    try {
+      queue.submit('ghost', spec('x'));
+    } catch (err) {
+      error = err;
+    }
+    expect(isWaltError(error, NodeNotConnected)).toBe(true);
+    expect(() => queue.submit('ghost', spec('x', 1000, 5000))).not.toThrow();
+  });
+
+  it('runs a waiting command once the node connects within connectTimeout', async () => {
+    const { queue, clock } = fixture();
+    const submitted = queue.submit('late', spec('x', 1000, 30_000));
+    clock.t += 20_000;
+    queue.sweep();
+    expect(await poll(queue, 'late').result).toMatchObject({ id: 'c1' });
+    queue.complete('late', 'c1', 'ok');
+    await expect(submitted.outcome).resolves.toMatchObject({ kind: 'finished' });
+  });
+
+  it('fails a waiting command as notConnected when the node does not come in time', async () => {
+    const { queue, clock } = fixture();
+    const submitted = queue.submit('ghost', spec('x', 1000, 30_000));
+    clock.t += 29_999;
+    queue.sweep();
+    clock.t += 1;
+    queue.sweep();
+    await expect(submitted.outcome).resolves.toEqual({ kind: 'lost', reason: 'notConnected' });
+  });
+
+  it('times out a dispatched command whose result does not come within timeout + grace', async () => {
+    const { queue, clock } = fixture();
+    await touch(queue, 'n1');
+    const submitted = queue.submit('n1', spec('sleep 100', 10_000));
+    await poll(queue, 'n1').result;
+    // The node keeps polling (it runs commands in the background)
+    const keepAlive = poll(queue, 'n1');
+    clock.t += 24_999;
+    queue.sweep();
+    clock.t += 1;
+    queue.sweep();
+    await expect(submitted.outcome).resolves.toEqual({ kind: 'timedOut', durationMs: 25_000 });
+    expect(queue.complete('n1', 'c1', 'too late')).toBe(false);
+    keepAlive.abort();
+  });
+
+  it('tracks connection: up at the first poll, down 60 s after the last one, failing its commands', async () => {
+    const { queue, clock, events } = fixture();
+    expect(queue.connected('n1')).toBe(false);
+    await touch(queue, 'n1');
+    expect(queue.connected('n1')).toBe(true);
+    expect(events).toEqual([['n1', true]]);
+    // A waiting poll keeps the node connected however long it waits
+    const waiting = poll(queue, 'n1');
+    clock.t += 120_000;
+    queue.sweep();
+    expect(queue.connected('n1')).toBe(true);
+    const submitted = queue.submit('n1', spec('x', 300_000));
+    await waiting.result;
+    // When the node stops polling for the channel timeout
+    clock.t += 59_999;
+    queue.sweep();
+    expect(events).toHaveLength(1);
+    clock.t += 1;
+    queue.sweep();
+    // Then it is down, once, and its in-flight command is lost
+    expect(queue.connected('n1')).toBe(false);
+    expect(events).toEqual([
+      ['n1', true],
+      ['n1', false],
+    ]);
+    await expect(submitted.outcome).resolves.toEqual({ kind: 'lost', reason: 'channelLost' });
+    queue.sweep();
+    expect(events).toHaveLength(2);
+    // And back up at its next poll
+    await touch(queue, 'n1');
+    expect(events.at(-1)).toEqual(['n1', true]);
+  });
+
+  it('keeps at most maxInFlight commands on a node; the others wait their turn', async () => {
+    const { queue } = fixture(1);
+    await touch(queue, 'n1');
+    queue.submit('n1', spec('one'));
+    queue.submit('n1', spec('two'));
+    expect(await poll(queue, 'n1').result).toMatchObject({ id: 'c1' });
+    const second = poll(queue, 'n1');
+    let given: Dispatch | undefined;
+    void second.result.then((d) => (given = d));
+    await Promise.resolve();
+    expect(given).toBeUndefined();
+    queue.complete('n1', 'c1', 'done');
+    expect(await second.result).toMatchObject({ id: 'c2' });
+  });
+
+  it('keeps nodes apart', async () => {
+    const { queue } = fixture();
+    await touch(queue, 'a');
+    await touch(queue, 'b');
+    queue.submit('a', spec('for a'));
+    expect(queue.complete('b', 'c1', 'x')).toBe(false);
+    expect(await poll(queue, 'a').result).toMatchObject({ script: 'for a' });
+  });
+
+  it('stop() ends polls and fails every command', async () => {
+    const { queue } = fixture();
+    const waiting = poll(queue, 'n1');
+    await touch(queue, 'n2');
+    const submitted = queue.submit('n2', spec('x'));
+    queue.stop();
+    await expect(waiting.result).resolves.toBeUndefined();
+    await expect(submitted.outcome).resolves.toEqual<Outcome<string>>({ kind: 'lost', reason: 'stopped' });
+    expect(() => queue.submit('n2', spec('x'))).toThrow();
+  });
+});

@@ -1,0 +1,272 @@
+// The command channel's state, pure (ADR 0008): per node, a FIFO of commands waiting for the node, the
+// node's long polls waiting for a command, and the commands in flight with their deadlines. Time comes
+// from an injected clock; deadlines and lost channels are acted on by sweep(), which the service calls
+// every second. A node is connected while it polls: a poll waiting now, or one seen within the channel
+// timeout (the loop polls again at once after every answer).
+import { randomBytes } from 'node:crypto';
+import { COMMAND_CHANNEL_TIMEOUT_SECONDS } from '../../api/agent/v1.js';
+import { ChannelStopped, NodeNotConnected } from './errors.js';
+
+/** What a node is given: the command's id and the sh script to run. */
+export interface Dispatch {
+  id: string;
+  script: string;
+}
+
+export interface CommandSpec {
+  /** The sh script, its first line "#walt:timeout=<s>" (see scripts.ts). */
+  script: string;
+  /** How long the command may run once the node has it. */
+  timeoutMs: number;
+  /** How long to wait for a node that is not connected (0: fail at once). */
+  connectTimeoutMs?: number;
+}
+
+export type Outcome<R> =
+  /** The node ran it and sent `result`. */
+  | { kind: 'finished'; result: R; durationMs: number }
+  /** The node did not answer before the deadline. */
+  | { kind: 'timedOut'; durationMs: number }
+  /** The node was not connected in time, or its channel was lost with the command queued or running. */
+  | { kind: 'lost'; reason: 'notConnected' | 'channelLost' | 'stopped' };
+
+export interface Submitted<R> {
+  id: string;
+  outcome: Promise<Outcome<R>>;
+}
+
+export interface CommandQueueOptions {
+  now?: () => number;
+  /** A node not seen for this long is disconnected (default COMMAND_CHANNEL_TIMEOUT_SECONDS). */
+  channelTimeoutMs?: number;
+  /** Slack after a command's own timeout before the agent gives up on the node's answer (default 15 s). */
+  graceMs?: number;
+  /** Commands one node runs at the same time (default 8); the others wait in its queue. */
+  maxInFlight?: number;
+  newId?: () => string;
+}
+
+export type ConnectionListener = (node: string, connected: boolean) => void;
+
+interface Entry<R> {
+  id: string;
+  node: string;
+  spec: CommandSpec;
+  submittedAt: number;
+  /** Pending only: fail as notConnected if the node has not connected by then. */
+  connectBy?: number;
+  dispatchedAt?: number;
+  deadline: number;
+  resolve: (outcome: Outcome<R>) => void;
+}
+
+interface Waiter {
+  resolve: (dispatch: Dispatch | undefined) => void;
+}
+
+interface NodeState<R> {
+  pending: Entry<R>[];
+  inFlight: Map<string, Entry<R>>;
+  waiters: Waiter[];
+  lastSeen?: number;
+  /** As last reported to the listeners. */
+  reported: boolean;
+}
+
+const DEFAULT_GRACE_MS = 15_000;
+const DEFAULT_MAX_IN_FLIGHT = 8;
+
+export class CommandQueue<R> {
+  private readonly nodes = new Map<string, NodeState<R>>();
+  private readonly listeners: ConnectionListener[] = [];
+  private readonly now: () => number;
+  private readonly channelTimeoutMs: number;
+  private readonly graceMs: number;
+  private readonly maxInFlight: number;
+  private readonly newId: () => string;
+  private stopped = false;
+
+  constructor(options: CommandQueueOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.channelTimeoutMs = options.channelTimeoutMs ?? COMMAND_CHANNEL_TIMEOUT_SECONDS * 1000;
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.newId = options.newId ?? (() => randomBytes(8).toString('hex'));
+  }
+
+  onConnectionChange(listener: ConnectionListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The node polled within the channel timeout, or is polling now. */
+  connected(node: string): boolean {
+    const state = this.nodes.get(node);
+    if (!state) return false;
+    if (state.waiters.length > 0) return true;
+    return state.lastSeen !== undefined && this.now() - state.lastSeen < this.channelTimeoutMs;
+  }
+
+  /** Nodes connected now. */
+  connectedNodes(): string[] {
+    return [...this.nodes.keys()].filter((node) => this.connected(node));
+  }
+
+  /** Queues a command for `node`; throws NodeNotConnected when it is not connected and may not wait. */
+  submit(node: string, spec: CommandSpec): Submitted<R> {
+    if (this.stopped) throw ChannelStopped();
+    const connectTimeoutMs = spec.connectTimeoutMs ?? 0;
+    const isConnected = this.connected(node);
+    if (!isConnected && connectTimeoutMs <= 0) throw NodeNotConnected(node);
+    const now = this.now();
+    const id = this.newId();
+    let resolve!: (outcome: Outcome<R>) => void;
+    const outcome = new Promise<Outcome<R>>((r) => (resolve = r));
+    const entry: Entry<R> = {
+      id,
+      node,
+      spec,
+      submittedAt: now,
+      deadline: now + (isConnected ? 0 : connectTimeoutMs) + spec.timeoutMs + this.graceMs,
+      resolve,
+      ...(isConnected ? {} : { connectBy: now + connectTimeoutMs }),
+    };
+    this.state(node).pending.push(entry);
+    this.pump(node);
+    return { id, outcome };
+  }
+
+  /**
+   * A node's long poll: the next command for it, or undefined when `signal` aborts first (the poll's
+   * wait is over, or the client went away).
+   */
+  poll(node: string, signal: AbortSignal): Promise<Dispatch | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    this.seen(node);
+    const state = this.state(node);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        resolve: (dispatch) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(dispatch);
+        },
+      };
+      const onAbort = (): void => {
+        const index = state.waiters.indexOf(waiter);
+        if (index >= 0) state.waiters.splice(index, 1);
+        this.seen(node);
+        resolve(undefined);
+      };
+      if (signal.aborted) return resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+      state.waiters.push(waiter);
+      this.pump(node);
+    });
+  }
+
+  /** The node's result of command `id`; false when no such command is in flight (e.g. timed out). */
+  complete(node: string, id: string, result: R): boolean {
+    const state = this.nodes.get(node);
+    const entry = state?.inFlight.get(id);
+    if (!state || !entry) return false;
+    this.seen(node);
+    state.inFlight.delete(id);
+    entry.resolve({ kind: 'finished', result, durationMs: this.now() - (entry.dispatchedAt ?? 0) });
+    this.pump(node);
+    return true;
+  }
+
+  /** Acts on the clock: commands past their deadline, nodes not connected in time, channels lost. */
+  sweep(): void {
+    const now = this.now();
+    for (const [node, state] of this.nodes) {
+      this.sweepNode(node, state, now);
+      if (this.isIdle(state)) this.nodes.delete(node);
+    }
+  }
+
+  /** Fails every command and ends every poll (the agent is stopping). */
+  stop(): void {
+    this.stopped = true;
+    for (const state of this.nodes.values()) {
+      for (const waiter of state.waiters.splice(0)) waiter.resolve(undefined);
+      this.failAll(state, 'stopped');
+    }
+  }
+
+  private sweepNode(node: string, state: NodeState<R>, now: number): void {
+    const isConnected = this.connected(node);
+    if (state.reported && !isConnected) {
+      state.reported = false;
+      this.failAll(state, 'channelLost');
+      this.emit(node, false);
+      return;
+    }
+    state.pending = state.pending.filter((entry) => {
+      if (entry.connectBy !== undefined && now >= entry.connectBy && !isConnected) {
+        entry.resolve({ kind: 'lost', reason: 'notConnected' });
+        return false;
+      }
+      return !this.expire(entry, now);
+    });
+    for (const entry of state.inFlight.values()) {
+      if (this.expire(entry, now)) state.inFlight.delete(entry.id);
+    }
+  }
+
+  private expire(entry: Entry<R>, now: number): boolean {
+    if (now < entry.deadline) return false;
+    entry.resolve({ kind: 'timedOut', durationMs: now - (entry.dispatchedAt ?? entry.submittedAt) });
+    return true;
+  }
+
+  private failAll(state: NodeState<R>, reason: 'channelLost' | 'stopped'): void {
+    for (const entry of [...state.pending, ...state.inFlight.values()]) {
+      entry.resolve({ kind: 'lost', reason });
+    }
+    state.pending = [];
+    state.inFlight.clear();
+  }
+
+  private pump(node: string): void {
+    const state = this.state(node);
+    while (state.pending.length > 0 && state.waiters.length > 0 && state.inFlight.size < this.maxInFlight) {
+      const entry = state.pending.shift() as Entry<R>;
+      const waiter = state.waiters.shift() as Waiter;
+      const now = this.now();
+      entry.dispatchedAt = now;
+      delete entry.connectBy;
+      entry.deadline = Math.max(entry.deadline, now + entry.spec.timeoutMs + this.graceMs);
+      state.inFlight.set(entry.id, entry);
+      // Answering a poll counts as seeing the node: it polls again right after.
+      state.lastSeen = now;
+      waiter.resolve({ id: entry.id, script: entry.spec.script });
+    }
+  }
+
+  private seen(node: string): void {
+    const state = this.state(node);
+    state.lastSeen = this.now();
+    if (state.reported) return;
+    state.reported = true;
+    this.emit(node, true);
+  }
+
+  private emit(node: string, connected: boolean): void {
+    for (const listener of this.listeners) listener(node, connected);
+  }
+
+  private state(node: string): NodeState<R> {
+    let state = this.nodes.get(node);
+    if (!state) {
+      state = { pending: [], inFlight: new Map(), waiters: [], reported: false };
+      this.nodes.set(node, state);
+    }
+    return state;
+  }
+
+  private isIdle(state: NodeState<R>): boolean {
+    return (
+      !state.reported && state.pending.length === 0 && state.inFlight.size === 0 && state.waiters.length === 0
+    );
+  }
+}

@@ -1,0 +1,64 @@
+// The controller and user side of the command channel (ADR 0008); these need the agent's bearer token:
+//   POST /api/v1/nodes/<name>/exec            ExecRequest → ExecResult (waits for the command)
+//   PUT  /api/v1/nodes/<name>/files?path=<dir>   tar body, extracted into <dir> → FilesResult
+//   GET  /api/v1/nodes/<name>/files?path=<path>  a tar of <path>, its last component as the top entry
+// Both files routes take ?timeoutSeconds= (default 600) and ?connectTimeoutSeconds= (default 0).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { HttpContext } from '../http/context.js';
+import { HttpUnknownNode } from '../http/errors.js';
+import { requireToken } from '../http/guards.js';
+import { nodeNameSchema } from '../http/schemas.js';
+import { bodyStream, MAX_TRANSFER_BYTES } from './body.js';
+import type { CommandChannel } from './channel.js';
+import { parseExecRequest, parseFilesQuery, type FilesQuery } from './requests.js';
+
+/** Largest exec request body (the command and its arguments). */
+export const MAX_EXEC_BODY_BYTES = 1024 * 1024;
+
+interface NodeParams {
+  name: string;
+}
+
+const nodeParams = { type: 'object', properties: { name: nodeNameSchema } } as const;
+
+/** The WaltNode named in the URL must be known to this agent. */
+function knownNode(ctx: HttpContext, request: FastifyRequest<{ Params: NodeParams }>): string {
+  const node = ctx.view.nodeByName(request.params.name);
+  if (!node) throw HttpUnknownNode(request.params.name);
+  return node.metadata.name;
+}
+
+export function registerControlRoutes(
+  scope: FastifyInstance,
+  ctx: HttpContext,
+  channel: CommandChannel,
+): void {
+  const preHandler = requireToken(ctx);
+  scope.post<{ Params: NodeParams; Body: unknown }>(
+    '/api/v1/nodes/:name/exec',
+    { preHandler, schema: { params: nodeParams }, bodyLimit: MAX_EXEC_BODY_BYTES },
+    (request) => channel.exec(knownNode(ctx, request), parseExecRequest(request.body)),
+  );
+  scope.put<{ Params: NodeParams; Querystring: FilesQuery }>(
+    '/api/v1/nodes/:name/files',
+    { preHandler, schema: { params: nodeParams }, bodyLimit: MAX_TRANSFER_BYTES },
+    (request) => {
+      const files = parseFilesQuery(request.query);
+      return channel.putFiles(knownNode(ctx, request), files, bodyStream(request));
+    },
+  );
+  scope.get<{ Params: NodeParams; Querystring: FilesQuery }>(
+    '/api/v1/nodes/:name/files',
+    { preHandler, schema: { params: nodeParams } },
+    async (request, reply) => {
+      const files = parseFilesQuery(request.query);
+      const archive = await channel.getFiles(knownNode(ctx, request), files);
+      reply.raw.once('close', () => void archive.release());
+      return reply
+        .code(200)
+        .type('application/x-tar')
+        .header('content-length', String(archive.bytes))
+        .send(archive.stream);
+    },
+  );
+}

@@ -1,0 +1,114 @@
+// The node command channel of a boot agent (ADR 0008): routes for nodes and for controllers/users,
+// the queue between them (channel-service.ts), the API token in its Secret (token.ts), and the segment
+// status telling clients where the API is (segment-status.ts). The agent wires `plugin` into its HTTP
+// service and `apiToken` into the server's token check.
+import * as k8s from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import { agentTokenSecretName } from '../../api/agent/v1.js';
+import type { Logger } from '../../common/logger.js';
+import type { HttpPlugin } from '../http/context.js';
+import type { AppendLogs } from './channel.js';
+import { createChannelService, type ChannelService } from './channel-service.js';
+import type { ConnectionListener } from './command-queue.js';
+import { createSegmentStatusWriter, type SegmentStatusWriter } from './segment-status.js';
+import { ensureAgentToken } from './token.js';
+
+export type { AppendLogs, LogLine } from './channel.js';
+
+export interface CommandServiceOptions {
+  kc: k8s.KubeConfig;
+  segment: string;
+  /** The agent's namespace: where its token Secret lives. */
+  namespace: string;
+  /**
+   * Where the operator and users reach the agent's HTTP API (status.agent.apiUrl); a function when it
+   * depends on the segment (its server address), undefined while that is not known yet.
+   */
+  apiUrl: string | (() => string | undefined);
+  /** Scratch directory for archives in transit (emptied at start). */
+  workDir: string;
+  appendLogs: AppendLogs;
+  logger: Logger;
+  metrics: Registry;
+}
+
+export interface CommandService {
+  plugin: HttpPlugin;
+  /** The bearer token controllers must show; undefined until start() read or created it. */
+  apiToken(): string | undefined;
+  connected(node: string): boolean;
+  onConnectionChange(listener: ConnectionListener): void;
+  /** Ensures the token Secret and publishes apiUrl/tokenSecret in the segment status. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const STATUS_RETRY_MS = 30_000;
+const STATUS_REFRESH_MS = 10 * 60_000;
+
+class Service implements CommandService {
+  readonly plugin: HttpPlugin;
+  private readonly channel: ChannelService;
+  private readonly logger: Logger;
+  private readonly status: SegmentStatusWriter;
+  private token: string | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: CommandServiceOptions) {
+    this.logger = options.logger.child({ service: 'commands', segment: options.segment });
+    this.status = createSegmentStatusWriter(options.kc, this.logger);
+    this.channel = createChannelService({ ...options, logger: this.logger });
+    this.plugin = this.channel.plugin;
+  }
+
+  apiToken(): string | undefined {
+    return this.token;
+  }
+
+  connected(node: string): boolean {
+    return this.channel.connected(node);
+  }
+
+  onConnectionChange(listener: ConnectionListener): void {
+    this.channel.onConnectionChange(listener);
+  }
+
+  async start(): Promise<void> {
+    await this.channel.start();
+    const core = this.options.kc.makeApiClient(k8s.CoreV1Api);
+    this.token = await ensureAgentToken(core, this.options.namespace, this.options.segment);
+    this.logger.info({ secret: agentTokenSecretName(this.options.segment) }, 'agent API token ready');
+    await this.publish();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.statusTimer);
+    await this.channel.stop();
+  }
+
+  /** Writes the status now, and again later (a failure is retried; a recreated segment gets it back). */
+  private async publish(): Promise<void> {
+    let next = STATUS_REFRESH_MS;
+    const { apiUrl } = this.options;
+    const url = typeof apiUrl === 'string' ? apiUrl : apiUrl();
+    try {
+      if (url === undefined) throw new Error('the segment (and so the API address) is not known yet');
+      await this.status.write(this.options.segment, {
+        apiUrl: url,
+        tokenSecret: { namespace: this.options.namespace, name: agentTokenSecretName(this.options.segment) },
+      });
+    } catch (err) {
+      next = STATUS_RETRY_MS;
+      this.logger.warn({ err }, 'could not publish the agent API in the segment status; retrying');
+    }
+    if (this.stopped) return;
+    this.statusTimer = setTimeout(() => void this.publish(), next);
+    this.statusTimer.unref();
+  }
+}
+
+export function createCommandService(options: CommandServiceOptions): CommandService {
+  return new Service(options);
+}

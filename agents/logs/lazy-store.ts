@@ -1,0 +1,74 @@
+// The routes are registered when the HTTP service is built, the store is opened by start(): this
+// stand-in forwards to the store once it is open. Reads before start() or after stop() answer 503;
+// appends made before start() wait for it (platform lines of the agent's own start-up are kept).
+import type {
+  Checkpoint,
+  LogLine,
+  LogQuery,
+  LogStore,
+  RetentionPolicy,
+  StoredLine,
+} from '../../logs/store.js';
+import { LogsServiceStopped } from './errors.js';
+
+export class LazyLogStore implements LogStore {
+  private store: LogStore | undefined;
+  private stopped = false;
+  private opened: Promise<LogStore>;
+  private resolveOpened!: (store: LogStore) => void;
+
+  constructor() {
+    this.opened = new Promise((resolve) => (this.resolveOpened = resolve));
+  }
+
+  open(store: LogStore): void {
+    this.store = store;
+    this.resolveOpened(store);
+  }
+
+  /** The open store, taken away: further calls answer 503. */
+  detach(): LogStore | undefined {
+    this.stopped = true;
+    const store = this.store;
+    this.store = undefined;
+    return store;
+  }
+
+  private now(): LogStore {
+    if (this.store === undefined) throw LogsServiceStopped();
+    return this.store;
+  }
+
+  async append(lines: readonly LogLine[]): Promise<void> {
+    if (this.stopped) throw LogsServiceStopped();
+    await (this.store ?? (await this.opened)).append(lines);
+  }
+
+  query(q: LogQuery): AsyncIterable<StoredLine> {
+    return this.now().query(q);
+  }
+
+  follow(q: LogQuery, signal: AbortSignal): AsyncIterable<StoredLine> {
+    return this.now().follow(q, signal);
+  }
+
+  addCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    return this.now().addCheckpoint(checkpoint);
+  }
+
+  listCheckpoints(owner?: string): Promise<Checkpoint[]> {
+    return this.now().listCheckpoints(owner);
+  }
+
+  removeCheckpoint(name: string, owner?: string): Promise<void> {
+    return this.now().removeCheckpoint(name, owner);
+  }
+
+  applyRetention(policy: RetentionPolicy): Promise<number> {
+    return this.now().applyRetention(policy);
+  }
+
+  async close(): Promise<void> {
+    await this.detach()?.close();
+  }
+}

@@ -1,0 +1,31 @@
+// Our log API, writes (token): POST /api/v1/logs/lines with ApiAppendLogs (operator, users, platform
+// streams). Lines are buffered with the others and the answer (204) comes once they are stored.
+import type { FastifyInstance } from 'fastify';
+import { AGENT_PATHS, type ApiAppendLogs } from '../../../api/agent/v1.js';
+import type { HttpContext } from '../../http/context.js';
+import { requireToken } from '../../http/guards.js';
+import { fromApiLines } from '../api-lines.js';
+import type { LogBuffer } from '../buffer.js';
+import type { LogMetrics } from '../metrics.js';
+import { appendLogsBodySchema } from '../schemas.js';
+
+/** Largest body of the log routes (append, node intake). */
+export const LOG_BODY_LIMIT = 1024 * 1024;
+
+export interface LogAppendDeps {
+  buffer: LogBuffer;
+  metrics: LogMetrics;
+}
+
+export function registerLogAppendRoute(app: FastifyInstance, ctx: HttpContext, deps: LogAppendDeps): void {
+  app.post<{ Body: ApiAppendLogs }>(
+    AGENT_PATHS.logAppend,
+    { bodyLimit: LOG_BODY_LIMIT, preHandler: requireToken(ctx), schema: { body: appendLogsBodySchema } },
+    async (request, reply) => {
+      const lines = fromApiLines(request.body.lines, new Date());
+      await deps.buffer.append(lines);
+      deps.metrics.lines.inc({ source: 'api' }, lines.length);
+      return reply.code(204).send();
+    },
+  );
+}

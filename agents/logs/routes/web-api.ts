@@ -1,0 +1,69 @@
+// WalT's public web API (walt-reference §2.8), GET only, WalT's JSON shapes (api/agent/v1.ts):
+//   /api/v1/nodes?name=&model=&virtual=&image=&booted=&ip=&mac=
+//   /api/v1/images?fullname=&user=&id=&in_use=
+//   /api/v1/logs?from=&to=&ts_unit=s|ms&issuer=&stream=
+import type { FastifyInstance } from 'fastify';
+import {
+  AGENT_PATHS,
+  type WaltApiImage,
+  type WaltApiImages,
+  type WaltApiLog,
+  type WaltApiLogs,
+  type WaltApiNodes,
+} from '../../../api/agent/v1.js';
+import type { WaltImage, WaltNode } from '../../../api/v1alpha1/index.js';
+import type { LogStore } from '../../../logs/store.js';
+import { webApiErrorHandler } from '../text-errors.js';
+import { dateToEpoch } from '../time.js';
+import { applyFilters, IMAGE_FIELDS, NODE_FIELDS, parseFilters, type QueryValues } from '../walt-filters.js';
+import { parseWaltLogsRequest } from '../walt-logs-params.js';
+import { imagesInUse, toWaltImage, toWaltNode } from '../walt-shapes.js';
+
+export interface WebApiDeps {
+  store: LogStore;
+  listNodes(): WaltNode[];
+  listImages(): WaltImage[];
+}
+
+const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name);
+
+export function waltNodes(nodes: readonly WaltNode[], query: QueryValues): WaltApiNodes {
+  const filters = parseFilters(query, NODE_FIELDS);
+  const shaped = applyFilters(nodes.map(toWaltNode), filters).sort(byName);
+  return { num_nodes: shaped.length, nodes: shaped };
+}
+
+export function waltImages(
+  images: readonly WaltImage[],
+  nodes: readonly WaltNode[],
+  query: QueryValues,
+): WaltApiImages {
+  const filters = parseFilters(query, IMAGE_FIELDS);
+  const inUse = imagesInUse(nodes);
+  const shaped = images.map((i) => toWaltImage(i, inUse)).filter((i): i is WaltApiImage => i !== undefined);
+  const selected = applyFilters(shaped, filters).sort((a, b) => a.fullname.localeCompare(b.fullname));
+  return { num_images: selected.length, images: selected };
+}
+
+async function waltLogs(store: LogStore, query: QueryValues): Promise<WaltApiLogs> {
+  const request = parseWaltLogsRequest(query);
+  const logs: WaltApiLog[] = [];
+  for await (const l of store.query(request.query)) {
+    logs.push({
+      timestamp: dateToEpoch(l.ts, request.unit),
+      line: l.line,
+      issuer: l.issuer,
+      stream: l.stream,
+    });
+  }
+  return { num_logs: logs.length, logs };
+}
+
+export function registerWebApiRoutes(app: FastifyInstance, deps: WebApiDeps): void {
+  const options = { errorHandler: webApiErrorHandler };
+  app.get(AGENT_PATHS.nodes, options, (request) => waltNodes(deps.listNodes(), request.query as QueryValues));
+  app.get(AGENT_PATHS.images, options, (request) =>
+    waltImages(deps.listImages(), deps.listNodes(), request.query as QueryValues),
+  );
+  app.get(AGENT_PATHS.logs, options, (request) => waltLogs(deps.store, request.query as QueryValues));
+}

@@ -1,0 +1,65 @@
+// `walt node run <node-set> <command…>`: run a command on each node in turn through the agent of its
+// segment (WalT runs it over SSH, sequentially), print its output, and end with its exit status. With
+// several nodes, each output comes under a "=== node ===" header and the status is the first non-zero.
+import type { ExecResult } from '../../api/agent/v1.js';
+import type { CliContext } from '../context.js';
+import { CommandExit, ERR_CLI_COMMAND_TIMEOUT } from '../errors.js';
+import { formatDuration, parseTimeout } from '../timeout.js';
+import { selectNodes } from './nodes.js';
+
+export const DEFAULT_RUN_TIMEOUT = '5m';
+export const DEFAULT_CONNECT_TIMEOUT = '5m';
+
+export interface NodeRunOptions {
+  timeout?: string;
+  connectTimeout?: string;
+}
+
+function print(ctx: CliContext, node: string, result: ExecResult, header: boolean): void {
+  if (header) ctx.io.out(`=== ${node} ===\n`);
+  if (result.truncatedBytes > 0)
+    ctx.io.err(`note: ${result.truncatedBytes} bytes of output dropped on ${node}\n`);
+  ctx.io.out(result.output);
+  if (header && result.output && !result.output.endsWith('\n')) ctx.io.out('\n');
+}
+
+/** The command's exit status on one node (124, as timeout(1), when it did not finish). */
+function statusOf(
+  ctx: CliContext,
+  node: string,
+  result: ExecResult,
+  run: { single: boolean; after: string },
+): number {
+  if (result.exitCode !== null && !result.timedOut) return result.exitCode;
+  const error = ERR_CLI_COMMAND_TIMEOUT(node, run.after);
+  if (run.single) throw error;
+  ctx.io.err(`error: ${error.message}\n`);
+  return result.exitCode ?? 124;
+}
+
+export async function nodeRun(
+  ctx: CliContext,
+  args: { set: string; command: readonly string[] },
+  options: NodeRunOptions,
+): Promise<void> {
+  const timeoutMs = parseTimeout(options.timeout ?? DEFAULT_RUN_TIMEOUT);
+  const connectMs = parseTimeout(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT);
+  const nodes = await selectNodes(ctx, args.set);
+  const request = {
+    command: [...args.command],
+    timeoutSeconds: Math.ceil(timeoutMs / 1000),
+    connectTimeoutSeconds: Math.ceil(connectMs / 1000),
+  };
+  let status = 0;
+  for (const node of nodes) {
+    const name = node.metadata.name;
+    const result = await (await ctx.agents.forSegment(node.spec.segment)).exec(name, request);
+    print(ctx, name, result, nodes.length > 1);
+    const code = statusOf(ctx, name, result, {
+      single: nodes.length === 1,
+      after: formatDuration(timeoutMs),
+    });
+    if (status === 0) status = code;
+  }
+  if (status !== 0) throw new CommandExit(status);
+}

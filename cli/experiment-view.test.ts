@@ -1,0 +1,65 @@
+import type { Experiment } from '../api/v1alpha1/index.js';
+import { age, currentStep, experimentEvents, experimentStreamRegex } from './experiment-view.js';
+
+function experiment(status: Experiment['status']): Experiment {
+  return {
+    apiVersion: 'walt.dev/v1alpha1',
+    kind: 'Experiment',
+    metadata: { name: 'exp1', namespace: 'lab' },
+    spec: {
+      nodes: { names: ['vn1'] },
+      image: 'debian',
+      steps: [
+        { name: 'hello', run: { command: ['echo'] } },
+        { name: 'pause', wait: { duration: '1s' } },
+      ],
+    } as unknown as Experiment['spec'],
+    status,
+  };
+}
+
+describe('experiment views', () => {
+  it('prints phase changes and finished steps with their results, once', () => {
+    const running = experiment({ phase: 'Running', steps: [{ name: 'hello', phase: 'Running' }] });
+    const done = experiment({
+      phase: 'Succeeded',
+      steps: [
+        { name: 'hello', phase: 'Succeeded', results: [{ node: 'vn1', exitCode: 0 }] },
+        { name: 'pause', phase: 'Succeeded' },
+      ],
+    });
+    expect(experimentEvents(undefined, running)).toEqual(['exp1: Running', 'step hello: Running']);
+    expect(experimentEvents(running, done)).toEqual([
+      'exp1: Succeeded',
+      'step hello: Succeeded',
+      '  vn1: exit 0',
+      'step pause: Succeeded',
+    ]);
+    expect(experimentEvents(done, done)).toEqual([]);
+  });
+
+  it('shows the current step and the age like kubectl', () => {
+    expect(
+      currentStep(
+        experiment({
+          steps: [
+            { name: 'hello', phase: 'Succeeded' },
+            { name: 'pause', phase: 'Running' },
+          ],
+        }),
+      ),
+    ).toBe('pause (2/2)');
+    expect(currentStep(experiment({}))).toBe('0/2');
+    const now = new Date('2026-01-01T12:00:00Z');
+    expect(age('2026-01-01T11:59:15Z', now)).toBe('45s');
+    expect(age('2026-01-01T11:00:00Z', now)).toBe('60m');
+    expect(age('2025-12-29T12:00:00Z', now)).toBe('3d');
+  });
+
+  it("matches the experiment's streams only", () => {
+    const regex = new RegExp(experimentStreamRegex('lab', 'exp1'));
+    expect(regex.test('experiment.lab.exp1.hello')).toBe(true);
+    expect(regex.test('experiment.lab.exp10.hello')).toBe(false);
+    expect(regex.test('experimentxlab.exp1.hello')).toBe(false);
+  });
+});

@@ -1,0 +1,39 @@
+// Names the Experiment controller writes: finalizer, field manager, annotations, conditions, streams.
+
+/** Held while an experiment may hold nodes: removed once they are released. */
+export const RELEASE_FINALIZER = 'experiment.walt.dev/release';
+/** Field manager of every write the controller makes (experiment status, WaltNode claims and images). */
+export const FIELD_MANAGER = 'walt-experiments';
+
+/** On a claimed WaltNode: its spec.image before the experiment changed it (restored on release). */
+export const PREVIOUS_IMAGE_ANNOTATION = 'experiment.walt.dev/previous-image';
+/** On a claimed WaltNode: when the experiment last asked it to boot (RFC 3339, milliseconds). */
+export const BOOT_REQUESTED_AT_ANNOTATION = 'experiment.walt.dev/boot-requested-at';
+
+export const CONDITION = {
+  NodesClaimed: 'NodesClaimed',
+  NodesReady: 'NodesReady',
+  Completed: 'Completed',
+  Released: 'Released',
+} as const;
+
+/** Platform log lines about experiments (WalT's "platform" streams). */
+export const PLATFORM_ISSUER = 'walt-server';
+export const PLATFORM_STREAM = 'platform.experiments';
+
+/** How long `exec` waits for a node that is not connected to its agent yet. */
+export const CONNECT_TIMEOUT_SECONDS = 120;
+/** Time given to copy and checkpoint steps (they have no timeout field). */
+export const TRANSFER_TIMEOUT_MS = 5 * 60_000;
+/** Slack on top of a command's own timeout before the controller gives up on the agent's answer. */
+export const STEP_GRACE_MS = 30_000;
+/** A step result keeps at most this many bytes of output (the tail). */
+export const OUTPUT_LIMIT_BYTES = 64 * 1024;
+/** Files fetched from nodes are kept in a ConfigMap: at most this many bytes of tar. */
+export const FETCHED_FILES_LIMIT_BYTES = 900 * 1024;
+/** Key of the tar archive in the ConfigMap of a `copy fromNode` step. */
+export const FETCHED_FILES_KEY = 'files.tar';
+/** Re-check of an experiment waiting for nodes (node changes re-queue it sooner). */
+export const ACQUIRE_RECHECK_MS = 30_000;
+/** Re-check while nodes boot (node changes re-queue it sooner). */
+export const BOOT_RECHECK_MS = 10_000;

@@ -1,0 +1,235 @@
+// End to end, on a real lab (agent in a network namespace, ganesha, qemu TCG): examples/experiment.yaml
+// is applied with kubectl for a virtual node. The operator claims the node, boots the experiment's
+// image on it, runs the command over the node command channel (ADR 0008): its output shows in the
+// step's status and in `walt log show` (the built CLI, reading the agent's log store). A second
+// experiment asking for the same node waits in Acquiring; deleting the first releases the node, and
+// the second then claims it, boots and runs — its command uses the node's walt-log-echo helper.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments, stringify } from 'yaml';
+import { RESOURCES, type Experiment, type WaltNode } from '../../api/v1alpha1/index.js';
+import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
+import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
+import { applyAll, labImage, labSegment, virtualNode } from '../../local/lab/resources.js';
+import { builtCli, ensureCliBuilt } from '../integration/cli-support.js';
+import { waitFor } from '../support/wait.js';
+import { kubeConfig, kubectl, testNamespace, uniqueName } from '../integration/support/cluster.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BOOT_TIMEOUT_MS = 6 * 60_000;
+const run = promisify(execFile);
+
+async function exampleExperiment(): Promise<Experiment> {
+  const text = await readFile(path.join(ROOT, 'examples', 'experiment.yaml'), 'utf8');
+  return parseAllDocuments(text)[0]!.toJSON() as Experiment;
+}
+
+describe('an Experiment claims a virtual node, boots its image, runs a command and releases it (qemu, end to end)', () => {
+  const kc = kubeConfig();
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const segment = uniqueName('exp');
+  const nodeName = uniqueName('vn');
+  let ns: Awaited<ReturnType<typeof testNamespace>>;
+  let lab: Lab;
+  let dir: string;
+  let walt: string;
+
+  const getNode = (): Promise<WaltNode> =>
+    api.getClusterCustomObject({ ...RESOURCES.node, name: nodeName }) as Promise<WaltNode>;
+  const getExperiment = (name: string): Promise<Experiment | undefined> =>
+    (
+      api.getNamespacedCustomObject({
+        ...RESOURCES.experiment,
+        namespace: ns.name,
+        name,
+      }) as Promise<Experiment>
+    ).catch(() => undefined);
+  const explain = (error: unknown): Error =>
+    new Error(
+      `${(error as Error).message}\n--- agent log ---\n${tailOf(lab.agentLogFile)}\n--- node console ---\n` +
+        tailOf(path.join(lab.agentCacheDir, 'vnodes', nodeName, 'console.log')),
+    );
+  const cli = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
+    run(process.execPath, [walt, ...args], { env: process.env, timeout: 60_000 });
+  const experimentIn = async (name: string, steps?: Experiment['spec']['steps']): Promise<string> => {
+    const exp = await exampleExperiment();
+    exp.metadata = { name, namespace: ns.name };
+    exp.spec.nodes = { names: [nodeName] };
+    if (steps) exp.spec.steps = steps;
+    return stringify(exp);
+  };
+
+  beforeAll(async () => {
+    await ensureCliBuilt();
+    walt = builtCli;
+    dir = await mkdtemp(path.join(os.tmpdir(), 'walt-e2e-exp-'));
+    const image = await ensureDefaultImage();
+    ns = await testNamespace('e2e-exp');
+    lab = await startLab({
+      kc,
+      workDir: dir,
+      segment,
+      network: { ns: `wexp-${process.pid}`, bridge: 'br0', address: '10.78.0.1/24' },
+      agentArgs: ['--nfs-grace', '5s'],
+      namespace: ns.name,
+    });
+    const push = async (name: string, marker: string): Promise<string> => {
+      const ref = `${lab.registry.host}/walt/${name}:latest`;
+      await pushImage(image.layoutDir, image.tag, ref, { extraFiles: { '/etc/walt-marker': `${marker}\n` } });
+      return ref;
+    };
+    await applyAll(kc, [
+      labSegment(segment, { bridge: 'br0', subnet: '10.78.0.0/24', serverAddress: '10.78.0.1' }),
+      labImage(ns.name, 'base', await push('exp-base', 'base')),
+      labImage(ns.name, 'debian-pc', await push('exp-debian-pc', 'experiment')),
+      virtualNode({ name: nodeName, mac: '52:54:00:e2:e1:01', segment, image: `${ns.name}/base` }),
+    ]);
+    await waitFor(
+      'the node Ready on its own image',
+      async () => ((await getNode()).status?.phase === 'Ready' ? true : undefined),
+      BOOT_TIMEOUT_MS,
+    ).catch((error: unknown) => {
+      throw explain(error);
+    });
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    for (const name of ['hello', 'hello-again']) {
+      await api
+        .deleteNamespacedCustomObject({ ...RESOURCES.experiment, namespace: ns.name, name })
+        .catch(() => undefined);
+    }
+    await api.deleteClusterCustomObject({ ...RESOURCES.node, name: nodeName }).catch(() => undefined);
+    await waitFor(
+      'the node to go',
+      () =>
+        getNode().then(
+          () => undefined,
+          () => true,
+        ),
+      60_000,
+    ).catch(() => undefined);
+    await api.deleteClusterCustomObject({ ...RESOURCES.segment, name: segment }).catch(() => undefined);
+    await lab?.stop();
+    await ns?.remove();
+    await rm(dir, { recursive: true, force: true });
+  }, 180_000);
+
+  it(
+    'runs examples/experiment.yaml: the output is in the step status and in walt log show; a second experiment waits',
+    async () => {
+      // The example, held open by a long last step so that only deleting it releases the node.
+      const first = await experimentIn('hello');
+      const held = first.replace(/duration: 5s/, 'duration: 30m');
+      const applied = await kubectl(['apply', '-f', '-'], held);
+      expect(applied.code).toBe(0);
+      const uname = await waitFor(
+        'the uname step to succeed',
+        async () => {
+          const exp = await getExperiment('hello');
+          if (exp?.status?.phase === 'Failed') throw new Error(`experiment failed: ${exp.status.message}`);
+          const step = exp?.status?.steps?.find((s) => s.name === 'uname');
+          return step?.phase === 'Succeeded' ? step : undefined;
+        },
+        BOOT_TIMEOUT_MS,
+      ).catch((error: unknown) => {
+        throw explain(error);
+      });
+      const result = uname.results?.find((r) => r.node === nodeName);
+      expect(result?.exitCode).toBe(0);
+      expect(result?.output).toMatch(/Linux .*x86_64/);
+      expect(result?.output).toContain('Debian GNU/Linux 12');
+      const node = await getNode();
+      expect(node.status?.claimedBy).toEqual({ namespace: ns.name, name: 'hello' });
+      expect(node.status?.bootedImage?.name).toBe(`${ns.name}/debian-pc`);
+
+      // The same output through the log store, with the CLI users run.
+      const logs = await waitFor(
+        'the output in walt log show',
+        async () => {
+          const shown = await cli('log', 'show', '--issuers', nodeName, '--streams', '^experiment\\.');
+          return shown.stdout.includes('Debian GNU/Linux 12') ? shown.stdout : undefined;
+        },
+        30_000,
+      );
+      expect(logs).toMatch(/Linux .*x86_64/);
+
+      // A second experiment for the same node waits while the first holds it.
+      const second = await experimentIn('hello-again', [
+        {
+          name: 'marker',
+          run: {
+            command: [
+              'sh',
+              '-c',
+              'cat /etc/walt-marker; walt-log-echo e2e.marker "marker $(cat /etc/walt-marker)"',
+            ],
+          },
+        },
+      ] as Experiment['spec']['steps']);
+      expect((await kubectl(['apply', '-f', '-'], second)).code).toBe(0);
+      const waiting = await waitFor(
+        'the second experiment to wait for the node',
+        async () => {
+          const exp = await getExperiment('hello-again');
+          return exp?.status?.phase === 'Acquiring' && exp.status.message?.includes(nodeName)
+            ? exp
+            : undefined;
+        },
+        60_000,
+      );
+      expect(waiting.status?.message).toContain('hello');
+    },
+    BOOT_TIMEOUT_MS + 120_000,
+  );
+
+  it(
+    'deleting the first experiment releases the node; the second claims it and runs',
+    async () => {
+      expect((await kubectl(['delete', 'experiment', 'hello', '-n', ns.name, '--wait=false'])).code).toBe(0);
+      await waitFor(
+        'the first experiment to be gone',
+        async () => ((await getExperiment('hello')) ? undefined : true),
+        120_000,
+      );
+      const done = await waitFor(
+        'the second experiment to finish',
+        async () => {
+          const exp = await getExperiment('hello-again');
+          return exp?.status?.phase === 'Succeeded' || exp?.status?.phase === 'Failed' ? exp : undefined;
+        },
+        BOOT_TIMEOUT_MS,
+      ).catch((error: unknown) => {
+        throw explain(error);
+      });
+      expect(done.status?.phase).toBe('Succeeded');
+      const marker = done.status?.steps?.find((s) => s.name === 'marker')?.results?.[0];
+      expect(marker?.output?.trim().split('\n')[0]).toBe('experiment');
+      // The node's own log helper reached the log store.
+      const shown = await waitFor(
+        'the walt-log-echo line',
+        async () => {
+          const out = await cli('log', 'show', '--issuers', nodeName, '--streams', '^e2e\\.marker$');
+          return out.stdout.includes('marker experiment') ? out.stdout : undefined;
+        },
+        30_000,
+      );
+      expect(shown).toContain('marker experiment');
+      // Released at the end: claim cleared, the node's own image back.
+      const node = await waitFor(
+        'the node released',
+        async () => {
+          const n = await getNode();
+          return !n.status?.claimedBy && n.spec.image === `${ns.name}/base` ? n : undefined;
+        },
+        60_000,
+      );
+      expect(node.spec.image).toBe(`${ns.name}/base`);
+    },
+    BOOT_TIMEOUT_MS + 180_000,
+  );
+});
