@@ -69,6 +69,10 @@ Next:
   kubectl get wn vn1 -o yaml                        # its status: IP, booted image, lastBootStats
   kubectl get events --field-selector involvedObject.name=vn1   # boots, VM starts
   kubectl patch wn vn1 --type merge -p '{"spec":{"image":"<namespace>/<WaltImage>"}}'   # reboot into another image
+  kubectl apply -f examples/experiment.yaml         # claim vn1, boot default/debian-pc, run uname, release
+  kubectl get exp hello -o yaml                     # phase, step results with the command's output
+  npm run walt -- log show --history full --issuers vn1   # logs of vn1 (its output, walt-log-echo lines)
+  npm run walt -- node run vn1 -- uname -a          # a command on the node (its command channel)
   local/testbed.sh down                             # stop everything (--purge also deletes the data)
 NEXT
     ;;

@@ -24,6 +24,8 @@ export interface ChannelServiceOptions {
 export interface ChannelService {
   plugin: HttpPlugin;
   connected(node: string): boolean;
+  /** The node booted again (its bootup notification): see CommandQueue.rebooted. */
+  rebooted(node: string): void;
   onConnectionChange(listener: ConnectionListener): void;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -56,6 +58,10 @@ class Service implements ChannelService {
       logger: options.logger,
     });
     this.plugin = commandRoutes({ queue: this.queue, transfers: this.transfers, channel });
+  }
+
+  rebooted(node: string): void {
+    this.queue.rebooted(node);
   }
 
   connected(node: string): boolean {

@@ -46,6 +46,32 @@ const spec = (script: string, timeoutMs = 10_000, connectTimeoutMs = 0) => ({
 });
 
 describe('CommandQueue', () => {
+  it('hands a command to the newest poll: an older one still waiting is from a dead connection', async () => {
+    const { queue } = fixture();
+    // Given a poll left hanging by a node that was hard-reset, and the rebooted node's new poll
+    const stale = poll(queue, 'n1');
+    const fresh = poll(queue, 'n1');
+    // Then the stale poll is ended, and the command goes to the new one
+    await expect(stale.result).resolves.toBeUndefined();
+    queue.submit('n1', spec('uname -a'));
+    await expect(fresh.result).resolves.toEqual({ id: 'c1', script: 'uname -a' });
+  });
+
+  it('fails the commands of the previous boot when the node boots again, and keeps pending ones', async () => {
+    const { queue } = fixture(1);
+    await touch(queue, 'n1');
+    const running = queue.submit('n1', spec('sleep 100'));
+    const queued = queue.submit('n1', spec('echo next'));
+    expect(await poll(queue, 'n1').result).toEqual({ id: 'c1', script: 'sleep 100' });
+    // When the node reports a new bootup
+    queue.rebooted('n1');
+    // Then the command it was running is lost, the queued one goes to the new boot's loop
+    await expect(running.outcome).resolves.toEqual({ kind: 'lost', reason: 'channelLost' });
+    expect(await poll(queue, 'n1').result).toEqual({ id: 'c2', script: 'echo next' });
+    expect(queue.complete('n1', 'c2', 'done')).toBe(true);
+    await expect(queued.outcome).resolves.toMatchObject({ kind: 'finished', result: 'done' });
+  });
+
   it('hands a queued command to the next poll, then completes it with the node result', async () => {
     const { queue, clock } = fixture();
     // Given a connected node

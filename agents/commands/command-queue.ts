@@ -158,6 +158,10 @@ export class CommandQueue<R> {
       };
       if (signal.aborted) return resolve(undefined);
       signal.addEventListener('abort', onAbort, { once: true });
+      // A node's loop polls once at a time: an older poll still waiting is from before a reboot or a
+      // network cut, its connection dead but not closed (a hard-reset VM sends no FIN). A command
+      // handed to it would be lost, so the newest poll supersedes it.
+      for (const stale of state.waiters.splice(0)) stale.resolve(undefined);
       state.waiters.push(waiter);
       this.pump(node);
     });
@@ -173,6 +177,18 @@ export class CommandQueue<R> {
     entry.resolve({ kind: 'finished', result, durationMs: this.now() - (entry.dispatchedAt ?? 0) });
     this.pump(node);
     return true;
+  }
+
+  /**
+   * The node booted again: commands it was running are gone with the previous boot (they fail as
+   * channelLost), polls from before are stale; pending commands wait for the new boot's loop.
+   */
+  rebooted(node: string): void {
+    const state = this.nodes.get(node);
+    if (!state) return;
+    for (const stale of state.waiters.splice(0)) stale.resolve(undefined);
+    for (const entry of state.inFlight.values()) entry.resolve({ kind: 'lost', reason: 'channelLost' });
+    state.inFlight.clear();
   }
 
   /** Acts on the clock: commands past their deadline, nodes not connected in time, channels lost. */

@@ -37,6 +37,8 @@ export interface CommandService {
   /** The bearer token controllers must show; undefined until start() read or created it. */
   apiToken(): string | undefined;
   connected(node: string): boolean;
+  /** The node booted again: commands of its previous boot are lost, its old polls stale. */
+  rebooted(node: string): void;
   onConnectionChange(listener: ConnectionListener): void;
   /** Ensures the token Secret and publishes apiUrl/tokenSecret in the segment status. */
   start(): Promise<void>;
@@ -68,6 +70,10 @@ class Service implements CommandService {
 
   connected(node: string): boolean {
     return this.channel.connected(node);
+  }
+
+  rebooted(node: string): void {
+    this.channel.rebooted(node);
   }
 
   onConnectionChange(listener: ConnectionListener): void {

@@ -6,6 +6,8 @@
 //                                   logger, metrics: registry });
 //   createHttpServer({ ..., plugins: [logs.plugin] });
 //   await logs.start(); … await app.close(); await logs.stop();
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
@@ -107,7 +109,14 @@ export function createLogService(options: LogServiceOptions): LogService {
     },
     consoleLine: (node, text) => emit(platform.consoleLine(node, text), 'console'),
     async start() {
-      store.open(await createLogStore(options.store));
+      try {
+        if (options.store.kind === 'sqlite')
+          await mkdir(path.dirname(options.store.file), { recursive: true });
+        store.open(await createLogStore(options.store));
+      } catch (error) {
+        store.failed(error as Error);
+        throw error;
+      }
       const policy = options.retention ?? DEFAULT_RETENTION;
       stopRetention = scheduleRetention(
         store,

@@ -16,14 +16,25 @@ export class LazyLogStore implements LogStore {
   private stopped = false;
   private opened: Promise<LogStore>;
   private resolveOpened!: (store: LogStore) => void;
+  private rejectOpened!: (error: Error) => void;
 
   constructor() {
-    this.opened = new Promise((resolve) => (this.resolveOpened = resolve));
+    this.opened = new Promise((resolve, reject) => {
+      this.resolveOpened = resolve;
+      this.rejectOpened = reject;
+    });
+    // Nobody may be waiting when opening fails: that is not an unhandled rejection.
+    this.opened.catch(() => undefined);
   }
 
   open(store: LogStore): void {
     this.store = store;
     this.resolveOpened(store);
+  }
+
+  /** The store could not be opened: waiting and later appends fail with `error` instead of hanging. */
+  failed(error: Error): void {
+    this.rejectOpened(error);
   }
 
   /** The open store, taken away: further calls answer 503. */

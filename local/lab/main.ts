@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../default-image/image.js';
 import { startLab, tailOf, type Lab } from './lab.js';
-import { applyAll, defaultImage } from './resources.js';
+import { applyAll, defaultImage, labImage } from './resources.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const READY_TIMEOUT_MS = 10 * 60_000;
@@ -67,9 +67,10 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
   try {
     const ref = `${lab.registry.host}/walt/pc-x86-64-default:latest`;
     await pushImage(image.layoutDir, image.tag, ref);
-    await applyAll(kc, [segment, defaultImage(ref), vnode]);
+    // default/debian-pc: the image examples/image.yaml describes, which examples/experiment.yaml boots.
+    await applyAll(kc, [segment, defaultImage(ref), labImage('default', 'debian-pc', ref), vnode]);
     say(
-      `applied segment ${segment.metadata.name}, image walt-system/pc-x86-64-default, node ${vnode.metadata.name}`,
+      `applied segment ${segment.metadata.name}, images walt-system/pc-x86-64-default and default/debian-pc, node ${vnode.metadata.name}`,
     );
     const node = await waitReady(kc, vnode.metadata.name);
     say(`LAB READY: ${vnode.metadata.name} booted ${node.status?.bootedImage?.name} at ${node.status?.ip}`);

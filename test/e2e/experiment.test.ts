@@ -91,7 +91,8 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
     await waitFor(
       'the node Ready on its own image',
       async () => ((await getNode()).status?.phase === 'Ready' ? true : undefined),
-      BOOT_TIMEOUT_MS,
+      // The first boot also waits for both images to be pulled and unpacked.
+      2 * BOOT_TIMEOUT_MS,
     ).catch((error: unknown) => {
       throw explain(error);
     });
@@ -151,7 +152,7 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       const logs = await waitFor(
         'the output in walt log show',
         async () => {
-          const shown = await cli('log', 'show', '--issuers', nodeName, '--streams', '^experiment\\.');
+          const shown = await cli('log', 'show', '--history', 'full', '--issuers', nodeName, '--streams', '^experiment\\.');
           return shown.stdout.includes('Debian GNU/Linux 12') ? shown.stdout : undefined;
         },
         30_000,
@@ -213,7 +214,7 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       const shown = await waitFor(
         'the walt-log-echo line',
         async () => {
-          const out = await cli('log', 'show', '--issuers', nodeName, '--streams', '^e2e\\.marker$');
+          const out = await cli('log', 'show', '--history', 'full', '--issuers', nodeName, '--streams', '^e2e\\.marker$');
           return out.stdout.includes('marker experiment') ? out.stdout : undefined;
         },
         30_000,
