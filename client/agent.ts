@@ -20,6 +20,7 @@ import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
 import { errorFromResponse, transportError } from './agent-response.js';
 import { ERR_AGENT_NOT_PUBLISHED, ERR_AGENT_SEGMENT_NOT_FOUND, ERR_AGENT_TOKEN } from './errors.js';
 import { logQueryString } from './log-params.js';
+import { longFetch } from './long-fetch.js';
 import { readNdjson } from './ndjson.js';
 
 export interface AgentOptions {
@@ -58,6 +59,8 @@ interface RequestOptions {
   body?: Buffer;
   auth?: boolean;
   signal?: AbortSignal;
+  /** The answer may take longer than fetch's 300 s header timeout (exec, files). */
+  long?: boolean;
 }
 
 const isHeartbeat = (value: unknown): boolean =>
@@ -67,6 +70,7 @@ class HttpAgent implements AgentOperations {
   readonly segment: string;
   private token: Promise<string> | undefined;
   private readonly fetch: typeof fetch;
+  private readonly longFetch: (url: string, init: RequestInit) => Promise<Response>;
 
   constructor(
     private readonly kc: k8s.KubeConfig,
@@ -75,6 +79,7 @@ class HttpAgent implements AgentOperations {
   ) {
     this.segment = location.segment;
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.longFetch = options.fetch ?? longFetch;
     if (options.token !== undefined) this.token = Promise.resolve(options.token);
   }
 
@@ -113,7 +118,8 @@ class HttpAgent implements AgentOperations {
     const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
     let response: Response;
     try {
-      response = await this.fetch(url, { method, headers, body, signal: options.signal });
+      const send = options.long ? this.longFetch : this.fetch;
+      response = await send(url, { method, headers, body, signal: options.signal });
     } catch (error) {
       throw transportError(error, this.segment, url);
     }
@@ -128,17 +134,21 @@ class HttpAgent implements AgentOperations {
   }
 
   exec(node: string, request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
-    return this.json('POST', AGENT_PATHS.nodeExec(node), { json: request, auth: true, signal });
+    return this.json('POST', AGENT_PATHS.nodeExec(node), { json: request, auth: true, signal, long: true });
   }
 
   putFiles(node: string, dir: string, tar: Buffer): Promise<FilesResult> {
     const query = `?${new URLSearchParams({ path: dir }).toString()}`;
-    return this.json('PUT', AGENT_PATHS.nodeFiles(node), { query, body: tar, auth: true });
+    return this.json('PUT', AGENT_PATHS.nodeFiles(node), { query, body: tar, auth: true, long: true });
   }
 
   async getFiles(node: string, path: string): Promise<Buffer> {
     const query = `?${new URLSearchParams({ path }).toString()}`;
-    const response = await this.request('GET', AGENT_PATHS.nodeFiles(node), { query, auth: true });
+    const response = await this.request('GET', AGENT_PATHS.nodeFiles(node), {
+      query,
+      auth: true,
+      long: true,
+    });
     return Buffer.from(await response.arrayBuffer());
   }
 
