@@ -152,7 +152,16 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       const logs = await waitFor(
         'the output in walt log show',
         async () => {
-          const shown = await cli('log', 'show', '--history', 'full', '--issuers', nodeName, '--streams', '^experiment\\.');
+          const shown = await cli(
+            'log',
+            'show',
+            '--history',
+            'full',
+            '--issuers',
+            nodeName,
+            '--streams',
+            '^experiment\\.',
+          );
           return shown.stdout.includes('Debian GNU/Linux 12') ? shown.stdout : undefined;
         },
         30_000,
@@ -214,7 +223,16 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       const shown = await waitFor(
         'the walt-log-echo line',
         async () => {
-          const out = await cli('log', 'show', '--history', 'full', '--issuers', nodeName, '--streams', '^e2e\\.marker$');
+          const out = await cli(
+            'log',
+            'show',
+            '--history',
+            'full',
+            '--issuers',
+            nodeName,
+            '--streams',
+            '^e2e\\.marker$',
+          );
           return out.stdout.includes('marker experiment') ? out.stdout : undefined;
         },
         30_000,
