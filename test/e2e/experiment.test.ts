@@ -2,10 +2,11 @@
 // is applied with kubectl for a virtual node. The operator claims the node, boots the experiment's
 // image on it, runs the command over the node command channel (ADR 0008): its output shows in the
 // step's status and in `walt log show` (the built CLI, reading the agent's log store). A second
-// experiment asking for the same node waits in Acquiring; deleting the first releases the node, and
+// experiment asking for the same node waits in Acquiring (meanwhile `walt node run` and `walt node cp`
+// reach the node through the same channel); deleting the first releases the node, and
 // the second then claims it, boots and runs — its command uses the node's walt-log-echo helper.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -167,6 +168,17 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
         30_000,
       );
       expect(logs).toMatch(/Linux .*x86_64/);
+
+      // Users reach the same channel with the CLI: walt node run, walt node cp both ways.
+      const ran = await cli('node', 'run', nodeName, '--', 'cat', '/etc/walt-marker');
+      expect(ran.stdout).toContain('experiment');
+      const local = path.join(dir, 'to-node.txt');
+      await writeFile(local, 'copied in\n');
+      await cli('node', 'cp', local, `${nodeName}:/tmp/`);
+      const back = path.join(dir, 'back');
+      await mkdir(back);
+      await cli('node', 'cp', `${nodeName}:/tmp/to-node.txt`, back);
+      expect(await readFile(path.join(back, 'to-node.txt'), 'utf8')).toBe('copied in\n');
 
       // A second experiment for the same node waits while the first holds it.
       const second = await experimentIn('hello-again', [
