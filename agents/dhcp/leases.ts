@@ -13,10 +13,14 @@ export interface Lease {
 }
 
 export interface LeaseState {
-  /** By MAC (lowercase, colons). Expired leases are kept so that a returning MAC gets its address back. */
-  leases: Record<string, Lease>;
+  /**
+   * By MAC (lowercase, colons). Expired leases are kept so that a returning MAC gets its address back.
+   * Maps, not records: every change copies them, and a Map of hundreds of leases copies and iterates
+   * many times faster than an object in dictionary mode.
+   */
+  leases: ReadonlyMap<string, Lease>;
   /** Declined addresses → when they may be offered again (ms since the epoch). */
-  declined: Record<string, number>;
+  declined: ReadonlyMap<string, number>;
 }
 
 export interface Pool {
@@ -41,52 +45,89 @@ export interface AllocationRequest {
 export const MAX_SCAN = 65536;
 
 export function emptyLeases(): LeaseState {
-  return { leases: {}, declined: {} };
+  return { leases: new Map(), declined: new Map() };
 }
 
 /** Addresses held right now (unexpired leases) → their MAC. */
 export function activeHolders(state: LeaseState, now: number): Map<string, string> {
   const holders = new Map<string, string>();
-  for (const lease of Object.values(state.leases))
-    if (lease.expiresAt > now) holders.set(lease.ip, lease.mac);
+  for (const lease of state.leases.values()) if (lease.expiresAt > now) holders.set(lease.ip, lease.mac);
   return holders;
 }
 
+/**
+ * What one allocation looks at. Checking a few candidate addresses reads the leases directly; a scan
+ * over the subnet first builds an index by address as an integer (built at most once per call), so that
+ * it compares integers and builds no strings.
+ */
 interface Context {
   pool: Pool;
   mac: string;
-  holders: Map<string, string>;
-  declined: Record<string, number>;
+  state: LeaseState;
   now: number;
+  /** Addresses never offered: the server's and the gateway's. */
+  own: Set<number>;
+  index?: { taken: Map<number, string>; declined: Set<number> };
 }
 
-function isUsable(ip: string | undefined, ctx: Context): ip is string {
-  if (ip === undefined) return false;
-  const value = ipToInt(ip);
-  const { subnet, serverIp, gateway, reserved } = ctx.pool;
+/** Address → the MAC holding it (an unexpired lease) or set aside for (a reservation); declined ones. */
+function indexOf(ctx: Context): NonNullable<Context['index']> {
+  if (ctx.index) return ctx.index;
+  const { state, now } = ctx;
+  const taken = new Map<number, string>();
+  for (const [ip, holder] of ctx.pool.reserved) taken.set(ipToInt(ip), holder);
+  // A lease wins over a reservation of the same address.
+  for (const lease of state.leases.values())
+    if (lease.expiresAt > now) taken.set(ipToInt(lease.ip), lease.mac);
+  const declined = new Set<number>();
+  for (const [ip, until] of state.declined) if (until > now) declined.add(ipToInt(ip));
+  ctx.index = { taken, declined };
+  return ctx.index;
+}
+
+function isAssignable(value: number, ctx: Context): boolean {
+  const { subnet } = ctx.pool;
   if (!inSubnet(subnet, value) || value === subnet.network || value === subnet.broadcast) return false;
-  if (ip === serverIp || ip === gateway) return false;
-  return !heldByOther(ip, reserved, ctx);
+  return !ctx.own.has(value);
 }
 
-function heldByOther(ip: string, reserved: ReadonlyMap<string, string>, ctx: Context): boolean {
-  const holder = ctx.holders.get(ip) ?? reserved.get(ip);
-  if (holder !== undefined && holder !== ctx.mac) return true;
-  return (ctx.declined[ip] ?? 0) > ctx.now;
+/** For a scan: reads the index. */
+function isFree(value: number, ctx: Context): boolean {
+  if (!isAssignable(value, ctx)) return false;
+  const { taken, declined } = indexOf(ctx);
+  const holder = taken.get(value);
+  return (holder === undefined || holder === ctx.mac) && !declined.has(value);
+}
+
+/** The MAC holding `ip` (the last unexpired lease on it, else its reservation). */
+function holderOf(ip: string, ctx: Context): string | undefined {
+  let holder: string | undefined;
+  for (const lease of ctx.state.leases.values())
+    if (lease.ip === ip && lease.expiresAt > ctx.now) holder = lease.mac;
+  return holder ?? ctx.pool.reserved.get(ip);
+}
+
+/** For one candidate: reads the leases (cheaper than an index for a few addresses). */
+function isUsable(ip: string | undefined, ctx: Context): ip is string {
+  if (ip === undefined || !isAssignable(ipToInt(ip), ctx)) return false;
+  const holder = holderOf(ip, ctx);
+  if (holder !== undefined && holder !== ctx.mac) return false;
+  return (ctx.state.declined.get(ip) ?? 0) <= ctx.now;
+}
+
+function inRangeInt(pool: Pool, value: number): boolean {
+  return pool.range !== undefined && value >= pool.range.start && value <= pool.range.end;
 }
 
 function inRange(pool: Pool, ip: string | undefined): boolean {
-  if (!pool.range || ip === undefined) return false;
-  const value = ipToInt(ip);
-  return value >= pool.range.start && value <= pool.range.end;
+  return ip !== undefined && inRangeInt(pool, ipToInt(ip));
 }
 
 function firstFree(ctx: Context, from: number, to: number, skipRange: boolean): string | undefined {
   const last = Math.min(to, from + MAX_SCAN - 1);
   for (let value = from; value <= last; value += 1) {
-    const ip = intToIp(value);
-    if (skipRange && inRange(ctx.pool, ip)) continue;
-    if (isUsable(ip, ctx)) return ip;
+    if (skipRange && inRangeInt(ctx.pool, value)) continue;
+    if (isFree(value, ctx)) return intToIp(value);
   }
   return undefined;
 }
@@ -118,7 +159,8 @@ function allocateDynamic(
 }
 
 function contextFor(state: LeaseState, mac: string, pool: Pool, now: number): Context {
-  return { pool, mac, holders: activeHolders(state, now), declined: state.declined, now };
+  const own = new Set([ipToInt(pool.serverIp), ...(pool.gateway ? [ipToInt(pool.gateway)] : [])]);
+  return { pool, mac, state, now, own };
 }
 
 /** The address to give this client, or undefined when none is free (or it has no right to one). */
@@ -129,7 +171,7 @@ export function allocate(
   now: number,
 ): string | undefined {
   const ctx = contextFor(state, request.mac, pool, now);
-  const current = state.leases[request.mac]?.ip;
+  const current = state.leases.get(request.mac)?.ip;
   return request.node ? allocateNode(request, ctx, current) : allocateDynamic(request, ctx, current);
 }
 
@@ -140,15 +182,15 @@ export function mayHave(state: LeaseState, request: AllocationRequest, pool: Poo
   const ctx = contextFor(state, request.mac, pool, now);
   if (!isUsable(ip, ctx)) return false;
   if (request.node) return request.node.ip === undefined || request.node.ip === ip;
-  return inRange(pool, ip) || state.leases[request.mac]?.ip === ip;
+  return inRange(pool, ip) || state.leases.get(request.mac)?.ip === ip;
 }
 
 function withLease(state: LeaseState, lease: Lease): LeaseState {
-  return { ...state, leases: { ...state.leases, [lease.mac]: lease } };
+  return { ...state, leases: new Map(state.leases).set(lease.mac, lease) };
 }
 
 export function offer(state: LeaseState, mac: string, ip: string, until: number): LeaseState {
-  const existing = state.leases[mac];
+  const existing = state.leases.get(mac);
   // A bound lease for the same address keeps its (longer) expiry while the client is offered it again.
   if (existing?.ip === ip && existing.state === 'bound' && existing.expiresAt >= until) return state;
   return withLease(state, { mac, ip, state: 'offered', expiresAt: until, ...hostnameOf(existing) });
@@ -164,24 +206,21 @@ export function bind(state: LeaseState, lease: Omit<Lease, 'state'>): LeaseState
 
 /** RELEASE: the client gives the address back (only its own lease). */
 export function release(state: LeaseState, mac: string, ip: string, now: number): LeaseState {
-  const lease = state.leases[mac];
+  const lease = state.leases.get(mac);
   if (lease?.ip !== ip) return state;
   return withLease(state, { ...lease, expiresAt: Math.min(lease.expiresAt, now) });
 }
 
 /** DECLINE: the client found the address in use; nobody gets it until `until`. */
 export function decline(state: LeaseState, mac: string, ip: string, until: number): LeaseState {
-  const lease = state.leases[mac];
-  const leases = { ...state.leases };
-  if (lease?.ip === ip) delete leases[mac];
-  return { leases, declined: { ...state.declined, [ip]: until } };
+  const leases = new Map(state.leases);
+  if (leases.get(mac)?.ip === ip) leases.delete(mac);
+  return { leases, declined: new Map(state.declined).set(ip, until) };
 }
 
 /** Drops leases expired before `forgetBefore` and declines that are over. */
 export function prune(state: LeaseState, now: number, forgetBefore: number): LeaseState {
-  const leases = Object.fromEntries(
-    Object.entries(state.leases).filter(([, l]) => l.expiresAt >= forgetBefore),
-  );
-  const declined = Object.fromEntries(Object.entries(state.declined).filter(([, until]) => until > now));
+  const leases = new Map([...state.leases].filter(([, l]) => l.expiresAt >= forgetBefore));
+  const declined = new Map([...state.declined].filter(([, until]) => until > now));
   return { leases, declined };
 }

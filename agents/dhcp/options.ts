@@ -159,7 +159,8 @@ export function ipxeOptions(options: Options): Map<number, Buffer> | undefined {
   return subOptions(options.get(OPT.IPXE_ENCAP));
 }
 
-// Writers.
+// Writers. Small values come from Node's shared pool (allocUnsafe, every byte written): a reply has a
+// dozen of them, and a Buffer.alloc of its own per value is an ArrayBuffer for the GC to track.
 
 export function ipValue(ip: string): Buffer {
   return Buffer.from(ip.split('.').map((part) => Number(part) & 0xff));
@@ -174,13 +175,13 @@ export function u8Value(value: number): Buffer {
 }
 
 export function u16Value(value: number): Buffer {
-  const buf = Buffer.alloc(2);
+  const buf = Buffer.allocUnsafe(2);
   buf.writeUInt16BE(value & 0xffff);
   return buf;
 }
 
 export function u32Value(value: number): Buffer {
-  const buf = Buffer.alloc(4);
+  const buf = Buffer.allocUnsafe(4);
   buf.writeUInt32BE(value >>> 0);
   return buf;
 }

@@ -146,46 +146,61 @@ function readHeader(buf: Buffer, overload: number, options: Map<number, Buffer>)
 }
 
 function writeIp(buf: Buffer, offset: number, ip: string): void {
+  if (ip === '0.0.0.0') return; // the buffer is zeroed
   const parts = ip.split('.');
   for (let i = 0; i < 4; i += 1) buf[offset + i] = Number(parts[i] ?? 0) & 0xff;
 }
 
-function encodeOptions(options: Map<number, Buffer>): Buffer {
-  const chunks: Buffer[] = [];
-  for (const [code, value] of options) {
-    if (code === OPT_PAD || code === OPT_END || code === OPT_OVERLOAD) continue;
-    // RFC 3396: a value longer than 255 bytes goes out as consecutive instances of the same option.
-    for (let at = 0; at === 0 || at < value.length; at += 255) {
-      const part = value.subarray(at, at + 255);
-      chunks.push(Buffer.from([code, part.length]), part);
-    }
-  }
-  chunks.push(Buffer.from([OPT_END]));
-  return Buffer.concat(chunks);
+function isEncoded(code: number): boolean {
+  return code !== OPT_PAD && code !== OPT_END && code !== OPT_OVERLOAD;
 }
 
-/** The wire form of a packet (options in map order, then end; padded to 300 bytes). */
+/** Bytes the options take on the wire, end included. */
+function optionsSize(options: Map<number, Buffer>): number {
+  let size = 1;
+  for (const [code, value] of options)
+    if (isEncoded(code)) size += value.length + 2 * Math.max(1, Math.ceil(value.length / 255));
+  return size;
+}
+
+/** Writes the options at `offset`, then end. RFC 3396: a value over 255 bytes goes out as consecutive instances. */
+function writeOptions(buf: Buffer, offset: number, options: Map<number, Buffer>): void {
+  let at = offset;
+  for (const [code, value] of options) {
+    if (!isEncoded(code)) continue;
+    for (let from = 0; from === 0 || from < value.length; from += 255) {
+      const length = Math.min(255, value.length - from);
+      buf[at] = code;
+      buf[at + 1] = length;
+      value.copy(buf, at + 2, from, from + length);
+      at += 2 + length;
+    }
+  }
+  buf[at] = OPT_END;
+}
+
+/** The wire form of a packet (options in map order, then end; padded to 300 bytes), in one buffer. */
 export function encode(packet: DhcpPacket): Buffer {
-  const header = Buffer.alloc(HEADER_SIZE + 4);
-  header[0] = packet.op;
-  header[1] = packet.htype;
-  header[2] = Math.min(packet.hlen, 16);
-  header[3] = packet.hops;
-  header.writeUInt32BE(packet.xid >>> 0, 4);
-  header.writeUInt16BE(packet.secs & 0xffff, 8);
-  header.writeUInt16BE(packet.flags & 0xffff, 10);
-  writeIp(header, 12, packet.ciaddr);
-  writeIp(header, 16, packet.yiaddr);
-  writeIp(header, 20, packet.siaddr);
-  writeIp(header, 24, packet.giaddr);
-  packet.chaddr.copy(header, 28, 0, Math.min(packet.chaddr.length, 16));
-  header.write(packet.sname, SNAME_OFFSET, SNAME_SIZE - 1, 'latin1');
-  header.write(packet.file, FILE_OFFSET, FILE_SIZE - 1, 'latin1');
-  header.writeUInt32BE(MAGIC_COOKIE, HEADER_SIZE);
-  const body = Buffer.concat([header, encodeOptions(packet.options)]);
-  return body.length >= MIN_PACKET_SIZE
-    ? body
-    : Buffer.concat([body, Buffer.alloc(MIN_PACKET_SIZE - body.length)]);
+  const size = HEADER_SIZE + 4 + optionsSize(packet.options);
+  // From Node's shared pool (a reply is a few hundred bytes), zeroed: padding and unset fields are 0.
+  const buf = Buffer.allocUnsafe(Math.max(size, MIN_PACKET_SIZE)).fill(0);
+  buf[0] = packet.op;
+  buf[1] = packet.htype;
+  buf[2] = Math.min(packet.hlen, 16);
+  buf[3] = packet.hops;
+  buf.writeUInt32BE(packet.xid >>> 0, 4);
+  buf.writeUInt16BE(packet.secs & 0xffff, 8);
+  buf.writeUInt16BE(packet.flags & 0xffff, 10);
+  writeIp(buf, 12, packet.ciaddr);
+  writeIp(buf, 16, packet.yiaddr);
+  writeIp(buf, 20, packet.siaddr);
+  writeIp(buf, 24, packet.giaddr);
+  packet.chaddr.copy(buf, 28, 0, Math.min(packet.chaddr.length, 16));
+  buf.write(packet.sname, SNAME_OFFSET, SNAME_SIZE - 1, 'latin1');
+  buf.write(packet.file, FILE_OFFSET, FILE_SIZE - 1, 'latin1');
+  buf.writeUInt32BE(MAGIC_COOKIE, HEADER_SIZE);
+  writeOptions(buf, HEADER_SIZE + 4, packet.options);
+  return buf;
 }
 
 /** The client MAC as lowercase `aa:bb:…` (the first `hlen` bytes of chaddr). */

@@ -140,6 +140,12 @@ describe('respond (authoritative)', () => {
       context([], 'authoritative', held.leases),
     );
     expect(messageType(renew.reply!.options)).toBe(MessageType.ACK);
+    expect(renew.lease).toMatchObject({ ip: '10.0.0.100', renewal: true });
+  });
+
+  it('Given a first ACK, then the lease event is no renewal (the address is new to listeners)', () => {
+    const ack = handshake('02:00:00:00:00:01', context([]));
+    expect(ack.lease?.renewal).toBeUndefined();
   });
 
   it('Given DECLINE, then the address goes to nobody; given RELEASE, the address is free', () => {

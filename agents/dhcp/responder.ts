@@ -38,6 +38,8 @@ export interface LeaseEvent {
   ip: string;
   expiresAt: number;
   node?: string;
+  /** The client already held this address, bound: only the expiry moved (nothing else to update). */
+  renewal?: true;
 }
 
 export interface RespondContext {
@@ -222,19 +224,21 @@ function ack(req: Request, ip: string): Response {
   const { ctx } = req;
   const expiresAt = ctx.now + ctx.config.leaseSeconds * 1000;
   const hostname = getString(req.packet.options, OPT.HOSTNAME);
+  const before = ctx.leases.leases.get(req.mac);
   const leases = L.bind(ctx.leases, { mac: req.mac, ip, expiresAt, ...(hostname ? { hostname } : {}) });
   const lease: LeaseEvent = {
     mac: req.mac,
     ip,
     expiresAt,
     ...(req.node ? { node: req.node.metadata.name } : {}),
+    ...(before?.state === 'bound' && before.ip === ip ? { renewal: true as const } : {}),
   };
   return withDiscovery({ reply: addressReply(req, MessageType.ACK, ip), leases, lease }, req, ip);
 }
 
 function onSelecting(req: Request, serverId: string): Response {
   const { ctx } = req;
-  const offered = ctx.leases.leases[req.mac];
+  const offered = ctx.leases.leases.get(req.mac);
   if (serverId !== ctx.config.serverIp) {
     // The client took another server's offer: forget ours.
     const leases =

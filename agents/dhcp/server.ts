@@ -8,12 +8,12 @@ import type { Registry } from 'prom-client';
 import type { WaltSegmentSpec } from '../../api/v1alpha1/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import type { BootView } from '../netboot/gate.js';
+import { withRootfsCache, type BootView } from '../netboot/gate.js';
 import { dhcpConfigOf, type DhcpConfig } from './config.js';
 import { LeaseFile, loadLeases } from './lease-file.js';
-import { prune, type LeaseState } from './leases.js';
+import { emptyLeases, prune, type LeaseState } from './leases.js';
 import { dhcpMetrics, type DhcpMetrics } from './metrics.js';
-import { messageType, messageTypeName } from './options.js';
+import { MessageType, messageType } from './options.js';
 import { decode, encode } from './packet.js';
 import { PROXY_PORT, replyDestination, SERVER_PORT, type Address } from './reply-address.js';
 import { respond, type DiscoveredDevice, type LeaseEvent, type Response } from './responder.js';
@@ -58,6 +58,12 @@ function closeSocket(socket: dgram.Socket): Promise<void> {
   return new Promise((resolve) => socket.close(() => resolve()));
 }
 
+/** Metric label of each message type (no lookup and no string built per packet). */
+const TYPE_LABELS = new Map<number | undefined, string>(
+  Object.entries(MessageType).map(([name, code]) => [code, name.toLowerCase()]),
+);
+const typeLabel = (type: number | undefined): string => TYPE_LABELS.get(type) ?? 'unknown';
+
 function reservedAddresses(view: DhcpView, segment: string): Map<string, string> {
   const reserved = new Map<string, string>();
   for (const node of view.nodes?.() ?? []) {
@@ -72,15 +78,17 @@ class Server implements DhcpServer {
   private readonly metrics: DhcpMetrics;
   private readonly file: LeaseFile;
   private readonly now: () => number;
-  private state: LeaseState = { leases: {}, declined: {} };
+  private readonly view: DhcpView;
+  private state: LeaseState = emptyLeases();
   private sockets: Array<{ socket: dgram.Socket; port: number }> = [];
   private sender: dgram.Socket | undefined;
 
   constructor(private readonly options: DhcpServerOptions) {
     this.config = dhcpConfigOf(options.segment.name, options.segment);
     this.metrics = dhcpMetrics(options.metrics);
-    this.file = new LeaseFile(options.leasesFile);
+    this.file = new LeaseFile(options.leasesFile, { onError: (error) => this.saveFailed(error) });
     this.now = options.now ?? Date.now;
+    this.view = withRootfsCache(options.view);
   }
 
   leases(): LeaseState {
@@ -129,32 +137,29 @@ class Server implements DhcpServer {
       return;
     }
     const packet = decoded.packet;
-    this.metrics.packets.inc({ type: messageTypeName(messageType(packet.options)).toLowerCase() });
-    const reserved = reservedAddresses(this.options.view, this.config.segment);
+    const type = messageType(packet.options);
+    this.metrics.packets.inc({ type: typeLabel(type) });
+    const reserved = reservedAddresses(this.view, this.config.segment);
     const ctx = {
       config: this.config,
-      view: this.options.view,
+      view: this.view,
       reserved,
       leases: this.state,
       now: this.now(),
       localPort,
     };
     const response = respond(packet, ctx);
-    const changed = response.leases !== this.state;
+    // Offers are not written: an agent that restarts offers again. Bindings, releases and declines are
+    // on disk within WRITE_DELAY_MS (lease-file.ts), not before the reply: a boot storm writes a few
+    // files, not one per client.
+    if (response.leases !== this.state && type !== MessageType.DISCOVER) this.file.schedule(response.leases);
     this.state = response.leases;
     this.report(response);
     if (!response.reply) return;
     const reply = response.reply;
     const destination = replyDestination(packet, reply, source, localPort);
-    const send = (): void =>
-      this.send(encode(reply), destination, localPort === PROXY_PORT ? socket : (this.sender ?? socket));
-    this.metrics.replies.inc({ type: messageTypeName(messageType(reply.options)).toLowerCase() });
-    // A lease is on disk before the client is told it has it.
-    if (changed && response.lease) this.file.save(this.state).then(send, (error) => this.saveFailed(error));
-    else {
-      if (changed) this.file.save(this.state).catch((error) => this.saveFailed(error));
-      send();
-    }
+    this.metrics.replies.inc({ type: typeLabel(messageType(reply.options)) });
+    this.send(encode(reply), destination, localPort === PROXY_PORT ? socket : (this.sender ?? socket));
   }
 
   private saveFailed(error: unknown): void {

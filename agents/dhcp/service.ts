@@ -14,6 +14,7 @@ import type { Cache, CacheView } from '../netboot/cache-view.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import { normaliseMac } from '../netboot/gate.js';
 import type { DiscoveredDevice } from './responder.js';
+import { LeaseNotifier } from './lease-notifier.js';
 import { createDhcpServer, type DhcpServer } from './server.js';
 
 const HEARTBEAT_MS = 30_000;
@@ -39,7 +40,11 @@ export interface DhcpService {
   macOfIp(ip: string): string | undefined;
   /** The address leased to `mac` (NFS exports /persist to a node's address only). */
   ipOfMac(mac: string): string | undefined;
-  /** Called after each lease change. */
+  /**
+   * Called when the address of a MAC may have changed: after a lease is bound to a new address, and
+   * once the server has (re)loaded its leases. Renewals of a bound address do not call it; a burst of
+   * changes calls it at once, then at most once a second (lease-notifier.ts).
+   */
   onLeaseChange(listener: () => void): void;
 }
 
@@ -64,7 +69,7 @@ class Service implements DhcpService {
   private heartbeat: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
   private readonly registering = new Set<string>();
-  private readonly leaseListeners: Array<() => void> = [];
+  private readonly notifier = new LeaseNotifier();
   private readonly api: k8s.CustomObjectsApi;
   private follower: SegmentFollower | undefined;
 
@@ -95,6 +100,7 @@ class Service implements DhcpService {
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     clearTimeout(this.reportTimer);
+    this.notifier.stop();
     await this.follower?.settled();
     await this.server?.stop();
     this.server = undefined;
@@ -102,17 +108,17 @@ class Service implements DhcpService {
 
   ipOfMac(mac: string): string | undefined {
     // Leases are keyed by the normalised MAC (the responder's key): a lookup, not a scan.
-    return this.server?.leases().leases[normaliseMac(mac)]?.ip;
+    return this.server?.leases().leases.get(normaliseMac(mac))?.ip;
   }
 
   onLeaseChange(listener: () => void): void {
-    this.leaseListeners.push(listener);
+    this.notifier.add(listener);
   }
 
   macOfIp(ip: string): string | undefined {
-    const leases = this.server?.leases().leases ?? {};
+    const leases = this.server?.leases().leases.values() ?? [];
     // A few hundred leases at most on a segment: a scan is cheaper than keeping an index in step.
-    for (const lease of Object.values(leases)) if (lease.ip === ip) return lease.mac;
+    for (const lease of leases) if (lease.ip === ip) return lease.mac;
     return undefined;
   }
 
@@ -132,13 +138,15 @@ class Service implements DhcpService {
       logger: this.options.logger,
       metrics: this.options.metrics,
       onDiscovered: (device) => void this.register(device),
-      onLease: () => {
+      onLease: (lease) => {
         this.scheduleReport();
-        for (const listener of this.leaseListeners) listener();
+        // A boot storm after an agent restart renews hundreds of leases: nothing for NFS to redo.
+        if (!lease.renewal) this.notifier.changed();
       },
       ...(this.options.ports ? { ports: this.options.ports } : {}),
     });
     await this.server.start();
+    this.notifier.changed(); // the leases just loaded may hold addresses the listeners have not seen
     this.options.logger.info({ mode: segment.spec.dhcp.mode }, 'DHCP serving');
     await this.report();
   }
@@ -174,7 +182,7 @@ class Service implements DhcpService {
     if (!segment) return;
     const now = Date.now();
     const leasesInUse = this.server
-      ? Object.values(this.server.leases().leases).filter((l) => l.state === 'bound' && l.expiresAt > now)
+      ? [...this.server.leases().leases.values()].filter((l) => l.state === 'bound' && l.expiresAt > now)
           .length
       : 0;
     await this.statusWriter.apply(segment, {

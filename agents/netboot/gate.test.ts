@@ -1,5 +1,5 @@
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
-import { decideBoot, imageRefOf, type BootView } from './gate.js';
+import { decideBoot, imageRefOf, withRootfsCache, type BootView } from './gate.js';
 
 const digest = 'sha256:' + 'd'.repeat(64);
 const amd64 = 'sha256:' + 'a'.repeat(64);
@@ -135,5 +135,30 @@ describe('the netboot gate', () => {
   it('reads "default" as the model default image and "<namespace>/<name>" as a WaltImage', () => {
     expect(imageRefOf(node('a', {}))).toEqual({ namespace: 'walt-system', name: 'pc-x86-64-default' });
     expect(imageRefOf(node('a', { image: 'team/debian' }))).toEqual({ namespace: 'team', name: 'debian' });
+  });
+});
+
+describe('withRootfsCache', () => {
+  it('Given repeated questions within the TTL, then the view is asked once; after it, again', () => {
+    let asked = 0;
+    let clock = 0;
+    const base: BootView = {
+      segment: () => segment,
+      nodeByMac: () => undefined,
+      image: () => undefined,
+      rootfsOf: () => {
+        asked += 1;
+        return asked === 1 ? undefined : { path: '/rootfs', platform: 'linux/amd64' };
+      },
+    };
+    const cached = withRootfsCache(base, 1000, () => clock);
+    expect(cached.rootfsOf(amd64)).toBeUndefined();
+    clock = 999;
+    expect(cached.rootfsOf(amd64)).toBeUndefined();
+    expect(asked).toBe(1);
+    clock = 1000;
+    expect(cached.rootfsOf(amd64)).toEqual({ path: '/rootfs', platform: 'linux/amd64' });
+    expect(asked).toBe(2);
+    expect(cached.segment('lab')).toBe(segment);
   });
 });

@@ -47,6 +47,34 @@ export interface BootDenied {
 
 export type BootDecision = BootTarget | BootDenied;
 
+/** How long withRootfsCache() keeps an answer. */
+export const ROOTFS_CACHE_MS = 1000;
+
+/**
+ * `view` with the answers of rootfsOf() kept for `ttlMs`. The gate asks it on every request, and the
+ * view answers from the filesystem (the rootfs may have been garbage-collected); a boot storm asks
+ * hundreds of times a second about the same manifest. A rootfs unpacked or removed meanwhile is seen at
+ * most `ttlMs` late. The other answers come from informer caches and stay live.
+ */
+export function withRootfsCache<V extends BootView>(
+  view: V,
+  ttlMs = ROOTFS_CACHE_MS,
+  now: () => number = Date.now,
+): V {
+  const answers = new Map<string, { at: number; rootfs: ReturnType<BootView['rootfsOf']> }>();
+  const rootfsOf = (manifestDigest: string): ReturnType<BootView['rootfsOf']> => {
+    const at = now();
+    const kept = answers.get(manifestDigest);
+    if (kept && at - kept.at < ttlMs) return kept.rootfs;
+    if (answers.size >= 64) answers.clear(); // a handful of manifests in use: bound it anyway
+    const rootfs = view.rootfsOf(manifestDigest);
+    answers.set(manifestDigest, { at, rootfs });
+    return rootfs;
+  };
+  // Everything else is the view's own (a prototype link, so a class instance keeps its methods).
+  return Object.assign(Object.create(view) as V, { rootfsOf });
+}
+
 export function normaliseMac(mac: string): string {
   return mac.toLowerCase().replaceAll('-', ':');
 }

@@ -162,15 +162,15 @@ export class TransferSession {
     return undefined;
   }
 
+  /**
+   * No callback: with one, dgram queues a process.nextTick per packet to call it (a lock-step transfer
+   * sends one packet per event), and all it did was log at debug level. A failed send is retried by
+   * the timer, as before; without a callback, dgram drops the error instead of emitting it.
+   */
   private write(packet: Buffer): void {
     if (this.ended) return;
-    this.ctx.socket.send(packet, this.onSent);
+    this.ctx.socket.send(packet);
   }
-
-  /** One callback for every send (no closure per packet): a failed send is retried by the timer. */
-  private readonly onSent = (error: Error | null): void => {
-    if (error) this.ctx.logger.debug({ err: error }, 'tftp send failed');
-  };
 
   private end(result: TransferResult): void {
     if (this.ended) return;
