@@ -71,6 +71,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       ? { leaderElection: { namespace: options.leaseNamespace, name: `walt-agent-${options.segment}` } }
       : {}),
   });
+  // Pull progress goes to the log service's platform.devices stream once it exists (boot mode).
+  let imageProgress: ((line: string) => void) | undefined;
   const images: Controller<WaltImage> = manager.addController({
     ...imageAgentController({
       segment: options.segment,
@@ -78,6 +80,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       readSecret: secretReader(options.kc),
       logger,
       listImages: () => images.informer.list(),
+      onProgress: (line) => imageProgress?.(line),
     }),
     ...(options.imageNamespace ? { namespace: options.imageNamespace } : {}),
   });
@@ -100,6 +103,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       logger,
       metrics: manager.metrics.registry,
     });
+    imageProgress = (line) => logs.platform.imageProgress(line);
     const commands = createCommandService({
       kc: options.kc,
       segment: options.segment,

@@ -33,6 +33,8 @@ export interface ImageAgentOptions {
   /** The WaltImages the agent knows (its informer cache), for garbage collection. */
   listImages: () => WaltImage[];
   layerConcurrency?: number;
+  /** Pull progress as text, for the platform.devices log stream (WalT's image download lines). */
+  onProgress?: (line: string) => void;
 }
 
 type SegmentEntry = NonNullable<NonNullable<WaltImage['status']>['segments']>[number];
@@ -55,6 +57,11 @@ class ImageAgent {
   private readonly pulled = new Map<string, string[]>();
 
   constructor(private readonly options: ImageAgentOptions) {}
+
+  /** A line on the platform log: "image <namespace>/<name>: <what>". */
+  progressLine(image: WaltImage, what: string): void {
+    this.options.onProgress?.(`image ${keyOf(image)}: ${what}`);
+  }
 
   entryOf(image: WaltImage): SegmentEntry | undefined {
     return image.status?.segments?.find((s) => s.segment === this.options.segment);
@@ -175,10 +182,9 @@ class ProgressReporter {
     const quarter = this.bytesTotal > 0 ? Math.floor((4 * done) / this.bytesTotal) : 4;
     if (quarter <= this.lastQuarter || quarter >= 4) return;
     this.lastQuarter = quarter;
-    await this.target.ctx.events.normal(
-      'PullProgress',
-      `${quarter * 25}% (${mib(done)} of ${mib(this.bytesTotal)})`,
-    );
+    const what = `${quarter * 25}% (${mib(done)} of ${mib(this.bytesTotal)})`;
+    this.target.agent.progressLine(this.target.image, `downloading, ${what}`);
+    await this.target.ctx.events.normal('PullProgress', what);
   }
 
   flush(): Promise<unknown> {
@@ -258,9 +264,11 @@ async function pullAndReport(
         message: `${manifests.length} platform(s) unpacked in ${seconds} s`,
       },
     ]);
+    agent.progressLine(image, `${digest} ready to boot (pulled and unpacked in ${seconds} s)`);
     await ctx.events.normal('Unpacked', `${digest} ready to boot, ${seconds} s after the pull started`);
   } catch (error) {
     const conditions = failure(error);
+    agent.progressLine(image, `pull failed: ${messageOf(error)}`);
     await agent.report(image, ctx, { digest }, conditions);
     await ctx.events.warning(
       conditions[0]!.status === 'True' ? 'UnpackFailed' : 'PullFailed',

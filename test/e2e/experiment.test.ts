@@ -168,6 +168,19 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
         30_000,
       );
       expect(logs).toMatch(/Linux .*x86_64/);
+      // Platform streams: the agent's image pulls and the node's bootups.
+      const platform = await cli(
+        'log',
+        'show',
+        '--history',
+        'full',
+        '--issuers',
+        'walt-server',
+        '--streams',
+        '^platform\\.',
+      );
+      expect(platform.stdout).toContain(`image ${ns.name}/debian-pc: sha256:`);
+      expect(platform.stdout).toContain(`node ${nodeName} is booted`);
 
       // Users reach the same channel with the CLI: walt node run, walt node cp both ways.
       const ran = await cli('node', 'run', nodeName, '--', 'cat', '/etc/walt-marker');
