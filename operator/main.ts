@@ -40,12 +40,13 @@ export function createOperator(options: OperatorOptions): Manager {
       ? { leaderElection: { namespace: options.leaseNamespace, name: 'walt-operator' } }
       : {}),
   });
-  manager.addController(
-    waltImageController({
+  manager.addController({
+    ...waltImageController({
       readSecret: secretReader(options.kc),
       ...(options.now ? { now: options.now } : {}),
     }),
-  );
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+  });
   registerExperimentController(manager, {
     kc: options.kc,
     logger,

@@ -143,7 +143,7 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
         spec: { image: 'img', ...spec },
       },
     });
-  const waitPhase = (name: string, phases: string[], timeoutMs = 45_000): Promise<Experiment> =>
+  const waitPhase = (name: string, phases: string[], timeoutMs = 90_000): Promise<Experiment> =>
     waitFor(
       `${name} in ${phases.join('|')}`,
       async () => {
@@ -151,7 +151,11 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
         return exp?.status?.phase && phases.includes(exp.status.phase) ? exp : undefined;
       },
       timeoutMs,
-    );
+    ).catch(async (error: unknown) => {
+      // Say where it stood: the experiment's status and the nodes' claims.
+      const exp = await getExp(name);
+      throw new Error(`${(error as Error).message}; status: ${JSON.stringify(exp?.status)}`);
+    });
   const eventReasons = async (name: string): Promise<string[]> => {
     const out = await kubectl([
       'get',
@@ -330,7 +334,7 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
     expect(await eventReasons('hello')).toEqual(
       expect.arrayContaining(['NodesClaimed', 'StepSucceeded', 'Succeeded', 'Released']),
     );
-  });
+  }, 180_000);
 
   it('holds a node exclusively: a second experiment waits; deleting the first aborts its command and releases the node to the second', async () => {
     await createExp('holder', {
@@ -371,7 +375,7 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
       steps: [{ name: 'echo', results: [{ node: held, exitCode: 0 }] }],
     });
     await expectReleased(held);
-  });
+  }, 180_000);
 
   it('hard-reboots a node that does not boot in time, then fails after the retries', async () => {
     await createExp('stuck', {
@@ -419,7 +423,7 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
     ]);
     expect(after).toMatchObject({ name: 'after', phase: 'Skipped' });
     expect(await eventReasons('broken')).toEqual(expect.arrayContaining(['StepFailed', 'Released']));
-  });
+  }, 180_000);
 
   it('fails a command step found running after an operator restart instead of running it twice', async () => {
     await createExp('restarted', {
@@ -438,5 +442,5 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
     );
     expect(failed.status?.steps?.[0]?.phase).toBe('Failed');
     await expectReleased(vn1);
-  });
+  }, 180_000);
 });
