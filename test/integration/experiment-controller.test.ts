@@ -19,30 +19,16 @@ import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { rfc3339 } from '../../operator/runtime/conditions.js';
 import { waitFor } from '../support/wait.js';
-import { kubeConfig, kubectl, testNamespace, uniqueName } from './support/cluster.js';
+import {
+  impersonating,
+  kubeConfig,
+  kubectl,
+  testNamespace,
+  uniqueName,
+  RBAC_DIR,
+} from './support/cluster.js';
 
-const rbacDir = path.resolve(import.meta.dirname, '..', '..', 'config', 'rbac');
-
-/** The run's kubeconfig acting as a service account of walt-system (the admin may impersonate). */
-function impersonating(serviceAccount: string): k8s.KubeConfig {
-  const admin = kubeConfig();
-  const cluster = admin.getCurrentCluster()!;
-  const user = admin.getCurrentUser()!;
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [
-      {
-        ...user,
-        name: serviceAccount,
-        impersonateUser: `system:serviceaccount:walt-system:${serviceAccount}`,
-      },
-    ],
-    contexts: [{ name: serviceAccount, cluster: cluster.name, user: serviceAccount }],
-    currentContext: serviceAccount,
-  });
-  return kc;
-}
+const rbacDir = RBAC_DIR;
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const REBOOT_ANNOTATION = 'walt.dev/reboot-requested-at';

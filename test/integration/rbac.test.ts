@@ -12,30 +12,9 @@ import type { Manager } from '../../operator/runtime/manager.js';
 import { buildImage, pushLayout } from '../support/oci-builder.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { waitFor } from '../support/wait.js';
-import { kubeConfig, kubectl, testNamespace } from './support/cluster.js';
+import { impersonating, kubeConfig, kubectl, testNamespace, RBAC_DIR } from './support/cluster.js';
 
-const rbacDir = path.resolve(import.meta.dirname, '..', '..', 'config', 'rbac');
-
-/** The run's kubeconfig, acting as a service account (the admin certificate may impersonate). */
-function impersonating(serviceAccount: string): k8s.KubeConfig {
-  const admin = kubeConfig();
-  const cluster = admin.getCurrentCluster()!;
-  const user = admin.getCurrentUser()!;
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [
-      {
-        ...user,
-        name: serviceAccount,
-        impersonateUser: `system:serviceaccount:walt-system:${serviceAccount}`,
-      },
-    ],
-    contexts: [{ name: serviceAccount, cluster: cluster.name, user: serviceAccount }],
-    currentContext: serviceAccount,
-  });
-  return kc;
-}
+const rbacDir = RBAC_DIR;
 
 describe('least-privilege RBAC for the operator and the boot agent', () => {
   let ns: Awaited<ReturnType<typeof testNamespace>>;

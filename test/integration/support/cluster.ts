@@ -52,3 +52,27 @@ export async function testNamespace(prefix: string): Promise<{ name: string; rem
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
+
+/** config/rbac of this checkout (applied by suites that run components as their service accounts). */
+export const RBAC_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'config', 'rbac');
+
+/** The run's kubeconfig acting as a service account of walt-system (the admin certificate may impersonate). */
+export function impersonating(serviceAccount: string): k8s.KubeConfig {
+  const admin = kubeConfig();
+  const cluster = admin.getCurrentCluster()!;
+  const user = admin.getCurrentUser()!;
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [
+      {
+        ...user,
+        name: serviceAccount,
+        impersonateUser: `system:serviceaccount:walt-system:${serviceAccount}`,
+      },
+    ],
+    contexts: [{ name: serviceAccount, cluster: cluster.name, user: serviceAccount }],
+    currentContext: serviceAccount,
+  });
+  return kc;
+}
