@@ -13,6 +13,7 @@ import type { Controller } from '../operator/runtime/controller.js';
 import { createInformer, type Informer } from '../operator/runtime/informer.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
 import { createBootServices } from './boot-services.js';
+import { createDownRecorder } from './http/bootup-status.js';
 import { createCommandService, type CommandService } from './commands/index.js';
 import { createLogService, type LogService, type LogServiceStoreConfig } from './logs/index.js';
 import { createDhcpService } from './dhcp/service.js';
@@ -114,8 +115,19 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       logger,
       metrics: manager.metrics.registry,
     });
+    const recordDown = createDownRecorder({
+      kc: options.kc,
+      segment: options.segment,
+      logger,
+      node: (name) => nodes.get(name),
+    });
+    // A node that stops polling for commands is down (WalT keeps a connection per node for the same).
     commands.onConnectionChange((node, connected) => {
-      if (!connected) logs.platform.nodeDown(node, 'command channel lost');
+      if (connected) return;
+      logs.platform.nodeDown(node, 'command channel lost');
+      recordDown(node, 'command channel lost').catch((err: unknown) =>
+        logger.warn({ err, node }, 'could not mark the node Down'),
+      );
     });
     const [dhcp, nfs, files] = bootServices(options, {
       segments,

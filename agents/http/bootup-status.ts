@@ -38,6 +38,29 @@ export function bootupStatus(event: BootupEvent, current: WaltNode): Status {
   };
 }
 
+/**
+ * The status this agent applies when a node stopped answering (its command channel went silent): phase
+ * Down and Ready=False with the cause. The other fields this agent applied at bootup are repeated, as
+ * a server-side apply drops the fields its manager no longer sends (pure).
+ */
+export function downStatus(current: WaltNode, cause: string, at: Date): Status {
+  const conditions = setCondition(
+    current.status?.conditions,
+    { type: 'Ready', status: 'False', reason: 'NodeDown', message: `node is down (cause: ${cause})` },
+    current.metadata.generation,
+    at,
+  );
+  const { ip, bootedImage, lastBootup, lastBootStats } = current.status ?? {};
+  return {
+    phase: 'Down',
+    ...(ip ? { ip } : {}),
+    ...(bootedImage ? { bootedImage } : {}),
+    ...(lastBootup ? { lastBootup } : {}),
+    ...(lastBootStats ? { lastBootStats } : {}),
+    conditions: conditions.filter((c) => c.type === 'Ready'),
+  };
+}
+
 export interface BootupRecorderOptions {
   kc: k8s.KubeConfig;
   segment: string;
@@ -56,5 +79,22 @@ export function createBootupRecorder(options: BootupRecorderOptions): (event: Bo
   // node and recomputes, so the Ready condition's transition time is judged on the freshest status.
   return async (event) => {
     await writer.apply(event.node, (current) => bootupStatus(event, current), { guard: true });
+  };
+}
+
+/** Marks a node Down (downStatus); a node no longer in the cache, or no longer Ready, is left alone. */
+export function createDownRecorder(
+  options: BootupRecorderOptions & { node: (name: string) => WaltNode | undefined },
+): (name: string, cause: string) => Promise<void> {
+  const writer = createStatusWriter<WaltNode>({
+    kc: options.kc,
+    resource: RESOURCES.node,
+    fieldManager: agentFieldManager(options.segment),
+    logger: options.logger,
+  });
+  return async (name, cause) => {
+    const node = options.node(name);
+    if (!node || node.status?.phase !== 'Ready') return;
+    await writer.apply(node, (current) => downStatus(current, cause, new Date()), { guard: true });
   };
 }
