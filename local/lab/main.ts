@@ -31,14 +31,21 @@ function say(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 }
 
-async function waitReady(kc: k8s.KubeConfig, name: string): Promise<WaltNode> {
+/** The node's phase, as Booting until it reports a bootup after `since` (ms). */
+function phaseSince(node: WaltNode | undefined, since: number): string {
+  const booted = Date.parse(node?.status?.lastBootup ?? '') >= since - 1000;
+  return booted ? (node?.status?.phase ?? 'Pending') : 'Booting';
+}
+
+/** Ready from a bootup after `since` (a cluster kept from an earlier `up` still shows the old one). */
+async function waitReady(kc: k8s.KubeConfig, name: string, since: number): Promise<WaltNode> {
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last = '';
   while (Date.now() < deadline) {
     const node = (await api.getClusterCustomObject({ ...RESOURCES.node, name }).catch(() => undefined)) as
       WaltNode | undefined;
-    const phase = node?.status?.phase ?? 'Pending';
+    const phase = phaseSince(node, since);
     if (phase !== last) say(`${name}: ${phase}`);
     last = phase;
     if (phase === 'Ready') return node!;
@@ -65,6 +72,7 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
     },
   });
   try {
+    const since = Date.now();
     const ref = `${lab.registry.host}/walt/pc-x86-64-default:latest`;
     await pushImage(image.layoutDir, image.tag, ref);
     // default/debian-pc: the image examples/image.yaml describes, which examples/experiment.yaml boots.
@@ -72,7 +80,7 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
     say(
       `applied segment ${segment.metadata.name}, images walt-system/pc-x86-64-default and default/debian-pc, node ${vnode.metadata.name}`,
     );
-    const node = await waitReady(kc, vnode.metadata.name);
+    const node = await waitReady(kc, vnode.metadata.name, since);
     say(`LAB READY: ${vnode.metadata.name} booted ${node.status?.bootedImage?.name} at ${node.status?.ip}`);
     return lab;
   } catch (error) {
