@@ -1,10 +1,13 @@
 // A boot agent's HTTP API for the CLI suites, on port 0, as api/agent/v1.ts describes it: log
 // query/follow/append and checkpoints kept in memory, exec answering from a table of canned results,
-// and files kept as the last tar put (so `walt node cp` round-trips through real tar archives). Used
-// until the suites can start the real agent's log service.
+// and files kept as the last tar put (so `walt node cp` round-trips through real tar archives); the
+// real agent's routes are tested in agents/ and by the end-to-end suite.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as k8s from '@kubernetes/client-node';
 import type { ApiCheckpoint, ApiLogLine, ExecRequest, ExecResult } from '../../api/agent/v1.js';
+import { RESOURCES } from '../../api/v1alpha1/index.js';
+import { kubeConfig } from './support/cluster.js';
 
 export interface FakeAgent {
   url: string;
@@ -203,4 +206,41 @@ export async function startFakeAgent(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Makes `agent` the boot agent of a new WaltSegment `segment`, as a real agent publishes itself: its
+ * token in Secret `agent-token` of `namespace`, its URL and that Secret in the segment's status.agent.
+ * Delete the segment (and the namespace) when done.
+ */
+export async function publishFakeAgent(
+  agent: FakeAgent,
+  where: { segment: string; namespace: string; bridge: string; subnet: string },
+): Promise<void> {
+  const kc = kubeConfig();
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
+    namespace: where.namespace,
+    body: { metadata: { name: 'agent-token' }, stringData: { token: agent.token } },
+  });
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const { group, version, plural } = RESOURCES.segment;
+  const serverAddress = where.subnet.replace(/\.0\/\d+$/, '.1');
+  await api.createClusterCustomObject({
+    group,
+    version,
+    plural,
+    body: {
+      apiVersion: `${group}/${version}`,
+      kind: 'WaltSegment',
+      metadata: { name: where.segment },
+      spec: { interface: where.bridge, subnet: where.subnet, serverAddress },
+    },
+  });
+  const status = {
+    agent: { apiUrl: agent.url, tokenSecret: { namespace: where.namespace, name: 'agent-token' } },
+  };
+  await api.patchClusterCustomObjectStatus(
+    { group, version, plural, name: where.segment, body: { status } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
 }

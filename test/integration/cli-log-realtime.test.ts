@@ -6,12 +6,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { builtCli, ensureCliBuilt } from './cli-support.js';
-import { startFakeAgent, type FakeAgent } from './cli-fake-agent.js';
+import { publishFakeAgent, startFakeAgent, type FakeAgent } from './cli-fake-agent.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
 const group = 'walt.dev';
 const version = 'v1alpha1';
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const exec = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -53,35 +52,7 @@ describeWithTmux('walt log show --realtime in a terminal (tmux)', () => {
     await ensureCliBuilt();
     ns = await testNamespace('clirt');
     agent = await startFakeAgent();
-    await kubeConfig()
-      .makeApiClient(k8s.CoreV1Api)
-      .createNamespacedSecret({
-        namespace: ns.name,
-        body: { metadata: { name: 'agent-token' }, stringData: { token: agent.token } },
-      });
-    await api.createClusterCustomObject({
-      group,
-      version,
-      plural: 'waltsegments',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'WaltSegment',
-        metadata: { name: segment },
-        spec: { interface: 'clirt0', subnet: '10.97.0.0/24', serverAddress: '10.97.0.1' },
-      },
-    });
-    await api.patchClusterCustomObjectStatus(
-      {
-        group,
-        version,
-        plural: 'waltsegments',
-        name: segment,
-        body: {
-          status: { agent: { apiUrl: agent.url, tokenSecret: { namespace: ns.name, name: 'agent-token' } } },
-        },
-      },
-      mergePatch,
-    );
+    await publishFakeAgent(agent, { segment, namespace: ns.name, bridge: 'clirt0', subnet: '10.97.0.0/24' });
   }, 180_000);
 
   afterAll(async () => {

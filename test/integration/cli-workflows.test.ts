@@ -10,7 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Experiment, WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
 import { EXIT } from '../../cli/errors.js';
 import { ensureCliBuilt, walt } from './cli-support.js';
-import { startFakeAgent, type FakeAgent } from './cli-fake-agent.js';
+import { publishFakeAgent, startFakeAgent, type FakeAgent } from './cli-fake-agent.js';
 import { kubeConfig, testNamespace, uniqueName, type CommandResult } from './support/cluster.js';
 
 const group = 'walt.dev';
@@ -21,7 +21,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('walt CLI workflows', () => {
   const kc = kubeConfig();
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
   const segment = uniqueName('cliw-seg');
   const nodes: string[] = [];
   let ns: Awaited<ReturnType<typeof testNamespace>>;
@@ -74,24 +73,7 @@ describe('walt CLI workflows', () => {
       if (program === 'exit') return { exitCode: Number(args[0]), output: `exiting ${args[0]}\n` };
       return { output: `${request.command.join(' ')}\n` };
     });
-    await core.createNamespacedSecret({
-      namespace: ns.name,
-      body: { metadata: { name: 'agent-token' }, stringData: { token: agent.token } },
-    });
-    await api.createClusterCustomObject({
-      group,
-      version,
-      plural: 'waltsegments',
-      body: {
-        apiVersion: `${group}/${version}`,
-        kind: 'WaltSegment',
-        metadata: { name: segment },
-        spec: { interface: 'cliw0', subnet: '10.98.0.0/24', serverAddress: '10.98.0.1' },
-      },
-    });
-    await patchStatus('waltsegments', segment, {
-      agent: { apiUrl: agent.url, tokenSecret: { namespace: ns.name, name: 'agent-token' } },
-    });
+    await publishFakeAgent(agent, { segment, namespace: ns.name, bridge: 'cliw0', subnet: '10.98.0.0/24' });
   }, 180_000);
 
   afterAll(async () => {
