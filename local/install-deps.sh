@@ -13,8 +13,10 @@ log() { echo "[install-deps] $*" >&2; }
 # NFS with nfs-ganesha (FSAL VFS) and rpcbind, tested with libnfs-utils; virtual nodes are qemu with its
 # iPXE ROMs; the default node image is made with debootstrap. dnsmasq-base sends the segment's IPv6
 # router advertisements (RA only) and is the reference DHCP/TFTP server of bench/boot-storm. The log
-# store's PostgreSQL option is tested against a real server (the tests start their own).
-DEBIAN_PACKAGES=(ca-certificates curl openssl util-linux git
+# store's PostgreSQL option is tested against a real server (the tests start their own). The node
+# scripts are tested with each HTTP client an image may have (curl, wget, busybox wget, bash), and
+# `walt log show --realtime` in a terminal driven by tmux.
+DEBIAN_PACKAGES=(ca-certificates curl wget tmux openssl util-linux git
   docker-registry skopeo umoci apache2-utils
   iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
