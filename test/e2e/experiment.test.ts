@@ -6,7 +6,7 @@
 // reach the node through the same channel); deleting the first releases the node, and
 // the second then claims it, boots and runs — its command uses the node's walt-log-echo helper.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,10 +14,11 @@ import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { RESOURCES, type Experiment, type WaltNode } from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
-import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
+import { startLab, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment, virtualNode } from '../../local/lab/resources.js';
 import { builtCli, ensureCliBuilt } from '../integration/cli-support.js';
 import { waitFor } from '../support/wait.js';
+import { tearDownLab, withLabLogs } from './lab-fixture.js';
 import { kubeConfig, kubectl, testNamespace, uniqueName } from '../integration/support/cluster.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -49,11 +50,7 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
         name,
       }) as Promise<Experiment>
     ).catch(() => undefined);
-  const explain = (error: unknown): Error =>
-    new Error(
-      `${(error as Error).message}\n--- agent log ---\n${tailOf(lab.agentLogFile)}\n--- node console ---\n` +
-        tailOf(path.join(lab.agentCacheDir, 'vnodes', nodeName, 'console.log')),
-    );
+  const explain = (error: unknown): Error => withLabLogs(lab, nodeName, error);
   const cli = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
     run(process.execPath, [walt, ...args], { env: process.env, timeout: 60_000 });
   const experimentIn = async (name: string, steps?: Experiment['spec']['steps']): Promise<string> => {
@@ -105,20 +102,15 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
         .deleteNamespacedCustomObject({ ...RESOURCES.experiment, namespace: ns.name, name })
         .catch(() => undefined);
     }
-    await api.deleteClusterCustomObject({ ...RESOURCES.node, name: nodeName }).catch(() => undefined);
-    await waitFor(
-      'the node to go',
-      () =>
-        getNode().then(
-          () => undefined,
-          () => true,
-        ),
-      60_000,
-    ).catch(() => undefined);
-    await api.deleteClusterCustomObject({ ...RESOURCES.segment, name: segment }).catch(() => undefined);
-    await lab?.stop();
-    await ns?.remove();
-    await rm(dir, { recursive: true, force: true });
+    await tearDownLab({
+      kc,
+      lab,
+      node: nodeName,
+      segment,
+      namespace: ns,
+      images: ['base', 'debian-pc'],
+      dir,
+    });
   }, 180_000);
 
   it(

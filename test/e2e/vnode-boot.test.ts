@@ -6,16 +6,17 @@
 // node into the second image (its marker file shows it). The bytes the node read over NFS while
 // booting are printed against the image size (lazy transfer).
 import { execFile } from 'node:child_process';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltImage, type WaltNode } from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
-import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
+import { startLab, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment, virtualNode } from '../../local/lab/resources.js';
 import { promisify } from 'node:util';
 import { waitFor } from '../support/wait.js';
+import { tearDownLab, withLabLogs } from './lab-fixture.js';
 import { kubeConfig, testNamespace, uniqueName } from '../integration/support/cluster.js';
 
 // Runs at every boot of the test images (/etc/walt/rc.d): one line per boot in /persist, a file
@@ -53,11 +54,7 @@ describe('a virtual node network-boots an OCI image over NFS (qemu, end to end)'
       (text) => text.trim().split('\n').filter(Boolean),
       () => [],
     );
-  const explain = (error: unknown): Error =>
-    new Error(
-      `${(error as Error).message}\n--- agent log ---\n${tailOf(lab.agentLogFile)}\n--- node console ---\n` +
-        tailOf(path.join(lab.agentCacheDir, 'vnodes', nodeName, 'console.log')),
-    );
+  const explain = (error: unknown): Error => withLabLogs(lab, nodeName, error);
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'walt-e2e-'));
@@ -89,25 +86,7 @@ describe('a virtual node network-boots an OCI image over NFS (qemu, end to end)'
   }, 20 * 60_000);
 
   afterAll(async () => {
-    await api.deleteClusterCustomObject({ ...RESOURCES.node, name: nodeName }).catch(() => undefined);
-    await waitFor(
-      'the node to go',
-      () =>
-        getNode().then(
-          () => undefined,
-          () => true,
-        ),
-      60_000,
-    ).catch(() => undefined);
-    for (const image of ['first', 'second']) {
-      await api
-        .deleteNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: image })
-        .catch(() => undefined);
-    }
-    await api.deleteClusterCustomObject({ ...RESOURCES.segment, name: segment }).catch(() => undefined);
-    await lab?.stop();
-    await ns?.remove();
-    await rm(dir, { recursive: true, force: true });
+    await tearDownLab({ kc, lab, node: nodeName, segment, namespace: ns, images: ['first', 'second'], dir });
   }, 180_000);
 
   it(
