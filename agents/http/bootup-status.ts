@@ -67,14 +67,19 @@ export interface BootupRecorderOptions {
   logger: Logger;
 }
 
-/** The `onBootup` of createHttpServer: applies bootupStatus to the node's status subresource. */
-export function createBootupRecorder(options: BootupRecorderOptions): (event: BootupEvent) => Promise<void> {
-  const writer = createStatusWriter<WaltNode>({
+/** Writes WaltNode status as this agent (its field manager), for bootups and downs alike. */
+function nodeStatusWriter(options: BootupRecorderOptions) {
+  return createStatusWriter<WaltNode>({
     kc: options.kc,
     resource: RESOURCES.node,
     fieldManager: agentFieldManager(options.segment),
     logger: options.logger,
   });
+}
+
+/** The `onBootup` of createHttpServer: applies bootupStatus to the node's status subresource. */
+export function createBootupRecorder(options: BootupRecorderOptions): (event: BootupEvent) => Promise<void> {
+  const writer = nodeStatusWriter(options);
   // Guarded by the cached node's resourceVersion: a stale cache gets a 409, and the writer re-reads the
   // node and recomputes, so the Ready condition's transition time is judged on the freshest status.
   return async (event) => {
@@ -86,12 +91,7 @@ export function createBootupRecorder(options: BootupRecorderOptions): (event: Bo
 export function createDownRecorder(
   options: BootupRecorderOptions & { node: (name: string) => WaltNode | undefined },
 ): (name: string, cause: string) => Promise<void> {
-  const writer = createStatusWriter<WaltNode>({
-    kc: options.kc,
-    resource: RESOURCES.node,
-    fieldManager: agentFieldManager(options.segment),
-    logger: options.logger,
-  });
+  const writer = nodeStatusWriter(options);
   return async (name, cause) => {
     const node = options.node(name);
     if (!node || node.status?.phase !== 'Ready') return;
