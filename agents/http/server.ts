@@ -4,7 +4,7 @@
 //   POST /api/v1/nodes/<name>/bootup, /api/v1/bootup    bootup notifications (routes/bootup.ts)
 //   GET  /healthz
 // Every answer is decided from the agent's view (informer caches), never by a synchronous API call.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../common/logger.js';
 import type { BootTarget } from '../netboot/gate.js';
 import type { BootupEvent, HttpBootView, HttpContext, HttpPlugin } from './context.js';
@@ -86,7 +86,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    // Per-request lines would flood the log in a boot storm; metrics count the requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.bodyLimit,
     exposeHeadRoutes: false,
   });

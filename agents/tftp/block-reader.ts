@@ -17,13 +17,18 @@ export class BlockReader {
     this.buffer = Buffer.allocUnsafe(chunk);
   }
 
+  /** Whether the read-ahead buffer holds the `length` bytes at `offset`. */
+  holds(offset: number, length: number): boolean {
+    return length === 0 || (offset >= this.start && offset + length <= this.end);
+  }
+
   /**
    * Copies `length` bytes at `offset` of the file into `target` at `targetOffset` when the read-ahead
    * buffer holds them all (most blocks: no read, no promise); undefined when a read is needed.
    */
   copyBuffered(target: Buffer, targetOffset: number, offset: number, length: number): number | undefined {
     if (length === 0) return 0;
-    if (offset < this.start || offset + length > this.end) return undefined;
+    if (!this.holds(offset, length)) return undefined;
     const from = offset - this.start;
     return this.buffer.copy(target, targetOffset, from, from + length);
   }

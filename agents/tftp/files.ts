@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../../common/logger.js';
+import type { FileIdentity } from '../netboot/read-whole.js';
 import { TftpFileNotFound } from './errors.js';
 import { TFTP_ERROR } from './packet.js';
 import {
@@ -21,6 +22,8 @@ export interface ResolvedFile {
   handle: FileHandle;
   size: number;
   path: string;
+  /** Device, inode, size and mtime: what the packet cache keys on. */
+  identity: FileIdentity;
 }
 
 export type TftpResolve = (filename: string, clientIp: string) => Promise<ResolvedFile | TftpRefusal>;
@@ -48,7 +51,10 @@ export async function openForTftp(filePath: string, filename: string): Promise<R
   try {
     handle = await open(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
     const stats = await handle.stat();
-    if (stats.isFile()) return { handle, size: stats.size, path: filePath };
+    if (stats.isFile()) {
+      const identity = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+      return { handle, size: stats.size, path: filePath, identity };
+    }
   } catch {
     // fall through: gone, or a symlink swapped in after the walk
   }

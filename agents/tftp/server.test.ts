@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -13,6 +13,7 @@ import { createTftpServer, type TftpServer } from './server.js';
 
 const host = '127.0.0.1';
 let dir: string;
+let boot: string;
 let server: TftpServer;
 let port: number;
 let metrics: Registry;
@@ -51,7 +52,7 @@ async function exchange(packet: Buffer, waitMs = 1000): Promise<TftpPacket | und
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'walt-tftp-server-'));
-  const boot = path.join(dir, 'boot', 'pc-x86-64');
+  boot = path.join(dir, 'boot', 'pc-x86-64');
   await mkdir(boot, { recursive: true });
   files['small.bin'] = randomBytes(1000);
   files['exact.bin'] = randomBytes(512 * 8);
@@ -124,6 +125,16 @@ describe('TFTP server with our client', () => {
     for (const r of results) expect(r.sha256).toBe(sha(files['medium.bin'] as Buffer));
   });
 
+  it('serves a replaced file from its new content, not from packets cached for the old one', async () => {
+    const first = randomBytes(5000);
+    await writeFile(path.join(boot, 'replaced.bin'), first);
+    expect((await get('replaced.bin', { options: { blksize: '512' } })).sha256).toBe(sha(first));
+    const second = randomBytes(5000);
+    await writeFile(path.join(boot, 'replaced.new'), second);
+    await rename(path.join(boot, 'replaced.new'), path.join(boot, 'replaced.bin'));
+    expect((await get('replaced.bin', { options: { blksize: '512' } })).sha256).toBe(sha(second));
+  });
+
   it('answers a missing file with ERROR 1 and counts the refusal', async () => {
     const before = await metric('walt_tftp_transfers_total', 'refused');
     await expect(get('nope.bin')).rejects.toMatchObject({ tftpCode: 1 });
@@ -161,5 +172,48 @@ describe('TFTP server with our client', () => {
     expect(await metric('walt_tftp_transfers_total', 'timeout')).toBe(before + 1);
     expect(data).toBe(6);
     expect(server.activeTransfers).toBe(0);
+  });
+});
+
+describe('TFTP server without its packet cache (blocks read from the file as the transfer goes)', () => {
+  let streaming: TftpServer;
+  let streamingPort: number;
+
+  beforeAll(async () => {
+    const decision = { allow: true, rootfs: dir, bootDir: boot } as BootDecision;
+    streaming = createTftpServer({
+      host,
+      port: 0,
+      resolve: createFileResolver({ macOfIp: () => '02:00:00:00:00:01', decide: () => decision }),
+      logger: silentLogger(),
+      metrics: new Registry(),
+      maxBlksize: 1468,
+      maxWindow: 16,
+      timeoutMs: 200,
+      packetCache: { maxBytes: 0, maxFileBytes: 0 },
+    });
+    streamingPort = await streaming.start();
+  });
+  afterAll(() => streaming.stop());
+
+  it.each([
+    ['small.bin', {}],
+    ['exact.bin', { blksize: '512' }],
+    ['empty.bin', {}],
+    ['medium.bin', { blksize: '1468' }],
+    ['medium.bin', { blksize: '1024', windowsize: '8' }],
+  ])('serves %s with options %j', async (name, options: Record<string, string>) => {
+    const result = await get(name, { port: streamingPort, options });
+    expect(result.sha256).toBe(sha(files[name] as Buffer));
+  });
+
+  it('survives lost ACKs in a window', async () => {
+    const lossy = await get('medium.bin', {
+      port: streamingPort,
+      options: { blksize: '1024', windowsize: '8' },
+      ackFilter: (_block, n) => (n % 5 === 2 ? 'drop' : 'send'),
+      dallyMs: 1000,
+    });
+    expect(lossy.sha256).toBe(sha(files['medium.bin'] as Buffer));
   });
 });

@@ -4,11 +4,13 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.js';
+import { cachedBlocks, streamedBlocks, type BlockSource } from './block-source.js';
 import { TftpReadOnly, TftpUnsupportedMode } from './errors.js';
-import type { TftpResolve } from './files.js';
+import type { ResolvedFile, TftpResolve } from './files.js';
 import { createTftpMetrics, type TftpMetrics, type TransferResult } from './metrics.js';
-import { negotiateOptions, type OptionLimits } from './options.js';
+import { negotiateOptions, type OptionLimits, type TransferParameters } from './options.js';
 import { decodePacket, encodeError, MAX_BLKSIZE, TFTP_ERROR, type RequestPacket } from './packet.js';
+import { DEFAULT_PACKET_CACHE, PacketCache, type PacketCacheOptions } from './packet-cache.js';
 import { isRefusal, refusal, type TftpRefusal } from './paths.js';
 import { TransferSession } from './session.js';
 
@@ -33,6 +35,8 @@ export interface TftpServerOptions {
   maxRetries?: number;
   /** Concurrent transfers; more requests get ERROR 0 "busy" (default 1024). */
   maxTransfers?: number;
+  /** DATA packets of hot files kept in memory (default DEFAULT_PACKET_CACHE; maxBytes 0 turns it off). */
+  packetCache?: PacketCacheOptions;
 }
 
 export interface TftpServer {
@@ -96,12 +100,14 @@ class Server implements TftpServer {
   private readonly settings: Settings;
   private readonly metrics: TftpMetrics;
   private readonly sessions = new Map<string, TransferSession | 'opening'>();
+  private readonly packets: PacketCache;
   private socket: Socket | undefined;
 
   constructor(options: TftpServerOptions) {
     this.options = options;
     this.settings = settingsOf(options);
     this.metrics = createTftpMetrics(options.metrics);
+    this.packets = new PacketCache(options.packetCache ?? DEFAULT_PACKET_CACHE);
   }
 
   get activeTransfers(): number {
@@ -170,6 +176,7 @@ class Server implements TftpServer {
     const session = new TransferSession({
       socket,
       file: resolved,
+      blocks: await this.blockSource(resolved, params, logger),
       params,
       timeoutMs: params.timeoutSec !== undefined ? params.timeoutSec * 1000 : this.settings.timeoutMs,
       maxRetries: this.settings.maxRetries,
@@ -180,6 +187,23 @@ class Server implements TftpServer {
     this.sessions.set(key, session);
     logger.debug({ size: resolved.size, ...params }, 'tftp transfer started');
     session.start();
+  }
+
+  /** Ready-made packets from the cache when the file fits, else blocks read as the transfer goes. */
+  private async blockSource(
+    file: ResolvedFile,
+    params: TransferParameters,
+    logger: Logger,
+  ): Promise<BlockSource> {
+    const streamed = (): BlockSource => streamedBlocks({ ...file, ...params });
+    const cached = this.packets.packets(file.handle, file.identity, params.blksize);
+    if (!cached) return streamed();
+    try {
+      return cachedBlocks(await cached);
+    } catch (error) {
+      logger.warn({ err: error }, 'tftp file could not be cached; streaming it');
+      return streamed();
+    }
   }
 
   private onEnd(

@@ -3,19 +3,23 @@
 // Events are handled one at a time, so a window being read is never interleaved with the ACK that
 // follows it. Most events are handled synchronously (their blocks are in the read-ahead buffer); only
 // while a read is in flight do later events queue on a promise. A lock-step transfer (busybox, PXE
-// ROMs) is one event per block, so per-event promises and closures were a large share of its CPU.
+// ROMs) is one event per block, so per-event promises and closures were a large share of its CPU; its
+// packets usually come ready-made from the packet cache (block-source.ts) and its ACKs are read without
+// the generic decoder.
 import type { Socket } from 'node:dgram';
 import type { Logger } from '../../common/logger.js';
-import { BlockReader } from './block-reader.js';
+import type { BlockSource } from './block-source.js';
 import type { ResolvedFile } from './files.js';
 import type { TftpMetrics, TransferResult } from './metrics.js';
 import type { TransferParameters } from './options.js';
-import { decodePacket, encodeError, encodeOack, TFTP_ERROR, writeDataHeader } from './packet.js';
+import { decodePacket, encodeError, encodeOack, OPCODE, TFTP_ERROR } from './packet.js';
 import { ReadTransfer, type Send, type Step } from './transfer.js';
 
 export interface SessionContext {
   socket: Socket;
   file: ResolvedFile;
+  /** The file's DATA packets. */
+  blocks: BlockSource;
   params: TransferParameters;
   timeoutMs: number;
   maxRetries: number;
@@ -27,7 +31,7 @@ export interface SessionContext {
 export class TransferSession {
   private readonly ctx: SessionContext;
   private readonly transfer: ReadTransfer;
-  private readonly reader: BlockReader;
+  private readonly blocks: BlockSource;
   private readonly started = process.hrtime.bigint();
   /** The events' queue while one of them waits for a read; undefined when none does. */
   private pending: Promise<void> | undefined;
@@ -46,7 +50,7 @@ export class TransferSession {
       maxRetries: ctx.maxRetries,
       negotiate: params.oack !== undefined,
     });
-    this.reader = new BlockReader(file.handle, params.blksize, params.windowsize);
+    this.blocks = ctx.blocks;
   }
 
   start(): void {
@@ -96,6 +100,9 @@ export class TransferSession {
 
   private onMessage(msg: Buffer): void | Promise<void> {
     if (this.ended) return;
+    // Nearly every packet a transfer receives is a plain ACK.
+    if (msg.length === 4 && msg[0] === 0 && msg[1] === OPCODE.ACK)
+      return this.perform(this.transfer.onAck((msg[2]! << 8) | msg[3]!));
     const decoded = decodePacket(msg);
     if (!decoded.ok) {
       this.ctx.metrics.malformed.inc({ reason: 'decode' });
@@ -146,18 +153,13 @@ export class TransferSession {
   }
 
   private sendData(seq: number): Promise<void> | undefined {
-    const { offset, length } = this.transfer.blockRange(seq);
-    const packet = Buffer.allocUnsafe(4 + length);
-    writeDataHeader(packet, seq);
-    const copied = this.reader.copyBuffered(packet, 4, offset, length);
-    if (copied !== undefined) return this.writeData(packet, copied);
-    return this.reader.readInto(packet, 4, offset, length).then((read) => this.writeData(packet, read));
+    const packet = this.blocks.packet(seq);
+    if (packet) return this.writeData(packet);
+    return this.blocks.read(seq).then((read) => this.writeData(read));
   }
 
-  private writeData(packet: Buffer, copied: number): undefined {
-    const length = packet.length - 4;
-    if (copied !== length) throw new Error(`${this.ctx.file.path} shrank during the transfer`);
-    this.sentBytes += length;
+  private writeData(packet: Buffer): undefined {
+    this.sentBytes += packet.length - 4;
     this.write(packet);
     return undefined;
   }

@@ -33,6 +33,15 @@ export interface TransferConfig {
 
 const idle: Step = { sends: [], restartTimer: false };
 
+/** Blocks of a `size`-byte file: the last one is short, empty when size is a multiple of blksize. */
+export const blockCount = (size: number, blksize: number): number => Math.floor(size / blksize) + 1;
+
+/** Byte range of block `seq` in a `size`-byte file. */
+export function blockRange(size: number, blksize: number, seq: number): { offset: number; length: number } {
+  const offset = (seq - 1) * blksize;
+  return { offset, length: Math.max(0, Math.min(blksize, size - offset)) };
+}
+
 export class ReadTransfer {
   status: TransferStatus = 'negotiating';
   /** The number of the last block: the file has `lastSeq` DATA packets, the last one short. */
@@ -47,13 +56,12 @@ export class ReadTransfer {
 
   constructor(config: TransferConfig) {
     this.config = config;
-    this.lastSeq = Math.floor(config.size / config.blksize) + 1;
+    this.lastSeq = blockCount(config.size, config.blksize);
   }
 
   /** Byte range of a block in the file. */
   blockRange(seq: number): { offset: number; length: number } {
-    const offset = (seq - 1) * this.config.blksize;
-    return { offset, length: Math.max(0, Math.min(this.config.blksize, this.config.size - offset)) };
+    return blockRange(this.config.size, this.config.blksize, seq);
   }
 
   /** Blocks acknowledged so far. */

@@ -1,0 +1,67 @@
+// DATA packets of hot boot files, built once per file and block size and shared by every transfer of
+// them. In a boot storm every node fetches the same loader or kernel in lock step: a block is then one
+// `send` of a ready packet, with no allocation, copy or read per block (Node's fixed cost per datagram
+// is already several times dnsmasq's). Keyed by what identifies an unpacked image file's content, like
+// the HTTP file cache; larger files are streamed through a read-ahead buffer (block-reader.ts).
+import type { FileHandle } from 'node:fs/promises';
+import { BoundedCache } from '../netboot/bounded-cache.js';
+import { identityKey, readWhole, type FileIdentity } from '../netboot/read-whole.js';
+import { writeDataHeader } from './packet.js';
+import { blockCount } from './transfer.js';
+
+export interface PacketCacheOptions {
+  /** Bytes kept in memory at most, headers included (0 disables the cache). */
+  maxBytes: number;
+  /** Larger files are never kept (they are streamed). */
+  maxFileBytes: number;
+}
+
+/** 64 MiB: the loaders, kernels and device trees a Raspberry Pi or PXE storm asks for. */
+export const DEFAULT_PACKET_CACHE: PacketCacheOptions = { maxBytes: 64 << 20, maxFileBytes: 32 << 20 };
+
+/** The DATA packets of `content` (packet i carries block i + 1), views into one buffer. */
+export function buildDataPackets(content: Buffer, blksize: number): Buffer[] {
+  const count = blockCount(content.length, blksize);
+  const slab = Buffer.allocUnsafeSlow(content.length + 4 * count);
+  const packets: Buffer[] = new Array<Buffer>(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const from = i * blksize;
+    const length = Math.min(blksize, content.length - from);
+    const packet = slab.subarray(at, at + 4 + length);
+    writeDataHeader(packet, i + 1);
+    content.copy(packet, 4, from, from + length);
+    packets[i] = packet;
+    at += 4 + length;
+  }
+  return packets;
+}
+
+export class PacketCache {
+  private readonly cache: BoundedCache<readonly Buffer[]>;
+
+  constructor(private readonly options: PacketCacheOptions = DEFAULT_PACKET_CACHE) {
+    this.cache = new BoundedCache(options.maxBytes);
+  }
+
+  /** Bytes held (or being built). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * The DATA packets of the open file `handle` whose stat is `identity`, built once for every transfer
+   * at `blksize`; undefined when the file is not kept (too large, cache disabled).
+   */
+  packets(
+    handle: FileHandle,
+    identity: FileIdentity,
+    blksize: number,
+  ): Promise<readonly Buffer[]> | undefined {
+    const { size } = identity;
+    if (size > this.options.maxFileBytes) return undefined;
+    const bytes = size + 4 * blockCount(size, blksize);
+    const key = `${identityKey(identity)}:${blksize}`;
+    return this.cache.get(key, bytes, async () => buildDataPackets(await readWhole(handle, size), blksize));
+  }
+}
