@@ -89,11 +89,14 @@ function topProcesses(before: CpuSample, after: CpuSample): CpuUsage['top'] {
 export class CpuGroups {
   private constructor(private readonly dirs: Partial<Record<GroupName, string>>) {}
 
-  /** Creates the groups (under a per-run parent); none when cgroup v2 is not writable here. */
-  static async create(): Promise<CpuGroups> {
+  /**
+   * Creates the groups under a per-run parent named after the bench (`<bench>-<random>`, so that two
+   * benches' groups are never confused); none when cgroup v2 is not writable here.
+   */
+  static async create(bench: string): Promise<CpuGroups> {
     const root = await cgroup2Root();
     if (!root) return new CpuGroups({});
-    const parent = path.join(root, `walt-bench-storm-${randomBytes(3).toString('hex')}`);
+    const parent = path.join(root, `${bench}-${randomBytes(3).toString('hex')}`);
     try {
       await mkdir(parent);
       const dirs = { server: path.join(parent, 'server'), clients: path.join(parent, 'clients') };

@@ -107,7 +107,7 @@ async function prepare(): Promise<Bench> {
   await writeFile(path.join(refDir, files.tftpName), files.tftp);
   await writeFile(path.join(refDir, files.httpName), files.http);
   const script = await writeDhcpScript(work);
-  const cpu = await CpuGroups.create();
+  const cpu = await CpuGroups.create('walt-bench-storm');
   // Registered first, so it runs last: the groups are empty once the servers and clients are gone.
   cleanup.push('cpu cgroups', () => cpu.remove());
   const net = await setup('segment namespace', () =>
