@@ -5,40 +5,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
-import { silentLogger } from '../../common/logger.js';
 import type { FileCacheOptions } from './file-cache.js';
-import { createHttpMetrics } from './metrics.js';
 import { CHUNK_BYTES } from './pump.js';
-import { createHttpServer } from './server.js';
-import {
-  bytes,
-  imageFixture,
-  makeRootfs,
-  MODEL,
-  nodeFixture,
-  segmentFixture,
-  viewOf,
-  type FixtureRootfs,
-} from './test-fixtures.js';
+import { bytes, type FixtureRootfs, makeRootfs, MODEL, oneNodeServer } from './test-fixtures.js';
 
 const MAC = '52:54:00:00:01:01';
 
 async function serve(fx: FixtureRootfs, fileCache: FileCacheOptions): Promise<FastifyInstance> {
-  const app = createHttpServer({
-    segment: 'lab',
+  const app = oneNodeServer({
+    rootfs: fx.rootfs,
     serverAddress: '192.168.152.1',
-    view: viewOf({
-      segments: [segmentFixture('lab')],
-      nodes: [nodeFixture('vn1', MAC, 'lab', 'lab/debian')],
-      images: [imageFixture('lab/debian', 'lab', ['sha256:debian'])],
-      rootfs: { 'sha256:debian': fx.rootfs },
-    }),
+    mac: MAC,
     macOfIp: () => undefined,
-    exportPathOf: () => '/exports/x',
-    onBootup: () => Promise.resolve(),
-    logger: silentLogger(),
-    metrics: createHttpMetrics(new Registry()),
     fileCache,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

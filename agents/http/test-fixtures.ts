@@ -4,8 +4,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
+import { silentLogger } from '../../common/logger.js';
 import type { HttpBootView } from './context.js';
+import type { FileCacheOptions } from './file-cache.js';
+import { createHttpMetrics } from './metrics.js';
+import { createHttpServer } from './server.js';
 
 export const MODEL = 'pc-x86-64';
 
@@ -134,4 +140,34 @@ export function viewOf(fixture: ViewFixture): HttpBootView {
       return p === undefined ? undefined : { path: p, platform: 'linux/amd64' };
     },
   };
+}
+
+export interface OneNodeServerOptions {
+  /** The image root filesystem of lab/debian. */
+  rootfs: string;
+  serverAddress: string;
+  /** The MAC of node vn1. */
+  mac: string;
+  macOfIp: (ip: string) => string | undefined;
+  fileCache?: FileCacheOptions;
+}
+
+/** The HTTP service for one node, vn1 on segment lab with image lab/debian; not listening yet. */
+export function oneNodeServer(options: OneNodeServerOptions): FastifyInstance {
+  return createHttpServer({
+    segment: 'lab',
+    serverAddress: options.serverAddress,
+    view: viewOf({
+      segments: [segmentFixture('lab')],
+      nodes: [nodeFixture('vn1', options.mac, 'lab', 'lab/debian')],
+      images: [imageFixture('lab/debian', 'lab', ['sha256:debian'])],
+      rootfs: { 'sha256:debian': options.rootfs },
+    }),
+    macOfIp: options.macOfIp,
+    exportPathOf: () => '/exports/x',
+    onBootup: () => Promise.resolve(),
+    logger: silentLogger(),
+    metrics: createHttpMetrics(new Registry()),
+    ...(options.fileCache ? { fileCache: options.fileCache } : {}),
+  });
 }

@@ -10,16 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { createHttpMetrics } from '../../agents/http/metrics.js';
-import { createHttpServer } from '../../agents/http/server.js';
-import {
-  imageFixture,
-  makeRootfs,
-  MODEL,
-  nodeFixture,
-  segmentFixture,
-  viewOf,
-} from '../../agents/http/test-fixtures.js';
+import { makeRootfs, MODEL, oneNodeServer } from '../../agents/http/test-fixtures.js';
 import type { BootDecision } from '../../agents/netboot/gate.js';
 import { createFileResolver } from '../../agents/tftp/files.js';
 import { createTftpServer } from '../../agents/tftp/server.js';
@@ -105,21 +96,7 @@ async function oursHttp(file: string): Promise<Started> {
   const fx = await makeRootfs();
   await copyFile(file, path.join(fx.rootfs, 'boot', MODEL, path.basename(file)));
   const mac = '52:54:00:00:00:01';
-  const app = createHttpServer({
-    segment: 'lab',
-    serverAddress: HOST,
-    view: viewOf({
-      segments: [segmentFixture('lab')],
-      nodes: [nodeFixture('vn1', mac, 'lab', 'lab/debian')],
-      images: [imageFixture('lab/debian', 'lab', ['sha256:debian'])],
-      rootfs: { 'sha256:debian': fx.rootfs },
-    }),
-    macOfIp: () => mac,
-    exportPathOf: () => '/x',
-    onBootup: async () => {},
-    logger: silentLogger(),
-    metrics: createHttpMetrics(new Registry()),
-  });
+  const app = oneNodeServer({ rootfs: fx.rootfs, serverAddress: HOST, mac, macOfIp: () => mac });
   await app.listen({ host: HOST, port: 0 });
   const stop = async (): Promise<void> => {
     await app.close();
