@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { WaltSegment } from '../api/v1alpha1/index.js';
 import type { Logger } from '../common/logger.js';
+import { bootCacheBudgets, DEFAULT_BOOT_CACHE_MIB } from './boot-cache.js';
 import { createBootupRecorder } from './http/bootup-status.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createHttpServer, type BootupEvent, type HttpPlugin } from './http/server.js';
@@ -32,6 +33,8 @@ export interface BootServicesOptions {
   apiToken?: () => string | undefined;
   /** Told each bootup after it is recorded (platform log stream, command channel). */
   onBootup?: (event: BootupEvent) => void;
+  /** Memory for hot boot files, HTTP and TFTP together (boot-cache.ts; default 192). */
+  cacheMib?: number;
 }
 
 export interface BootServices {
@@ -81,6 +84,7 @@ class Services implements BootServices {
     if (this.running?.address === address) return;
     await this.close();
     const { view, macOfIp, logger } = this.options;
+    const cache = bootCacheBudgets(this.options.cacheMib ?? DEFAULT_BOOT_CACHE_MIB);
     const recordBootup = createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger });
     const decide = (mac: string): ReturnType<typeof decideBoot> =>
       decideBoot({ segment: this.options.segment, mac }, view);
@@ -90,6 +94,7 @@ class Services implements BootServices {
       resolve: createFileResolver({ macOfIp, decide, staticDir: DEBIAN_IPXE_DIR, logger }),
       logger: logger.child({ service: 'tftp' }),
       metrics: this.options.metrics,
+      packetCache: cache.tftp,
     });
     await tftp.start();
     const http = createHttpServer({
@@ -107,6 +112,7 @@ class Services implements BootServices {
       ...(this.options.httpPlugins ? { plugins: this.options.httpPlugins } : {}),
       logger,
       metrics: this.httpMetrics,
+      fileCache: cache.http,
     });
     await http.listen({ host: address, port: this.options.ports?.http ?? 80 });
     this.running = { address, tftp, http };

@@ -12,6 +12,7 @@ import { createManager, type Manager } from '../operator/runtime/manager.js';
 import type { Controller } from '../operator/runtime/controller.js';
 import { createInformer, type Informer } from '../operator/runtime/informer.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
+import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-cache.js';
 import { createBootServices } from './boot-services.js';
 import { createDownRecorder } from './http/bootup-status.js';
 import { createCommandService, type CommandService } from './commands/index.js';
@@ -38,9 +39,10 @@ export interface AgentOptions {
   imageNamespace?: string;
   /**
    * Serve DHCP, TFTP, HTTP and NFS boot on this process's network (the agent owns the segment's
-   * interface). `nfsGraceMs`: how long an image no node uses stays exported.
+   * interface). `nfsGraceMs`: how long an image no node uses stays exported; `cacheMib`: memory for
+   * hot boot files (HTTP and TFTP, boot-cache.ts).
    */
-  boot?: { leasesFile: string; nfsGraceMs?: number };
+  boot?: { leasesFile: string; nfsGraceMs?: number; cacheMib?: number };
   /** The log store (default: SQLite at <cacheDir>/logs.sqlite). */
   logStore?: LogServiceStoreConfig;
   /** Where the operator and users reach the agent's API (default http://<segment server address>). */
@@ -228,6 +230,7 @@ function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nf
     httpPlugins: [logs.plugin, commands.plugin],
     apiToken: () => commands.apiToken(),
     onBootup: (event) => logs.platform.nodeBooted(event.node.metadata.name, event.ip, event.image),
+    ...(options.boot?.cacheMib === undefined ? {} : { cacheMib: options.boot.cacheMib }),
   });
   return [dhcp, nfs, files];
 }
@@ -258,6 +261,11 @@ function parseFlags() {
       boot: { type: 'boolean', default: false },
       'leases-file': { type: 'string' },
       'nfs-grace': { type: 'string', default: process.env.WALT_NFS_GRACE ?? '60s' },
+      // Memory for hot boot files, HTTP and TFTP together, in MiB (0: off).
+      'boot-cache-mib': {
+        type: 'string',
+        default: process.env.WALT_BOOT_CACHE_MIB ?? String(DEFAULT_BOOT_CACHE_MIB),
+      },
       // Where the operator and users reach this agent's HTTP API (default: http://<segment address>).
       'api-url': { type: 'string', default: process.env.WALT_AGENT_API_URL },
       // Log store: "sqlite:<file>" (default <cache>/logs.sqlite) or a postgres:// URL.
@@ -276,6 +284,7 @@ function optionalOptions(values: Flags, cacheDir: string): Partial<AgentOptions>
           boot: {
             leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json'),
             nfsGraceMs: parseDurationMs(values['nfs-grace']),
+            cacheMib: parseBootCacheMib(values['boot-cache-mib']),
           },
         }
       : {}),

@@ -143,6 +143,9 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
         'agent-netns',
         '--nfs-grace',
         '2s',
+        // Boot files from disk here; the e2e suites boot VMs with the caches on (the default).
+        '--boot-cache-mib',
+        '0',
       ],
       { env: { ...process.env, WALT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
