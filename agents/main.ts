@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../api/v1alpha1/index.js';
 import { parseDurationMs } from '../common/duration.js';
+import { loadKubeConfig } from '../common/kube-config.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createManager, type Manager } from '../operator/runtime/manager.js';
 import type { Controller } from '../operator/runtime/controller.js';
@@ -297,8 +298,7 @@ async function main(): Promise<void> {
   const values = parseFlags();
   const segment = values.segment ?? process.env.WALT_SEGMENT;
   if (!segment) throw new Error('which segment does this agent serve? pass --segment <WaltSegment name>');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
+  const kc = loadKubeConfig();
   const cacheDir = values['cache-dir'] ?? defaultCacheDir(segment);
   const agent = await createAgent({
     kc,

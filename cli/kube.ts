@@ -2,6 +2,7 @@
 // KUBECONFIG (a list of files), else ~/.kube/config or the in-cluster service account; --context picks
 // a context; --namespace, else the context's namespace, else "default".
 import * as k8s from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../common/kube-config.js';
 import { ERR_CLI_KUBECONFIG, ERR_CLI_USAGE } from './errors.js';
 
 export interface KubeOptions {
@@ -18,7 +19,7 @@ export interface Kube {
 }
 
 export function loadKube(options: KubeOptions): Kube {
-  const kc = new k8s.KubeConfig();
+  const kc = new PooledKubeConfig();
   try {
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
     else kc.loadFromDefault();

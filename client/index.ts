@@ -8,6 +8,7 @@
 //   await walt.nodes.wait('vn1');
 //   const { exitCode, output } = await walt.nodes.run('vn1', ['uname', '-a']);
 import * as k8s from '@kubernetes/client-node';
+import { loadKubeConfig } from '../common/kube-config.js';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
 import { createWaltClient as createObjectClient } from '../cli/client.js';
 import { namespaceOf } from '../cli/kube.js';
@@ -41,14 +42,8 @@ export interface WaltClient {
   experiments: ExperimentsApi;
 }
 
-function defaultKubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
-  return kc;
-}
-
 export function createWaltClient(options: WaltClientOptions = {}): WaltClient {
-  const kc = options.kubeconfig ?? defaultKubeConfig();
+  const kc = options.kubeconfig ?? loadKubeConfig();
   const namespace = namespaceOf(kc, options.namespace);
   const objects = createObjectClient({ kc, namespace, server: kc.getCurrentCluster()?.server ?? '?' });
   const agents = createAgentDirectory(

@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { secretReader } from '../agents/images/image-client.js';
 import { connectAgent } from '../client/agent.js';
 import { createLogger } from '../common/logger.js';
+import { loadKubeConfig } from '../common/kube-config.js';
 import { waltImageController } from './controllers/waltimage/controller.js';
 import type { AgentOperations } from '../api/agent/v1.js';
 import { registerExperimentController } from './controllers/experiment/controller.js';
@@ -66,8 +67,7 @@ async function main(): Promise<void> {
       namespace: { type: 'string' },
     },
   });
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
+  const kc = loadKubeConfig();
   const operator = createOperator({
     ...(values.namespace ? { namespace: values.namespace } : {}),
     kc,

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../common/kube-config.js';
 import { parseAllDocuments } from 'yaml';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../default-image/image.js';
@@ -91,8 +92,7 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
 }
 
 async function main(): Promise<void> {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
+  const kc = loadKubeConfig();
   const lab = await up(kc);
   const stop = (): void => {
     say('stopping the lab');

@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { loadKubeConfig, PooledKubeConfig } from '../../../common/kube-config.js';
 
 export function kubeConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
-  return kc;
+  return loadKubeConfig();
 }
 
 export function binDir(): string {
@@ -61,7 +60,7 @@ export function impersonating(serviceAccount: string): k8s.KubeConfig {
   const admin = kubeConfig();
   const cluster = admin.getCurrentCluster()!;
   const user = admin.getCurrentUser()!;
-  const kc = new k8s.KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromOptions({
     clusters: [cluster],
     users: [
