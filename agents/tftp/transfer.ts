@@ -59,11 +59,6 @@ export class ReadTransfer {
     this.lastSeq = blockCount(config.size, config.blksize);
   }
 
-  /** Byte range of a block in the file. */
-  blockRange(seq: number): { offset: number; length: number } {
-    return blockRange(this.config.size, this.config.blksize, seq);
-  }
-
   /** Blocks acknowledged so far. */
   get acked(): number {
     return this.status === 'complete' ? this.lastSeq : this.base - 1;
