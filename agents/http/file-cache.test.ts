@@ -47,10 +47,15 @@ describe('FileCache', () => {
     expect(cache.size).toBe(content.length);
   });
 
-  it('keeps nothing larger than maxFileBytes, nor anything when maxBytes is 0', async () => {
+  it('keeps nothing larger than maxFileBytes, nor anything when maxBytes is 0, and says so', async () => {
     const p = await file('big', Buffer.alloc(2000, 1));
-    expect(await fetchFrom(new FileCache({ maxBytes: 1 << 20, maxFileBytes: 1000 }), p)).toBeUndefined();
-    expect(await fetchFrom(new FileCache({ maxBytes: 0, maxFileBytes: 1 << 20 }), p)).toBeUndefined();
+    const lookups: string[] = [];
+    const observer = { lookup: (result: string) => lookups.push(result), held: () => undefined };
+    const small = new FileCache({ maxBytes: 1 << 20, maxFileBytes: 1000 }, observer);
+    expect(await fetchFrom(small, p)).toBeUndefined();
+    const off = new FileCache({ maxBytes: 0, maxFileBytes: 1 << 20 }, observer);
+    expect(await fetchFrom(off, p)).toBeUndefined();
+    expect(lookups).toEqual(['uncached', 'uncached']);
   });
 
   it('evicts the least recently used files to stay within maxBytes', async () => {

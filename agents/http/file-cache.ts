@@ -5,7 +5,7 @@
 // mtime: images are immutable once unpacked), so a replaced file is a new entry, never stale data. The
 // file is still opened per request (confinement, O_NOFOLLOW); only its bytes come from here.
 import type { FileHandle } from 'node:fs/promises';
-import { BoundedCache } from '../netboot/bounded-cache.js';
+import { BoundedCache, type CacheObserver } from '../netboot/bounded-cache.js';
 import { identityKey, readWhole, type FileIdentity } from '../netboot/read-whole.js';
 
 export type { FileIdentity } from '../netboot/read-whole.js';
@@ -23,8 +23,11 @@ export const DEFAULT_FILE_CACHE: FileCacheOptions = { maxBytes: 128 << 20, maxFi
 export class FileCache {
   private readonly cache: BoundedCache<Buffer>;
 
-  constructor(private readonly options: FileCacheOptions = DEFAULT_FILE_CACHE) {
-    this.cache = new BoundedCache(options.maxBytes);
+  constructor(
+    private readonly options: FileCacheOptions = DEFAULT_FILE_CACHE,
+    private readonly observer?: CacheObserver,
+  ) {
+    this.cache = new BoundedCache(options.maxBytes, observer);
   }
 
   /** Bytes held (or being read). */
@@ -38,7 +41,10 @@ export class FileCache {
    */
   content(handle: FileHandle, identity: FileIdentity): Promise<Buffer> | undefined {
     const { size } = identity;
-    if (size > this.options.maxFileBytes) return undefined;
+    if (size > this.options.maxFileBytes) {
+      this.observer?.lookup('uncached');
+      return undefined;
+    }
     return this.cache.get(identityKey(identity), size, () => readWhole(handle, size));
   }
 }

@@ -59,7 +59,7 @@ function contextOf(options: HttpServerOptions): HttpContext {
     onBootup: options.onBootup,
     retryDelaySeconds: options.retryDelaySeconds ?? DEFAULT_RETRY_DELAY_SECONDS,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    files: new FileCache(options.fileCache ?? DEFAULT_FILE_CACHE),
+    files: new FileCache(options.fileCache ?? DEFAULT_FILE_CACHE, options.metrics.fileCache),
     apiToken: options.apiToken ?? (() => undefined),
   };
 }

@@ -1,6 +1,6 @@
 // The byte-bounded cache under the HTTP and TFTP boot-file caches: shared builds, LRU eviction, failed
 // builds forgotten, values too large refused.
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache, type CacheObserver } from './bounded-cache.js';
 
 describe('BoundedCache', () => {
   it('builds a value once for every caller asking meanwhile', async () => {
@@ -40,5 +40,19 @@ describe('BoundedCache', () => {
     const cache = new BoundedCache<string>(100);
     expect(cache.get('k', 101, () => Promise.resolve('never'))).toBeUndefined();
     expect(cache.size).toBe(0);
+  });
+
+  it('tells its observer each lookup and the bytes it holds', async () => {
+    const seen: string[] = [];
+    const observer: CacheObserver = {
+      lookup: (result) => seen.push(result),
+      held: (bytes) => seen.push(`held ${bytes}`),
+    };
+    const cache = new BoundedCache<string>(100, observer);
+    await cache.get('a', 60, () => Promise.resolve('a'));
+    await cache.get('a', 60, () => Promise.resolve('a'));
+    expect(cache.get('huge', 101, () => Promise.resolve('never'))).toBeUndefined();
+    await cache.get('b', 60, () => Promise.resolve('b')); // evicts a
+    expect(seen).toEqual(['miss', 'held 60', 'hit', 'uncached', 'miss', 'held 0', 'held 60']);
   });
 });

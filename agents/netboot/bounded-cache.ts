@@ -2,6 +2,14 @@
 // being built is shared by every caller asking for it meanwhile (a boot storm reads a file once); a
 // build that fails is forgotten, so the next caller tries again.
 
+/** What a cache tells its metrics (cache-metrics.ts). */
+export interface CacheObserver {
+  /** hit: held already; miss: built now; uncached: not kept (too large). */
+  lookup(result: 'hit' | 'miss' | 'uncached'): void;
+  /** The bytes held after a change. */
+  held(bytes: number): void;
+}
+
 interface Entry<T> {
   bytes: number;
   value: Promise<T>;
@@ -12,7 +20,10 @@ export class BoundedCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private held = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly observer?: CacheObserver,
+  ) {}
 
   /** Bytes held (or being built). */
   get size(): number {
@@ -25,13 +36,19 @@ export class BoundedCache<T> {
     if (hit) {
       this.entries.delete(key);
       this.entries.set(key, hit);
+      this.observer?.lookup('hit');
       return hit.value;
     }
-    if (bytes > this.maxBytes) return undefined;
+    if (bytes > this.maxBytes) {
+      this.observer?.lookup('uncached');
+      return undefined;
+    }
+    this.observer?.lookup('miss');
     this.makeRoom(bytes);
     const entry: Entry<T> = { bytes, value: build() };
     this.entries.set(key, entry);
     this.held += bytes;
+    this.observer?.held(this.held);
     entry.value.catch(() => this.drop(key, entry));
     return entry.value;
   }
@@ -47,5 +64,6 @@ export class BoundedCache<T> {
     if (this.entries.get(key) !== entry) return;
     this.entries.delete(key);
     this.held -= entry.bytes;
+    this.observer?.held(this.held);
   }
 }

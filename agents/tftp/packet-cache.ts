@@ -4,7 +4,7 @@
 // is already several times dnsmasq's). Keyed by what identifies an unpacked image file's content, like
 // the HTTP file cache; larger files are streamed through a read-ahead buffer (block-reader.ts).
 import type { FileHandle } from 'node:fs/promises';
-import { BoundedCache } from '../netboot/bounded-cache.js';
+import { BoundedCache, type CacheObserver } from '../netboot/bounded-cache.js';
 import { identityKey, readWhole, type FileIdentity } from '../netboot/read-whole.js';
 import { writeDataHeader } from './packet.js';
 import { blockCount } from './transfer.js';
@@ -40,8 +40,11 @@ export function buildDataPackets(content: Buffer, blksize: number): Buffer[] {
 export class PacketCache {
   private readonly cache: BoundedCache<readonly Buffer[]>;
 
-  constructor(private readonly options: PacketCacheOptions = DEFAULT_PACKET_CACHE) {
-    this.cache = new BoundedCache(options.maxBytes);
+  constructor(
+    private readonly options: PacketCacheOptions = DEFAULT_PACKET_CACHE,
+    private readonly observer?: CacheObserver,
+  ) {
+    this.cache = new BoundedCache(options.maxBytes, observer);
   }
 
   /** Bytes held (or being built). */
@@ -59,7 +62,10 @@ export class PacketCache {
     blksize: number,
   ): Promise<readonly Buffer[]> | undefined {
     const { size } = identity;
-    if (size > this.options.maxFileBytes) return undefined;
+    if (size > this.options.maxFileBytes) {
+      this.observer?.lookup('uncached');
+      return undefined;
+    }
     const bytes = size + 4 * blockCount(size, blksize);
     const key = `${identityKey(identity)}:${blksize}`;
     return this.cache.get(key, bytes, async () => buildDataPackets(await readWhole(handle, size), blksize));

@@ -135,6 +135,21 @@ describe('TFTP server with our client', () => {
     expect((await get('replaced.bin', { options: { blksize: '512' } })).sha256).toBe(sha(second));
   });
 
+  it('reads a file into the packet cache once, then serves it from memory (counted in metrics)', async () => {
+    const name = 'counted.bin';
+    files[name] = randomBytes(20_000);
+    await writeFile(path.join(boot, name), files[name]);
+    const before = {
+      hit: await metric('walt_boot_cache_lookups_total', 'hit'),
+      miss: await metric('walt_boot_cache_lookups_total', 'miss'),
+    };
+    for (let i = 0; i < 3; i++)
+      expect((await get(name, { options: { blksize: '1000' } })).sha256).toBe(sha(files[name]));
+    expect(await metric('walt_boot_cache_lookups_total', 'miss')).toBe(before.miss + 1);
+    expect(await metric('walt_boot_cache_lookups_total', 'hit')).toBe(before.hit + 2);
+    expect(await metric('walt_boot_cache_bytes')).toBeGreaterThanOrEqual(20_000 + 4 * 21);
+  });
+
   it('answers a missing file with ERROR 1 and counts the refusal', async () => {
     const before = await metric('walt_tftp_transfers_total', 'refused');
     await expect(get('nope.bin')).rejects.toMatchObject({ tftpCode: 1 });
@@ -178,6 +193,7 @@ describe('TFTP server with our client', () => {
 describe('TFTP server without its packet cache (blocks read from the file as the transfer goes)', () => {
   let streaming: TftpServer;
   let streamingPort: number;
+  const streamingMetrics = new Registry();
 
   beforeAll(async () => {
     const decision = { allow: true, rootfs: dir, bootDir: boot } as BootDecision;
@@ -186,7 +202,7 @@ describe('TFTP server without its packet cache (blocks read from the file as the
       port: 0,
       resolve: createFileResolver({ macOfIp: () => '02:00:00:00:00:01', decide: () => decision }),
       logger: silentLogger(),
-      metrics: new Registry(),
+      metrics: streamingMetrics,
       maxBlksize: 1468,
       maxWindow: 16,
       timeoutMs: 200,
@@ -205,6 +221,21 @@ describe('TFTP server without its packet cache (blocks read from the file as the
   ])('serves %s with options %j', async (name, options: Record<string, string>) => {
     const result = await get(name, { port: streamingPort, options });
     expect(result.sha256).toBe(sha(files[name] as Buffer));
+  });
+
+  it('counts its lookups as uncached', async () => {
+    const registry = streamingMetrics;
+    const uncached = async (): Promise<number> => {
+      const found = (await registry.getMetricsAsJSON()).find(
+        (m) => m.name === 'walt_boot_cache_lookups_total',
+      );
+      return (found?.values ?? [])
+        .filter((v) => v.labels.result === 'uncached')
+        .reduce((a, v) => a + v.value, 0);
+    };
+    const before = await uncached();
+    await get('small.bin', { port: streamingPort });
+    expect(await uncached()).toBe(before + 1);
   });
 
   it('survives lost ACKs in a window', async () => {

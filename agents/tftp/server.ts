@@ -4,6 +4,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.js';
+import { bootCacheObserver } from '../netboot/cache-metrics.js';
 import { cachedBlocks, streamedBlocks, type BlockSource } from './block-source.js';
 import { TftpReadOnly, TftpUnsupportedMode } from './errors.js';
 import type { ResolvedFile, TftpResolve } from './files.js';
@@ -107,7 +108,10 @@ class Server implements TftpServer {
     this.options = options;
     this.settings = settingsOf(options);
     this.metrics = createTftpMetrics(options.metrics);
-    this.packets = new PacketCache(options.packetCache ?? DEFAULT_PACKET_CACHE);
+    this.packets = new PacketCache(
+      options.packetCache ?? DEFAULT_PACKET_CACHE,
+      bootCacheObserver(options.metrics, 'tftp'),
+    );
   }
 
   get activeTransfers(): number {
