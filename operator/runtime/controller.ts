@@ -11,6 +11,7 @@ import { createFinalizers, hasFinalizer, type Finalizers } from './finalizers.js
 import { createInformer, type Informer } from './informer.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { RateLimit } from './rate-limit.js';
+import { OwnWrites } from './own-writes.js';
 import { describeError, statusCodeOf, type ResourceType } from './resource.js';
 import {
   createStatusWriter,
@@ -113,6 +114,7 @@ class WorkController<T extends k8s.KubernetesObject> implements Controller<T> {
   private readonly recorder: EventRecorder;
   private readonly ownsRecorder: boolean;
   private queue: WorkQueue | undefined;
+  private readonly ownWrites = new OwnWrites<T>();
 
   constructor(private readonly options: ControllerOptions<T>) {
     const { kc, name, resource, logger } = options;
@@ -200,10 +202,16 @@ class WorkController<T extends k8s.KubernetesObject> implements Controller<T> {
 
   private async process(key: string): Promise<WorkResult> {
     const { name, namespace } = splitKey(key);
-    const obj = this.informer.get(name, namespace);
-    if (!obj) return; // deleted meanwhile: nothing left to reconcile
+    const cached = this.informer.get(name, namespace);
+    if (!cached) {
+      this.ownWrites.forget(key);
+      return; // deleted meanwhile: nothing left to reconcile
+    }
+    const obj = this.ownWrites.freshest(key, cached);
     const retries = this.queue?.failures(key) ?? 0;
-    const ctx = this.contextFor(obj, retries);
+    const ctx = this.contextFor(obj, retries, (written) =>
+      this.ownWrites.record(key, cached.metadata?.resourceVersion, written),
+    );
     const { metrics } = this.options;
     const stopTimer = metrics.reconcileDuration.startTimer({ controller: this.name });
     try {
@@ -244,7 +252,8 @@ class WorkController<T extends k8s.KubernetesObject> implements Controller<T> {
     return this.options.reconcile(current, ctx);
   }
 
-  private contextFor(obj: T, retries: number): ReconcileContext<T> {
+  /** `wrote` is told each object a write returned (read-your-writes, own-writes.ts). */
+  private contextFor(obj: T, retries: number, wrote: (written: T) => void): ReconcileContext<T> {
     let current = obj;
     const m = obj.metadata;
     const logger = this.options.logger.child({
@@ -253,7 +262,10 @@ class WorkController<T extends k8s.KubernetesObject> implements Controller<T> {
       name: m?.name,
       namespace: m?.namespace,
     });
-    const track = (next: T): T => (current = next);
+    const track = (next: T): T => {
+      wrote(next);
+      return (current = next);
+    };
     return {
       logger,
       events: eventsFor(this.recorder, obj),
