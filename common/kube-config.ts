@@ -13,6 +13,8 @@ type RequestContext = Parameters<k8s.KubeConfig['applySecurityAuthentication']>[
 
 /** Idle connections are closed after this long (the apiserver's own idle timeout is longer). */
 const IDLE_MS = 30_000;
+/** Agents kept: rotating client certificates make new ones; the oldest is let go beyond this. */
+const MAX_AGENTS = 4;
 
 function settingsKey(options: https.AgentOptions): string {
   const hash = createHash('sha256');
@@ -37,12 +39,18 @@ export class PooledKubeConfig extends k8s.KubeConfig {
     if (built?.constructor !== https.Agent) return;
     const options = (built as https.Agent & { options: https.AgentOptions }).options;
     const key = settingsKey(options);
-    let pooled = this.pool.get(key);
-    if (!pooled) {
-      pooled = new https.Agent({ ...options, keepAlive: true, timeout: IDLE_MS });
-      this.pool.set(key, pooled);
+    context.setAgent(this.pool.get(key) ?? this.add(key, options));
+  }
+
+  private add(key: string, options: https.AgentOptions): https.Agent {
+    const agent = new https.Agent({ ...options, keepAlive: true, timeout: IDLE_MS });
+    this.pool.set(key, agent);
+    for (const oldKey of this.pool.keys()) {
+      if (this.pool.size <= MAX_AGENTS) break;
+      // Not destroyed: requests under way finish; its idle sockets close after IDLE_MS.
+      this.pool.delete(oldKey);
     }
-    context.setAgent(pooled);
+    return agent;
   }
 }
 
