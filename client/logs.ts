@@ -27,7 +27,9 @@ export function createLogsApi(agents: AgentDirectory, now: () => Date = () => ne
       const all = await agents.all();
       const answers = await Promise.all(all.map((a) => a.queryLogs(params)));
       const merged = mergeByTime(answers);
-      return params.limit !== undefined ? merged.slice(-params.limit) : merged;
+      // Each store answers its oldest `limit` matching lines: the oldest `limit` of their merge are
+      // the oldest overall (the newest of them would not be).
+      return params.limit !== undefined ? merged.slice(0, params.limit) : merged;
     },
     follow(params, signal) {
       return {

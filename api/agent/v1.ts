@@ -185,7 +185,7 @@ export interface LogQueryParams {
   fromCheckpoint?: string;
   toCheckpoint?: string;
   owner?: string;
-  /** [limit] */
+  /** [limit]: at most this many lines, the oldest first (by timestamp, then arrival). */
   limit?: number;
 }
 
