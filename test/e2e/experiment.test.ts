@@ -233,7 +233,10 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       ).catch((error: unknown) => {
         throw explain(error);
       });
-      expect(done.status?.phase).toBe('Succeeded');
+      if (done.status?.phase !== 'Succeeded')
+        throw explain(
+          new Error(`the second experiment ended ${done.status?.phase}: ${JSON.stringify(done.status)}`),
+        );
       const marker = done.status?.steps?.find((s) => s.name === 'marker')?.results?.[0];
       expect(marker?.output?.trim().split('\n')[0]).toBe('experiment');
       // The node's own log helper reached the log store.
