@@ -2,14 +2,14 @@
 // two thirds) and the TFTP packet cache (loaders, Raspberry Pi firmware and kernels: one third). The
 // default, 192 MiB, holds the kernels and initrds of a few images; 0 turns both caches off (files are
 // then streamed from disk, at a higher CPU cost per client in a boot storm: docs/boot.md).
-import type { FileCacheOptions } from './http/file-cache.js';
-import type { PacketCacheOptions } from './tftp/packet-cache.js';
+import { DEFAULT_FILE_CACHE, type FileCacheOptions } from './http/file-cache.js';
+import { DEFAULT_PACKET_CACHE, type PacketCacheOptions } from './tftp/packet-cache.js';
 
 const MIB = 1 << 20;
 export const DEFAULT_BOOT_CACHE_MIB = 192;
-/** Larger files are streamed whatever the budget: an HTTP kernel or initrd, a TFTP file. */
-const MAX_HTTP_FILE = 64 * MIB;
-const MAX_TFTP_FILE = 32 * MIB;
+/** Larger files are streamed whatever the budget: the services' own per-file limits. */
+const MAX_HTTP_FILE = DEFAULT_FILE_CACHE.maxFileBytes;
+const MAX_TFTP_FILE = DEFAULT_PACKET_CACHE.maxFileBytes;
 
 export interface BootCacheBudgets {
   http: FileCacheOptions;

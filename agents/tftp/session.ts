@@ -31,7 +31,6 @@ export interface SessionContext {
 export class TransferSession {
   private readonly ctx: SessionContext;
   private readonly transfer: ReadTransfer;
-  private readonly blocks: BlockSource;
   private readonly started = process.hrtime.bigint();
   /** The events' queue while one of them waits for a read; undefined when none does. */
   private pending: Promise<void> | undefined;
@@ -50,7 +49,6 @@ export class TransferSession {
       maxRetries: ctx.maxRetries,
       negotiate: params.oack !== undefined,
     });
-    this.blocks = ctx.blocks;
   }
 
   start(): void {
@@ -153,9 +151,9 @@ export class TransferSession {
   }
 
   private sendData(seq: number): Promise<void> | undefined {
-    const packet = this.blocks.packet(seq);
+    const packet = this.ctx.blocks.packet(seq);
     if (packet) return this.writeData(packet);
-    return this.blocks.read(seq).then((read) => this.writeData(read));
+    return this.ctx.blocks.read(seq).then((read) => this.writeData(read));
   }
 
   private writeData(packet: Buffer): undefined {
