@@ -31,7 +31,12 @@ export interface BootServicesOptions {
   /** Routes of other agent services on the same HTTP server (logs, node commands, web API). */
   httpPlugins?: readonly HttpPlugin[];
   apiToken?: () => string | undefined;
-  /** Told each bootup after it is recorded (platform log stream, command channel). */
+  /**
+   * Told each bootup before the node is recorded Ready (the command channel: anything a controller
+   * sends once it sees Ready must not go to a poll of the previous boot).
+   */
+  beforeBootupRecorded?: (event: BootupEvent) => void;
+  /** Told each bootup after it is recorded (platform log stream). */
   onBootup?: (event: BootupEvent) => void;
   /** Memory for hot boot files, HTTP and TFTP together (boot-cache.ts; default 192). */
   cacheMib?: number;
@@ -105,6 +110,7 @@ class Services implements BootServices {
       exportPathOf: this.options.exportPathOf,
       extraKernelArgs: (target) => nodeKernelArgs(target.node),
       onBootup: async (event) => {
+        this.options.beforeBootupRecorded?.(event);
         await recordBootup(event);
         this.options.onBootup?.(event);
       },

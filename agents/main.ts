@@ -230,6 +230,7 @@ function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nf
     metrics: manager.metrics.registry,
     httpPlugins: [logs.plugin, commands.plugin],
     apiToken: () => commands.apiToken(),
+    beforeBootupRecorded: (event) => commands.rebooted(event.node.metadata.name, event.bootId),
     onBootup: (event) => logs.platform.nodeBooted(event.node.metadata.name, event.ip, event.image),
     ...(options.boot?.cacheMib === undefined ? {} : { cacheMib: options.boot.cacheMib }),
   });

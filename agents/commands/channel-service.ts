@@ -25,7 +25,7 @@ export interface ChannelService {
   plugin: HttpPlugin;
   connected(node: string): boolean;
   /** The node booted again (its bootup notification): see CommandQueue.rebooted. */
-  rebooted(node: string): void;
+  rebooted(node: string, bootId?: string): void;
   onConnectionChange(listener: ConnectionListener): void;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -60,8 +60,8 @@ class Service implements ChannelService {
     this.plugin = commandRoutes({ queue: this.queue, transfers: this.transfers, channel });
   }
 
-  rebooted(node: string): void {
-    this.queue.rebooted(node);
+  rebooted(node: string, bootId?: string): void {
+    this.queue.rebooted(node, bootId);
   }
 
   connected(node: string): boolean {

@@ -25,6 +25,7 @@ const NODE = 'vn1';
 const NODE_MAC = '52:54:00:00:00:01';
 const OTHER = 'vn2';
 const IDLE = 'idle';
+const LOOP_BOOT = 'boot-of-the-loop';
 
 /** A PATH of symlinks to the tools a minbase image has: no curl, wget or busybox. */
 async function minbasePath(dir: string): Promise<string> {
@@ -105,7 +106,11 @@ describe.each(TOOLS)('command channel with $name', (tool) => {
       // The loop runs on this host: its requests come from 127.0.0.1, the lease of vn1.
       macOfIp: (ip) => (ip === '127.0.0.1' ? NODE_MAC : undefined),
       exportPathOf: () => '/exports/none',
-      onBootup: () => Promise.resolve(),
+      // As the agent wires it (main.ts): a bootup ends what belongs to another boot of the node.
+      onBootup: (event) => {
+        service.rebooted(event.node.metadata.name, event.bootId);
+        return Promise.resolve();
+      },
       logger: silentLogger(),
       metrics: createHttpMetrics(new Registry()),
       apiToken: () => TOKEN,
@@ -123,6 +128,7 @@ describe.each(TOOLS)('command channel with $name', (tool) => {
       WALT_NODE: NODE,
       WALT_DIR: NODE_DIR,
       WALT_RUN_DIR: path.join(dir, 'run'),
+      WALT_BOOT_ID: LOOP_BOOT,
       ...(tool.force ? { WALT_HTTP_TOOL: tool.force } : {}),
     };
     loop = spawn('/bin/sh', [path.join(NODE_DIR, 'walt-command-loop')], {
@@ -250,6 +256,42 @@ describe.each(TOOLS)('command channel with $name', (tool) => {
     const body = (await res.json()) as { error: string; message: string };
     expect(body.error).toBe('WALT_ERR_NODE_FILES_FAILED');
     expect(body.message).toMatch(/nope/);
+  });
+
+  it('names its boot in its polls: a bootup of its own boot keeps its command, one of another boot ends it', async () => {
+    const started = path.join(dir, 'started');
+    const bootup = (bootId: string): Promise<Response> =>
+      fetch(`${base}/api/v1/nodes/${NODE}/bootup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ bootId }),
+      });
+    // The exec's answer, once the command is running on the node (wrapped: an async function
+    // returning a promise would wait for it).
+    const running = async (): Promise<{ answer: Promise<Response> }> => {
+      await fs.rm(started, { force: true });
+      const answer = exec(NODE, { command: ['sh', '-c', `: >'${started}'; sleep 2; echo kept`] });
+      await waitFor(
+        () => existsSync(started),
+        15_000,
+        () => loopLog,
+      );
+      return { answer };
+    };
+    // Given a command running on the node, when the node's own boot notifies again (a retried notice)
+    const kept = await running();
+    expect((await bootup(LOOP_BOOT)).status).toBe(200);
+    // Then the command still ends normally
+    expect(await ((await kept.answer).json() as Promise<ExecResult>)).toMatchObject({
+      exitCode: 0,
+      output: 'kept\n',
+    });
+    // When another boot of the node notifies, the command of this one is lost (409, channel lost)
+    const lost = await running();
+    expect((await bootup('another-boot')).status).toBe(200);
+    const res = await lost.answer;
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe('WALT_ERR_NODE_NOT_CONNECTED');
   });
 });
 

@@ -23,13 +23,14 @@ function fixture(maxInFlight = 8): Fixture {
   return { queue, clock, events };
 }
 
-/** A poll whose wait ends when the returned abort() is called. */
+/** A poll (from boot `bootId` when given) whose wait ends when the returned abort() is called. */
 function poll(
   queue: CommandQueue<string>,
   node: string,
+  bootId?: string,
 ): { result: Promise<Dispatch | undefined>; abort: () => void } {
   const controller = new AbortController();
-  return { result: queue.poll(node, controller.signal), abort: () => controller.abort() };
+  return { result: queue.poll(node, controller.signal, bootId), abort: () => controller.abort() };
 }
 
 /** Marks `node` connected with a poll that ends at once. */
@@ -70,6 +71,54 @@ describe('CommandQueue', () => {
     expect(await poll(queue, 'n1').result).toEqual({ id: 'c2', script: 'echo next' });
     expect(queue.complete('n1', 'c2', 'done')).toBe(true);
     await expect(queued.outcome).resolves.toMatchObject({ kind: 'finished', result: 'done' });
+  });
+
+  it('a bootup ends the poll the previous boot left waiting: a command sent then waits for the new boot', async () => {
+    const { queue } = fixture();
+    // Given the poll of boot A, left waiting on a dead connection by a hard reset
+    const stale = poll(queue, 'n1', 'boot-a');
+    // When boot B notifies its bootup (before its loop polls), and a command is sent
+    queue.rebooted('n1', 'boot-b');
+    await expect(stale.result).resolves.toBeUndefined();
+    const submitted = queue.submit('n1', spec('uname -a'));
+    // Then it goes to boot B's first poll
+    expect(await poll(queue, 'n1', 'boot-b').result).toEqual({ id: 'c1', script: 'uname -a' });
+    expect(queue.complete('n1', 'c1', 'ok')).toBe(true);
+    await expect(submitted.outcome).resolves.toMatchObject({ kind: 'finished', result: 'ok' });
+  });
+
+  it("a poll of a new boot, before its bootup, fails the previous boot's commands", async () => {
+    const { queue } = fixture();
+    await touch(queue, 'n1');
+    const running = queue.submit('n1', spec('sleep 100'));
+    expect(await poll(queue, 'n1', 'boot-a').result).toEqual({ id: 'c1', script: 'sleep 100' });
+    // When boot B's loop polls
+    const fresh = poll(queue, 'n1', 'boot-b');
+    // Then boot A's command is lost, and boot B's poll waits for work
+    await expect(running.outcome).resolves.toEqual({ kind: 'lost', reason: 'channelLost' });
+    const next = queue.submit('n1', spec('echo b'));
+    expect(await fresh.result).toEqual({ id: 'c2', script: 'echo b' });
+    // And boot B's own bootup notification, coming after, keeps what boot B runs
+    queue.rebooted('n1', 'boot-b');
+    expect(queue.complete('n1', 'c2', 'done')).toBe(true);
+    await expect(next.outcome).resolves.toMatchObject({ kind: 'finished', result: 'done' });
+  });
+
+  it('a repeated bootup notification of the same boot keeps its polls and commands', async () => {
+    const { queue } = fixture();
+    await touch(queue, 'n1');
+    const running = queue.submit('n1', spec('sleep 100'));
+    expect(await poll(queue, 'n1', 'boot-a').result).toEqual({ id: 'c1', script: 'sleep 100' });
+    const waiting = poll(queue, 'n1', 'boot-a');
+    // When boot A notifies again (its first answer was lost)
+    queue.rebooted('n1', 'boot-a');
+    // Then its running command and its waiting poll stay
+    const next = queue.submit('n1', spec('echo again'));
+    expect(await waiting.result).toEqual({ id: 'c2', script: 'echo again' });
+    expect(queue.complete('n1', 'c1', 'slept')).toBe(true);
+    await expect(running.outcome).resolves.toMatchObject({ kind: 'finished', result: 'slept' });
+    expect(queue.complete('n1', 'c2', 'again')).toBe(true);
+    await expect(next.outcome).resolves.toMatchObject({ kind: 'finished', result: 'again' });
   });
 
   it('hands a queued command to the next poll, then completes it with the node result', async () => {

@@ -2,7 +2,8 @@
 // node's long polls waiting for a command, and the commands in flight with their deadlines. Time comes
 // from an injected clock; deadlines and lost channels are acted on by sweep(), which the service calls
 // every second. A node is connected while it polls: a poll waiting now, or one seen within the channel
-// timeout (the loop polls again at once after every answer).
+// timeout (the loop polls again at once after every answer). Polls and bootup notifications may name
+// the node's boot (the kernel's boot_id): what belongs to another boot of the node is stale.
 import { randomBytes } from 'node:crypto';
 import { COMMAND_CHANNEL_TIMEOUT_SECONDS } from '../../api/agent/v1.js';
 import { ChannelStopped, NodeNotConnected } from './errors.js';
@@ -56,11 +57,14 @@ interface Entry<R> {
   /** Pending only: fail as notConnected if the node has not connected by then. */
   connectBy?: number;
   dispatchedAt?: number;
+  /** The boot of the node whose poll took it (once dispatched, when the poll named it). */
+  bootId?: string;
   deadline: number;
   resolve: (outcome: Outcome<R>) => void;
 }
 
 interface Waiter {
+  bootId: string | undefined;
   resolve: (dispatch: Dispatch | undefined) => void;
 }
 
@@ -69,6 +73,8 @@ interface NodeState<R> {
   inFlight: Map<string, Entry<R>>;
   waiters: Waiter[];
   lastSeen?: number;
+  /** The node's boot, as its latest poll or bootup notification named it. */
+  bootId?: string;
   /** As last reported to the listeners. */
   reported: boolean;
 }
@@ -137,14 +143,17 @@ export class CommandQueue<R> {
 
   /**
    * A node's long poll: the next command for it, or undefined when `signal` aborts first (the poll's
-   * wait is over, or the client went away).
+   * wait is over, or the client went away). `bootId` names the boot the polling loop runs in.
    */
-  poll(node: string, signal: AbortSignal): Promise<Dispatch | undefined> {
+  poll(node: string, signal: AbortSignal, bootId?: string): Promise<Dispatch | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     this.seen(node);
     const state = this.state(node);
+    // A poll from a new boot may come before its bootup notification.
+    if (bootId !== undefined && bootId !== state.bootId) this.dropOtherBoots(state, bootId);
     return new Promise((resolve) => {
       const waiter: Waiter = {
+        bootId,
         resolve: (dispatch) => {
           signal.removeEventListener('abort', onAbort);
           resolve(dispatch);
@@ -180,15 +189,14 @@ export class CommandQueue<R> {
   }
 
   /**
-   * The node booted again: commands it was running are gone with the previous boot (they fail as
-   * channelLost), polls from before are stale; pending commands wait for the new boot's loop.
+   * The node booted (boot `bootId` when it says): commands it was running in another boot are gone
+   * (they fail as channelLost), polls from another boot are stale; pending commands wait for this
+   * boot's loop. Without a boot id everything from before counts as another boot. Call it before the
+   * node is shown Ready, so that no command sent then goes to a poll of the previous boot.
    */
-  rebooted(node: string): void {
+  rebooted(node: string, bootId?: string): void {
     const state = this.nodes.get(node);
-    if (!state) return;
-    for (const stale of state.waiters.splice(0)) stale.resolve(undefined);
-    for (const entry of state.inFlight.values()) entry.resolve({ kind: 'lost', reason: 'channelLost' });
-    state.inFlight.clear();
+    if (state) this.dropOtherBoots(state, bootId);
   }
 
   /** Acts on the clock: commands past their deadline, nodes not connected in time, channels lost. */
@@ -235,6 +243,20 @@ export class CommandQueue<R> {
     return true;
   }
 
+  private dropOtherBoots(state: NodeState<R>, bootId: string | undefined): void {
+    const other = (owner: string | undefined): boolean => bootId === undefined || owner !== bootId;
+    state.bootId = bootId;
+    for (const stale of state.waiters.filter((waiter) => other(waiter.bootId))) {
+      state.waiters.splice(state.waiters.indexOf(stale), 1);
+      stale.resolve(undefined);
+    }
+    for (const entry of state.inFlight.values()) {
+      if (!other(entry.bootId)) continue;
+      state.inFlight.delete(entry.id);
+      entry.resolve({ kind: 'lost', reason: 'channelLost' });
+    }
+  }
+
   private failAll(state: NodeState<R>, reason: 'channelLost' | 'stopped'): void {
     for (const entry of [...state.pending, ...state.inFlight.values()]) {
       entry.resolve({ kind: 'lost', reason });
@@ -250,6 +272,7 @@ export class CommandQueue<R> {
       const waiter = state.waiters.shift() as Waiter;
       const now = this.now();
       entry.dispatchedAt = now;
+      if (waiter.bootId !== undefined) entry.bootId = waiter.bootId;
       delete entry.connectBy;
       entry.deadline = Math.max(entry.deadline, now + entry.spec.timeoutMs + this.graceMs);
       state.inFlight.set(entry.id, entry);

@@ -38,7 +38,7 @@ export interface CommandService {
   apiToken(): string | undefined;
   connected(node: string): boolean;
   /** The node booted again: commands of its previous boot are lost, its old polls stale. */
-  rebooted(node: string): void;
+  rebooted(node: string, bootId?: string): void;
   onConnectionChange(listener: ConnectionListener): void;
   /** Ensures the token Secret and publishes apiUrl/tokenSecret in the segment status. */
   start(): Promise<void>;
@@ -72,8 +72,8 @@ class Service implements CommandService {
     return this.channel.connected(node);
   }
 
-  rebooted(node: string): void {
-    this.channel.rebooted(node);
+  rebooted(node: string, bootId?: string): void {
+    this.channel.rebooted(node, bootId);
   }
 
   onConnectionChange(listener: ConnectionListener): void {

@@ -1,6 +1,7 @@
 // The node side of the command channel (ADR 0008), for walt-command-loop; only the node itself, from
 // the address of its DHCP lease, may call these:
-//   GET  /api/v1/nodes/<name>/commands/next?wait=<s>    204, or 200 "<id>\n<sh script>" (long poll)
+//   GET  /api/v1/nodes/<name>/commands/next?wait=<s>[&boot=<boot id>]
+//                                                        204, or 200 "<id>\n<sh script>" (long poll)
 //   POST /api/v1/nodes/<name>/commands/<id>/result?exit=<code>[&timedOut=1][&size=<bytes>]  body: output
 //   GET  /api/v1/nodes/<name>/transfers/<id>            a tar archive to extract (toNode)
 //   POST /api/v1/nodes/<name>/transfers/<id>            a tar archive the agent asked for (fromNode)
@@ -8,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COMMAND_POLL_WAIT_SECONDS } from '../../api/agent/v1.js';
 import type { HttpContext } from '../http/context.js';
 import { nodeOfRequest } from '../http/guards.js';
-import { nodeNameSchema } from '../http/schemas.js';
+import { bootIdSchema, nodeNameSchema } from '../http/schemas.js';
 import { bodyStream, MAX_TRANSFER_BYTES, readInto } from './body.js';
 import type { CommandQueue } from './command-queue.js';
 import type { NodeResult } from './channel.js';
@@ -24,6 +25,11 @@ interface NodeParams {
 interface IdParams extends NodeParams {
   id: string;
 }
+interface PollQuery {
+  wait?: string;
+  /** The kernel's boot_id of the polling node. */
+  boot?: string;
+}
 interface ResultQuery {
   exit?: string;
   timedOut?: string;
@@ -32,6 +38,7 @@ interface ResultQuery {
 
 const idSchema = { type: 'string', pattern: '^[0-9a-zA-Z_-]{1,64}$' } as const;
 const nodeParams = { type: 'object', properties: { name: nodeNameSchema } } as const;
+const pollQuery = { type: 'object', properties: { wait: { type: 'string' }, boot: bootIdSchema } } as const;
 const idParams = { type: 'object', properties: { name: nodeNameSchema, id: idSchema } } as const;
 
 export interface NodeRouteDeps {
@@ -60,7 +67,7 @@ function exitOf(query: ResultQuery): { exitCode: number; timedOut: boolean; size
 async function nextCommand(
   deps: NodeRouteDeps,
   ctx: HttpContext,
-  request: FastifyRequest<{ Params: NodeParams; Querystring: { wait?: string } }>,
+  request: FastifyRequest<{ Params: NodeParams; Querystring: PollQuery }>,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const node = nodeOfRequest(ctx, request).metadata.name;
@@ -69,7 +76,7 @@ async function nextCommand(
   const onClose = (): void => controller.abort();
   reply.raw.on('close', onClose);
   try {
-    const dispatch = await deps.queue.poll(node, controller.signal);
+    const dispatch = await deps.queue.poll(node, controller.signal, request.query.boot);
     if (!dispatch) return reply.code(204).send();
     request.log.debug({ node, command: dispatch.id }, 'command sent to the node');
     return reply.code(200).type('text/plain; charset=utf-8').send(`${dispatch.id}\n${dispatch.script}`);
@@ -95,9 +102,9 @@ async function commandResult(
 }
 
 export function registerNodeRoutes(scope: FastifyInstance, ctx: HttpContext, deps: NodeRouteDeps): void {
-  scope.get<{ Params: NodeParams; Querystring: { wait?: string } }>(
+  scope.get<{ Params: NodeParams; Querystring: PollQuery }>(
     '/api/v1/nodes/:name/commands/next',
-    { schema: { params: nodeParams } },
+    { schema: { params: nodeParams, querystring: pollQuery } },
     (request, reply) => nextCommand(deps, ctx, request, reply),
   );
   scope.post<{ Params: IdParams; Querystring: ResultQuery }>(

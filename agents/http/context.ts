@@ -20,6 +20,8 @@ export interface BootupEvent {
   at: Date;
   /** Bytes the node read over NFS while booting, when it says. */
   nfsReadBytes?: number;
+  /** The node's boot (its kernel's boot_id), when it says. */
+  bootId?: string;
 }
 
 export interface HttpContext {

@@ -2,6 +2,7 @@
 // the JSON schemas the log routes validate with; the node command and file routes, served by other
 // modules, are described from the contract's types.
 import { AGENT_PATHS, COMMAND_POLL_WAIT_SECONDS } from '../../api/agent/v1.js';
+import { bootIdSchema } from '../http/schemas.js';
 import * as s from './schemas.js';
 
 type Schema = Record<string, unknown>;
@@ -168,6 +169,7 @@ function nodePaths(): Record<string, object> {
               ip: { type: 'string' },
               imageDigest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
               nfsReadBytes: { type: 'integer', minimum: 0 },
+              bootId: bootIdSchema,
             },
           }),
         },
@@ -193,6 +195,7 @@ function nodePaths(): Record<string, object> {
         parameters: [
           nodeParam,
           { name: 'wait', in: 'query', schema: { type: 'integer', default: COMMAND_POLL_WAIT_SECONDS } },
+          { name: 'boot', in: 'query', schema: bootIdSchema },
         ],
         responses: {
           200: ok('"<id>\\n<sh script>"', { type: 'string' }, 'text/plain'),

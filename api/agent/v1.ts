@@ -163,7 +163,10 @@ export interface FilesResult {
   bytes: number;
 }
 
-/** Node side: GET /api/v1/nodes/<node>/commands/next?wait=<s> → 204, or 200 text "<id>\n<sh script>". */
+/**
+ * Node side: GET /api/v1/nodes/<node>/commands/next?wait=<s>&boot=<boot id> → 204, or 200 text
+ * "<id>\n<sh script>".
+ */
 export const COMMAND_POLL_WAIT_SECONDS = 25;
 /** A node that has not polled for this long is not connected (and is reported down). */
 export const COMMAND_CHANNEL_TIMEOUT_SECONDS = 60;

@@ -23,3 +23,13 @@ walt_bounded() {
     limit=$1; shift
     if command -v timeout >/dev/null 2>&1; then timeout "$limit" "$@"; else "$@"; fi
 }
+
+# This boot's id (the kernel's boot_id; WALT_BOOT_ID overrides it in tests), or nothing. The agent
+# tells by it this boot's command polls from those the previous boot left on dead connections.
+walt_boot_id() {
+    _id=${WALT_BOOT_ID:-$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)}
+    case "$_id" in
+    '' | *[!0-9A-Za-z-]*) ;;
+    *) echo "$_id" ;;
+    esac
+}

@@ -296,6 +296,59 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     expect(node.status).toMatchObject({ ip: env.ip, bootedImage: { name: `${ns.name}/bootable` } });
   });
 
+  it("a bootup ends the poll of the previous boot: a command sent after it waits for the new boot's loop", async () => {
+    expect(bootableNs).not.toBe('');
+    const nodeApi = `http://10.78.0.1/api/v1/nodes/${bootableName}`;
+    const curl = (...args: string[]): Promise<{ stdout: string }> =>
+      exec(bootableNs, 'curl', ['-s', '--max-time', '40', ...args], 45_000);
+    // Given a poll of boot A waiting, as a hard reset leaves it (no FIN ever comes)
+    const stale = curl('-w', '%{http_code}', `${nodeApi}/commands/next?wait=30&boot=boot-a`);
+    await waitFor('the command channel up', () =>
+      Promise.resolve(/"node":"[^"]+".*command channel up/.test(agentLog) ? true : undefined),
+    );
+    // When boot B notifies its bootup
+    await curl(
+      '-f',
+      '-H',
+      'content-type: application/json',
+      '-d',
+      '{"bootId":"boot-b"}',
+      `${nodeApi}/bootup`,
+    );
+    // And a command is sent right after (a controller that saw the node Ready)
+    const secretRef = (await getSegment()).status?.agent?.tokenSecret;
+    expect(secretRef).toBeDefined();
+    const secret = await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .readNamespacedSecret({ namespace: secretRef!.namespace, name: secretRef!.name });
+    const token = Buffer.from(secret.data?.token ?? '', 'base64').toString();
+    const ran = curl(
+      '-f',
+      '-H',
+      `authorization: Bearer ${token}`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify({ command: ['echo', 'hi'], timeoutSeconds: 20 }),
+      `${nodeApi}/exec`,
+    );
+    // Then boot A's poll got nothing (a command handed to it would be lost with the dead connection)
+    expect((await stale).stdout).toBe('204');
+    // And the command goes to boot B's loop, whose result answers it
+    const dispatch = (await curl('-f', `${nodeApi}/commands/next?wait=30&boot=boot-b`)).stdout;
+    const id = dispatch.split('\n')[0]!;
+    expect(dispatch).toContain("'echo' 'hi'");
+    await curl(
+      '-f',
+      '-H',
+      'content-type: application/octet-stream',
+      '--data-binary',
+      'hi from boot b',
+      `${nodeApi}/commands/${id}/result?exit=0`,
+    );
+    expect(JSON.parse((await ran).stdout)).toMatchObject({ exitCode: 0, output: 'hi from boot b' });
+  });
+
   it('exports the image over NFS read-only to the segment, with the node files at /walt', async () => {
     expect(rootExport).not.toBe('');
     const list = async (where: string): Promise<string> =>

@@ -1,6 +1,6 @@
 // Bootup notifications: a node that finished booting says so, and the agent records it (phase Ready,
 // address, booted image, time) through the injected onBootup.
-//   POST /api/v1/nodes/<name>/bootup  {"ip"?, "imageDigest"?}     the node names itself;
+//   POST /api/v1/nodes/<name>/bootup  {"ip"?, "imageDigest"?, "bootId"?}  the node names itself;
 //   POST /api/v1/bootup               {"name"?, "ip"?, "imageDigest"?}  WalT-style: the node is the one
 //                                     named, else the one at "ip", else at the client's address.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,7 +15,7 @@ import {
   HttpOtherSegment,
   HttpUnknownNode,
 } from '../errors.js';
-import { digestSchema, ipv4Schema, IPV4_PATTERN, nodeNameSchema } from '../schemas.js';
+import { bootIdSchema, digestSchema, ipv4Schema, IPV4_PATTERN, nodeNameSchema } from '../schemas.js';
 
 interface BootupBody {
   name?: string;
@@ -23,6 +23,8 @@ interface BootupBody {
   imageDigest?: string;
   /** Bytes the node read over NFS while booting (its root mount's counters). */
   nfsReadBytes?: number;
+  /** The kernel's boot_id: tells this boot's command polls from the previous boot's. */
+  bootId?: string;
 }
 
 const IPV4 = new RegExp(IPV4_PATTERN);
@@ -40,6 +42,7 @@ const bodySchema = {
     ip: ipv4Schema,
     imageDigest: digestSchema,
     nfsReadBytes: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+    bootId: bootIdSchema,
   },
 } as const;
 
@@ -101,8 +104,15 @@ function bootupEvent(
   body: BootupBody | undefined,
 ): BootupEvent {
   const booted = bootedImage(ctx, node, body?.imageDigest);
-  const nfsReadBytes = body?.nfsReadBytes;
-  return { node, ip, ...booted, at: new Date(), ...(nfsReadBytes === undefined ? {} : { nfsReadBytes }) };
+  const { nfsReadBytes, bootId } = body ?? {};
+  return {
+    node,
+    ip,
+    ...booted,
+    at: new Date(),
+    ...(nfsReadBytes === undefined ? {} : { nfsReadBytes }),
+    ...(bootId === undefined ? {} : { bootId }),
+  };
 }
 
 function nodeOf(ctx: HttpContext, request: FastifyRequest<{ Body: BootupBody | undefined }>): WaltNode {
