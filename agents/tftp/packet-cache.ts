@@ -4,17 +4,14 @@
 // is already several times dnsmasq's). Keyed by what identifies an unpacked image file's content, like
 // the HTTP file cache; larger files are streamed through a read-ahead buffer (block-reader.ts).
 import type { FileHandle } from 'node:fs/promises';
-import { BoundedCache, type CacheObserver } from '../netboot/bounded-cache.js';
-import { identityKey, readWhole, type FileIdentity } from '../netboot/read-whole.js';
+import type { CacheObserver } from '../netboot/bounded-cache.js';
+import { FileValueCache, type FileValueCacheOptions } from '../netboot/file-value-cache.js';
+import type { FileIdentity } from '../netboot/read-whole.js';
 import { writeDataHeader } from './packet.js';
 import { blockCount } from './transfer.js';
 
-export interface PacketCacheOptions {
-  /** Bytes kept in memory at most, headers included (0 disables the cache). */
-  maxBytes: number;
-  /** Larger files are never kept (they are streamed). */
-  maxFileBytes: number;
-}
+/** maxBytes counts the packets' headers too. */
+export type PacketCacheOptions = FileValueCacheOptions;
 
 /** 64 MiB: the loaders, kernels and device trees a Raspberry Pi or PXE storm asks for. */
 export const DEFAULT_PACKET_CACHE: PacketCacheOptions = { maxBytes: 64 << 20, maxFileBytes: 32 << 20 };
@@ -38,13 +35,10 @@ export function buildDataPackets(content: Buffer, blksize: number): Buffer[] {
 }
 
 export class PacketCache {
-  private readonly cache: BoundedCache<readonly Buffer[]>;
+  private readonly cache: FileValueCache<readonly Buffer[]>;
 
-  constructor(
-    private readonly options: PacketCacheOptions = DEFAULT_PACKET_CACHE,
-    private readonly observer?: CacheObserver,
-  ) {
-    this.cache = new BoundedCache(options.maxBytes, observer);
+  constructor(options: PacketCacheOptions = DEFAULT_PACKET_CACHE, observer?: CacheObserver) {
+    this.cache = new FileValueCache(options, observer);
   }
 
   /** Bytes held (or being built). */
@@ -61,13 +55,10 @@ export class PacketCache {
     identity: FileIdentity,
     blksize: number,
   ): Promise<readonly Buffer[]> | undefined {
-    const { size } = identity;
-    if (size > this.options.maxFileBytes) {
-      this.observer?.lookup('uncached');
-      return undefined;
-    }
-    const bytes = size + 4 * blockCount(size, blksize);
-    const key = `${identityKey(identity)}:${blksize}`;
-    return this.cache.get(key, bytes, async () => buildDataPackets(await readWhole(handle, size), blksize));
+    return this.cache.value(handle, identity, {
+      variant: `blksize ${blksize}`,
+      bytes: identity.size + 4 * blockCount(identity.size, blksize),
+      make: (content) => buildDataPackets(content, blksize),
+    });
   }
 }
