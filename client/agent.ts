@@ -61,6 +61,8 @@ interface RequestOptions {
   signal?: AbortSignal;
   /** The answer may take longer than fetch's 300 s header timeout (exec, files). */
   long?: boolean;
+  /** The media type asked for (default JSON). */
+  accept?: string;
 }
 
 const isHeartbeat = (value: unknown): boolean =>
@@ -105,7 +107,7 @@ class HttpAgent implements AgentOperations {
   }
 
   private async headers(options: RequestOptions): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (options.auth) headers.authorization = `Bearer ${await this.readToken()}`;
     if (options.json !== undefined) headers['content-type'] = 'application/json';
     if (options.body !== undefined) headers['content-type'] = 'application/x-tar';
@@ -156,27 +158,31 @@ class HttpAgent implements AgentOperations {
     await this.request('POST', AGENT_PATHS.logAppend, { json: { lines }, auth: true });
   }
 
-  async queryLogs(params: LogQueryParams): Promise<ApiLogLine[]> {
-    const answer = await this.json<{ logs?: ApiLogLine[] }>('GET', AGENT_PATHS.logQuery, {
-      query: logQueryString(params),
-    });
-    return answer?.logs ?? [];
+  queryLogs(params: LogQueryParams, signal?: AbortSignal): AsyncGenerator<ApiLogLine> {
+    return this.logLines(AGENT_PATHS.logQuery, params, signal);
   }
 
-  async *followLogs(params: LogQueryParams, signal: AbortSignal): AsyncGenerator<ApiLogLine> {
+  followLogs(params: LogQueryParams, signal: AbortSignal): AsyncGenerator<ApiLogLine> {
+    return this.logLines(AGENT_PATHS.logFollow, params, signal);
+  }
+
+  /** The lines of an NDJSON log answer (query or follow) as they arrive. */
+  private async *logLines(
+    path: string,
+    params: LogQueryParams,
+    signal?: AbortSignal,
+  ): AsyncGenerator<ApiLogLine> {
     const query = logQueryString(params);
-    const response = await this.request('GET', AGENT_PATHS.logFollow, { query, signal });
+    const response = await this.request('GET', path, { query, signal, accept: 'application/x-ndjson' });
     if (!response.body) return;
+    const source = `${this.location.apiUrl}${path}`;
     try {
-      for await (const value of readNdjson(
-        response.body,
-        `${this.location.apiUrl}${AGENT_PATHS.logFollow}`,
-      )) {
+      for await (const value of readNdjson(response.body, source)) {
         if (!isHeartbeat(value)) yield value as ApiLogLine;
       }
     } catch (error) {
-      if (signal.aborted) return;
-      throw transportError(error, this.segment, `${this.location.apiUrl}${AGENT_PATHS.logFollow}`);
+      if (signal?.aborted) return;
+      throw transportError(error, this.segment, source);
     }
   }
 

@@ -1,5 +1,5 @@
-// Log queries across agents: answers merged by time; `limit` keeps the oldest lines overall, as each
-// store does on its own.
+// Log queries across agents: streamed answers merged by time; `limit` keeps the oldest lines overall,
+// as each store does on its own.
 import type { AgentOperations, ApiLogLine, LogQueryParams } from '../api/agent/v1.js';
 import type { AgentDirectory } from './agents.js';
 import { createLogsApi } from './logs.js';
@@ -12,11 +12,33 @@ const line = (id: number, second: number, issuer: string): ApiLogLine => ({
   line: `${issuer} at ${second}`,
 });
 
-/** An agent whose store holds `lines` (by time) and answers like the real one: the oldest `limit`. */
-function agentWith(lines: ApiLogLine[]): AgentOperations {
-  const queryLogs = (params: LogQueryParams): Promise<ApiLogLine[]> =>
-    Promise.resolve(params.limit === undefined ? lines : lines.slice(0, params.limit));
-  return { queryLogs } as unknown as AgentOperations;
+/**
+ * An agent whose store holds `lines` (by time) and answers like the real one: the oldest `limit`,
+ * streamed; `closed` counts the answers the caller stopped reading early.
+ */
+function agentWith(lines: ApiLogLine[]): AgentOperations & { closed: number } {
+  const agent = {
+    closed: 0,
+    async *queryLogs(params: LogQueryParams): AsyncGenerator<ApiLogLine> {
+      const answer = params.limit === undefined ? lines : lines.slice(0, params.limit);
+      let read = 0;
+      try {
+        for (const l of answer) {
+          yield await Promise.resolve(l);
+          read++;
+        }
+      } finally {
+        if (read < answer.length) agent.closed++;
+      }
+    },
+  };
+  return agent as unknown as AgentOperations & { closed: number };
+}
+
+async function all(lines: AsyncIterable<ApiLogLine>): Promise<string[]> {
+  const seen: string[] = [];
+  for await (const l of lines) seen.push(l.line);
+  return seen;
 }
 
 function directory(agents: AgentOperations[]): AgentDirectory {
@@ -33,12 +55,12 @@ describe('logs across agents', () => {
   const logs = createLogsApi(directory([a, b]));
 
   it('merges the answers by time', async () => {
-    const merged = await logs.query({});
-    expect(merged.map((l) => l.line)).toEqual(['a at 1', 'b at 2', 'a at 3', 'b at 4', 'a at 5', 'b at 6']);
+    expect(await all(logs.query({}))).toEqual(['a at 1', 'b at 2', 'a at 3', 'b at 4', 'a at 5', 'b at 6']);
   });
 
-  it('keeps the oldest `limit` lines overall, as one store would', async () => {
-    const limited = await logs.query({ limit: 3 });
-    expect(limited.map((l) => l.line)).toEqual(['a at 1', 'b at 2', 'a at 3']);
+  it('keeps the oldest `limit` lines overall, as one store would, and stops reading the answers', async () => {
+    expect(await all(logs.query({ limit: 3 }))).toEqual(['a at 1', 'b at 2', 'a at 3']);
+    // Both answers had lines left: both were closed, not read to their end.
+    expect([a.closed, b.closed]).toEqual([1, 1]);
   });
 });

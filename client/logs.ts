@@ -5,10 +5,11 @@
 import type { ApiCheckpoint, ApiLogLine, LogQueryParams } from '../api/agent/v1.js';
 import { isWaltError } from '../common/errors.js';
 import type { AgentDirectory } from './agents.js';
-import { interleave, mergeByTime } from './merge.js';
+import { interleave, mergeByTime, take } from './merge.js';
 
 export interface LogsApi {
-  query(params: LogQueryParams): Promise<ApiLogLine[]>;
+  /** Every matching line of every agent (at most `params.limit`), oldest first, as they stream. */
+  query(params: LogQueryParams, signal?: AbortSignal): AsyncIterable<ApiLogLine>;
   /** History (as filtered) then live lines, until `signal` aborts. */
   follow(params: LogQueryParams, signal: AbortSignal): AsyncIterable<ApiLogLine>;
   /** A checkpoint on every agent; `ts` defaults to now (the client's clock, the same on each). */
@@ -23,13 +24,16 @@ const byTime = (a: ApiCheckpoint, b: ApiCheckpoint): number =>
 
 export function createLogsApi(agents: AgentDirectory, now: () => Date = () => new Date()): LogsApi {
   return {
-    async query(params) {
-      const all = await agents.all();
-      const answers = await Promise.all(all.map((a) => a.queryLogs(params)));
-      const merged = mergeByTime(answers);
-      // Each store answers its oldest `limit` matching lines: the oldest `limit` of their merge are
-      // the oldest overall (the newest of them would not be).
-      return params.limit !== undefined ? merged.slice(0, params.limit) : merged;
+    query(params, signal) {
+      return {
+        async *[Symbol.asyncIterator]() {
+          const all = await agents.all();
+          const merged = mergeByTime(all.map((a) => a.queryLogs(params, signal)));
+          // Each store answers its oldest `limit` matching lines: the oldest `limit` of their merge are
+          // the oldest overall (the newest of them would not be).
+          yield* take(merged, params.limit);
+        },
+      };
     },
     follow(params, signal) {
       return {

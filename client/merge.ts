@@ -1,15 +1,55 @@
 // Log lines of several agents as one (pure but for the iteration): query answers merged in time
-// order, and live streams interleaved as their lines arrive.
+// order as they stream, and live streams interleaved as their lines arrive.
 import type { ApiLogLine } from '../api/agent/v1.js';
 
-/** Lines of several answers, each in time order, as one list in time order. */
-export function mergeByTime(lists: readonly (readonly ApiLogLine[])[]): ApiLogLine[] {
-  const all = lists.flat();
-  if (lists.filter((l) => l.length > 0).length <= 1) return [...all];
-  return all
-    .map((line, index) => ({ line, index, at: Date.parse(line.ts) }))
-    .sort((a, b) => a.at - b.at || a.index - b.index)
-    .map((e) => e.line);
+type Head = { line: ApiLogLine; at: number } | undefined;
+
+async function headOf(iterator: AsyncIterator<ApiLogLine>): Promise<Head> {
+  const next = await iterator.next();
+  return next.done ? undefined : { line: next.value, at: Date.parse(next.value.ts) };
+}
+
+/** Index of the earliest head (the first source on equal times), -1 when all ended. */
+function earliest(heads: readonly Head[]): number {
+  let best = -1;
+  heads.forEach((head, i) => {
+    if (head && (best < 0 || head.at < heads[best]!.at)) best = i;
+  });
+  return best;
+}
+
+/**
+ * Lines of several streams, each in time order, as one stream in time order (equal times: the earlier
+ * source first). Holds one line per source: answers of any size merge in constant memory.
+ */
+export async function* mergeByTime(
+  sources: readonly AsyncIterable<ApiLogLine>[],
+): AsyncGenerator<ApiLogLine> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  try {
+    const heads = await Promise.all(iterators.map(headOf));
+    for (let i = earliest(heads); i >= 0; i = earliest(heads)) {
+      yield heads[i]!.line;
+      heads[i] = await headOf(iterators[i]!);
+    }
+  } finally {
+    // A caller that stops early (a limit) closes every source, and so its HTTP answer.
+    await Promise.allSettled(iterators.map(async (it) => it.return?.()));
+  }
+}
+
+/** The first `count` items of `source` (all of them when count is undefined). */
+export async function* take<T>(source: AsyncIterable<T>, count: number | undefined): AsyncGenerator<T> {
+  if (count === undefined) {
+    yield* source;
+    return;
+  }
+  if (count <= 0) return;
+  let taken = 0;
+  for await (const item of source) {
+    yield item;
+    if (++taken >= count) return;
+  }
 }
 
 type Next<T> = Promise<{ source: number; result: IteratorResult<T> }>;

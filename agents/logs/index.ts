@@ -62,7 +62,7 @@ export interface LogService {
   /** A line of a virtual node's serial console (stream virtualconsole, the node as issuer). */
   consoleLine(node: string, line: string): void;
   start(): Promise<void>;
-  /** Ends follows, writes buffered lines, closes the store. */
+  /** Ends log streams (follows, streamed queries), writes buffered lines, closes the store. */
   stop(): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ export function createLogService(options: LogServiceOptions): LogService {
       logger.error({ err, count }, 'log lines could not be stored');
     },
   });
-  const follows = new Set<AbortController>();
+  const streams = new Set<AbortController>();
   let stopRetention: (() => void) | undefined;
 
   const append = async (lines: LogLine[], source: LineSource): Promise<void> => {
@@ -98,7 +98,7 @@ export function createLogService(options: LogServiceOptions): LogService {
       listNodes: () => options.listNodes(),
       listImages: () => options.listImages(),
       heartbeatMs: options.followHeartbeatMs ?? FOLLOW_HEARTBEAT_MS,
-      follows,
+      streams,
     }),
     append: (lines) => append(lines, 'api'),
     platform: {
@@ -128,7 +128,7 @@ export function createLogService(options: LogServiceOptions): LogService {
     },
     async stop() {
       stopRetention?.();
-      for (const follow of follows) follow.abort();
+      for (const stream of streams) stream.abort();
       await buffer.close();
       await store.close();
     },

@@ -109,8 +109,19 @@ function logApiPaths(): Record<string, object> {
   return {
     [AGENT_PATHS.logQuery]: {
       get: op('Query stored log lines', 'logs', {
+        description:
+          'JSON: at most `limit` lines (default 10 000, at most 100 000), oldest first, `truncated` when more match. ' +
+          'With Accept: application/x-ndjson: every matching line (up to `limit`), one ApiLogLine per line, streamed.',
         parameters: query,
-        responses: { 200: ok('Matching lines, by time', s.logQueryAnswerSchema) },
+        responses: {
+          200: {
+            description: 'Matching lines, by time',
+            content: {
+              'application/json': { schema: s.logQueryAnswerSchema },
+              'application/x-ndjson': { schema: s.apiLogLineSchema },
+            },
+          },
+        },
       }),
     },
     [AGENT_PATHS.logFollow]: {

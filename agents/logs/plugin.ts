@@ -21,7 +21,7 @@ export interface LogPluginDeps {
   listNodes(): WaltNode[];
   listImages(): WaltImage[];
   heartbeatMs: number;
-  follows: Set<AbortController>;
+  streams: Set<AbortController>;
 }
 
 export function logPlugin(deps: LogPluginDeps): HttpPlugin {

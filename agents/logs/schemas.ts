@@ -36,8 +36,12 @@ export const apiLogLineSchema = {
 
 export const logQueryAnswerSchema = {
   type: 'object',
-  required: ['logs'],
-  properties: { logs: { type: 'array', items: apiLogLineSchema } },
+  required: ['logs', 'truncated'],
+  properties: {
+    logs: { type: 'array', items: apiLogLineSchema },
+    /** More lines match than `limit` (default 10 000): ask NDJSON to stream them all. */
+    truncated: { type: 'boolean' },
+  },
 } as const;
 
 export const appendLogsBodySchema = {

@@ -102,8 +102,10 @@ export interface WaltApiLogs {
 /**
  * Query string of GET /api/v1/logs/query and /api/v1/logs/follow: `issuer` (repeatable, exact),
  * `stream` and `line` (JavaScript regexes, searched), `since`/`until` (RFC 3339 or epoch ms),
- * `fromCheckpoint`/`toCheckpoint` with `owner`, `limit`. Query answers `{ logs: ApiLogLine[] }`;
- * follow answers NDJSON, one ApiLogLine per line, history first then live lines, until the client
+ * `fromCheckpoint`/`toCheckpoint` with `owner`, `limit`. Query answers
+ * `{ logs: ApiLogLine[], truncated: boolean }` (at most `limit` lines, default 10 000, at most 100 000;
+ * truncated when more match), or with `Accept: application/x-ndjson` every matching line (up to
+ * `limit`) as NDJSON; follow answers NDJSON, one ApiLogLine per line, history first then live lines, until the client
  * disconnects (a `{"heartbeat":true}` line every 15 s keeps proxies from closing it).
  */
 export interface ApiLogLine {
@@ -204,7 +206,8 @@ export interface AgentOperations {
   /** A tar archive of `path` on the node (its last component as the top entry). */
   getFiles(node: string, path: string): Promise<Buffer>;
   appendLogs(lines: ApiAppendLogs['lines']): Promise<void>;
-  queryLogs(params: LogQueryParams): Promise<ApiLogLine[]>;
+  /** Every matching line (at most `limit`), oldest first, streamed (NDJSON) as the caller reads. */
+  queryLogs(params: LogQueryParams, signal?: AbortSignal): AsyncIterable<ApiLogLine>;
   followLogs(params: LogQueryParams, signal: AbortSignal): AsyncIterable<ApiLogLine>;
   addCheckpoint(checkpoint: ApiCheckpoint): Promise<void>;
   listCheckpoints(owner?: string): Promise<ApiCheckpoint[]>;

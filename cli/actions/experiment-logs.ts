@@ -20,5 +20,5 @@ export async function experimentLogs(
   const params = { stream: experimentStreamRegex(ctx.namespace, name) };
   const logs = createLogsApi(ctx.agents, () => ctx.now());
   if (options.follow) await printLines(ctx, logs.follow(params, new AbortController().signal), format);
-  else await printLines(ctx, await logs.query(params), format);
+  else await printLines(ctx, logs.query(params), format);
 }

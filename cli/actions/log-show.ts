@@ -69,7 +69,7 @@ export async function logShow(
     ...(range.fromCheckpoint || range.toCheckpoint ? { owner } : {}),
   });
   if (!options.realtime) {
-    await printLines(ctx, await logs.query(withCheckpointOwner(history!)), format);
+    await printLines(ctx, logs.query(withCheckpointOwner(history!)), format);
     return;
   }
   const range = history ?? { since: now.toISOString() };

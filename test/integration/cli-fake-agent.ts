@@ -26,7 +26,7 @@ type Route = (
   req: IncomingMessage,
   url: URL,
   body: Buffer,
-) => { status: number; json?: unknown; raw?: Buffer } | 'follow';
+) => { status: number; json?: unknown; raw?: Buffer; ndjson?: unknown[] } | 'follow';
 
 type Answer = Exclude<ReturnType<Route>, 'follow'>;
 
@@ -35,6 +35,9 @@ function reply(res: ServerResponse, answer: Answer | undefined): void {
     res.writeHead(404).end();
   } else if (answer.raw) {
     res.writeHead(answer.status, { 'content-type': 'application/x-tar' }).end(answer.raw);
+  } else if (answer.ndjson) {
+    res.writeHead(answer.status, { 'content-type': 'application/x-ndjson' });
+    res.end(answer.ndjson.map((value) => `${JSON.stringify(value)}\n`).join(''));
   } else {
     res.writeHead(answer.status, { 'content-type': 'application/json' });
     res.end(answer.json === undefined ? undefined : JSON.stringify(answer.json));
@@ -94,10 +97,12 @@ export async function startFakeAgent(
   const authorized = (req: IncomingMessage): boolean => req.headers.authorization === `Bearer ${token}`;
 
   const routes: Record<string, Route> = {
-    'GET /api/v1/logs/query': (_req, url) => ({
-      status: 200,
-      json: { logs: lines.filter((l) => matches(url, l)) },
-    }),
+    'GET /api/v1/logs/query': (req, url) => {
+      const found = lines.filter((l) => matches(url, l));
+      return req.headers.accept?.includes('application/x-ndjson')
+        ? { status: 200, ndjson: found }
+        : { status: 200, json: { logs: found, truncated: false } };
+    },
     'GET /api/v1/logs/follow': () => 'follow',
     'POST /api/v1/logs/lines': (_req, _url, body) => {
       for (const l of (JSON.parse(body.toString()) as { lines: ApiLogLine[] }).lines) append(l);

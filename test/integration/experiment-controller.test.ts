@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type {
   AgentOperations,
+  ApiLogLine,
   ApiAppendLogs,
   ApiCheckpoint,
   ExecRequest,
@@ -38,6 +39,12 @@ interface ExecCall {
   request: ExecRequest;
   signal: AbortSignal | undefined;
 }
+
+const noLines = (): AsyncIterable<ApiLogLine> => ({
+  [Symbol.asyncIterator]: () => ({
+    next: () => Promise.resolve({ done: true as const, value: undefined }),
+  }),
+});
 
 /** An in-memory boot agent API: `exit N` in a command exits N, `sleep` waits until aborted. */
 function fakeAgent(segment: string) {
@@ -74,12 +81,9 @@ function fakeAgent(segment: string) {
       logs.push(...lines);
       return Promise.resolve();
     },
-    queryLogs: () => Promise.resolve([]),
-    followLogs: () => ({
-      [Symbol.asyncIterator]: () => ({
-        next: () => Promise.resolve({ done: true as const, value: undefined }),
-      }),
-    }),
+    // An agent whose store holds no line.
+    queryLogs: noLines,
+    followLogs: noLines,
     addCheckpoint: (c) => {
       checkpoints.push(c);
       return Promise.resolve();

@@ -1,14 +1,13 @@
 // WalT's public web API (walt-reference §2.8), GET only, WalT's JSON shapes (api/agent/v1.ts):
 //   /api/v1/nodes?name=&model=&virtual=&image=&booted=&ip=&mac=
 //   /api/v1/images?fullname=&user=&id=&in_use=
-//   /api/v1/logs?from=&to=&ts_unit=s|ms&issuer=&stream=
-import type { FastifyInstance } from 'fastify';
+//   /api/v1/logs?from=&to=&ts_unit=s|ms&issuer=&stream=   (streamed: any range, in constant memory)
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   AGENT_PATHS,
   type WaltApiImage,
   type WaltApiImages,
   type WaltApiLog,
-  type WaltApiLogs,
   type WaltApiNodes,
 } from '../../../api/agent/v1.js';
 import type { WaltImage, WaltNode } from '../../../api/v1alpha1/index.js';
@@ -18,11 +17,14 @@ import { dateToEpoch } from '../time.js';
 import { applyFilters, IMAGE_FIELDS, NODE_FIELDS, parseFilters, type QueryValues } from '../walt-filters.js';
 import { parseWaltLogsRequest } from '../walt-logs-params.js';
 import { imagesInUse, toWaltImage, toWaltNode } from '../walt-shapes.js';
+import { answerStreamed } from './streamed-answer.js';
 
 export interface WebApiDeps {
   store: LogStore;
   listNodes(): WaltNode[];
   listImages(): WaltImage[];
+  /** Streamed answers under way (streamed-answer.ts). */
+  streams: Set<AbortController>;
 }
 
 const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name);
@@ -45,18 +47,30 @@ export function waltImages(
   return { num_images: selected.length, images: selected };
 }
 
-async function waltLogs(store: LogStore, query: QueryValues): Promise<WaltApiLogs> {
-  const request = parseWaltLogsRequest(query);
-  const logs: WaltApiLog[] = [];
-  for await (const l of store.query(request.query)) {
-    logs.push({
-      timestamp: dateToEpoch(l.ts, request.unit),
-      line: l.line,
-      issuer: l.issuer,
-      stream: l.stream,
-    });
-  }
-  return { num_logs: logs.length, logs };
+/**
+ * WalT's {num_logs, logs} answer, written as the store reads the lines: `logs` comes first and
+ * `num_logs` last (JSON parsers do not mind the order; the count is known only at the end).
+ */
+async function waltLogs(deps: WebApiDeps, query: QueryValues, reply: FastifyReply): Promise<void> {
+  const request = parseWaltLogsRequest(query); // a bad parameter throws here: a 400 still
+  const lines = deps.store.query(request.query);
+  const answer = { type: 'application/json; charset=utf-8', streams: deps.streams, what: 'WalT log query' };
+  await answerStreamed(reply, answer, async (write, signal) => {
+    let count = 0;
+    await write('{"logs":[');
+    for await (const l of lines) {
+      const log: WaltApiLog = {
+        timestamp: dateToEpoch(l.ts, request.unit),
+        line: l.line,
+        issuer: l.issuer,
+        stream: l.stream,
+      };
+      await write(`${count === 0 ? '' : ','}${JSON.stringify(log)}`);
+      count++;
+      if (signal.aborted) return;
+    }
+    await write(`],"num_logs":${count}}`);
+  });
 }
 
 export function registerWebApiRoutes(app: FastifyInstance, deps: WebApiDeps): void {
@@ -65,5 +79,5 @@ export function registerWebApiRoutes(app: FastifyInstance, deps: WebApiDeps): vo
   app.get(AGENT_PATHS.images, options, (request) =>
     waltImages(deps.listImages(), deps.listNodes(), request.query as QueryValues),
   );
-  app.get(AGENT_PATHS.logs, options, (request) => waltLogs(deps.store, request.query as QueryValues));
+  app.get(AGENT_PATHS.logs, options, (request, reply) => waltLogs(deps, request.query as QueryValues, reply));
 }
