@@ -13,32 +13,23 @@ import {
 
 type Unregistered<C> = Omit<C, 'registers'>;
 
-export function counterIn<L extends string = string>(
+/** The metric `name` of `registry`, made by `create` (which registers it) the first time. */
+function registered<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
+export const counterIn = <L extends string = string>(
   registry: Registry,
   config: Unregistered<CounterConfiguration<L>>,
-): Counter<L> {
-  return (
-    (registry.getSingleMetric(config.name) as Counter<L> | undefined) ??
-    new Counter({ ...config, registers: [registry] })
-  );
-}
+): Counter<L> => registered(registry, config.name, () => new Counter({ ...config, registers: [registry] }));
 
-export function gaugeIn<L extends string = string>(
+export const gaugeIn = <L extends string = string>(
   registry: Registry,
   config: Unregistered<GaugeConfiguration<L>>,
-): Gauge<L> {
-  return (
-    (registry.getSingleMetric(config.name) as Gauge<L> | undefined) ??
-    new Gauge({ ...config, registers: [registry] })
-  );
-}
+): Gauge<L> => registered(registry, config.name, () => new Gauge({ ...config, registers: [registry] }));
 
-export function histogramIn<L extends string = string>(
+export const histogramIn = <L extends string = string>(
   registry: Registry,
   config: Unregistered<HistogramConfiguration<L>>,
-): Histogram<L> {
-  return (
-    (registry.getSingleMetric(config.name) as Histogram<L> | undefined) ??
-    new Histogram({ ...config, registers: [registry] })
-  );
-}
+): Histogram<L> =>
+  registered(registry, config.name, () => new Histogram({ ...config, registers: [registry] }));

@@ -407,6 +407,8 @@ describe('command channel access', () => {
       ],
       [`/api/v1/nodes/${NODE}/files?path=relative`, { method: 'GET' }],
       [`/api/v1/nodes/${NODE}/files?path=/`, { method: 'GET' }],
+      [`/api/v1/nodes/${NODE}/commands/next?wait=0&boot=not%20a%20boot%20id`, { method: 'GET' }],
+      [`/api/v1/nodes/${NODE}/bootup`, { method: 'POST', body: JSON.stringify({ bootId: '../etc' }) }],
     ];
     for (const [url, init] of cases) {
       const res = await fetch(`${base}${url}`, {
