@@ -31,6 +31,23 @@ describe('bootPatch', () => {
     expect(none.metadata.annotations['walt.dev/reboot-requested-at']).toBeUndefined();
   });
 
+  it('asks a reboot when the node still runs the image (released and claimed again before its agent rebooted it)', () => {
+    const released: WaltNode = {
+      ...node('default'),
+      status: { phase: 'Ready', bootedImage: { name: 'lab/exp' } },
+    };
+    const patch = bootPatch(released, { image: 'lab/exp', reboot: 'auto' }, now) as {
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(patch.metadata.annotations['walt.dev/reboot-requested-at']).toBe('2026-01-01T10:00:00.123Z');
+    const running: WaltNode = {
+      ...node('default'),
+      status: { phase: 'Ready', bootedImage: { name: 'lab/base' } },
+    };
+    const changed = bootPatch(running, { image: 'lab/exp', reboot: 'auto' }, now) as typeof patch;
+    expect(changed.metadata.annotations['walt.dev/reboot-requested-at']).toBeUndefined();
+  });
+
   it('keeps the first previous image across requests', () => {
     const claimed = node('lab/exp', { 'experiment.walt.dev/previous-image': 'default' });
     const patch = bootPatch(claimed, { image: 'lab/exp', reboot: 'hard' }, now) as {

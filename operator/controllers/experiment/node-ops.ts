@@ -22,8 +22,10 @@ export interface BootRequest {
   /** "<namespace>/<WaltImage>" for spec.image. */
   image: string;
   /**
-   * auto: a hard reboot only if spec.image already is `image` (changing it makes the agent reboot the
-   * node); hard: always a hard reboot; none: only record the request time (a soft reboot is under way).
+   * auto: a hard reboot only if the agent would not reboot the node by itself, that is if spec.image
+   * already is `image` or the node runs `image` now (the agent reboots a node whose spec.image differs
+   * from what it runs); hard: always a hard reboot; none: only record the request time (a soft reboot
+   * is under way).
    */
   reboot: 'auto' | 'hard' | 'none';
 }
@@ -44,8 +46,10 @@ export function bootPatch(node: WaltNode, request: BootRequest, now: Date): Reco
   const at = now.toISOString();
   const annotations = node.metadata.annotations ?? {};
   const previous = annotations[PREVIOUS_IMAGE_ANNOTATION] ?? node.spec.image ?? 'default';
-  const reboot =
-    request.reboot === 'hard' || (request.reboot === 'auto' && node.spec.image === request.image);
+  // A node released to its previous image and claimed again before its agent rebooted it still runs
+  // `image`: setting spec.image back to it is no change the agent acts on.
+  const unchanged = node.spec.image === request.image || node.status?.bootedImage?.name === request.image;
+  const reboot = request.reboot === 'hard' || (request.reboot === 'auto' && unchanged);
   return {
     metadata: {
       resourceVersion: node.metadata.resourceVersion,
