@@ -1,5 +1,5 @@
 import type { Experiment } from '../api/v1alpha1/index.js';
-import { age, currentStep, experimentEvents, experimentStreamRegex } from './experiment-view.js';
+import { age, currentStep, experimentEvents } from './experiment-view.js';
 
 function experiment(status: Experiment['status']): Experiment {
   return {
@@ -54,12 +54,5 @@ describe('experiment views', () => {
     expect(age('2026-01-01T11:59:15Z', now)).toBe('45s');
     expect(age('2026-01-01T11:00:00Z', now)).toBe('60m');
     expect(age('2025-12-29T12:00:00Z', now)).toBe('3d');
-  });
-
-  it("matches the experiment's streams only", () => {
-    const regex = new RegExp(experimentStreamRegex('lab', 'exp1'));
-    expect(regex.test('experiment.lab.exp1.hello')).toBe(true);
-    expect(regex.test('experiment.lab.exp10.hello')).toBe(false);
-    expect(regex.test('experimentxlab.exp1.hello')).toBe(false);
   });
 });

@@ -75,10 +75,3 @@ export function experimentEvents(before: Experiment | undefined, after: Experime
   const changed = (status.steps ?? []).filter((s) => s.phase !== 'Pending' && seen.get(s.name) !== s.phase);
   return [...lines, ...changed.flatMap((s) => stepLines(s.name, s))];
 }
-
-const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The streams an experiment's steps log to: experiment.<namespace>.<name>.<step>. */
-export function experimentStreamRegex(namespace: string, name: string): string {
-  return `^experiment\\.${escapeRegex(namespace)}\\.${escapeRegex(name)}\\.`;
-}

@@ -15,6 +15,7 @@ import {
   type ExecResult,
   type FilesResult,
   type LogQueryParams,
+  type LogStreamSelector,
 } from '../api/agent/v1.js';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
 import { errorFromResponse, transportError } from './agent-response.js';
@@ -156,6 +157,14 @@ class HttpAgent implements AgentOperations {
 
   async appendLogs(lines: ApiAppendLogs['lines']): Promise<void> {
     await this.request('POST', AGENT_PATHS.logAppend, { json: { lines }, auth: true });
+  }
+
+  async deleteLogStreams(selector: LogStreamSelector): Promise<number> {
+    const answer = await this.json<{ deleted?: number }>('DELETE', AGENT_PATHS.logAppend, {
+      query: logQueryString(selector),
+      auth: true,
+    });
+    return answer?.deleted ?? 0;
   }
 
   queryLogs(params: LogQueryParams, signal?: AbortSignal): AsyncGenerator<ApiLogLine> {

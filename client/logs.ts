@@ -2,7 +2,7 @@
 // so a query asks every agent and merges the answers in time order, a follow interleaves their
 // streams, and a checkpoint is written to every agent (with one timestamp) so that history ranges
 // work the same on each.
-import type { ApiCheckpoint, ApiLogLine, LogQueryParams } from '../api/agent/v1.js';
+import type { ApiCheckpoint, ApiLogLine, LogQueryParams, LogStreamSelector } from '../api/agent/v1.js';
 import { isWaltError } from '../common/errors.js';
 import type { AgentDirectory } from './agents.js';
 import { interleave, mergeByTime, take } from './merge.js';
@@ -12,6 +12,8 @@ export interface LogsApi {
   query(params: LogQueryParams, signal?: AbortSignal): AsyncIterable<ApiLogLine>;
   /** History (as filtered) then live lines, until `signal` aborts. */
   follow(params: LogQueryParams, signal: AbortSignal): AsyncIterable<ApiLogLine>;
+  /** Deletes every line of the selected streams on every agent; how many in all. */
+  deleteStreams(selector: LogStreamSelector): Promise<number>;
   /** A checkpoint on every agent; `ts` defaults to now (the client's clock, the same on each). */
   addCheckpoint(checkpoint: ApiCheckpoint): Promise<void>;
   /** Checkpoints of `owner`, each name once, by time. */
@@ -42,6 +44,10 @@ export function createLogsApi(agents: AgentDirectory, now: () => Date = () => ne
           yield* interleave(all.map((a) => a.followLogs(params, signal)));
         },
       };
+    },
+    async deleteStreams(selector) {
+      const counts = await Promise.all((await agents.all()).map((a) => a.deleteLogStreams(selector)));
+      return counts.reduce((sum, n) => sum + n, 0);
     },
     async addCheckpoint(checkpoint) {
       const stamped = { ...checkpoint, ts: checkpoint.ts ?? now().toISOString() };

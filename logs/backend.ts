@@ -63,5 +63,7 @@ export interface LogBackend extends StreamSource {
   deleteOlderThan(tsMs: number): Promise<number>;
   /** Deletes all rows but the `count` with the highest ids; returns how many. */
   keepNewest(count: number): Promise<number>;
+  /** Deletes every line of these streams; returns how many. */
+  deleteStreamLines(streamIds: readonly number[]): Promise<number>;
   close(): Promise<void>;
 }

@@ -3,13 +3,19 @@
 // written once here, so the SQLite and PostgreSQL stores cannot drift apart.
 import type { LogBackend, NewRow } from './backend.js';
 import { checkCheckpoint, toCheckpoint } from './checkpoints.js';
-import { LogsBadRetention, LogsCheckpointExists, LogsStoreClosed, LogsUnknownCheckpoint } from './errors.js';
+import {
+  LogsBadQuery,
+  LogsBadRetention,
+  LogsCheckpointExists,
+  LogsStoreClosed,
+  LogsUnknownCheckpoint,
+} from './errors.js';
 import { checkLines, normalizeText } from './lines.js';
 import { checkOrder, compileQuery, type CompiledQuery } from './query.js';
 import { QueryReader, type ReaderContext } from './reader.js';
 import type { LogStore } from './store.js';
-import { StreamCatalog } from './streams.js';
-import type { Checkpoint, LogLine, LogQuery, RetentionPolicy, StoredLine } from './types.js';
+import { StreamCatalog, StreamSelection } from './streams.js';
+import type { Checkpoint, LogLine, LogQuery, RetentionPolicy, StoredLine, StreamSelector } from './types.js';
 import { Wakeup } from './wakeup.js';
 
 export interface CoreOptions {
@@ -99,6 +105,27 @@ export class CoreLogStore implements LogStore {
     }
     if (policy.maxLines !== undefined) deleted += await this.backend.keepNewest(policy.maxLines);
     return deleted;
+  }
+
+  async deleteStreams(selector: StreamSelector): Promise<number> {
+    this.checkOpen();
+    const { issuers, streamRegex } = selector;
+    const query = compileQuery({
+      ...(issuers === undefined ? {} : { issuers }),
+      ...(streamRegex === undefined ? {} : { streamRegex }),
+    });
+    const selection = new StreamSelection(query, this.catalog);
+    if (!selection.filters) {
+      throw LogsBadQuery(
+        'say which streams to delete (issuers, a stream regex or both): retention empties the store',
+      );
+    }
+    await this.catalog.refresh();
+    const ids = this.catalog
+      .streamsFrom(0)
+      .filter((stream) => selection.has(stream))
+      .map((stream) => stream.id);
+    return ids.length === 0 ? 0 : this.backend.deleteStreamLines(ids);
   }
 
   async close(): Promise<void> {

@@ -188,6 +188,11 @@ class PostgresBackend implements LogBackend {
     return (await this.pool.query(sql, [count - 1])).rowCount ?? 0;
   }
 
+  async deleteStreamLines(streamIds: readonly number[]): Promise<number> {
+    const sql = 'DELETE FROM logs WHERE stream_id = ANY($1::integer[])';
+    return (await this.pool.query(sql, [streamIds])).rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
     for (const client of this.cursors) client.release(true); // a cursor its reader never finished
     this.cursors.clear();

@@ -83,6 +83,8 @@ class SqliteBackend implements LogBackend {
       removeCheckpoint: db.prepare('DELETE FROM log_checkpoints WHERE owner = ? AND name = ?'),
       deleteOlder: db.prepare('DELETE FROM logs WHERE ts < ?'),
       deleteAll: db.prepare('DELETE FROM logs'),
+      // The ids as one JSON array: no limit on bound parameters.
+      deleteStreams: db.prepare('DELETE FROM logs WHERE stream_id IN (SELECT value FROM json_each(?))'),
       keepNewest: db.prepare(
         'DELETE FROM logs WHERE id < (SELECT id FROM logs ORDER BY id DESC LIMIT 1 OFFSET ?)',
       ),
@@ -174,6 +176,10 @@ class SqliteBackend implements LogBackend {
   keepNewest(count: number): Promise<number> {
     const result = count === 0 ? this.stmt.deleteAll.run() : this.stmt.keepNewest.run(count - 1);
     return Promise.resolve(result.changes);
+  }
+
+  deleteStreamLines(streamIds: readonly number[]): Promise<number> {
+    return Promise.resolve(this.stmt.deleteStreams.run(JSON.stringify(streamIds)).changes);
   }
 
   close(): Promise<void> {

@@ -10,6 +10,7 @@ import {
   LogsBadCheckpointName,
   LogsBadLimit,
   LogsBadLine,
+  LogsBadQuery,
   LogsBadRegex,
   LogsBadRetention,
   LogsBadTimeRange,
@@ -443,6 +444,34 @@ export function describeLogStore(name: string, newStorage: () => Promise<StoreHa
         const store = await open();
         await expectCode(() => store.applyRetention({ maxLines: -1 }), LogsBadRetention);
         await expectCode(() => store.applyRetention({ maxAgeMs: Number.NaN }), LogsBadRetention);
+      });
+    });
+
+    describe('deleting streams', () => {
+      it("deletes every line of the selected streams, others' lines stay", async () => {
+        const store = await open();
+        await store.append([
+          line(0, 'vn1', 'experiment.ns.a.step1', 'a1'),
+          line(1, 'vn2', 'experiment.ns.a.step2', 'a2'),
+          line(2, 'vn1', 'experiment.ns.ab.step1', 'ab'),
+          line(3, 'vn1', 'platform.nodes', 'p'),
+        ]);
+        expect(await store.deleteStreams({ streamRegex: '^experiment\\.ns\\.a\\.' })).toBe(2);
+        expect(texts(await collect(store.query({})))).toEqual(['ab', 'p']);
+        expect(await store.deleteStreams({ issuers: ['vn1'], streamRegex: '^platform\\.' })).toBe(1);
+        expect(await store.deleteStreams({ issuers: ['nobody'] })).toBe(0);
+        expect(texts(await collect(store.query({})))).toEqual(['ab']);
+        // The streams stay usable.
+        await store.append([line(4, 'vn1', 'experiment.ns.a.step1', 'again')]);
+        expect(texts(await collect(store.query({ streamRegex: '^experiment\\.ns\\.a\\.' })))).toEqual([
+          'again',
+        ]);
+      });
+
+      it('refuses to delete without a selector, or with a bad regex', async () => {
+        const store = await open();
+        await expectCode(() => store.deleteStreams({}), LogsBadQuery);
+        await expectCode(() => store.deleteStreams({ streamRegex: '(' }), LogsBadRegex);
       });
     });
 

@@ -1,8 +1,8 @@
 // The log store's contract. Two implementations keep the same semantics (checked by one contract suite,
 // store-contract.ts): SQLite (embedded, the default) and PostgreSQL (larger labs).
-import type { Checkpoint, LogLine, LogQuery, RetentionPolicy, StoredLine } from './types.js';
+import type { Checkpoint, LogLine, LogQuery, RetentionPolicy, StoredLine, StreamSelector } from './types.js';
 
-export type { Checkpoint, LogLine, LogQuery, RetentionPolicy, StoredLine } from './types.js';
+export type { Checkpoint, LogLine, LogQuery, RetentionPolicy, StoredLine, StreamSelector } from './types.js';
 
 export interface LogStore {
   /** Stores a batch atomically (all lines or none), ids in array order. */
@@ -28,6 +28,12 @@ export interface LogStore {
   removeCheckpoint(name: string, owner?: string): Promise<void>;
   /** Deletes lines older than `maxAgeMs` and all but the newest `maxLines` (by id); returns how many. */
   applyRetention(policy: RetentionPolicy): Promise<number>;
+  /**
+   * Deletes every line of the streams `selector` selects (as a query's issuers and streamRegex do);
+   * returns how many. Lines appended while it runs may stay. Throws WALT_ERR_LOGS_BAD_QUERY without
+   * any selector (emptying the store is retention's job) or with a bad regex.
+   */
+  deleteStreams(selector: StreamSelector): Promise<number>;
   /** Ends followers, frees cursors and connections. Further calls throw WALT_ERR_LOGS_STORE_CLOSED. */
   close(): Promise<void>;
 }

@@ -52,6 +52,9 @@ export interface LogQuery {
   order?: 'asc';
 }
 
+/** The streams `deleteStreams` empties: by issuer and/or stream name (at least one of them). */
+export type StreamSelector = Pick<LogQuery, 'issuers' | 'streamRegex'>;
+
 /** What `applyRetention` keeps: lines younger than `maxAgeMs` (by timestamp) and the newest `maxLines`. */
 export interface RetentionPolicy {
   maxAgeMs?: number;

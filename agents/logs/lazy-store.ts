@@ -8,6 +8,7 @@ import type {
   LogStore,
   RetentionPolicy,
   StoredLine,
+  StreamSelector,
 } from '../../logs/store.js';
 import { LogsServiceStopped } from './errors.js';
 
@@ -77,6 +78,10 @@ export class LazyLogStore implements LogStore {
 
   applyRetention(policy: RetentionPolicy): Promise<number> {
     return this.now().applyRetention(policy);
+  }
+
+  deleteStreams(selector: StreamSelector): Promise<number> {
+    return this.now().deleteStreams(selector);
   }
 
   async close(): Promise<void> {

@@ -138,6 +138,14 @@ function logApiPaths(): Record<string, object> {
         requestBody: { required: true, content: json(s.appendLogsBodySchema) },
         responses: { 204: ok('Stored') },
       }),
+      delete: op('Delete every line of some streams', 'logs', {
+        description: 'The streams of `issuer` (repeatable) and/or matching the `stream` regex; at least one.',
+        security: token,
+        parameters: parametersOf(s.deleteStreamsQuerySchema, 'query'),
+        responses: {
+          200: ok('Deleted', { type: 'object', properties: { deleted: { type: 'integer', minimum: 0 } } }),
+        },
+      }),
     },
     [AGENT_PATHS.checkpoints]: {
       get: op('List checkpoints', 'logs', {

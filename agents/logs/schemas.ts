@@ -22,6 +22,16 @@ export const logQueryStringSchema = {
   },
 } as const;
 
+/** DELETE /api/v1/logs/lines: the streams to empty (at least one selector; the store checks). */
+export const deleteStreamsQuerySchema = {
+  type: 'object',
+  properties: {
+    issuer: logQueryStringSchema.properties.issuer,
+    stream: logQueryStringSchema.properties.stream,
+  },
+  additionalProperties: false,
+} as const;
+
 export const apiLogLineSchema = {
   type: 'object',
   required: ['id', 'ts', 'issuer', 'stream', 'line'],

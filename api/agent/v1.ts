@@ -117,6 +117,12 @@ export interface ApiLogLine {
   line: string;
 }
 
+/**
+ * DELETE /api/v1/logs/lines?issuer=&stream= (token): every line of the selected streams (`issuer`
+ * repeatable, `stream` a regex; at least one) → `{ deleted: number }`.
+ */
+export type LogStreamSelector = Pick<LogQueryParams, 'issuers' | 'stream'>;
+
 /** POST /api/v1/logs/lines (token): lines from the operator or a user (e.g. platform streams). */
 export interface ApiAppendLogs {
   lines: Array<{ ts?: string; issuer: string; stream: string; line: string }>;
@@ -206,6 +212,8 @@ export interface AgentOperations {
   /** A tar archive of `path` on the node (its last component as the top entry). */
   getFiles(node: string, path: string): Promise<Buffer>;
   appendLogs(lines: ApiAppendLogs['lines']): Promise<void>;
+  /** Deletes every line of the selected streams; how many were deleted. */
+  deleteLogStreams(selector: LogStreamSelector): Promise<number>;
   /** Every matching line (at most `limit`), oldest first, streamed (NDJSON) as the caller reads. */
   queryLogs(params: LogQueryParams, signal?: AbortSignal): AsyncIterable<ApiLogLine>;
   followLogs(params: LogQueryParams, signal: AbortSignal): AsyncIterable<ApiLogLine>;

@@ -123,7 +123,16 @@ const Step = Type.Object(
 export const ExperimentSpec = Type.Object({
   nodes: NodeClaim,
   image: ObjectName('image', { description: 'WaltImage (in this namespace) the nodes boot.' }),
-  bootMode: BootModeField({ default: 'network' }),
+  bootMode: BootModeField({
+    default: 'network',
+    description: 'How the nodes boot the image; network only for now.',
+    maxLength: 32,
+    ...cel({
+      rule: "self == 'network'",
+      message:
+        'bootMode: only network is supported for now (the hybrid modes, the image copied to a local disk, are not implemented): remove it or set network',
+    }),
+  }),
   boot: Type.Object(
     {
       timeout: Duration('10s', { default: '5m', description: 'Time for every node to reach Ready.' }),
@@ -140,10 +149,26 @@ export const ExperimentSpec = Type.Object({
   timeout: Duration('1s', { default: '1h', description: 'Limit for the whole experiment.' }),
   keep: Type.Object(
     {
-      logs: Type.Boolean({ default: true }),
-      savedImage: Type.Optional(ObjectName('saved image')),
+      logs: Type.Boolean({
+        default: true,
+        description:
+          'false: deleting the Experiment deletes its step output (log streams experiment.<namespace>.<name>.*) from the agents.',
+      }),
+      savedImage: Type.Optional(
+        ObjectName('saved image', {
+          description: 'Not implemented yet (saving the nodes as a new image, like walt node save).',
+        }),
+      ),
     },
-    { default: {} },
+    {
+      default: {},
+      ...cel({
+        rule: '!has(self.savedImage)',
+        message:
+          'keep.savedImage is not implemented yet (saving the nodes as a new image, like walt node save): remove it',
+        fieldPath: '.savedImage',
+      }),
+    },
   ),
 });
 export type ExperimentSpec = Static<typeof ExperimentSpec>;

@@ -11,3 +11,4 @@ export { NODE_PHASES } from './node.js';
 export { EXPERIMENT_PHASES, STEP_KINDS, STEP_PHASES } from './experiment.js';
 export { BOOT_MODES, DHCP_MODES, POWER_DRIVERS, NETSETUPS } from './fields.js';
 export * from './objects.js';
+export * from './experiment-streams.js';

@@ -2,7 +2,7 @@
 // experiment.<namespace>.<name>.<step>, any issuer), all of them, or followed with --follow.
 import { createLogsApi } from '../../client/logs.js';
 import type { CliContext } from '../context.js';
-import { experimentStreamRegex } from '../experiment-view.js';
+import { experimentStreamRegex } from '../../api/v1alpha1/index.js';
 import { DEFAULT_LOG_FORMAT, compileLogFormat } from '../log-format.js';
 import { printLines } from './log-show.js';
 

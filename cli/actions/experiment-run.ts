@@ -13,7 +13,8 @@ import {
   ERR_CLI_NOT_FOUND,
   ERR_CLI_TIMEOUT,
 } from '../errors.js';
-import { experimentEvents, experimentStreamRegex, isFinished } from '../experiment-view.js';
+import { experimentStreamRegex } from '../../api/v1alpha1/index.js';
+import { experimentEvents, isFinished } from '../experiment-view.js';
 import { DEFAULT_LOG_FORMAT, compileLogFormat } from '../log-format.js';
 import { formatDuration, parseTimeout } from '../timeout.js';
 import { watchUntil } from '../watch.js';

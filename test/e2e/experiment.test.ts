@@ -4,7 +4,8 @@
 // step's status and in `walt log show` (the built CLI, reading the agent's log store). A second
 // experiment asking for the same node waits in Acquiring (meanwhile `walt node run` and `walt node cp`
 // reach the node through the same channel); deleting the first releases the node, and
-// the second then claims it, boots and runs — its command uses the node's walt-log-echo helper.
+// the second then claims it, boots and runs — its command uses the node's walt-log-echo helper. The
+// second keeps no logs: deleting it deletes its step output from the agent's store.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,7 +13,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
-import { RESOURCES, type Experiment, type WaltNode } from '../../api/v1alpha1/index.js';
+import {
+  experimentStreamRegex,
+  RESOURCES,
+  type Experiment,
+  type WaltNode,
+} from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
 import { startLab, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment, virtualNode } from '../../local/lab/resources.js';
@@ -53,11 +59,16 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
   const explain = (error: unknown): Error => withLabLogs(lab, nodeName, error);
   const cli = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
     run(process.execPath, [walt, ...args], { env: process.env, timeout: 60_000 });
-  const experimentIn = async (name: string, steps?: Experiment['spec']['steps']): Promise<string> => {
+  const experimentIn = async (
+    name: string,
+    steps?: Experiment['spec']['steps'],
+    keep?: Experiment['spec']['keep'],
+  ): Promise<string> => {
     const exp = await exampleExperiment();
     exp.metadata = { name, namespace: ns.name };
     exp.spec.nodes = { names: [nodeName] };
     if (steps) exp.spec.steps = steps;
+    if (keep) exp.spec.keep = keep;
     return stringify(exp);
   };
 
@@ -186,18 +197,22 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       expect(await readFile(path.join(back, 'to-node.txt'), 'utf8')).toBe('copied in\n');
 
       // A second experiment for the same node waits while the first holds it.
-      const second = await experimentIn('hello-again', [
-        {
-          name: 'marker',
-          run: {
-            command: [
-              'sh',
-              '-c',
-              'cat /etc/walt-marker; walt-log-echo e2e.marker "marker $(cat /etc/walt-marker)"',
-            ],
+      const second = await experimentIn(
+        'hello-again',
+        [
+          {
+            name: 'marker',
+            run: {
+              command: [
+                'sh',
+                '-c',
+                'cat /etc/walt-marker; walt-log-echo e2e.marker "marker $(cat /etc/walt-marker)"',
+              ],
+            },
           },
-        },
-      ] as Experiment['spec']['steps']);
+        ] as Experiment['spec']['steps'],
+        { logs: false },
+      );
       expect((await kubectl(['apply', '-f', '-'], second)).code).toBe(0);
       const waiting = await waitFor(
         'the second experiment to wait for the node',
@@ -268,6 +283,28 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
         60_000,
       );
       expect(node.spec.image).toBe(`${ns.name}/base`);
+
+      // The second experiment keeps no logs: deleting it deletes its step output from the agent's
+      // store; the first one's (kept, the default) stays.
+      const stepLines = async (name: string): Promise<string> =>
+        (
+          await cli(
+            'log',
+            'show',
+            '--history',
+            'full',
+            '--issuers',
+            nodeName,
+            '--streams',
+            experimentStreamRegex(ns.name, name),
+          )
+        ).stdout;
+      expect(await stepLines('hello-again')).toContain('experiment');
+      expect(
+        (await kubectl(['delete', 'experiment', 'hello-again', '-n', ns.name, '--wait=true'])).code,
+      ).toBe(0);
+      expect(await stepLines('hello-again')).toBe('');
+      expect(await stepLines('hello')).toContain('Debian GNU/Linux 12');
     },
     BOOT_TIMEOUT_MS + 180_000,
   );

@@ -14,8 +14,14 @@ import type {
   ApiCheckpoint,
   ExecRequest,
   ExecResult,
+  LogStreamSelector,
 } from '../../api/agent/v1.js';
-import { RESOURCES, type Experiment, type WaltNode } from '../../api/v1alpha1/index.js';
+import {
+  experimentStreamRegex,
+  RESOURCES,
+  type Experiment,
+  type WaltNode,
+} from '../../api/v1alpha1/index.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { rfc3339 } from '../../operator/runtime/conditions.js';
@@ -52,6 +58,7 @@ function fakeAgent(segment: string) {
   const puts: Array<{ node: string; dir: string; tar: Buffer }> = [];
   const logs: ApiAppendLogs['lines'] = [];
   const checkpoints: ApiCheckpoint[] = [];
+  const deletedStreams: LogStreamSelector[] = [];
   const exec = (node: string, request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> => {
     execs.push({ node, request, signal });
     const text = request.command.join(' ');
@@ -81,6 +88,10 @@ function fakeAgent(segment: string) {
       logs.push(...lines);
       return Promise.resolve();
     },
+    deleteLogStreams: (selector) => {
+      deletedStreams.push(selector);
+      return Promise.resolve(3);
+    },
     // An agent whose store holds no line.
     queryLogs: noLines,
     followLogs: noLines,
@@ -91,7 +102,7 @@ function fakeAgent(segment: string) {
     listCheckpoints: () => Promise.resolve([]),
     removeCheckpoint: () => Promise.resolve(),
   };
-  return { agent, execs, puts, logs, checkpoints };
+  return { agent, execs, puts, logs, checkpoints, deletedStreams };
 }
 
 describe('Experiment controller (real apiserver, fake boot agent)', () => {
@@ -326,10 +337,11 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
     );
   }, 180_000);
 
-  it('holds a node exclusively: a second experiment waits; deleting the first aborts its command and releases the node to the second', async () => {
+  it('holds a node exclusively: a second experiment waits; deleting the first aborts its command, deletes its logs (keep.logs false) and releases the node to the second', async () => {
     await createExp('holder', {
       nodes: { selector: { matchLabels: { 'walt.dev/test-pool': segment } }, count: 1 },
       steps: [{ name: 'hold', run: { command: ['sleep', '3600'] } }],
+      keep: { logs: false },
     });
     // The selector picks the first free node of the pool by name (vn1 and vn2 sort by random suffixes).
     const running = await waitFor('holder running its step', async () => {
@@ -358,6 +370,13 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
     await api.deleteNamespacedCustomObject({ ...RESOURCES.experiment, namespace: ns.name, name: 'holder' });
     await waitFor('holder gone', async () => ((await getExp('holder')) ? undefined : true));
     expect(sleeping.signal?.aborted).toBe(true);
+    // Its step streams were deleted from the agent of its segment, and only those (the experiments
+    // before kept theirs: keep.logs defaults to true). A finalizer may run more than once.
+    expect(fake.deletedStreams.length).toBeGreaterThan(0);
+    expect(new Set(fake.deletedStreams.map((s) => JSON.stringify(s)))).toEqual(
+      new Set([JSON.stringify({ stream: experimentStreamRegex(ns.name, 'holder') })]),
+    );
+    expect(await eventReasons('holder')).toEqual(expect.arrayContaining(['Released', 'LogsDeleted']));
 
     const done = await waitPhase('waiter', ['Succeeded', 'Failed']);
     expect(done.status).toMatchObject({

@@ -177,6 +177,18 @@ const CASES: Array<[string, Manifest, string, string]> = [
     'spec.steps[0].wait.duration',
     'duration such as',
   ],
+  [
+    'experiment in a hybrid boot mode (not implemented)',
+    experiment({ bootMode: 'hybrid-volatile' }),
+    'spec.bootMode',
+    'only network is supported for now',
+  ],
+  [
+    'experiment saving an image (not implemented)',
+    experiment({ keep: { savedImage: 'after' } }),
+    'spec.keep.savedImage',
+    'keep.savedImage is not implemented yet',
+  ],
 ];
 
 function toYaml(manifest: Manifest, name: string): string {

@@ -1,5 +1,8 @@
-// Our log API, writes (token): POST /api/v1/logs/lines with ApiAppendLogs (operator, users, platform
-// streams). Lines are buffered with the others and the answer (204) comes once they are stored.
+// Our log API, writes (token):
+//   POST   /api/v1/logs/lines with ApiAppendLogs (operator, users, platform streams). Lines are
+//          buffered with the others and the answer (204) comes once they are stored.
+//   DELETE /api/v1/logs/lines?issuer=&stream=  every line of the selected streams (an Experiment with
+//          keep.logs false, on deletion) → { deleted }. Buffered lines are stored first.
 import type { FastifyInstance } from 'fastify';
 import { AGENT_PATHS, type ApiAppendLogs } from '../../../api/agent/v1.js';
 import type { HttpContext } from '../../http/context.js';
@@ -7,14 +10,21 @@ import { requireToken } from '../../http/guards.js';
 import { fromApiLines } from '../api-lines.js';
 import type { LogBuffer } from '../buffer.js';
 import type { LogMetrics } from '../metrics.js';
-import { appendLogsBodySchema } from '../schemas.js';
+import { appendLogsBodySchema, deleteStreamsQuerySchema } from '../schemas.js';
+import type { LogStore } from '../../../logs/store.js';
 
 /** Largest body of the log routes (append, node intake). */
 export const LOG_BODY_LIMIT = 1024 * 1024;
 
 export interface LogAppendDeps {
+  store: LogStore;
   buffer: LogBuffer;
   metrics: LogMetrics;
+}
+
+interface DeleteQuery {
+  issuer?: string[];
+  stream?: string;
 }
 
 export function registerLogAppendRoute(app: FastifyInstance, ctx: HttpContext, deps: LogAppendDeps): void {
@@ -26,6 +36,21 @@ export function registerLogAppendRoute(app: FastifyInstance, ctx: HttpContext, d
       await deps.buffer.append(lines);
       deps.metrics.lines.inc({ source: 'api' }, lines.length);
       return reply.code(204).send();
+    },
+  );
+  app.delete<{ Querystring: DeleteQuery }>(
+    AGENT_PATHS.logAppend,
+    { preHandler: requireToken(ctx), schema: { querystring: deleteStreamsQuerySchema } },
+    async (request) => {
+      // Lines still in the buffer would be stored after the deletion.
+      await deps.buffer.flush();
+      const { issuer, stream } = request.query;
+      const deleted = await deps.store.deleteStreams({
+        ...(issuer === undefined ? {} : { issuers: issuer }),
+        ...(stream === undefined ? {} : { streamRegex: stream }),
+      });
+      request.log.info({ issuers: issuer, stream, deleted }, 'log streams deleted');
+      return { deleted };
     },
   );
 }

@@ -2,8 +2,10 @@
 // (phase Releasing, Completed), then release. release(): for every node the experiment holds — its
 // status list and any node the cache shows claimed by it (partial claims) — restore the previous
 // image, then clear the claim (only if still ours); phase becomes the outcome, Released turns True.
+import { experimentStreamRegex } from '../../../api/v1alpha1/index.js';
 import type { ReconcileOutcome } from '../../runtime/controller.js';
 import { statusCodeOf } from '../../runtime/resource.js';
+import { describeFailure } from './agents.js';
 import { isClaimedBy } from './claims.js';
 import type { ExperimentRun } from './run.js';
 import { toReleased, toReleasing, type Outcome } from './state.js';
@@ -54,7 +56,26 @@ export async function finish(
   return release(run);
 }
 
-/** On deletion (finalizer): stop the running task, release every node held. */
+/**
+ * keep.logs false: deletes the step output streams from the agents of the segments the experiment
+ * ran on. An agent that fails is reported (Warning event), not retried: deleting the experiment
+ * must not wait on an unreachable agent, and its retention removes the lines in time.
+ */
+async function deleteLogs(run: ExperimentRun, nodes: readonly string[]): Promise<void> {
+  const segments = new Set(nodes.map((n) => run.deps.node(n)?.spec.segment).filter((s) => s !== undefined));
+  const stream = experimentStreamRegex(run.ref.namespace, run.ref.name);
+  let deleted = 0;
+  for (const segment of [...segments].sort()) {
+    try {
+      deleted += await (await run.deps.agents.forSegment(segment)).deleteLogStreams({ stream });
+    } catch (error) {
+      await run.event('Warning', 'LogsNotDeleted', `segment ${segment}: ${describeFailure(error)}`);
+    }
+  }
+  await run.event('Normal', 'LogsDeleted', `deleted ${deleted} log lines of the steps (keep.logs is false)`);
+}
+
+/** On deletion (finalizer): stop the running task, release every node held, delete logs not kept. */
 export async function releaseOnDelete(run: ExperimentRun): Promise<void> {
   run.deps.tasks.abortAll(run.uid, new Error('the experiment is being deleted'));
   const names = heldNodes(run);
@@ -63,4 +84,6 @@ export async function releaseOnDelete(run: ExperimentRun): Promise<void> {
     await run.event('Normal', 'Released', `released ${names.join(', ')} (experiment deleted)`);
     run.log(`deleted; released ${names.join(', ')}`, names);
   }
+  if (run.exp.spec.keep?.logs === false)
+    await deleteLogs(run, [...new Set([...run.claimedNodes(), ...names])]);
 }

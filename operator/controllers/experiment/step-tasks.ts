@@ -3,13 +3,14 @@
 // A step found Running with no task (the operator restarted, or another replica took over while it
 // ran) is failed with WALT_ERR_EXPERIMENT_STEP_INTERRUPTED, never run twice: its commands may have had
 // effects, and their outcome is unknown.
+import { experimentStepStream } from '../../../api/v1alpha1/index.js';
 import { rfc3339 } from '../../runtime/conditions.js';
 import { ERR_STEP_INTERRUPTED, ERR_STEP_TIMEOUT } from './errors.js';
 import type { ExperimentRun } from './run.js';
 import { checkpointStepTask } from './step-checkpoint.js';
 import { copyStepTask } from './step-copy.js';
 import { runStepTask } from './step-run.js';
-import { runLogStream, stepTargets, taskDeadlineMs, type Step } from './steps.js';
+import { stepTargets, taskDeadlineMs, type Step } from './steps.js';
 import { withStep, type StepCursor } from './state.js';
 import { TaskRegistry, type StepNodeResult, type TaskBody } from './tasks.js';
 import type { StepAdvance } from './step-result.js';
@@ -23,7 +24,7 @@ function bodyFor(run: ExperimentRun, step: Step): TaskBody {
   return async (ctx) => {
     const nodes = stepTargets(step, claimed);
     if (step.run) {
-      const logStream = runLogStream(namespace, experiment.metadata.name, step.name);
+      const logStream = experimentStepStream(namespace, experiment.metadata.name, step.name);
       return runStepTask({ run: step.run, nodes, logStream, agents })(ctx);
     }
     if (step.copy)

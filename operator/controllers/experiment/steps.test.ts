@@ -3,7 +3,6 @@ import { ERR_COPY_SOURCE, ERR_UNKNOWN_TARGET } from './errors.js';
 import {
   fetchedConfigMapName,
   parseConfigMapSource,
-  runLogStream,
   splitDestination,
   stepKind,
   stepTargets,
@@ -49,6 +48,5 @@ describe('steps', () => {
 
   it('names what it creates', () => {
     expect(fetchedConfigMapName('exp', 'fetch', 'vn1')).toBe('exp-fetch-vn1');
-    expect(runLogStream('lab', 'exp', 'uname')).toBe('experiment.lab.exp.uname');
   });
 });

@@ -54,8 +54,3 @@ export function splitDestination(destination: string): { dir: string; file: stri
 export function fetchedConfigMapName(experiment: string, step: string, node: string): string {
   return `${experiment}-${step}-${node}`.slice(0, 253).replace(/[-.]+$/, '');
 }
-
-/** Log stream of a run step's output lines in the agent's log store. */
-export function runLogStream(namespace: string, experiment: string, step: string): string {
-  return `experiment.${namespace}.${experiment}.${step}`;
-}
