@@ -59,6 +59,9 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
   const explain = (error: unknown): Error => withLabLogs(lab, nodeName, error);
   const cli = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
     run(process.execPath, [walt, ...args], { env: process.env, timeout: 60_000 });
+  /** `walt log show` of the whole history of `issuer`'s streams matching `streams`. */
+  const logShow = async (issuer: string, streams: string): Promise<string> =>
+    (await cli('log', 'show', '--history', 'full', '--issuers', issuer, '--streams', streams)).stdout;
   const experimentIn = async (
     name: string,
     steps?: Experiment['spec']['steps'],
@@ -156,34 +159,16 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       const logs = await waitFor(
         'the output in walt log show',
         async () => {
-          const shown = await cli(
-            'log',
-            'show',
-            '--history',
-            'full',
-            '--issuers',
-            nodeName,
-            '--streams',
-            '^experiment\\.',
-          );
-          return shown.stdout.includes('Debian GNU/Linux 12') ? shown.stdout : undefined;
+          const shown = await logShow(nodeName, '^experiment\\.');
+          return shown.includes('Debian GNU/Linux 12') ? shown : undefined;
         },
         30_000,
       );
       expect(logs).toMatch(/Linux .*x86_64/);
       // Platform streams: the agent's image pulls and the node's bootups.
-      const platform = await cli(
-        'log',
-        'show',
-        '--history',
-        'full',
-        '--issuers',
-        'walt-server',
-        '--streams',
-        '^platform\\.',
-      );
-      expect(platform.stdout).toContain(`image ${ns.name}/debian-pc: sha256:`);
-      expect(platform.stdout).toContain(`node ${nodeName} is booted`);
+      const platform = await logShow('walt-server', '^platform\\.');
+      expect(platform).toContain(`image ${ns.name}/debian-pc: sha256:`);
+      expect(platform).toContain(`node ${nodeName} is booted`);
 
       // Users reach the same channel with the CLI: walt node run, walt node cp both ways.
       const ran = await cli('node', 'run', nodeName, '--', 'cat', '/etc/walt-marker');
@@ -258,17 +243,8 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       const shown = await waitFor(
         'the walt-log-echo line',
         async () => {
-          const out = await cli(
-            'log',
-            'show',
-            '--history',
-            'full',
-            '--issuers',
-            nodeName,
-            '--streams',
-            '^e2e\\.marker$',
-          );
-          return out.stdout.includes('marker experiment') ? out.stdout : undefined;
+          const out = await logShow(nodeName, '^e2e\\.marker$');
+          return out.includes('marker experiment') ? out : undefined;
         },
         30_000,
       );
@@ -286,19 +262,8 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
 
       // The second experiment keeps no logs: deleting it deletes its step output from the agent's
       // store; the first one's (kept, the default) stays.
-      const stepLines = async (name: string): Promise<string> =>
-        (
-          await cli(
-            'log',
-            'show',
-            '--history',
-            'full',
-            '--issuers',
-            nodeName,
-            '--streams',
-            experimentStreamRegex(ns.name, name),
-          )
-        ).stdout;
+      const stepLines = (name: string): Promise<string> =>
+        logShow(nodeName, experimentStreamRegex(ns.name, name));
       expect(await stepLines('hello-again')).toContain('experiment');
       expect(
         (await kubectl(['delete', 'experiment', 'hello-again', '-n', ns.name, '--wait=true'])).code,
