@@ -32,6 +32,17 @@ describe('OwnWrites', () => {
     expect(writes.size).toBe(0);
   });
 
+  it('keeps the removal of the last finalizer, answered at the version it had: the object is gone', () => {
+    const writes = new OwnWrites<ReturnType<typeof obj>>();
+    const deleting = (finalizers: string[]) => ({
+      ...obj('10', 'Releasing'),
+      metadata: { ...obj('10', 'Releasing').metadata, deletionTimestamp: new Date(), finalizers },
+    });
+    writes.record('ns/e1', '10', deleting([]));
+    // A reconcile woken before the deletion reaches the cache sees no finalizer left to run.
+    expect(writes.freshest('ns/e1', deleting(['walt.dev/x'])).metadata?.finalizers).toEqual([]);
+  });
+
   it('keeps only the last write of a reconcile, and forgets a deleted object', () => {
     const writes = new OwnWrites<ReturnType<typeof obj>>();
     writes.record('ns/e1', '10', obj('11', 'Running'));

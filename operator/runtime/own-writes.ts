@@ -13,6 +13,11 @@ interface OwnWrite<T> {
   written: T;
 }
 
+/** Deleted, with no finalizer left to hold it: the apiserver removed it. */
+function isGone(obj: k8s.KubernetesObject): boolean {
+  return obj.metadata?.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).length === 0;
+}
+
 export class OwnWrites<T extends k8s.KubernetesObject> {
   private readonly byKey = new Map<string, OwnWrite<T>>();
 
@@ -29,7 +34,11 @@ export class OwnWrites<T extends k8s.KubernetesObject> {
   /** Records `written`, returned by a write of a reconcile that started from cached version `basedOn`. */
   record(key: string, basedOn: string | undefined, written: T): void {
     const version = written.metadata?.resourceVersion;
-    if (basedOn === undefined || version === undefined || version === basedOn) return;
+    if (basedOn === undefined || version === undefined) return;
+    // A write that changed nothing keeps the version. So does the removal of the last finalizer of an
+    // object being deleted (the apiserver answers the object as it was, minus the finalizer): without
+    // it, a reconcile started before the deletion reaches the cache would finalize again.
+    if (version === basedOn && !isGone(written)) return;
     // A reconcile that started from our previous write: the cache may still show any version before it.
     const previous = this.byKey.get(key);
     const older = new Set(previous?.older);

@@ -78,6 +78,9 @@ describe('operator runtime: controller against a real apiserver', () => {
         async finalize(obj) {
           await finalizeGate.wait;
           finalized.push(obj.metadata!.name!);
+          // Another object's change wakes it again while the finalizer is being removed.
+          if (obj.metadata!.name!.startsWith('woken-'))
+            controller.enqueue(`${ns.name}/${obj.metadata!.name!}`);
         },
       },
     });
@@ -157,6 +160,16 @@ describe('operator runtime: controller against a real apiserver', () => {
     await eventually('object gone', async () => (await api.get(ns.name, name)) === undefined);
     expect(finalized).toContain(name);
     finalizeGate.wait = undefined;
+  });
+
+  it('runs finalize once, even when woken again before the deletion reaches its cache', async () => {
+    const name = uniqueName('woken');
+    await api.create(ns.name, name);
+    await reconciledAt(name, 1);
+    await api.remove(ns.name, name);
+    await eventually('object gone', async () => (await api.get(ns.name, name)) === undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(finalized.filter((n) => n === name)).toEqual([name]);
   });
 
   it('records Events about the object (events.k8s.io/v1)', async () => {
