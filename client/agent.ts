@@ -16,6 +16,7 @@ import {
   type FilesResult,
   type LogQueryParams,
   type LogStreamSelector,
+  NDJSON,
 } from '../api/agent/v1.js';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
 import { errorFromResponse, transportError } from './agent-response.js';
@@ -182,7 +183,7 @@ class HttpAgent implements AgentOperations {
     signal?: AbortSignal,
   ): AsyncGenerator<ApiLogLine> {
     const query = logQueryString(params);
-    const response = await this.request('GET', path, { query, signal, accept: 'application/x-ndjson' });
+    const response = await this.request('GET', path, { query, signal, accept: NDJSON });
     if (!response.body) return;
     const source = `${this.location.apiUrl}${path}`;
     try {

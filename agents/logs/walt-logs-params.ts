@@ -1,6 +1,7 @@
 // GET /api/v1/logs (WalT web API, walt-reference §2.8): `from` and `to` are required float epochs in
 // `ts_unit` (s, the default, or ms: Grafana's ${__from}/${__to}), both within [1340000000 s, now + 2 s];
 // `issuer` is an exact device name, `stream` an exact stream name (WalT: the regex ^stream$).
+import { escapeRegex } from '../../common/regex.js';
 import type { LogQuery } from '../../logs/store.js';
 import { WebApiBadLogsRange } from './errors.js';
 import { epochToDate, parseFloatStrict, type TsUnit } from './time.js';
@@ -18,11 +19,6 @@ export interface WaltLogsRequest {
 
 const last = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value.at(-1) : value;
-
-/** Escapes a literal for a Unicode-mode JavaScript regex. */
-export function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-}
 
 function unitOf(value: string | undefined): TsUnit {
   if (value === undefined || value === 's' || value === 'ms') return value ?? 's';

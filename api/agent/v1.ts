@@ -20,6 +20,9 @@ export const AGENT_TOKEN_KEY = 'token';
 /** Default name of the agent's token Secret (in the agent's namespace). */
 export const agentTokenSecretName = (segment: string): string => `walt-agent-${segment}`;
 
+/** The media type of streamed log answers (follow, and query when asked for it): one JSON value a line. */
+export const NDJSON = 'application/x-ndjson';
+
 export const AGENT_PATHS = {
   // WalT web API (public, GET only).
   nodes: '/api/v1/nodes',

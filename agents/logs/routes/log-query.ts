@@ -7,7 +7,7 @@
 //   GET /api/v1/logs/follow → NDJSON: history, then live lines, a {"heartbeat":true} line every 15 s,
 //                             until the client disconnects (or the agent stops).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AGENT_PATHS, type ApiLogLine } from '../../../api/agent/v1.js';
+import { AGENT_PATHS, NDJSON, type ApiLogLine } from '../../../api/agent/v1.js';
 import { LogsUnknownCheckpoint } from '../../../logs/errors.js';
 import { LogsBadParam } from '../errors.js';
 import type { LogQuery, LogStore, StoredLine } from '../../../logs/store.js';
@@ -20,7 +20,6 @@ export const FOLLOW_HEARTBEAT_MS = 15_000;
 /** Lines of a JSON query answer without `limit`, and the most one may ask for (it is built in memory). */
 export const DEFAULT_QUERY_LIMIT = 10_000;
 export const MAX_JSON_QUERY_LIMIT = 100_000;
-export const NDJSON = 'application/x-ndjson';
 
 export interface LogQueryDeps {
   store: LogStore;
