@@ -12,7 +12,7 @@ describe('segmentAgentRbac', () => {
   it('makes one ServiceAccount walt-agent-<segment> in walt-system, bound to the shared and its own roles', () => {
     const sa = objects.find((o) => o.kind === 'ServiceAccount')!;
     expect(sa.metadata).toMatchObject({ name: 'walt-agent-lab-a', namespace: 'walt-system' });
-    const bindings = objects.filter((o) => o.kind.endsWith('Binding')) as k8s.V1RoleBinding[];
+    const bindings = objects.filter((o) => o.kind?.endsWith('Binding')) as k8s.V1RoleBinding[];
     const agentBindings = bindings.filter((b) => b.subjects?.some((s) => s.name === 'walt-agent-lab-a'));
     expect(agentBindings.map((b) => b.roleRef.name).sort()).toEqual([
       'walt-agent',
