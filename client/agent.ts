@@ -1,7 +1,10 @@
 // The boot agent's HTTP API as AgentOperations (api/agent/v1.ts), over Node's fetch. A client finds the
-// agent of a segment in the WaltSegment's status (agent.apiUrl) and its bearer token in the Secret
-// named by status.agent.tokenSecret (key "token"); the token is read on the first call that needs it,
-// so read-only log queries work for users who may not read the Secret.
+// agent of a segment in the WaltSegment's status (agent.apiUrl), accepted only when it names the agent
+// itself (api/agent/api-url.ts: the segment's serverAddress, the agent's Service, loopback when allowed),
+// and its bearer token by convention in the Secret walt-agent-<segment> of the agents' namespace (key
+// "token"), never where the status says (any writer of the status could point it elsewhere; ADR 0011).
+// The token is read on the first call that needs it, so read-only log queries work for users who may
+// not read the Secret.
 import * as k8s from '@kubernetes/client-node';
 import {
   AGENT_PATHS,
@@ -18,6 +21,7 @@ import {
   type LogStreamSelector,
   NDJSON,
 } from '../api/agent/v1.js';
+import { agentUrlPolicyFromEnv, checkAgentApiUrl, type AgentUrlPolicy } from '../api/agent/api-url.js';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
 import { errorFromResponse, transportError } from './agent-response.js';
 import { ERR_AGENT_NOT_PUBLISHED, ERR_AGENT_SEGMENT_NOT_FOUND, ERR_AGENT_TOKEN } from './errors.js';
@@ -30,6 +34,11 @@ export interface AgentOptions {
   fetch?: typeof fetch;
   /** The bearer token, instead of reading the segment's Secret. */
   token?: string;
+  /**
+   * Which published API URLs are accepted, and the agents' namespace (token Secrets, Service names).
+   * Default: from the environment (WALT_AGENT_URL_ALLOW_LOOPBACK, WALT_SYSTEM_NAMESPACE, WALT_CLUSTER_DOMAIN).
+   */
+  urlPolicy?: AgentUrlPolicy;
 }
 
 /** Where an agent is and how to get its token, from its WaltSegment. */
@@ -41,17 +50,21 @@ export interface AgentLocation {
 
 const DEFAULT_AGENT_NAMESPACE = 'walt-system';
 
-export function agentLocation(segment: WaltSegment): AgentLocation {
+/**
+ * Where the agent of `segment` is: its published URL once checked (WALT_ERR_AGENT_URL_REFUSED
+ * otherwise), and its token Secret by name, whatever status.agent.tokenSecret says.
+ */
+export function agentLocation(
+  segment: WaltSegment,
+  policy: AgentUrlPolicy = agentUrlPolicyFromEnv(),
+): AgentLocation {
   const name = segment.metadata.name;
-  const agent = segment.status?.agent;
-  if (!agent?.apiUrl) throw ERR_AGENT_NOT_PUBLISHED(name);
+  const apiUrl = segment.status?.agent?.apiUrl;
+  if (!apiUrl) throw ERR_AGENT_NOT_PUBLISHED(name);
   return {
     segment: name,
-    apiUrl: agent.apiUrl.replace(/\/+$/, ''),
-    tokenSecret: agent.tokenSecret ?? {
-      namespace: process.env.WALT_SYSTEM_NAMESPACE ?? DEFAULT_AGENT_NAMESPACE,
-      name: agentTokenSecretName(name),
-    },
+    apiUrl: checkAgentApiUrl(apiUrl, { name, serverAddress: segment.spec.serverAddress }, policy),
+    tokenSecret: { namespace: policy.namespace ?? DEFAULT_AGENT_NAMESPACE, name: agentTokenSecretName(name) },
   };
 }
 
@@ -222,7 +235,7 @@ export function agentOf(
   segment: WaltSegment,
   options: AgentOptions = {},
 ): AgentOperations {
-  return new HttpAgent(kc, agentLocation(segment), options);
+  return new HttpAgent(kc, agentLocation(segment, options.urlPolicy), options);
 }
 
 /** The operations of the agent of segment `segment` (its WaltSegment read from the cluster). */

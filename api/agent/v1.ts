@@ -8,8 +8,9 @@
 // - Nodes (node/walt/ scripts): bootup, log lines, the command channel and file transfers. A node is
 //   recognised by its source address: the request must come from the address its DHCP lease holds.
 // - Controllers and users (operator, CLI, client library): exec, files, log writes and checkpoints need
-//   `Authorization: Bearer <token>`, the token kept in the Secret named by the segment's
-//   status.agent.tokenSecret (key "token"); reading that Secret is the RBAC permission to drive nodes.
+//   `Authorization: Bearer <token>`, the token kept in the Secret walt-agent-<segment> of the agents'
+//   namespace (key "token"), found by that name and never from status (ADR 0011); reading that Secret
+//   is the RBAC permission to drive nodes. Clients send it only to a URL checked by api/agent/api-url.ts.
 //   Read-only log queries and follow are open like the WalT log API.
 //
 // Errors are the agent's usual JSON `{ "error": "WALT_ERR_…", "message": <what to fix> }` with the HTTP
