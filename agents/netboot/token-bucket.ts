@@ -31,6 +31,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Whether take() would succeed now (takes nothing). */
+  canTake(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= 1;
+  }
+
   private refill(now: number): void {
     const elapsed = Math.max(0, now - this.last);
     this.last = Math.max(this.last, now);
