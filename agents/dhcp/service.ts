@@ -154,6 +154,11 @@ class Service implements DhcpService {
   private async apply(segment: WaltSegment): Promise<void> {
     if (segment.metadata.generation === this.generation && this.server) return;
     this.generation = segment.metadata.generation;
+    // forgetAfter may have changed: the next collection follows it.
+    if (this.collectTimer) {
+      clearTimeout(this.collectTimer);
+      this.scheduleCollect();
+    }
     await this.server?.stop();
     this.server = undefined;
     if (segment.spec.dhcp.mode === 'off') {
@@ -233,11 +238,13 @@ class Service implements DhcpService {
     const segment = this.options.segments.get(this.options.segment);
     const { forgetAfterMs } = autoRegisterLimitsOf(segment?.spec ?? {});
     const delay = Math.max(1000, Math.min(COLLECT_MAX_MS, Math.floor(forgetAfterMs / 4)));
-    this.collectTimer = setTimeout(() => {
+    const timer = setTimeout(() => {
+      // Rescheduled meanwhile (new settings) or stopped: this chain ends.
       void this.collect().finally(() => {
-        if (this.collectTimer) this.scheduleCollect();
+        if (this.collectTimer === timer) this.scheduleCollect();
       });
     }, delay);
+    this.collectTimer = timer;
   }
 
   /** Deletes the discovered nodes that did not boot within forgetAfter (only the version looked at). */
