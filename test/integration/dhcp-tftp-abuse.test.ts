@@ -238,6 +238,22 @@ describe('DHCP and TFTP of the real agent under abuse', () => {
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 
+  it.each([
+    [{ maxPending: 4097 }, 'spec.autoRegisterLimits.maxPending'],
+    [{ perHour: 0 }, 'spec.autoRegisterLimits.perHour'],
+    [{ perHour: 3601 }, 'spec.autoRegisterLimits.perHour'],
+    [{ burst: 257 }, 'spec.autoRegisterLimits.burst'],
+    [{ forgetAfter: '721h' }, 'spec.autoRegisterLimits.forgetAfter'],
+    [{ forgetAfter: '59s' }, 'spec.autoRegisterLimits.forgetAfter'],
+    [{ forgetAfter: 'a day' }, 'spec.autoRegisterLimits.forgetAfter'],
+  ])('the apiserver refuses autoRegisterLimits %j, naming %s', async (limits, field) => {
+    const patch = api.patchClusterCustomObject(
+      { ...RESOURCES.segment, name: segmentName, body: { spec: { autoRegisterLimits: limits } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await expect(patch).rejects.toMatchObject({ code: 422, body: expect.stringContaining(field) as string });
+  });
+
   it('identifies a node by its bound lease (TFTP says it may not netboot, not that it is unknown)', async () => {
     nodeClient = await addClient(net, { mac: nodeMac });
     await udhcpc(dir, nodeClient, ['-V', 'walt.node.pc-x86-64'], { configure: true });
