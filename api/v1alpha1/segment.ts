@@ -2,7 +2,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StatusBase } from './conditions.js';
 import { DHCP_MODES, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
+import { DURATION_REGEX } from './fields.js';
 import { cel, SetList, StringEnum, Timestamp } from './schema-helpers.js';
+import { celString } from './schema-helpers.js';
 import { ipv4ToInt } from './cel-ipv4.js';
 
 const DhcpRange = Type.Object(
@@ -29,6 +31,55 @@ const Dhcp = Type.Object({
   leaseTime: Duration('1m', { default: '24h', description: 'Lease time of dynamic addresses.' }),
 });
 
+// autoRegisterLimits: how many WaltNodes sprayed DHCP packets can make the agent create
+// (agents/dhcp/auto-register.ts). Every field has a maximum.
+export const AUTO_REGISTER_LIMITS = {
+  maxPending: { default: 32, maximum: 4096 },
+  perHour: { default: 60, maximum: 3600 },
+  burst: { default: 16, maximum: 256 },
+  forgetAfter: { default: '24h', minimum: '1m', maximum: '720h' },
+} as const;
+const AutoRegisterLimits = Type.Object(
+  {
+    maxPending: Type.Integer({
+      minimum: 0,
+      maximum: AUTO_REGISTER_LIMITS.maxPending.maximum,
+      default: AUTO_REGISTER_LIMITS.maxPending.default,
+      description:
+        'Most discovered WaltNodes of this segment that have not booted yet; past it, new devices are not registered until some boot or are collected.',
+    }),
+    perHour: Type.Integer({
+      minimum: 1,
+      maximum: AUTO_REGISTER_LIMITS.perHour.maximum,
+      default: AUTO_REGISTER_LIMITS.perHour.default,
+      description: 'Registrations per hour, past the burst (a token bucket).',
+    }),
+    burst: Type.Integer({
+      minimum: 1,
+      maximum: AUTO_REGISTER_LIMITS.burst.maximum,
+      default: AUTO_REGISTER_LIMITS.burst.default,
+      description: 'Registrations at once (a rack of new nodes powered on together).',
+    }),
+    forgetAfter: Type.String({
+      maxLength: 32,
+      default: AUTO_REGISTER_LIMITS.forgetAfter.default,
+      description:
+        'A discovered WaltNode that has not booted within this time is deleted (remove its walt.dev/discovered label to keep it).',
+      ...cel(
+        {
+          rule: `self.matches(${celString(DURATION_REGEX)})`,
+          message: 'must be a duration such as 90s, 5m or 1h30m',
+        },
+        {
+          rule: `!self.matches(${celString(DURATION_REGEX)}) || (duration(self) >= duration('${AUTO_REGISTER_LIMITS.forgetAfter.minimum}') && duration(self) <= duration('${AUTO_REGISTER_LIMITS.forgetAfter.maximum}'))`,
+          message: `must be between ${AUTO_REGISTER_LIMITS.forgetAfter.minimum} and ${AUTO_REGISTER_LIMITS.forgetAfter.maximum}`,
+        },
+      ),
+    }),
+  },
+  { default: {}, description: 'Bounds of auto-registration (autoRegister).' },
+);
+
 export const WaltSegmentSpec = Type.Object(
   {
     interface: InterfaceName({ description: 'The L2 interface the boot agent owns on its host.' }),
@@ -53,6 +104,7 @@ export const WaltSegmentSpec = Type.Object(
       description:
         'Create a WaltNode for an unknown device that announces itself as a WalT node (model from DHCP).',
     }),
+    autoRegisterLimits: Type.Optional(AutoRegisterLimits),
     nat: Type.Object(
       {
         enabled: Type.Boolean({
