@@ -1,7 +1,7 @@
 // WaltSegment: one lab L2 network served by one boot agent (cluster-scoped).
 import { Type, type Static } from '@sinclair/typebox';
 import { StatusBase } from './conditions.js';
-import { DHCP_MODES, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
+import { Count, DHCP_MODES, DnsName, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
 import { cel, SetList, StringEnum, Timestamp } from './schema-helpers.js';
 import { ipv4ToInt } from './cel-ipv4.js';
 
@@ -26,7 +26,7 @@ const Dhcp = Type.Object({
       'authoritative: the agent is the DHCP server of the segment; proxy: another server gives addresses and the agent only adds PXE options (ports 67 and 4011); off: no DHCP.',
   }),
   range: Type.Optional(DhcpRange),
-  leaseTime: Duration('1m', { default: '24h', description: 'Lease time of dynamic addresses.' }),
+  leaseTime: Duration('1m', '168h', { default: '24h', description: 'Lease time of dynamic addresses.' }),
 });
 
 export const WaltSegmentSpec = Type.Object(
@@ -42,9 +42,8 @@ export const WaltSegmentSpec = Type.Object(
       }),
     ),
     dnsServers: Type.Optional(SetList(Ipv4Address(), 4, { description: 'DNS servers handed to nodes.' })),
-    domain: Type.String({
+    domain: DnsName('domain', {
       default: 'walt',
-      maxLength: 253,
       description: 'DNS domain of the segment: nodes are <name>.<domain>.',
     }),
     dhcp: Type.Object(Dhcp.properties, { default: {} }),
@@ -116,7 +115,8 @@ export const WaltSegmentStatus = Type.Object({
       ),
     }),
   ),
-  leasesInUse: Type.Optional(Type.Integer({ minimum: 0 })),
-  cachedImages: Type.Optional(Type.Integer({ minimum: 0 })),
+  // A /8 holds 2^24 addresses; an agent caches far fewer images than 2^16.
+  leasesInUse: Type.Optional(Count(16_777_216)),
+  cachedImages: Type.Optional(Count(65_536)),
 });
 export type WaltSegmentStatus = Static<typeof WaltSegmentStatus>;
