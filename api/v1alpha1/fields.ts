@@ -212,3 +212,12 @@ export function AbsolutePath(what: string, options: SchemaOptions = {}): TString
     ...options,
   });
 }
+
+/**
+ * Whether the schema accepts `mac` (any case) as a WaltNode MAC once lowercased: six hex bytes, unicast,
+ * not all-zero. For code that creates WaltNodes from what devices send (auto-registration).
+ */
+export function isNodeMac(mac: string): boolean {
+  const lower = mac.toLowerCase();
+  return new RegExp(MAC_REGEX).test(lower) && lower !== '00:00:00:00:00:00';
+}
