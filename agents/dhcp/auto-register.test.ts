@@ -43,7 +43,7 @@ describe('autoRegisterLimitsOf', () => {
 
   it('clamps what the schema would have refused (an object written before the bounds)', () => {
     const limits = autoRegisterLimitsOf({
-      autoRegisterLimits: { maxPending: 1e9, perHour: 0, burst: 1e6, forgetAfter: '100000h' },
+      autoRegisterLimits: { maxPending: 1e9, perHour: 0, burst: 1e6, forgetAfter: '99999h' },
     });
     expect(limits).toEqual({ maxPending: 4096, perHour: 1, burst: 256, forgetAfterMs: 720 * HOUR });
     expect(

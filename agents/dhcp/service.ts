@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { isNodeModel } from '../../api/v1alpha1/node-models.js';
+import { isNodeMac } from '../../api/v1alpha1/fields.js';
 import { API_VERSION, RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { counterIn } from '../../common/metrics.js';
@@ -70,7 +71,8 @@ export function discoveredNodeName(mac: string): string {
 }
 
 export function discoveredNode(device: DiscoveredDevice, segment: string): WaltNode | undefined {
-  if (!device.model || !isNodeModel(device.model)) return undefined;
+  // A multicast or zero MAC is refused by the schema: do not ask the apiserver for each such packet.
+  if (!device.model || !isNodeModel(device.model) || !isNodeMac(device.mac)) return undefined;
   return {
     apiVersion: API_VERSION,
     kind: 'WaltNode',

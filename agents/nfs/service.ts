@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
+import { clampDelay } from '../../common/timers.js';
 import type { Cache, CacheView } from '../netboot/cache-view.js';
 import { decideBoot, type BootTarget } from '../netboot/gate.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
@@ -282,7 +283,9 @@ class Service implements NfsService {
       this.options.logger.info({ view: key }, 'unused image view removed');
     }
     clearTimeout(this.graceTimer);
-    if (this.retired.size > 0) this.graceTimer = setTimeout(() => this.poke(), grace).unref();
+    // --nfs-grace is the operator's to choose: past 2^31-1 ms a bare setTimeout would fire at once and
+    // poke in a loop; waking early only finds the views still within their grace.
+    if (this.retired.size > 0) this.graceTimer = setTimeout(() => this.poke(), clampDelay(grace)).unref();
     return lingering;
   }
 }

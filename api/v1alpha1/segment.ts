@@ -1,10 +1,8 @@
 // WaltSegment: one lab L2 network served by one boot agent (cluster-scoped).
 import { Type, type Static } from '@sinclair/typebox';
 import { StatusBase } from './conditions.js';
-import { DHCP_MODES, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
-import { DURATION_REGEX } from './fields.js';
+import { Count, DHCP_MODES, DnsName, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
 import { cel, SetList, StringEnum, Timestamp } from './schema-helpers.js';
-import { celString } from './schema-helpers.js';
 import { ipv4ToInt } from './cel-ipv4.js';
 
 const DhcpRange = Type.Object(
@@ -28,7 +26,7 @@ const Dhcp = Type.Object({
       'authoritative: the agent is the DHCP server of the segment; proxy: another server gives addresses and the agent only adds PXE options (ports 67 and 4011); off: no DHCP.',
   }),
   range: Type.Optional(DhcpRange),
-  leaseTime: Duration('1m', { default: '24h', description: 'Lease time of dynamic addresses.' }),
+  leaseTime: Duration('1m', '168h', { default: '24h', description: 'Lease time of dynamic addresses.' }),
 });
 
 // autoRegisterLimits: how many WaltNodes sprayed DHCP packets can make the agent create
@@ -60,22 +58,15 @@ const AutoRegisterLimits = Type.Object(
       default: AUTO_REGISTER_LIMITS.burst.default,
       description: 'Registrations at once (a rack of new nodes powered on together).',
     }),
-    forgetAfter: Type.String({
-      maxLength: 32,
-      default: AUTO_REGISTER_LIMITS.forgetAfter.default,
-      description:
-        'A discovered WaltNode that has not booted within this time is deleted (remove its walt.dev/discovered label to keep it).',
-      ...cel(
-        {
-          rule: `self.matches(${celString(DURATION_REGEX)})`,
-          message: 'must be a duration such as 90s, 5m or 1h30m',
-        },
-        {
-          rule: `!self.matches(${celString(DURATION_REGEX)}) || (duration(self) >= duration('${AUTO_REGISTER_LIMITS.forgetAfter.minimum}') && duration(self) <= duration('${AUTO_REGISTER_LIMITS.forgetAfter.maximum}'))`,
-          message: `must be between ${AUTO_REGISTER_LIMITS.forgetAfter.minimum} and ${AUTO_REGISTER_LIMITS.forgetAfter.maximum}`,
-        },
-      ),
-    }),
+    forgetAfter: Duration(
+      AUTO_REGISTER_LIMITS.forgetAfter.minimum,
+      AUTO_REGISTER_LIMITS.forgetAfter.maximum,
+      {
+        default: AUTO_REGISTER_LIMITS.forgetAfter.default,
+        description:
+          'A discovered WaltNode that has not booted within this time is deleted (remove its walt.dev/discovered label to keep it).',
+      },
+    ),
   },
   { default: {}, description: 'Bounds of auto-registration (autoRegister).' },
 );
@@ -93,9 +84,8 @@ export const WaltSegmentSpec = Type.Object(
       }),
     ),
     dnsServers: Type.Optional(SetList(Ipv4Address(), 4, { description: 'DNS servers handed to nodes.' })),
-    domain: Type.String({
+    domain: DnsName('domain', {
       default: 'walt',
-      maxLength: 253,
       description: 'DNS domain of the segment: nodes are <name>.<domain>.',
     }),
     dhcp: Type.Object(Dhcp.properties, { default: {} }),
@@ -168,7 +158,8 @@ export const WaltSegmentStatus = Type.Object({
       ),
     }),
   ),
-  leasesInUse: Type.Optional(Type.Integer({ minimum: 0 })),
-  cachedImages: Type.Optional(Type.Integer({ minimum: 0 })),
+  // A /8 holds 2^24 addresses; an agent caches far fewer images than 2^16.
+  leasesInUse: Type.Optional(Count(16_777_216)),
+  cachedImages: Type.Optional(Count(65_536)),
 });
 export type WaltSegmentStatus = Static<typeof WaltSegmentStatus>;
