@@ -9,6 +9,7 @@ import {
   HttpUnsupportedMediaType,
   HttpUrlTooLong,
 } from './errors.js';
+import { lingerOnClose } from './linger.js';
 import { DEFAULT_HINT, FIELD_HINTS } from './schemas.js';
 
 export interface ErrorBody {
@@ -69,7 +70,8 @@ function bodyUnread(reply: FastifyReply): boolean {
 /**
  * Answers `err` as `{ error, message }`. An answer given before the request's body was read (a refused
  * caller, a body over the limit) closes the connection: node:http would otherwise read and discard
- * the rest of the body to keep the connection alive.
+ * the rest of the body to keep the connection alive. The close lingers (linger.ts) so that the client
+ * gets to read the answer.
  */
 export function sendError(
   reply: FastifyReply,
@@ -80,7 +82,11 @@ export function sendError(
   const coded = toWaltError(err, { ...known, contentType });
   if (coded.statusCode >= 500 && coded.statusCode !== 503) reply.log.error({ err }, 'request failed');
   if (coded.statusCode === 503) reply.header('retry-after', '10');
-  if (bodyUnread(reply)) reply.header('connection', 'close');
+  if (bodyUnread(reply)) {
+    reply.header('connection', 'close');
+    const socket = reply.raw.socket;
+    if (socket) lingerOnClose(socket);
+  }
   const body: ErrorBody = { error: coded.code, message: coded.message };
   return reply.code(coded.statusCode).type('application/json; charset=utf-8').send(body);
 }

@@ -529,7 +529,7 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
         403,
         'WALT_ERR_HTTP_NOT_FROM_NODE',
       ],
-    ] as const)('%s: 256 MiB announced → %i %s before the body is read', async (...row) => {
+    ] as const)('%s (256 MiB announced): refused before the body is read', async (...row) => {
       const [, line, type, status, code] = row;
       const result = await flood(nodeB, [line.replace('<A>', nameA), `Content-Type: ${type}`]);
       expectRefusedWhileSending(result, status, code);
@@ -596,7 +596,7 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
       ],
       ['XML', 'application/xml', '<bootup/>', 415, 'WALT_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE'],
       ['a form', 'application/x-www-form-urlencoded', 'ip=1', 415, 'WALT_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE'],
-    ] as const)('a bootup with %s → %i %s', async (...row) => {
+    ] as const)('a bootup with %s: a coded 4xx', async (...row) => {
       const [, type, body, status, code] = row;
       expectCoded(await post(nodeA, `/api/v1/nodes/${nameA}/bootup`, type, body), status, code);
     });
@@ -641,7 +641,7 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
         'WALT_ERR_COMMAND_INVALID',
       ],
       ['result size -5', '/api/v1/nodes/<A>/commands/x/result?exit=0&size=-5', 'WALT_ERR_COMMAND_INVALID'],
-    ])('%s → 400 %s', async (_what, template, code) => {
+    ])('%s → 400 WALT_ERR_COMMAND_INVALID', async (_what, template, code) => {
       const urlPath = template.replace('<A>', nameA);
       const isPost = urlPath.includes('/result');
       const args = isPost ? ['-H', 'content-type: application/octet-stream', '--data-binary', 'out'] : [];
@@ -663,7 +663,7 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
     it.each([
       ['a malformed MAC', '/ipxe/boot.ipxe?mac=zz:zz', 400, 'WALT_ERR_HTTP_INVALID_REQUEST'],
       ['a bad node_ip', '/boot/vmlinuz?node_ip=999.1.1.1', 400, 'WALT_ERR_HTTP_INVALID_REQUEST'],
-    ])('%s → %i %s', async (_what, urlPath, status, code) => {
+    ])('%s → 400 WALT_ERR_HTTP_INVALID_REQUEST', async (_what, urlPath, status, code) => {
       expectCoded(await curl(stranger, urlPath), status, code);
     });
 

@@ -129,7 +129,8 @@ export async function runPlan(plan: RawPlan): Promise<RawResult> {
 
 if (process.argv[1]?.endsWith('raw-http.ts')) {
   runPlan(JSON.parse(process.argv[2] ?? '{}') as RawPlan).then(
-    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    // Exit at once: the plan's timers would keep the process alive until waitMs.
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0)),
     (error: unknown) => {
       process.stderr.write(`${String(error)}\n`);
       process.exit(1);
