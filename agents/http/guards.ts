@@ -131,6 +131,24 @@ export function limitBody(maxBytes: number): Hook {
   });
 }
 
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+/**
+ * onRequest of every route: GET, HEAD, DELETE and OPTIONS take no body. fastify would not read one,
+ * but node:http would read and discard it to keep the connection alive: a 256 MiB GET costs as much
+ * as a 256 MiB upload. 400, and the connection is closed (reply-error.ts).
+ */
+export const refuseBodyOnReads: Hook = hook((request) => {
+  if (!BODYLESS.has(request.method)) return;
+  const length = declaredLength(request);
+  const chunked = request.headers['transfer-encoding'] !== undefined;
+  if (chunked || (length !== undefined && length > 0))
+    throw HttpInvalidRequest(
+      `a ${request.method} request with a body`,
+      `send ${request.method} without a body`,
+    );
+});
+
 /** Media types fastify parses by buffering the whole body (JSON), refused by streamed routes. */
 const BUFFERED = /^application\/(.+\+)?json\b/i;
 

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/logger.js';
+import { runPlan } from '../../test/support/raw-http.js';
 import type { BootupEvent } from './context.js';
 import { createHttpMetrics } from './metrics.js';
 import { createHttpServer } from './server.js';
@@ -467,6 +468,25 @@ describe('HTTP service', () => {
       expect(res.status).toBe(status);
       expect(await errorOf(res)).toBe(code);
       expect(bootups).toHaveLength(0);
+    });
+  });
+
+  describe('bodies where none belongs', () => {
+    it('refuses a GET announcing a body (400) and closes without reading it', async () => {
+      const { port } = app.server.address() as AddressInfo;
+      const bytes = 64 * 1024 * 1024;
+      const result = await runPlan({
+        host: '127.0.0.1',
+        port,
+        head: ['GET /healthz HTTP/1.1', 'Host: agent', `Content-Length: ${bytes}`],
+        body: { bytes, chunkBytes: 64 * 1024, delayMs: 1 },
+        waitMs: 30_000,
+      });
+      expect([result.status, JSON.parse(result.body)]).toMatchObject([
+        400,
+        { error: 'WALT_ERR_HTTP_INVALID_REQUEST' },
+      ]);
+      expect([result.sentAll, result.closed]).toEqual([false, true]);
     });
   });
 

@@ -14,6 +14,7 @@ import type { BootupEvent, HttpBootView, HttpContext, HttpPlugin } from './conte
 import { clientErrorHandler } from './client-errors.js';
 import { capConnections, type Refusals } from './connections.js';
 import { HttpNoRoute } from './errors.js';
+import { refuseBodyOnReads } from './guards.js';
 import { DEFAULT_FILE_CACHE, FileCache, type FileCacheOptions } from './file-cache.js';
 import { DEFAULT_RETRY_DELAY_SECONDS } from './ipxe-script.js';
 import {
@@ -126,6 +127,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   applyServerLimits(app.server, limits);
   refuseOverCap(app, capConnections(app.server, limits));
+  app.addHook('onRequest', refuseBodyOnReads);
   app.setErrorHandler((err, request, reply) =>
     sendError(reply, err, { bodyLimit: request.routeOptions.bodyLimit ?? ctx.bodyLimit }),
   );

@@ -558,6 +558,11 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
       },
     );
 
+    it('a GET announcing 256 MiB (node would read and discard it) → 400 before the body is read', async () => {
+      const result = await flood(stranger, ['GET /healthz HTTP/1.1']);
+      expectRefusedWhileSending(result, 400, 'WALT_ERR_HTTP_INVALID_REQUEST');
+    });
+
     it('files PUT with the token, over 256 MiB → 413 before the body is read', async () => {
       const result = await flood(
         stranger,
