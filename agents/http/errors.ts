@@ -68,13 +68,6 @@ export const HttpBodyTooLarge = defineError(
   413,
 );
 
-export const HttpBadIp = defineError(
-  'WALT_ERR_HTTP_BAD_IP',
-  (ip: string) =>
-    `the node's address ${ip} is not an IPv4 address: send {"ip": "<IPv4 address>"} in the body`,
-  400,
-);
-
 export const HttpNotTheNode = defineError(
   'WALT_ERR_HTTP_NOT_THE_NODE',
   (node: string, claim: string) =>
