@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { HttpContext } from '../http/context.js';
 import { HttpUnknownNode } from '../http/errors.js';
-import { limitBody, requireToken, streamedBody } from '../http/guards.js';
+import { limitBody, requireToken, streamedBody, waitsLong } from '../http/guards.js';
 import { nodeNameSchema } from '../http/schemas.js';
 import { bodyStream, MAX_TRANSFER_BYTES } from './body.js';
 import type { CommandChannel } from './channel.js';
@@ -34,7 +34,8 @@ export function registerControlRoutes(
   ctx: HttpContext,
   channel: CommandChannel,
 ): void {
-  const onRequest = requireToken(ctx);
+  // The token first; then the answer may take longer than the idle timeout (the command runs).
+  const onRequest = [requireToken(ctx), waitsLong];
   scope.post<{ Params: NodeParams; Body: unknown }>(
     '/api/v1/nodes/:name/exec',
     { onRequest, schema: { params: nodeParams }, bodyLimit: MAX_EXEC_BODY_BYTES },
@@ -43,7 +44,7 @@ export function registerControlRoutes(
   scope.put<{ Params: NodeParams; Querystring: FilesQuery }>(
     '/api/v1/nodes/:name/files',
     {
-      onRequest: [onRequest, limitBody(MAX_TRANSFER_BYTES), streamedBody('application/x-tar')],
+      onRequest: [...onRequest, limitBody(MAX_TRANSFER_BYTES), streamedBody('application/x-tar')],
       schema: { params: nodeParams },
     },
     (request) => {

@@ -131,6 +131,16 @@ export function limitBody(maxBytes: number): Hook {
   });
 }
 
+/**
+ * onRequest, after the token: this route may keep its caller waiting for longer than the connection
+ * idle timeout (an exec waits for its command, up to 24 h; a file copy for tar on the node). The idle
+ * timeout is lifted for this request only: node:http restores it for the next request on the
+ * connection, and the keep-alive timeout still applies between requests.
+ */
+export const waitsLong: Hook = hook((request) => {
+  request.raw.socket?.setTimeout(0);
+});
+
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
 /**

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/logger.js';
 import { runPlan } from '../../test/support/raw-http.js';
+import { waitsLong } from './guards.js';
 import type { BootupEvent } from './context.js';
 import { createHttpMetrics } from './metrics.js';
 import { createHttpServer } from './server.js';
@@ -468,6 +469,39 @@ describe('HTTP service', () => {
       expect(res.status).toBe(status);
       expect(await errorOf(res)).toBe(code);
       expect(bootups).toHaveLength(0);
+    });
+  });
+
+  describe('idle timeout', () => {
+    it('cuts a connection idle past the timeout, unless its route waits long (waitsLong)', async () => {
+      const slow = createHttpServer({
+        segment: 'lab',
+        serverAddress: '127.0.0.1',
+        view: viewOf({ segments: [segmentFixture('lab')], nodes: [], images: [], rootfs: {} }),
+        macOfIp: () => undefined,
+        exportPathOf: () => '/x',
+        onBootup: () => Promise.resolve(),
+        logger: silentLogger(),
+        metrics: createHttpMetrics(new Registry()),
+        limits: { idleTimeoutMs: 300 },
+        plugins: [
+          (scope) => {
+            const answerLate = (): Promise<{ ok: boolean }> =>
+              new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 2000));
+            scope.get('/late', answerLate);
+            scope.get('/late-but-allowed', { onRequest: waitsLong }, answerLate);
+          },
+        ],
+      });
+      await slow.listen({ host: '127.0.0.1', port: 0 });
+      try {
+        const url = `http://127.0.0.1:${(slow.server.address() as AddressInfo).port}`;
+        const allowed = await fetch(`${url}/late-but-allowed`);
+        expect([allowed.status, await allowed.json()]).toEqual([200, { ok: true }]);
+        await expect(fetch(`${url}/late`)).rejects.toThrow();
+      } finally {
+        await slow.close();
+      }
     });
   });
 
