@@ -24,7 +24,7 @@ export function registerCheckpointRoutes(app: FastifyInstance, ctx: HttpContext,
   );
   app.post<{ Body: ApiCheckpoint }>(
     AGENT_PATHS.checkpoints,
-    { preHandler: requireToken(ctx), schema: { body: checkpointSchema } },
+    { onRequest: requireToken(ctx), schema: { body: checkpointSchema } },
     async (request, reply) => {
       const { name, owner } = request.body;
       const checkpoint: Checkpoint = { name, ts: bodyTime('ts', request.body.ts, new Date()) };
@@ -36,7 +36,7 @@ export function registerCheckpointRoutes(app: FastifyInstance, ctx: HttpContext,
   app.delete<{ Params: { name: string }; Querystring: { owner?: string } }>(
     '/api/v1/checkpoints/:name',
     {
-      preHandler: requireToken(ctx),
+      onRequest: requireToken(ctx),
       schema: { params: checkpointParamsSchema, querystring: ownerQuerySchema },
     },
     async (request, reply) => {

@@ -30,7 +30,7 @@ interface DeleteQuery {
 export function registerLogAppendRoute(app: FastifyInstance, ctx: HttpContext, deps: LogAppendDeps): void {
   app.post<{ Body: ApiAppendLogs }>(
     AGENT_PATHS.logAppend,
-    { bodyLimit: LOG_BODY_LIMIT, preHandler: requireToken(ctx), schema: { body: appendLogsBodySchema } },
+    { bodyLimit: LOG_BODY_LIMIT, onRequest: requireToken(ctx), schema: { body: appendLogsBodySchema } },
     async (request, reply) => {
       const lines = fromApiLines(request.body.lines, new Date());
       await deps.buffer.append(lines);
@@ -40,7 +40,7 @@ export function registerLogAppendRoute(app: FastifyInstance, ctx: HttpContext, d
   );
   app.delete<{ Querystring: DeleteQuery }>(
     AGENT_PATHS.logAppend,
-    { preHandler: requireToken(ctx), schema: { querystring: deleteStreamsQuerySchema } },
+    { onRequest: requireToken(ctx), schema: { querystring: deleteStreamsQuerySchema } },
     async (request) => {
       // Lines still in the buffer would be stored after the deletion.
       await deps.buffer.flush();
