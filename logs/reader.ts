@@ -62,12 +62,28 @@ export class QueryReader {
       clock,
     });
     for await (const rows of scan) {
-      yield* await this.accepted(rows, true);
+      yield* this.paced(await this.accepted(rows, true), true);
       if (this.done || signal.aborted || this.truncated !== undefined) return;
       await clock.step();
       if (clock.expired) return this.truncate();
     }
     if (clock.expired) this.truncate(); // the back end stopped at its own timeout
+  }
+
+  /**
+   * Hands the lines over one by one, pausing when the slice is used up: the caller's work on each line
+   * (formatting, writing to a socket) runs between our steps without returning to the event loop (an
+   * awaited resolved promise is a microtask), so it is counted in the slice too.
+   */
+  private async *paced(lines: readonly StoredLine[], budgeted: boolean): AsyncGenerator<StoredLine> {
+    const { clock } = this.start;
+    for (const line of lines) {
+      if (clock.due) {
+        await clock.pause();
+        if (budgeted && clock.expired) return this.truncate();
+      }
+      yield line;
+    }
   }
 
   /** A small limit asks for small chunks, unless rows may still be dropped here (a line regex). */
@@ -87,7 +103,7 @@ export class QueryReader {
       const seen = this.ctx.wakeup.sequence;
       const { rows, next } = await this.readAfter(cursor);
       cursor = next;
-      yield* await this.accepted(rows, false);
+      yield* this.paced(await this.accepted(rows, false), false);
       if (rows.length < this.ctx.pageSize) await this.ctx.wakeup.wait(seen, signal, this.ctx.pollMs);
       else await this.start.clock.pause();
     }
