@@ -15,7 +15,7 @@
 import pg from 'pg';
 import type { CheckpointRow, LogBackend, NewRow, Row, RowFilter, ScanRequest } from './backend.js';
 import { CoreLogStore } from './core.js';
-import { toPostgresRegex } from './posix-regex.js';
+import { pushDownPattern } from './posix-regex.js';
 import { APPEND_LOCK, CHANNEL, ensureSchema } from './postgres-schema.js';
 import type { LogStore } from './store.js';
 import type { StreamRow } from './streams.js';
@@ -58,8 +58,7 @@ function where(filter: RowFilter, first: string, firstParams: unknown[]): Where 
   if (filter.streamIds !== undefined) add((p) => `stream_id = ANY(${p}::int[])`, filter.streamIds);
   if (filter.fromMs !== undefined) add((p) => `ts >= ${TS(p)}`, filter.fromMs);
   if (filter.toMs !== undefined) add((p) => `ts <= ${TS(p)}`, filter.toMs);
-  const re = filter.lineRe;
-  const pattern = re === undefined || re.nestedQuantifier ? undefined : toPostgresRegex(re.source);
+  const pattern = filter.lineRe === undefined ? undefined : pushDownPattern(filter.lineRe);
   if (pattern !== undefined) add((p) => `line ~ ${p}`, pattern);
   return { sql: parts.join(' AND '), params };
 }
