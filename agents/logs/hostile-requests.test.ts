@@ -71,7 +71,7 @@ describe('log API under hostile reads', () => {
     for (const limit of ['-1', 'NaN', '1e99', '99999999999999999999']) {
       expect({ limit, status: (await query(`limit=${limit}`)).status }).toEqual({ limit, status: 400 });
     }
-    expect((await query('since=99999999999999999')).status).toBe(400);
+    expect((await query('since=9999999999999999')).status).toBe(400); // beyond what a Date holds
   });
 
   it('cuts a long scan at the budget: JSON says truncated with the reason', async () => {
