@@ -67,10 +67,12 @@ export interface LogBackend extends StreamSource {
   listCheckpoints(owner?: string): Promise<CheckpointRow[]>;
   /** Removes a checkpoint; false if there was none. */
   removeCheckpoint(owner: string, name: string): Promise<boolean>;
-  /** Deletes rows with ts < tsMs; returns how many. */
-  deleteOlderThan(tsMs: number): Promise<number>;
-  /** Deletes all rows but the `count` with the highest ids; returns how many. */
-  keepNewest(count: number): Promise<number>;
+  /** Deletes at most `batch` rows with ts < tsMs; returns how many (fewer than `batch`: none left). */
+  deleteOlderThan(tsMs: number, batch: number): Promise<number>;
+  /** The id of the `rank`-th newest row (1: the newest), undefined when there are fewer rows. */
+  idOfNewest(rank: number): Promise<number | undefined>;
+  /** Deletes at most `batch` rows with id < `id`; returns how many (fewer than `batch`: none left). */
+  deleteBelowId(id: number, batch: number): Promise<number>;
   /** Deletes at most `batch` lines of these streams; returns how many (fewer than `batch`: none left). */
   deleteStreamLines(streamIds: readonly number[], batch: number): Promise<number>;
   close(): Promise<void>;

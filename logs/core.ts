@@ -145,11 +145,22 @@ export class CoreLogStore implements LogStore {
   async applyRetention(policy: RetentionPolicy): Promise<number> {
     this.checkOpen();
     checkRetention(policy);
+    // In batches, a slice each: retention runs on the agent's event loop too (ADR 0010).
+    const clock = new WorkClock({ sliceMs: DEFAULT_SLICE_MS });
     let deleted = 0;
     if (policy.maxAgeMs !== undefined) {
-      deleted += await this.backend.deleteOlderThan((policy.now ?? new Date()).getTime() - policy.maxAgeMs);
+      const before = (policy.now ?? new Date()).getTime() - policy.maxAgeMs;
+      deleted += (await this.deleteInBatches((batch) => this.backend.deleteOlderThan(before, batch), clock))
+        .deleted;
     }
-    if (policy.maxLines !== undefined) deleted += await this.backend.keepNewest(policy.maxLines);
+    if (policy.maxLines !== undefined) {
+      const keep = policy.maxLines;
+      const cutoff = keep === 0 ? (await this.backend.maxId()) + 1 : await this.backend.idOfNewest(keep);
+      if (cutoff !== undefined) {
+        deleted += (await this.deleteInBatches((batch) => this.backend.deleteBelowId(cutoff, batch), clock))
+          .deleted;
+      }
+    }
     return deleted;
   }
 
@@ -173,14 +184,18 @@ export class CoreLogStore implements LogStore {
       if (selection.has(stream)) ids.push(stream.id);
       await clock.step();
     }
-    return ids.length === 0 ? { deleted: 0 } : this.deleteInBatches(ids, clock);
+    if (ids.length === 0) return { deleted: 0 };
+    return this.deleteInBatches((batch) => this.backend.deleteStreamLines(ids, batch), clock);
   }
 
   /** Batches of DELETE_BATCH lines, a slice each, until none is left or the budget ends. */
-  private async deleteInBatches(ids: readonly number[], clock: WorkClock): Promise<DeleteResult> {
+  private async deleteInBatches(
+    deleteBatch: (batch: number) => Promise<number>,
+    clock: WorkClock,
+  ): Promise<DeleteResult> {
     let deleted = 0;
     for (;;) {
-      const count = await this.backend.deleteStreamLines(ids, DELETE_BATCH);
+      const count = await deleteBatch(DELETE_BATCH);
       deleted += count;
       if (count < DELETE_BATCH) return { deleted };
       await clock.pause();

@@ -205,14 +205,19 @@ class PostgresBackend implements LogBackend {
     return (await this.pool.query(sql, [owner, name])).rowCount === 1;
   }
 
-  async deleteOlderThan(tsMs: number): Promise<number> {
-    return (await this.pool.query(`DELETE FROM logs WHERE ts < ${TS('$1')}`, [tsMs])).rowCount ?? 0;
+  async deleteOlderThan(tsMs: number, batch: number): Promise<number> {
+    const sql = `DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE ts < ${TS('$1')} LIMIT $2)`;
+    return (await this.pool.query(sql, [tsMs, batch])).rowCount ?? 0;
   }
 
-  async keepNewest(count: number): Promise<number> {
-    if (count === 0) return (await this.pool.query('DELETE FROM logs')).rowCount ?? 0;
-    const sql = 'DELETE FROM logs WHERE id < (SELECT id FROM logs ORDER BY id DESC OFFSET $1 LIMIT 1)';
-    return (await this.pool.query(sql, [count - 1])).rowCount ?? 0;
+  async idOfNewest(rank: number): Promise<number | undefined> {
+    const sql = 'SELECT id::float8 AS id FROM logs ORDER BY logs.id DESC OFFSET $1 LIMIT 1';
+    return (await this.pool.query<{ id: number }>(sql, [rank - 1])).rows[0]?.id;
+  }
+
+  async deleteBelowId(id: number, batch: number): Promise<number> {
+    const sql = 'DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE id < $1 ORDER BY id LIMIT $2)';
+    return (await this.pool.query(sql, [id, batch])).rowCount ?? 0;
   }
 
   async deleteStreamLines(streamIds: readonly number[], batch: number): Promise<number> {

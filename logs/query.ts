@@ -80,7 +80,7 @@ function checkNames(q: LogQuery): void {
   if (q.checkpointOwner !== undefined && typeof q.checkpointOwner !== 'string') {
     throw LogsBadQuery('checkpointOwner must be a name');
   }
-  const long = [...(issuers), q.checkpointOwner ?? ''].find((n) => n.length > MAX_NAME_LENGTH);
+  const long = [...issuers, q.checkpointOwner ?? ''].find((n) => n.length > MAX_NAME_LENGTH);
   if (long !== undefined) {
     throw LogsBadQuery(`"${long.slice(0, 32)}…" is longer than ${MAX_NAME_LENGTH} characters: no name is`);
   }

@@ -141,15 +141,15 @@ class SqliteBackend implements LogBackend {
       ),
       getCheckpoint: db.prepare('SELECT ts FROM log_checkpoints WHERE owner = ? AND name = ?').pluck(),
       removeCheckpoint: db.prepare('DELETE FROM log_checkpoints WHERE owner = ? AND name = ?'),
-      deleteOlder: db.prepare('DELETE FROM logs WHERE ts < ?'),
-      deleteAll: db.prepare('DELETE FROM logs'),
+      deleteOlder: db.prepare('DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE ts < ? LIMIT ?)'),
+      idOfNewest: db.prepare('SELECT id FROM logs ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
+      deleteBelow: db.prepare(
+        'DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE id < ? ORDER BY id LIMIT ?)',
+      ),
       // The ids as one JSON array: no limit on bound parameters. A batch at a time, by (stream_id, ts).
       deleteStreams: db.prepare(
         `DELETE FROM logs WHERE id IN (SELECT id FROM logs INDEXED BY logs_stream_ts
           WHERE stream_id IN (SELECT value FROM json_each(?)) LIMIT ?)`,
-      ),
-      keepNewest: db.prepare(
-        'DELETE FROM logs WHERE id < (SELECT id FROM logs ORDER BY id DESC LIMIT 1 OFFSET ?)',
       ),
     };
   }
@@ -236,13 +236,16 @@ class SqliteBackend implements LogBackend {
     return Promise.resolve(this.stmt.removeCheckpoint.run(owner, name).changes === 1);
   }
 
-  deleteOlderThan(tsMs: number): Promise<number> {
-    return Promise.resolve(this.stmt.deleteOlder.run(tsMs).changes);
+  deleteOlderThan(tsMs: number, batch: number): Promise<number> {
+    return Promise.resolve(this.stmt.deleteOlder.run(tsMs, batch).changes);
   }
 
-  keepNewest(count: number): Promise<number> {
-    const result = count === 0 ? this.stmt.deleteAll.run() : this.stmt.keepNewest.run(count - 1);
-    return Promise.resolve(result.changes);
+  idOfNewest(rank: number): Promise<number | undefined> {
+    return Promise.resolve(this.stmt.idOfNewest.get(rank - 1) as number | undefined);
+  }
+
+  deleteBelowId(id: number, batch: number): Promise<number> {
+    return Promise.resolve(this.stmt.deleteBelow.run(id, batch).changes);
   }
 
   deleteStreamLines(streamIds: readonly number[], batch: number): Promise<number> {

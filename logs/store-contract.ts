@@ -460,6 +460,18 @@ export function describeLogStore(name: string, newStorage: () => Promise<StoreHa
         expect(after!.id).toBeGreaterThan(before);
       });
 
+      it('deletes large ranges in batches, by age and by count', async () => {
+        const store = await open();
+        await store.append(Array.from({ length: 5_500 }, (_, i) => line(i, 'vn1', 'bulk', `l${i}`)));
+        // 2 500 lines older than T0 + 2 500 ms, then all but the newest 100
+        expect(await store.applyRetention({ maxAgeMs: 1_000_000, now: at(1_002_500) })).toBe(2_500);
+        expect(await store.applyRetention({ maxLines: 100 })).toBe(2_900);
+        const left = texts(await collect(store.query({})));
+        expect(left).toHaveLength(100);
+        expect(left[0]).toBe('l5400');
+        expect(await store.applyRetention({ maxLines: 0 })).toBe(100);
+      });
+
       it('rejects invalid policies', async () => {
         const store = await open();
         await expectCode(() => store.applyRetention({ maxLines: -1 }), LogsBadRetention);
