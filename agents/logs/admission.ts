@@ -17,8 +17,11 @@ export interface Admission {
   rateLimit(
     route: string,
   ): (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
-  /** A place among the follows or reads under way (release it when the answer ends); throws 429. */
-  enter(kind: StreamKind, request: FastifyRequest): () => void;
+  /**
+   * A place among the follows or reads under way (release it when the answer ends); throws 429 with
+   * Retry-After when there is none.
+   */
+  enter(kind: StreamKind, request: FastifyRequest, reply: FastifyReply): () => void;
 }
 
 function holdsToken(ctx: HttpContext, request: FastifyRequest): boolean {
@@ -29,6 +32,9 @@ function holdsToken(ctx: HttpContext, request: FastifyRequest): boolean {
   const wanted = Buffer.from(expected);
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
+
+/** When to try again for a place among the reads or follows (reads end within their budget). */
+const STREAM_RETRY_AFTER_S = 5;
 
 const WHAT: Record<StreamKind, string> = { follow: 'log follows', read: 'log reads' };
 
@@ -47,11 +53,12 @@ export function createAdmission(ctx: HttpContext, limits: LogLimits, metrics: Lo
       void reply.header('retry-after', String(admitted.retryAfterS));
       done(LogsRateLimited(admitted.retryAfterS));
     },
-    enter(kind, request) {
+    enter(kind, request, reply) {
       const client = clientIp(request.ip);
       const release = gates[kind].enter(client, !holdsToken(ctx, request));
       if (release === undefined) {
         metrics.refused.inc({ kind });
+        void reply.header('retry-after', String(STREAM_RETRY_AFTER_S));
         const full = gates[kind].size >= (kind === 'follow' ? limits.follows : limits.scans);
         throw LogsTooManyStreams(WHAT[kind], full ? 'on this agent' : `from ${client}`);
       }

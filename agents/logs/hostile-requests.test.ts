@@ -246,6 +246,7 @@ describe('follow caps without the token', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     const [c] = await open();
     expect(c.status).toBe(429);
+    expect(c.headers.get('retry-after')).toBe('5');
     expect(await errorOf(c)).toBe(LogsTooManyStreams.code);
     expect(await metric(h, 'walt_log_api_streams_refused_total')).toBe(1);
     // When one ends, a new one is taken (the server sees the close a little later)

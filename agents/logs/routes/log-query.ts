@@ -66,7 +66,11 @@ const readOptions = (deps: LogQueryDeps, extra: ReadOptions = {}): ReadOptions =
   ...extra,
 });
 
-async function queryLogs(deps: LogQueryDeps, request: QueryRequest): Promise<QueryAnswer> {
+async function queryLogs(
+  deps: LogQueryDeps,
+  request: QueryRequest,
+  reply: FastifyReply,
+): Promise<QueryAnswer> {
   const query = toLogQuery(request.query);
   const limit = query.limit ?? DEFAULT_QUERY_LIMIT;
   if (limit > MAX_JSON_QUERY_LIMIT) {
@@ -77,7 +81,7 @@ async function queryLogs(deps: LogQueryDeps, request: QueryRequest): Promise<Que
     );
   }
   const lines = deps.store.query({ ...query, limit: limit + 1 }, readOptions(deps)); // a bad regex throws here
-  const release = deps.admission.enter('read', request);
+  const release = deps.admission.enter('read', request, reply);
   try {
     // One more line than asked says whether more match.
     const logs: ApiLogLine[] = [];
@@ -124,7 +128,7 @@ async function streamQuery(deps: LogQueryDeps, request: QueryRequest, reply: Fas
   const query = toLogQuery(request.query);
   await checkCheckpoints(deps.store, query);
   const lines = deps.store.query(query, readOptions(deps)); // a bad regex throws here: a 400 still
-  const release = deps.admission.enter('read', request);
+  const release = deps.admission.enter('read', request, reply);
   try {
     await answerStreamed(reply, ndjsonAnswer(deps, 'log query stream'), async (write, signal) => {
       await writeLines(lines, write, signal);
@@ -152,7 +156,7 @@ async function followLogs(deps: LogQueryDeps, request: QueryRequest, reply: Fast
       },
     }),
   ); // a bad regex throws here: a 400 still
-  const release = deps.admission.enter('follow', request);
+  const release = deps.admission.enter('follow', request, reply);
   try {
     await answerStreamed(reply, ndjsonAnswer(deps, 'log follow', controller), async (writeText, signal) => {
       write = writeText;
@@ -173,7 +177,8 @@ export function registerLogQueryRoutes(app: FastifyInstance, deps: LogQueryDeps)
   app.get<{ Querystring: LogQueryString }>(
     AGENT_PATHS.logQuery,
     { schema, onRequest: deps.admission.rateLimit('query') },
-    (request, reply) => (wantsNdjson(request) ? streamQuery(deps, request, reply) : queryLogs(deps, request)),
+    (request, reply) =>
+      wantsNdjson(request) ? streamQuery(deps, request, reply) : queryLogs(deps, request, reply),
   );
   app.get<{ Querystring: LogQueryString }>(
     AGENT_PATHS.logFollow,

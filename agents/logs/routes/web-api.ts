@@ -64,7 +64,7 @@ async function waltLogs(deps: WebApiDeps, req: FastifyRequest, reply: FastifyRep
   const { budgetMs, sliceMs } = deps.limits;
   const lines = deps.store.query(request.query, { budgetMs, sliceMs });
   const answer = { type: 'application/json; charset=utf-8', streams: deps.streams, what: 'WalT log query' };
-  const release = deps.admission.enter('read', req);
+  const release = deps.admission.enter('read', req, reply);
   try {
     await answerStreamed(reply, answer, (write, signal) =>
       writeWaltLogs({ deps, lines, unit: request.unit }, write, signal),
