@@ -12,6 +12,14 @@ const codeOf = (pattern: string): string | undefined => {
   }
 };
 
+function validInJavaScript(pattern: string): boolean {
+  try {
+    return new RegExp(pattern, 'u') instanceof RegExp;
+  } catch {
+    return false;
+  }
+}
+
 describe('compileUserRegex: caller regexes run in RE2', () => {
   it('finishes regex bombs on long lines (a backtracking engine would not)', () => {
     // Given patterns that make a backtracking engine exponential, and lines they nearly match
@@ -94,20 +102,50 @@ describe('compileUserRegex: caller regexes run in RE2', () => {
   });
 
   it('agrees with JavaScript on generated patterns and texts', () => {
-    const atom = fc.constantFrom('a', 'b', '.', '\\s', '\\S', '\\d', '[ab]', '[^a]', '\\n', ' ', '\u00a0');
-    const piece = fc.tuple(atom, fc.constantFrom('', '*', '+', '?', '{1,2}', '*?')).map(([a, q]) => a + q);
+    // Atoms where the dialects differ most: classes, escapes, anchors, boundaries, astral characters
+    const atom = fc.constantFrom(
+      ...['a', 'b', '.', '\\s', '\\S', '\\d', '\\D', '\\w', '\\W', '[ab]', '[^a]', '[a-c\\d]', '[\\s\\S]'],
+      ...['[^\\S]', '\\n', ' ', '\u00a0', '\\b', '\\B', '^', '$', '[\\b]', '\\u00e9', '\\x61', '[^]', '[]'],
+      ...['(?:ab|b)', '(a|)', '\\.', '[.]', '\\v', 'é', '😀', '.?'],
+    );
+    const quantified = (a: string, q: string): string => (/^([\^$]|\\[bB])$/.test(a) ? a : a + q);
+    const piece = fc
+      .tuple(atom, fc.constantFrom('', '*', '+', '?', '{1,2}', '*?', '{0}', '{2,}'))
+      .map(([a, q]) => quantified(a, q));
     const pattern = fc
-      .array(piece, { minLength: 1, maxLength: 5 })
-      .chain((pieces) => fc.constantFrom(pieces.join(''), `(${pieces.join('|')})+`, `^${pieces.join('')}$`));
+      .array(piece, { minLength: 1, maxLength: 6 })
+      .map((pieces) => pieces.join(''))
+      .chain((p) => fc.constantFrom(p, `(${p}|b)+`, `^(?:${p})$`, `(?<n>${p})x?`))
+      .filter(validInJavaScript);
     const text = fc.string({
-      unit: fc.constantFrom('a', 'b', '1', ' ', '\n', '\r', '\u00a0', '\u2028', 'é'),
-      maxLength: 12,
+      unit: fc.constantFrom(
+        'a',
+        'b',
+        '1',
+        ' ',
+        '\n',
+        '\r',
+        '\u00a0',
+        '\u2028',
+        'é',
+        '\v',
+        '\b',
+        '😀',
+        '.',
+        'x',
+        '_',
+      ),
+      maxLength: 14,
     });
     fc.assert(
       fc.property(pattern, text, (p, t) => {
-        expect(compileUserRegex('lineRegex', p).test(t)).toBe(new RegExp(p, 'u').test(t));
+        expect({ p, t, match: compileUserRegex('lineRegex', p).test(t) }).toEqual({
+          p,
+          t,
+          match: new RegExp(p, 'u').test(t),
+        });
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
   });
 
