@@ -292,8 +292,9 @@ class Translator {
 }
 
 /**
- * An upper bound of the RE2 program size, without compiling: each atom costs a few instructions and a
- * repetition `{m,n}` copies what it repeats max(m, n) times (nested ones multiply).
+ * An estimate of the RE2 program size, without compiling (RE2's compile time is proportional to it):
+ * an atom or a class is an instruction, a quantifier one more, a group two, and a repetition `{m,n}`
+ * copies what it repeats max(m, n) times (nested ones multiply). The compiled program is measured too.
  */
 export function estimateProgramSize(re2: string): number {
   const stack: number[] = [0];
@@ -307,13 +308,19 @@ export function estimateProgramSize(re2: string): number {
     if (c === '(') stack.push(0);
     else if (c === ')') add((last = (stack.pop() ?? 0) + 2));
     else if (bound !== null) {
-      const times = Math.max(Number(bound[1]), Number(bound[2] || 0), 1);
+      const times = repeatTimes(bound);
       add(last * times);
       last *= times + 1;
-    } else add((last = c === '[' ? 2 : 3));
+    } else if ('*+?'.includes(c)) add(1);
+    else add((last = 1));
     i = nextToken(re2, i, bound);
   }
   return stack.reduce((a, b) => a + b, 0);
+}
+
+/** How many copies `{m}`, `{m,}` or `{m,n}` makes (at least one). */
+function repeatTimes(bound: RegExpExecArray): number {
+  return Math.max(Number(bound[1]), Number(bound[2] ?? 0), 1);
 }
 
 /** Where the token of the RE2 text at `i` ends. */
