@@ -23,8 +23,14 @@ import {
 } from '../api/agent/v1.js';
 import { agentUrlPolicyFromEnv, checkAgentApiUrl, type AgentUrlPolicy } from '../api/agent/api-url.js';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
+import { isWaltError } from '../common/errors.js';
 import { errorFromResponse, transportError } from './agent-response.js';
-import { ERR_AGENT_NOT_PUBLISHED, ERR_AGENT_SEGMENT_NOT_FOUND, ERR_AGENT_TOKEN } from './errors.js';
+import {
+  ERR_AGENT_ANSWER_TRUNCATED,
+  ERR_AGENT_NOT_PUBLISHED,
+  ERR_AGENT_SEGMENT_NOT_FOUND,
+  ERR_AGENT_TOKEN,
+} from './errors.js';
 import { logQueryString } from './log-params.js';
 import { longFetch } from './long-fetch.js';
 import { readNdjson } from './ndjson.js';
@@ -82,6 +88,27 @@ interface RequestOptions {
 
 const isHeartbeat = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && (value as { heartbeat?: unknown }).heartbeat === true;
+
+/** The agent's time budget cut the answer (`{"truncated":true,"reason":…}`): the reason, else undefined. */
+const truncationOf = (value: unknown): string | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { truncated, reason } = value as { truncated?: unknown; reason?: unknown };
+  if (truncated !== true) return undefined;
+  return typeof reason === 'string' ? reason : 'truncated';
+};
+
+/**
+ * Whether an NDJSON value of a log answer is a line. Heartbeats are not; a truncation notice ends a
+ * query with ERR_AGENT_ANSWER_TRUNCATED (a follow goes on with live lines: its history was cut).
+ */
+function isLogLine(value: unknown, follow: boolean, source: string): boolean {
+  const truncated = truncationOf(value);
+  if (truncated !== undefined && !follow) throw ERR_AGENT_ANSWER_TRUNCATED(source, truncated);
+  return truncated === undefined && !isHeartbeat(value);
+}
+
+/** A deletion cut by the agent's time budget is asked again, at most this many times. */
+const MAX_DELETE_ROUNDS = 100;
 
 class HttpAgent implements AgentOperations {
   readonly segment: string;
@@ -174,11 +201,20 @@ class HttpAgent implements AgentOperations {
   }
 
   async deleteLogStreams(selector: LogStreamSelector): Promise<number> {
-    const answer = await this.json<{ deleted?: number }>('DELETE', AGENT_PATHS.logAppend, {
-      query: logQueryString(selector),
-      auth: true,
-    });
-    return answer?.deleted ?? 0;
+    let deleted = 0;
+    for (let round = 0; round < MAX_DELETE_ROUNDS; round++) {
+      const answer = await this.json<{ deleted?: number; truncated?: boolean }>(
+        'DELETE',
+        AGENT_PATHS.logAppend,
+        {
+          query: logQueryString(selector),
+          auth: true,
+        },
+      );
+      deleted += answer?.deleted ?? 0;
+      if (answer?.truncated !== true) return deleted;
+    }
+    throw ERR_AGENT_ANSWER_TRUNCATED(`${this.location.apiUrl}${AGENT_PATHS.logAppend}`, 'time-budget');
   }
 
   queryLogs(params: LogQueryParams, signal?: AbortSignal): AsyncGenerator<ApiLogLine> {
@@ -200,11 +236,13 @@ class HttpAgent implements AgentOperations {
     if (!response.body) return;
     const source = `${this.location.apiUrl}${path}`;
     try {
+      const follow = path === AGENT_PATHS.logFollow;
       for await (const value of readNdjson(response.body, source)) {
-        if (!isHeartbeat(value)) yield value as ApiLogLine;
+        if (isLogLine(value, follow, source)) yield value as ApiLogLine;
       }
     } catch (error) {
       if (signal?.aborted) return;
+      if (isWaltError(error, ERR_AGENT_ANSWER_TRUNCATED)) throw error;
       throw transportError(error, this.segment, source);
     }
   }

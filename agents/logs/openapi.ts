@@ -34,7 +34,12 @@ const ok = (description: string, schema?: object, type = 'application/json'): ob
   ...(schema ? { content: { [type]: { schema } } } : {}),
 });
 const errors = {
-  '4XX': { description: 'Client error: { error: WALT_ERR_…, message }', content: json(s.errorSchema) },
+  '4XX': {
+    description:
+      'Client error: { error: WALT_ERR_…, message }. 429 (public reads without the token): too many ' +
+      'requests from this address (Retry-After) or too many reads or follows under way.',
+    content: json(s.errorSchema),
+  },
   '5XX': { description: 'Agent error (503: retry later)', content: json(s.errorSchema) },
 };
 const token = [{ bearerAuth: [] }];
@@ -110,8 +115,11 @@ function logApiPaths(): Record<string, object> {
     [AGENT_PATHS.logQuery]: {
       get: op('Query stored log lines', 'logs', {
         description:
-          'JSON: at most `limit` lines (default 10 000, at most 100 000), oldest first, `truncated` when more match. ' +
-          'With Accept: application/x-ndjson: every matching line (up to `limit`), one ApiLogLine per line, streamed.',
+          'JSON: at most `limit` lines (default 10 000, at most 100 000), oldest first, `truncated` when more match ' +
+          '(reason "limit") or when the time budget of the read ran out (reason "time-budget"). ' +
+          'With Accept: application/x-ndjson: every matching line (up to `limit`), one ApiLogLine per line, streamed, ' +
+          'then {"truncated":true,"reason":"time-budget"} if the budget cut it. Regexes: JavaScript syntax, run in ' +
+          'RE2 (no back-references or lookaround: 400 WALT_ERR_LOGS_REGEX_UNSUPPORTED).',
         parameters: query,
         responses: {
           200: {
@@ -127,7 +135,8 @@ function logApiPaths(): Record<string, object> {
     [AGENT_PATHS.logFollow]: {
       get: op('Follow log lines: history, then live', 'logs', {
         description:
-          'NDJSON: one ApiLogLine per line, and {"heartbeat":true} every 15 s, until the client disconnects.',
+          'NDJSON: one ApiLogLine per line, and {"heartbeat":true} every 15 s, until the client disconnects. ' +
+          'A history cut by the time budget is followed by {"truncated":true,"reason":"time-budget"}, then live lines.',
         parameters: query,
         responses: { 200: ok('NDJSON stream', s.apiLogLineSchema, 'application/x-ndjson') },
       }),
