@@ -22,8 +22,12 @@ async function terminateLeader(child: ChildProcess, pid: number, graceMs: number
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   killGroup(pid, 'SIGTERM');
   const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
-  await Promise.race([exited, delay(graceMs + 3000)]);
+  // The bound's timer is cleared too: a pending one kept test runners alive for seconds.
+  let bound: NodeJS.Timeout | undefined;
+  const passed = new Promise<void>((resolve) => (bound = setTimeout(resolve, graceMs + 3000)));
+  await Promise.race([exited, passed]);
   clearTimeout(timer);
+  clearTimeout(bound);
 }
 
 export async function stopProcessGroup(

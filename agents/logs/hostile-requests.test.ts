@@ -270,8 +270,8 @@ describe('the client library against budgets', () => {
   const agent = (): AgentOperations =>
     agentOf(
       new k8s.KubeConfig(),
-      { metadata: { name: 'lab' }, status: { agent: { apiUrl: h.base } } } as WaltSegment,
-      { token: TOKEN },
+      { metadata: { name: 'lab' }, spec: {}, status: { agent: { apiUrl: h.base } } } as WaltSegment,
+      { token: TOKEN, urlPolicy: { allowLoopback: true } },
     );
 
   beforeAll(async () => {

@@ -272,7 +272,9 @@ function runProbe(ns: string, mac: string): Promise<Probe> {
         path.join(root, 'bench', 'hostile-logs', 'probe.ts'),
         SERVER,
         BROADCAST,
-        String(HEALTH_PORT),
+        // The HTTP service's /healthz on the lab address: the same event loop as the agent's own
+        // health server, which listens on loopback only (not reachable from the segment).
+        '80',
         mac,
         String(SECONDS * 1000),
       ],

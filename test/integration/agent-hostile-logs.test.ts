@@ -224,11 +224,12 @@ describe('the boot agent under regex bombs', () => {
     // When a machine asks /healthz and a node asks for an address
     const seen: { probe: string; ok: boolean; bombsRunning: number }[] = [];
     for (let i = 0; i < 3; i++) {
-      const health = await exec(client.ns, 'curl', [
+      // The agent's own health server listens on loopback in its namespace, off the lab network.
+      const health = await exec(net.ns, 'curl', [
         '-s',
         '--max-time',
         '30',
-        `http://${SERVER}:${HEALTH_PORT}/healthz`,
+        `http://127.0.0.1:${HEALTH_PORT}/healthz`,
       ]);
       seen.push({
         probe: 'healthz',
