@@ -208,6 +208,9 @@ export const ExperimentStatus = Type.Object({
         completionTime: Type.Optional(Timestamp()),
         results: Type.Optional(MapList(StepNodeResult, 'node', 256)),
         details: Type.Optional(PreservedObject()),
+        // A run step's command id on each target node (the agents' idempotency key), written before the
+        // commands are sent, so that an operator that restarts re-attaches to them (ADR 0008).
+        commandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-zA-Z_-]+$' })),
       }),
       'name',
       128,

@@ -22,6 +22,7 @@ import {
   type Experiment,
   type WaltNode,
 } from '../../api/v1alpha1/index.js';
+import { WaltError } from '../../common/errors.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { rfc3339 } from '../../operator/runtime/conditions.js';
@@ -59,6 +60,7 @@ function fakeAgent(segment: string) {
   const logs: ApiAppendLogs['lines'] = [];
   const checkpoints: ApiCheckpoint[] = [];
   const deletedStreams: LogStreamSelector[] = [];
+  const cancels: Array<{ node: string; id: string }> = [];
   const exec = (node: string, request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> => {
     execs.push({ node, request, signal });
     const text = request.command.join(' ');
@@ -79,6 +81,13 @@ function fakeAgent(segment: string) {
   const agent: AgentOperations = {
     segment,
     exec,
+    // Nothing survives here for an operator restart to attach to.
+    attachExec: (node, id) =>
+      Promise.reject(new WaltError('WALT_ERR_COMMAND_LOST', `no command ${id} on ${node}`, 404)),
+    cancelExec: (node, id) => {
+      cancels.push({ node, id });
+      return Promise.resolve({ id, was: 'running' as const });
+    },
     putFiles: (node, dir, tar) => {
       puts.push({ node, dir, tar });
       return Promise.resolve({ bytes: tar.length });
@@ -102,7 +111,7 @@ function fakeAgent(segment: string) {
     listCheckpoints: () => Promise.resolve([]),
     removeCheckpoint: () => Promise.resolve(),
   };
-  return { agent, execs, puts, logs, checkpoints, deletedStreams };
+  return { agent, execs, puts, logs, checkpoints, deletedStreams, cancels };
 }
 
 describe('Experiment controller (real apiserver, fake boot agent)', () => {
@@ -309,7 +318,9 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
       timeoutSeconds: 300,
       connectTimeoutSeconds: 120,
       logStream: `experiment.${ns.name}.hello.uname`,
+      id: done.status!.steps![0]!.commandId,
     });
+    expect(call.request.id).toMatch(/^[0-9a-zA-Z]{1,16}-[0-9a-f]{16}$/);
     // copy toNode: a tar with one file named like the destination, into its directory.
     const put = fake.puts.find((p) => p.node === vn1)!;
     expect(put.dir).toBe('/etc/app');
@@ -370,6 +381,8 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
     await api.deleteNamespacedCustomObject({ ...RESOURCES.experiment, namespace: ns.name, name: 'holder' });
     await waitFor('holder gone', async () => ((await getExp('holder')) ? undefined : true));
     expect(sleeping.signal?.aborted).toBe(true);
+    // And the command was cancelled on the node, by the id the exec carried.
+    expect(fake.cancels).toEqual([{ node: held, id: sleeping.request.id }]);
     // Its step streams were deleted from the agent of its segment, once, and only those (the
     // experiments before kept theirs: keep.logs defaults to true).
     expect(fake.deletedStreams).toEqual([{ stream: experimentStreamRegex(ns.name, 'holder') }]);
