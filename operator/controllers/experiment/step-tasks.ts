@@ -43,10 +43,11 @@ function runInput(run: ExperimentRun, step: Step, commandId: string): RunStepInp
 /** The body of a run step found Running after a restart, or undefined when it cannot be resumed. */
 function resumedBody(run: ExperimentRun, cursor: Cursor): TaskBody | undefined {
   const { step, status } = cursor;
-  if (!step.run || status.commandId === undefined) return undefined;
-  const input = runInput(run, step, status.commandId);
-  run.log(`re-attaching to the commands of step ${step.name} (id ${status.commandId})`);
-  return resumeRunStepTask(input, status.results ?? []);
+  const { commandId } = status;
+  if (!step.run || commandId === undefined) return undefined;
+  run.log(`re-attaching to the commands of step ${step.name} (id ${commandId})`);
+  // Inside the task: a bad target fails the step rather than every reconcile.
+  return (ctx) => resumeRunStepTask(runInput(run, step, commandId), status.results ?? [])(ctx);
 }
 
 function bodyFor(run: ExperimentRun, step: Step, commandId: string | undefined): TaskBody {
