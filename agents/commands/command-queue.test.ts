@@ -275,6 +275,17 @@ describe('CommandQueue', () => {
     await expect(submitted.outcome).resolves.toEqual<Outcome<string>>({ kind: 'lost', reason: 'stopped' });
     expect(() => queue.submit('n2', spec('x'))).toThrow();
   });
+
+  it('resume() after stop() serves again (the agent leads its segment again)', async () => {
+    const { queue } = fixture();
+    queue.stop();
+    queue.resume();
+    const waiting = poll(queue, 'n1');
+    const submitted = queue.submit('n1', spec('again'));
+    expect(await waiting.result).toMatchObject({ script: 'again' });
+    queue.complete('n1', submitted.id, 'ok');
+    await expect(submitted.outcome).resolves.toMatchObject({ kind: 'finished', result: 'ok' });
+  });
 });
 
 describe('CommandQueue: ids, attaching, cancelling', () => {

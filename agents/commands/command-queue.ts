@@ -294,7 +294,15 @@ export class CommandQueue<R> {
     }
   }
 
-  /** Fails every command and ends every poll (the agent is stopping). */
+  /**
+   * Serves again after stop() (the agent leads the segment again after losing its Lease): new
+   * commands and polls are taken; what stop() failed stays failed.
+   */
+  resume(): void {
+    this.stopped = false;
+  }
+
+  /** Fails every command and ends every poll (the agent is stopping, or no longer leads). */
   stop(): void {
     this.stopped = true;
     for (const state of this.nodes.values()) {

@@ -369,6 +369,19 @@ export class FaultLab {
       },
       90_000,
     );
+    // A real node boots what the agent serves, from its cache: wait until the agent sees the image
+    // (after a control plane outage its informers take a while to relist).
+    await this.waitOr(
+      "the agent's view of the node on the image",
+      async () => {
+        const answer = await this.nodeCurl([
+          `http://${this.serverIp}/api/v1/nodes?name=${this.options.node}`,
+        ]);
+        const nodes = (JSON.parse(answer) as { nodes: Array<{ image: string }> }).nodes;
+        return nodes[0]?.image === `${wanted}:latest` ? true : undefined;
+      },
+      120_000,
+    );
     await this.nodeCurl([
       ...['-X', 'POST', '-H', 'content-type: application/json'],
       ...['-d', JSON.stringify({ bootId: LOOP_BOOT })],
