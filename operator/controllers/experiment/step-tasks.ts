@@ -40,6 +40,13 @@ function runInput(run: ExperimentRun, step: Step, commandId: string): RunStepInp
   };
 }
 
+/** Resolves once every node of `nodes` is in the node cache (or `signal` aborts). */
+async function cached(run: ExperimentRun, nodes: readonly string[], signal: AbortSignal): Promise<void> {
+  while (!signal.aborted && nodes.some((name) => run.deps.node(name) === undefined)) {
+    await new Promise((resolve) => setTimeout(resolve, CACHE_WAIT_MS));
+  }
+}
+
 /** The body of a run step found Running after a restart, or undefined when it cannot be resumed. */
 function resumedBody(run: ExperimentRun, cursor: Cursor): TaskBody | undefined {
   const { step, status } = cursor;
@@ -47,7 +54,13 @@ function resumedBody(run: ExperimentRun, cursor: Cursor): TaskBody | undefined {
   if (!step.run || commandId === undefined) return undefined;
   run.log(`re-attaching to the commands of step ${step.name} (id ${commandId})`);
   // Inside the task: a bad target fails the step rather than every reconcile.
-  return (ctx) => resumeRunStepTask(runInput(run, step, commandId), status.results ?? [])(ctx);
+  return async (ctx) => {
+    const input = runInput(run, step, commandId);
+    // Just after a restart the node cache (which says each node's segment, so its agent) may not
+    // have synced yet.
+    await cached(run, input.nodes, ctx.signal);
+    return resumeRunStepTask(input, status.results ?? [])(ctx);
+  };
 }
 
 function bodyFor(run: ExperimentRun, step: Step, commandId: string | undefined): TaskBody {
@@ -77,6 +90,8 @@ async function showProgress(
 }
 
 type Cursor = Extract<StepCursor, { kind: 'step' }>;
+
+const CACHE_WAIT_MS = 200;
 
 /** A run step's command id, in status with the phase Running before anything is sent. */
 async function recordCommandId(run: ExperimentRun, step: Step): Promise<string> {
