@@ -8,8 +8,9 @@ import type { WaltSegment } from '../api/v1alpha1/index.js';
 import type { Logger } from '../common/logger.js';
 import { bootCacheBudgets, DEFAULT_BOOT_CACHE_MIB } from './boot-cache.js';
 import { createBootupRecorder } from './http/bootup-status.js';
+import type { FileCacheOptions } from './http/file-cache.js';
 import { createHttpMetrics } from './http/metrics.js';
-import { createHttpServer, type BootupEvent, type HttpPlugin } from './http/server.js';
+import { createHttpServer, type BootupEvent, type HttpLimits, type HttpPlugin } from './http/server.js';
 import type { Cache, CacheView } from './netboot/cache-view.js';
 import { decideBoot, type BootTarget } from './netboot/gate.js';
 import { nodeKernelArgs } from './netboot/kernel-args.js';
@@ -40,6 +41,8 @@ export interface BootServicesOptions {
   onBootup?: (event: BootupEvent) => void;
   /** Memory for hot boot files, HTTP and TFTP together (boot-cache.ts; default 192). */
   cacheMib?: number;
+  /** Timeouts, sizes and connection caps of the HTTP service (http/limits.ts; defaults otherwise). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface BootServices {
@@ -90,7 +93,6 @@ class Services implements BootServices {
     await this.close();
     const { view, macOfIp, logger } = this.options;
     const cache = bootCacheBudgets(this.options.cacheMib ?? DEFAULT_BOOT_CACHE_MIB);
-    const recordBootup = createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger });
     const decide = (mac: string): ReturnType<typeof decideBoot> =>
       decideBoot({ segment: this.options.segment, mac }, view);
     const tftp = createTftpServer({
@@ -102,7 +104,16 @@ class Services implements BootServices {
       packetCache: cache.tftp,
     });
     await tftp.start();
-    const http = createHttpServer({
+    const http = this.httpServer(address, cache.http);
+    await http.listen({ host: address, port: this.options.ports?.http ?? 80 });
+    this.running = { address, tftp, http };
+    logger.info({ address }, 'TFTP and HTTP boot services listening');
+  }
+
+  private httpServer(address: string, fileCache: FileCacheOptions): FastifyInstance {
+    const { view, macOfIp, logger } = this.options;
+    const recordBootup = createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger });
+    return createHttpServer({
       segment: this.options.segment,
       serverAddress: address,
       view,
@@ -118,11 +129,9 @@ class Services implements BootServices {
       ...(this.options.httpPlugins ? { plugins: this.options.httpPlugins } : {}),
       logger,
       metrics: this.httpMetrics,
-      fileCache: cache.http,
+      fileCache,
+      ...(this.options.httpLimits ? { limits: this.options.httpLimits } : {}),
     });
-    await http.listen({ host: address, port: this.options.ports?.http ?? 80 });
-    this.running = { address, tftp, http };
-    logger.info({ address }, 'TFTP and HTTP boot services listening');
   }
 }
 

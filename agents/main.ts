@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../api/v1alpha1/index.js';
 import { parseDurationMs } from '../common/duration.js';
+import { isWaltError } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kube-config.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createManager, type Manager } from '../operator/runtime/manager.js';
@@ -15,7 +16,9 @@ import { createInformer, type Informer } from '../operator/runtime/informer.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
 import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-cache.js';
 import { createBootServices } from './boot-services.js';
+import { checkHealthHost, DEFAULT_HEALTH_HOST } from './health-host.js';
 import { createDownRecorder } from './http/bootup-status.js';
+import type { HttpLimits } from './http/server.js';
 import { createCommandService, type CommandService } from './commands/index.js';
 import { createLogService, type LogService, type LogServiceStoreConfig } from './logs/index.js';
 import { createDhcpService } from './dhcp/service.js';
@@ -34,6 +37,11 @@ export interface AgentOptions {
   cacheDir: string;
   identity: string;
   healthPort: number;
+  /**
+   * Address of the health and metrics server (default 127.0.0.1). In boot mode neither a wildcard nor
+   * the segment address is allowed: that is the lab network (health-host.ts).
+   */
+  healthHost?: string;
   leaseNamespace?: string;
   handleSignals?: boolean;
   /** Serve the WaltImages of one namespace only (default: all). */
@@ -41,9 +49,10 @@ export interface AgentOptions {
   /**
    * Serve DHCP, TFTP, HTTP and NFS boot on this process's network (the agent owns the segment's
    * interface). `nfsGraceMs`: how long an image no node uses stays exported; `cacheMib`: memory for
-   * hot boot files (HTTP and TFTP, boot-cache.ts).
+   * hot boot files (HTTP and TFTP, boot-cache.ts); `httpLimits`: timeouts, sizes and connection
+   * caps of the HTTP service (agents/http/limits.ts).
    */
-  boot?: { leasesFile: string; nfsGraceMs?: number; cacheMib?: number };
+  boot?: { leasesFile: string; nfsGraceMs?: number; cacheMib?: number; httpLimits?: Partial<HttpLimits> };
   /** The log store (default: SQLite at <cacheDir>/logs.sqlite). */
   logStore?: LogServiceStoreConfig;
   /** Where the operator and users reach the agent's API (default http://<segment server address>). */
@@ -63,12 +72,15 @@ const RELIST_MS = 5 * 60_000;
 
 export async function createAgent(options: AgentOptions): Promise<Agent> {
   const logger = createLogger('walt-agent').child({ segment: options.segment });
+  const healthHost = options.healthHost ?? DEFAULT_HEALTH_HOST;
+  checkHealthHost(healthHost, { boot: options.boot !== undefined });
   const layout = cacheLayout(options.cacheDir);
   await cleanTemporary(layout);
   const manager = createManager({
     kc: options.kc,
     identity: options.identity,
     healthPort: options.healthPort,
+    healthHost,
     logger,
     handleSignals: options.handleSignals ?? true,
     ...(options.leaseNamespace
@@ -168,6 +180,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     async start(): Promise<void> {
       await Promise.all([segments.start(), nodes.start()]);
       await Promise.all([segments.waitForSync(30_000), nodes.waitForSync(30_000)]);
+      const segmentAddress = segments.get(options.segment)?.spec.serverAddress;
+      checkHealthHost(healthHost, {
+        boot: options.boot !== undefined,
+        ...(segmentAddress === undefined ? {} : { segmentAddress }),
+      });
       await manager.start();
       await manager.servicesStarted();
     },
@@ -233,6 +250,7 @@ function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nf
     beforeBootupRecorded: (event) => commands.rebooted(event.node.metadata.name, event.bootId),
     onBootup: (event) => logs.platform.nodeBooted(event.node.metadata.name, event.ip, event.image),
     ...(options.boot?.cacheMib === undefined ? {} : { cacheMib: options.boot.cacheMib }),
+    ...(options.boot?.httpLimits === undefined ? {} : { httpLimits: options.boot.httpLimits }),
   });
   return [dhcp, nfs, files];
 }
@@ -258,6 +276,16 @@ function parseFlags() {
       segment: { type: 'string' },
       'cache-dir': { type: 'string' },
       'health-port': { type: 'string', default: process.env.WALT_HEALTH_PORT ?? '8082' },
+      // The health/metrics server's address; never the lab network in boot mode (health-host.ts).
+      'health-host': { type: 'string', default: process.env.WALT_HEALTH_HOST ?? DEFAULT_HEALTH_HOST },
+      // HTTP service limits (agents/http/limits.ts): durations such as "120s", counts.
+      'http-request-timeout': { type: 'string', default: process.env.WALT_HTTP_REQUEST_TIMEOUT },
+      'http-headers-timeout': { type: 'string', default: process.env.WALT_HTTP_HEADERS_TIMEOUT },
+      'http-max-connections': { type: 'string', default: process.env.WALT_HTTP_MAX_CONNECTIONS },
+      'http-max-connections-per-client': {
+        type: 'string',
+        default: process.env.WALT_HTTP_MAX_CONNECTIONS_PER_CLIENT,
+      },
       'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
       identity: { type: 'string', default: process.env.POD_NAME ?? `${os.hostname()}-${process.pid}` },
       boot: { type: 'boolean', default: false },
@@ -278,6 +306,35 @@ function parseFlags() {
 
 type Flags = ReturnType<typeof parseFlags>;
 
+function durationFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDurationMs(value);
+  if (ms === undefined || ms <= 0) throw new Error(`--${name} ${value}: give a duration such as 30s or 2m`);
+  return Math.round(ms);
+}
+
+function countFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const count = Number(value);
+  if (!Number.isSafeInteger(count) || count <= 0)
+    throw new Error(`--${name} ${value}: give a positive integer`);
+  return count;
+}
+
+/** The HTTP limits given by flags (the others keep their defaults). */
+function httpLimitFlags(values: Flags): Partial<HttpLimits> {
+  const given: Partial<HttpLimits> = {
+    requestTimeoutMs: durationFlag('http-request-timeout', values['http-request-timeout']),
+    headersTimeoutMs: durationFlag('http-headers-timeout', values['http-headers-timeout']),
+    maxConnections: countFlag('http-max-connections', values['http-max-connections']),
+    maxConnectionsPerClient: countFlag(
+      'http-max-connections-per-client',
+      values['http-max-connections-per-client'],
+    ),
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+}
+
 /** The optional parts of the agent's options given by flags. */
 function optionalOptions(values: Flags, cacheDir: string): Partial<AgentOptions> {
   return {
@@ -287,6 +344,7 @@ function optionalOptions(values: Flags, cacheDir: string): Partial<AgentOptions>
             leasesFile: values['leases-file'] ?? path.join(cacheDir, 'dhcp-leases.json'),
             nfsGraceMs: parseDurationMs(values['nfs-grace']),
             cacheMib: parseBootCacheMib(values['boot-cache-mib']),
+            httpLimits: httpLimitFlags(values),
           },
         }
       : {}),
@@ -309,6 +367,7 @@ async function main(): Promise<void> {
     identity: values.identity,
     namespace: values['lease-namespace'],
     healthPort: Number(values['health-port']),
+    healthHost: values['health-host'],
     leaseNamespace: values['lease-namespace'],
   });
   await agent.start();
@@ -316,7 +375,9 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(
+      isWaltError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : error,
+    );
     process.exit(1);
   });
 }

@@ -38,6 +38,27 @@ describe('experiment views', () => {
     expect(experimentEvents(done, done)).toEqual([]);
   });
 
+  it('says how many results status left out and which stream holds the whole output', () => {
+    const before = experiment({ phase: 'Running', steps: [{ name: 'big', phase: 'Running' }] });
+    const after = experiment({
+      phase: 'Running',
+      steps: [
+        {
+          name: 'big',
+          phase: 'Failed',
+          results: [{ node: 'vn7', exitCode: 1, message: 'exit code 1, expected 0' }],
+          resultsOmitted: 199,
+          outputStream: 'experiment.lab.exp1.big',
+        },
+      ],
+    });
+    expect(experimentEvents(before, after)).toEqual([
+      'step big: Failed',
+      '  vn7: exit 1 (exit code 1, expected 0)',
+      '  (199 more nodes not kept in status; whole output: walt log show --streams experiment.lab.exp1.big)',
+    ]);
+  });
+
   it('shows the current step and the age like kubectl', () => {
     expect(
       currentStep(

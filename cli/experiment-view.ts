@@ -59,7 +59,12 @@ function stepLines(name: string, step: Steps[number]): string[] {
     const code = r.exitCode === undefined ? '' : ` exit ${r.exitCode}`;
     return `  ${r.node}:${code}${r.message ? ` (${r.message})` : ''}`;
   });
-  return [`step ${name}: ${step.phase}`, ...results];
+  const omitted = step.resultsOmitted
+    ? [
+        `  (${step.resultsOmitted} more nodes not kept in status; whole output: walt log show --streams ${step.outputStream ?? ''})`,
+      ]
+    : [];
+  return [`step ${name}: ${step.phase}`, ...results, ...omitted];
 }
 
 function phaseLine(e: Experiment): string {

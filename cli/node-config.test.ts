@@ -63,6 +63,7 @@ describe('parseAssignments and settingsPatch', () => {
   it('rejects bad values with what to write, and settings without "="', () => {
     for (const bad of [
       'boot.timeout=30',
+      'boot.timeout=86401',
       'netsetup=lan',
       'kexec.allow=yes',
       'ram=1T',

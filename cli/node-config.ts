@@ -81,8 +81,8 @@ export const SETTINGS: readonly Setting[] = [
     key: 'boot.timeout',
     section: 'settings',
     field: 'bootTimeout',
-    expected: 'none or a number of seconds of at least 60',
-    parse: (v) => (v === 'none' ? 0 : integer(v, 60, Number.MAX_SAFE_INTEGER)),
+    expected: 'none or a number of seconds from 60 to 86400',
+    parse: (v) => (v === 'none' ? 0 : integer(v, 60, 86_400)),
     show: (v) => (v === 0 ? 'none' : text(v)),
   },
   {

@@ -2,6 +2,7 @@
 // after every event. A watch that ends or fails (410 Gone, a dropped connection, watch not allowed)
 // falls back to a fresh list after a short pause, so the wait is never stuck on a dead stream.
 import * as k8s from '@kubernetes/client-node';
+import { clearLongTimeout, setLongTimeout } from '../common/timers.js';
 import type { Listed } from './client.js';
 
 export type WatchFn = (
@@ -53,12 +54,12 @@ function watchRound<T extends k8s.KubernetesObject, R>(
     const finish = (settle: () => void): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearLongTimeout(timer);
       controller?.abort();
       settle();
     };
     const ended = (): void => finish(() => resolve({ done: false }));
-    const timer = setTimeout(ended, Math.max(0, from.deadline - Date.now()));
+    const timer = setLongTimeout(ended, from.deadline - Date.now());
     const onEvent = (type: string, obj: unknown): void => {
       if (settled) return;
       if (type === 'ERROR') return ended(); // e.g. 410 Gone: the list is too old, list again

@@ -1,7 +1,10 @@
 // The boot agent's HTTP API as AgentOperations (api/agent/v1.ts), over Node's fetch. A client finds the
-// agent of a segment in the WaltSegment's status (agent.apiUrl) and its bearer token in the Secret
-// named by status.agent.tokenSecret (key "token"); the token is read on the first call that needs it,
-// so read-only log queries work for users who may not read the Secret.
+// agent of a segment in the WaltSegment's status (agent.apiUrl), accepted only when it names the agent
+// itself (api/agent/api-url.ts: the segment's serverAddress, the agent's Service, loopback when allowed),
+// and its bearer token by convention in the Secret walt-agent-<segment> of the agents' namespace (key
+// "token"), never where the status says (any writer of the status could point it elsewhere; ADR 0011).
+// The token is read on the first call that needs it, so read-only log queries work for users who may
+// not read the Secret.
 import * as k8s from '@kubernetes/client-node';
 import {
   AGENT_PATHS,
@@ -19,9 +22,16 @@ import {
   type LogStreamSelector,
   NDJSON,
 } from '../api/agent/v1.js';
+import { agentUrlPolicyFromEnv, checkAgentApiUrl, type AgentUrlPolicy } from '../api/agent/api-url.js';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
+import { isWaltError } from '../common/errors.js';
 import { errorFromResponse, transportError } from './agent-response.js';
-import { ERR_AGENT_NOT_PUBLISHED, ERR_AGENT_SEGMENT_NOT_FOUND, ERR_AGENT_TOKEN } from './errors.js';
+import {
+  ERR_AGENT_ANSWER_TRUNCATED,
+  ERR_AGENT_NOT_PUBLISHED,
+  ERR_AGENT_SEGMENT_NOT_FOUND,
+  ERR_AGENT_TOKEN,
+} from './errors.js';
 import { logQueryString } from './log-params.js';
 import { longFetch } from './long-fetch.js';
 import { readNdjson } from './ndjson.js';
@@ -31,6 +41,11 @@ export interface AgentOptions {
   fetch?: typeof fetch;
   /** The bearer token, instead of reading the segment's Secret. */
   token?: string;
+  /**
+   * Which published API URLs are accepted, and the agents' namespace (token Secrets, Service names).
+   * Default: from the environment (WALT_AGENT_URL_ALLOW_LOOPBACK, WALT_SYSTEM_NAMESPACE, WALT_CLUSTER_DOMAIN).
+   */
+  urlPolicy?: AgentUrlPolicy;
 }
 
 /** Where an agent is and how to get its token, from its WaltSegment. */
@@ -42,17 +57,21 @@ export interface AgentLocation {
 
 const DEFAULT_AGENT_NAMESPACE = 'walt-system';
 
-export function agentLocation(segment: WaltSegment): AgentLocation {
+/**
+ * Where the agent of `segment` is: its published URL once checked (WALT_ERR_AGENT_URL_REFUSED
+ * otherwise), and its token Secret by name, whatever status.agent.tokenSecret says.
+ */
+export function agentLocation(
+  segment: WaltSegment,
+  policy: AgentUrlPolicy = agentUrlPolicyFromEnv(),
+): AgentLocation {
   const name = segment.metadata.name;
-  const agent = segment.status?.agent;
-  if (!agent?.apiUrl) throw ERR_AGENT_NOT_PUBLISHED(name);
+  const apiUrl = segment.status?.agent?.apiUrl;
+  if (!apiUrl) throw ERR_AGENT_NOT_PUBLISHED(name);
   return {
     segment: name,
-    apiUrl: agent.apiUrl.replace(/\/+$/, ''),
-    tokenSecret: agent.tokenSecret ?? {
-      namespace: process.env.WALT_SYSTEM_NAMESPACE ?? DEFAULT_AGENT_NAMESPACE,
-      name: agentTokenSecretName(name),
-    },
+    apiUrl: checkAgentApiUrl(apiUrl, { name, serverAddress: segment.spec.serverAddress }, policy),
+    tokenSecret: { namespace: policy.namespace ?? DEFAULT_AGENT_NAMESPACE, name: agentTokenSecretName(name) },
   };
 }
 
@@ -70,6 +89,27 @@ interface RequestOptions {
 
 const isHeartbeat = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && (value as { heartbeat?: unknown }).heartbeat === true;
+
+/** The agent's time budget cut the answer (`{"truncated":true,"reason":…}`): the reason, else undefined. */
+const truncationOf = (value: unknown): string | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { truncated, reason } = value as { truncated?: unknown; reason?: unknown };
+  if (truncated !== true) return undefined;
+  return typeof reason === 'string' ? reason : 'truncated';
+};
+
+/**
+ * Whether an NDJSON value of a log answer is a line. Heartbeats are not; a truncation notice ends a
+ * query with ERR_AGENT_ANSWER_TRUNCATED (a follow goes on with live lines: its history was cut).
+ */
+function isLogLine(value: unknown, follow: boolean, source: string): boolean {
+  const truncated = truncationOf(value);
+  if (truncated !== undefined && !follow) throw ERR_AGENT_ANSWER_TRUNCATED(source, truncated);
+  return truncated === undefined && !isHeartbeat(value);
+}
+
+/** A deletion cut by the agent's time budget is asked again, at most this many times. */
+const MAX_DELETE_ROUNDS = 100;
 
 class HttpAgent implements AgentOperations {
   readonly segment: string;
@@ -170,11 +210,20 @@ class HttpAgent implements AgentOperations {
   }
 
   async deleteLogStreams(selector: LogStreamSelector): Promise<number> {
-    const answer = await this.json<{ deleted?: number }>('DELETE', AGENT_PATHS.logAppend, {
-      query: logQueryString(selector),
-      auth: true,
-    });
-    return answer?.deleted ?? 0;
+    let deleted = 0;
+    for (let round = 0; round < MAX_DELETE_ROUNDS; round++) {
+      const answer = await this.json<{ deleted?: number; truncated?: boolean }>(
+        'DELETE',
+        AGENT_PATHS.logAppend,
+        {
+          query: logQueryString(selector),
+          auth: true,
+        },
+      );
+      deleted += answer?.deleted ?? 0;
+      if (answer?.truncated !== true) return deleted;
+    }
+    throw ERR_AGENT_ANSWER_TRUNCATED(`${this.location.apiUrl}${AGENT_PATHS.logAppend}`, 'time-budget');
   }
 
   queryLogs(params: LogQueryParams, signal?: AbortSignal): AsyncGenerator<ApiLogLine> {
@@ -196,11 +245,13 @@ class HttpAgent implements AgentOperations {
     if (!response.body) return;
     const source = `${this.location.apiUrl}${path}`;
     try {
+      const follow = path === AGENT_PATHS.logFollow;
       for await (const value of readNdjson(response.body, source)) {
-        if (!isHeartbeat(value)) yield value as ApiLogLine;
+        if (isLogLine(value, follow, source)) yield value as ApiLogLine;
       }
     } catch (error) {
       if (signal?.aborted) return;
+      if (isWaltError(error, ERR_AGENT_ANSWER_TRUNCATED)) throw error;
       throw transportError(error, this.segment, source);
     }
   }
@@ -231,7 +282,7 @@ export function agentOf(
   segment: WaltSegment,
   options: AgentOptions = {},
 ): AgentOperations {
-  return new HttpAgent(kc, agentLocation(segment), options);
+  return new HttpAgent(kc, agentLocation(segment, options.urlPolicy), options);
 }
 
 /** The operations of the agent of segment `segment` (its WaltSegment read from the cluster). */

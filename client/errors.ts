@@ -53,3 +53,11 @@ export const ERR_LOCAL_TAR = defineError(
   (command: string, detail: string) => `tar ${command} failed: ${detail}`,
   500,
 );
+
+export const ERR_AGENT_ANSWER_TRUNCATED = defineError(
+  'WALT_ERR_AGENT_ANSWER_TRUNCATED',
+  (url: string, reason: string) =>
+    `the boot agent at ${url} cut its answer short (${reason}): narrow the query (issuers, streams, ` +
+    'a time range) so that it reads fewer lines',
+  503,
+);

@@ -10,7 +10,16 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs(text)).toBe(ms);
   });
 
-  it.each(['', 'one day', '5', '-5s', '1d'])('refuses %j', (text) => {
-    expect(parseDurationMs(text)).toBeUndefined();
+  it('reads the largest duration the form allows', () => {
+    expect(parseDurationMs('99999h99999m99999s99999ms')).toBe(
+      99999 * 3_600_000 + 99999 * 60_000 + 99999 * 1000 + 99999,
+    );
   });
+
+  it.each(['', 'one day', '5', '-5s', '1d', '123456h', '1h1m1s1ms1h', '1.1234567890s'])(
+    'refuses %j',
+    (text) => {
+      expect(parseDurationMs(text)).toBeUndefined();
+    },
+  );
 });

@@ -2,6 +2,8 @@
 // validation, stream selection, ordering guarantees, follow cursors, limits; a back end only runs SQL.
 // Keeping the split here is what lets SQLite and PostgreSQL pass one contract suite.
 import type { StreamSource } from './streams.js';
+import type { UserRegex } from './user-regex.js';
+import type { WorkClock } from './work-clock.js';
 
 /** A stored row as read: [id, epoch ms, stream id, line]. Arrays, not objects: 1M-row scans stay cheap. */
 export type Row = [id: number, tsMs: number, streamId: number, line: string];
@@ -15,8 +17,8 @@ export interface RowFilter {
   streamIds?: readonly number[];
   fromMs?: number;
   toMs?: number;
-  /** The line regex (JavaScript): push it down when the back end can do so exactly. */
-  lineRe?: RegExp;
+  /** The line regex: push it down when the back end can do so exactly and within the read's budget. */
+  lineRe?: UserRegex;
 }
 
 export interface ScanRequest {
@@ -27,6 +29,12 @@ export interface ScanRequest {
   chunkSize: number;
   /** The query has a limit: the reader will likely stop early (favour a fast first chunk). */
   limited: boolean;
+  /**
+   * The read's slices and budget. A synchronous back end ends a chunk early when `clock.due` (the
+   * reader then lets the event loop run); a back end with a database-side timeout calls
+   * `clock.expire()` when it fires and ends the scan.
+   */
+  clock: WorkClock;
 }
 
 export interface CheckpointRow {
@@ -59,11 +67,13 @@ export interface LogBackend extends StreamSource {
   listCheckpoints(owner?: string): Promise<CheckpointRow[]>;
   /** Removes a checkpoint; false if there was none. */
   removeCheckpoint(owner: string, name: string): Promise<boolean>;
-  /** Deletes rows with ts < tsMs; returns how many. */
-  deleteOlderThan(tsMs: number): Promise<number>;
-  /** Deletes all rows but the `count` with the highest ids; returns how many. */
-  keepNewest(count: number): Promise<number>;
-  /** Deletes every line of these streams; returns how many. */
-  deleteStreamLines(streamIds: readonly number[]): Promise<number>;
+  /** Deletes at most `batch` rows with ts < tsMs; returns how many (fewer than `batch`: none left). */
+  deleteOlderThan(tsMs: number, batch: number): Promise<number>;
+  /** The id of the `rank`-th newest row (1: the newest), undefined when there are fewer rows. */
+  idOfNewest(rank: number): Promise<number | undefined>;
+  /** Deletes at most `batch` rows with id < `id`; returns how many (fewer than `batch`: none left). */
+  deleteBelowId(id: number, batch: number): Promise<number>;
+  /** Deletes at most `batch` lines of these streams; returns how many (fewer than `batch`: none left). */
+  deleteStreamLines(streamIds: readonly number[], batch: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -11,12 +11,46 @@ import {
   LogsUnknownCheckpoint,
 } from './errors.js';
 import { checkLines, normalizeText } from './lines.js';
-import { checkOrder, compileQuery, type CompiledQuery } from './query.js';
+import { checkOrder, checkReadOptions, compileQuery, DEFAULT_SLICE_MS, type CompiledQuery } from './query.js';
 import { QueryReader, type ReaderContext } from './reader.js';
 import type { LogStore } from './store.js';
 import { StreamCatalog, StreamSelection } from './streams.js';
-import type { Checkpoint, LogLine, LogQuery, RetentionPolicy, StoredLine, StreamSelector } from './types.js';
+import type {
+  Checkpoint,
+  DeleteResult,
+  LogLine,
+  LogQuery,
+  LogReadResult,
+  ReadOptions,
+  RetentionPolicy,
+  StoredLine,
+  StreamSelector,
+  TruncationReason,
+} from './types.js';
 import { Wakeup } from './wakeup.js';
+import { WorkClock } from './work-clock.js';
+
+/** Lines deleted per statement by deleteStreams: one slice of work at most. */
+const DELETE_BATCH = 2000;
+
+/** A read's lines, and whether its budget cut it short (known once the history is read). */
+class ReadResult implements LogReadResult {
+  truncated: TruncationReason | undefined;
+
+  constructor(private readonly lines: (result: ReadResult) => AsyncGenerator<StoredLine>) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<StoredLine> {
+    return this.lines(this);
+  }
+}
+
+function clockOf(options: ReadOptions): WorkClock {
+  checkReadOptions(options);
+  return new WorkClock({
+    sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+  });
+}
 
 export interface CoreOptions {
   /** Rows per page of a cursor (memory bound of a read). */
@@ -36,6 +70,13 @@ function checkRetention(policy: RetentionPolicy): void {
   if (now !== undefined && !(now instanceof Date && Number.isFinite(now.getTime()))) {
     throw LogsBadRetention('now is not a valid Date');
   }
+}
+
+/** Passes the reader's truncation on to the result and the caller's hook. */
+function truncated(reader: QueryReader, options: ReadOptions, result: ReadResult): void {
+  if (reader.truncated === undefined) return;
+  result.truncated = reader.truncated;
+  options.onTruncated?.(reader.truncated);
 }
 
 export class CoreLogStore implements LogStore {
@@ -64,14 +105,19 @@ export class CoreLogStore implements LogStore {
     this.wakeup.pulse();
   }
 
-  query(q: LogQuery): AsyncIterable<StoredLine> {
+  query(q: LogQuery, options: ReadOptions = {}): LogReadResult {
     this.checkOpen();
-    return this.readHistory(compileQuery(q));
+    const query = compileQuery(q);
+    checkReadOptions(options);
+    return new ReadResult((result) => this.readHistory(query, options, result));
   }
 
-  follow(q: LogQuery, signal: AbortSignal): AsyncIterable<StoredLine> {
+  follow(q: LogQuery, signal: AbortSignal, options: ReadOptions = {}): LogReadResult {
     this.checkOpen();
-    return this.readFollow(compileQuery(q), AbortSignal.any([signal, this.closing.signal]));
+    const query = compileQuery(q);
+    checkReadOptions(options);
+    const all = AbortSignal.any([signal, this.closing.signal]);
+    return new ReadResult((result) => this.readFollow(query, all, options, result));
   }
 
   async addCheckpoint(checkpoint: Checkpoint): Promise<void> {
@@ -99,16 +145,28 @@ export class CoreLogStore implements LogStore {
   async applyRetention(policy: RetentionPolicy): Promise<number> {
     this.checkOpen();
     checkRetention(policy);
+    // In batches, a slice each: retention runs on the agent's event loop too (ADR 0010).
+    const clock = new WorkClock({ sliceMs: DEFAULT_SLICE_MS });
     let deleted = 0;
     if (policy.maxAgeMs !== undefined) {
-      deleted += await this.backend.deleteOlderThan((policy.now ?? new Date()).getTime() - policy.maxAgeMs);
+      const before = (policy.now ?? new Date()).getTime() - policy.maxAgeMs;
+      deleted += (await this.deleteInBatches((batch) => this.backend.deleteOlderThan(before, batch), clock))
+        .deleted;
     }
-    if (policy.maxLines !== undefined) deleted += await this.backend.keepNewest(policy.maxLines);
+    if (policy.maxLines !== undefined) {
+      const keep = policy.maxLines;
+      const cutoff = keep === 0 ? (await this.backend.maxId()) + 1 : await this.backend.idOfNewest(keep);
+      if (cutoff !== undefined) {
+        deleted += (await this.deleteInBatches((batch) => this.backend.deleteBelowId(cutoff, batch), clock))
+          .deleted;
+      }
+    }
     return deleted;
   }
 
-  async deleteStreams(selector: StreamSelector): Promise<number> {
+  async deleteStreams(selector: StreamSelector, options: ReadOptions = {}): Promise<DeleteResult> {
     this.checkOpen();
+    const clock = clockOf(options);
     const { issuers, streamRegex } = selector;
     const query = compileQuery({
       ...(issuers === undefined ? {} : { issuers }),
@@ -121,11 +179,29 @@ export class CoreLogStore implements LogStore {
       );
     }
     await this.catalog.refresh();
-    const ids = this.catalog
-      .streamsFrom(0)
-      .filter((stream) => selection.has(stream))
-      .map((stream) => stream.id);
-    return ids.length === 0 ? 0 : this.backend.deleteStreamLines(ids);
+    const ids: number[] = [];
+    for (const stream of this.catalog.streamsFrom(0)) {
+      if (selection.has(stream)) ids.push(stream.id);
+      await clock.step();
+    }
+    if (ids.length === 0) return { deleted: 0 };
+    return this.deleteInBatches((batch) => this.backend.deleteStreamLines(ids, batch), clock);
+  }
+
+  /** Batches of DELETE_BATCH lines, a slice each, until none is left or the budget ends. */
+  private async deleteInBatches(
+    deleteBatch: (batch: number) => Promise<number>,
+    clock: WorkClock,
+  ): Promise<DeleteResult> {
+    let deleted = 0;
+    for (;;) {
+      const count = await deleteBatch(DELETE_BATCH);
+      deleted += count;
+      if (count < DELETE_BATCH) return { deleted };
+      await clock.pause();
+      if (clock.expired) return { deleted, truncated: 'time-budget' };
+      this.checkOpen();
+    }
   }
 
   async close(): Promise<void> {
@@ -141,21 +217,32 @@ export class CoreLogStore implements LogStore {
     if (this.closing.signal.aborted) throw LogsStoreClosed();
   }
 
-  private async *readHistory(query: CompiledQuery): AsyncGenerator<StoredLine> {
+  private async *readHistory(
+    query: CompiledQuery,
+    options: ReadOptions,
+    result: ReadResult,
+  ): AsyncGenerator<StoredLine> {
     try {
-      const reader = await this.openReader(query);
+      const reader = await this.openReader(query, clockOf(options));
       yield* reader.history(this.closing.signal);
+      truncated(reader, options, result);
     } catch (error) {
       throw this.closing.signal.aborted ? LogsStoreClosed() : error;
     }
     if (this.closing.signal.aborted) throw LogsStoreClosed();
   }
 
-  private async *readFollow(query: CompiledQuery, signal: AbortSignal): AsyncGenerator<StoredLine> {
+  private async *readFollow(
+    query: CompiledQuery,
+    signal: AbortSignal,
+    options: ReadOptions,
+    result: ReadResult,
+  ): AsyncGenerator<StoredLine> {
     this.watchAppends();
     try {
-      const reader = await this.openReader(query);
+      const reader = await this.openReader(query, clockOf(options));
       yield* reader.history(signal);
+      truncated(reader, options, result);
       yield* reader.live(signal);
     } catch (error) {
       if (!this.closing.signal.aborted) throw error; // closing ends a follow normally
@@ -163,7 +250,7 @@ export class CoreLogStore implements LogStore {
   }
 
   /** Takes the id mark first, then refreshes the stream catalogue: every stream of a row ≤ mark is known. */
-  private async openReader(query: CompiledQuery): Promise<QueryReader> {
+  private async openReader(query: CompiledQuery, clock: WorkClock): Promise<QueryReader> {
     const fromMs = await this.boundOf(query.fromCheckpoint, query.checkpointOwner, query.fromMs);
     const toMs = await this.boundOf(query.toCheckpoint, query.checkpointOwner, query.toMs);
     checkOrder(fromMs, toMs);
@@ -172,6 +259,7 @@ export class CoreLogStore implements LogStore {
     const start = {
       query,
       mark,
+      clock,
       ...(fromMs === undefined ? {} : { fromMs }),
       ...(toMs === undefined ? {} : { toMs }),
     };

@@ -10,6 +10,21 @@ export const LogsBadRegex = defineError(
   400,
 );
 
+export const LogsRegexUnsupported = defineError(
+  'WALT_ERR_LOGS_REGEX_UNSUPPORTED',
+  (field: string, pattern: string, what: string) =>
+    `${field} "${pattern}" uses ${what}, which the linear-time regex engine (RE2) cannot run: ` +
+    'rewrite it without back-references or lookaround (filter the answer further on your side)',
+  400,
+);
+
+export const LogsRegexTooLarge = defineError(
+  'WALT_ERR_LOGS_REGEX_TOO_LARGE',
+  (field: string, pattern: string, what: string) =>
+    `${field} "${pattern}" is too large (${what}): use a shorter pattern with smaller repetition counts`,
+  400,
+);
+
 export const LogsBadTimeRange = defineError(
   'WALT_ERR_LOGS_BAD_TIME_RANGE',
   (reason: string) => `invalid time range: ${reason}`,
@@ -60,6 +75,12 @@ export const LogsCheckpointExists = defineError(
 export const LogsBadRetention = defineError(
   'WALT_ERR_LOGS_BAD_RETENTION',
   (reason: string) => `invalid retention policy: ${reason}`,
+  400,
+);
+
+export const LogsBadReadOptions = defineError(
+  'WALT_ERR_LOGS_BAD_READ_OPTIONS',
+  (reason: string) => `invalid read options: ${reason}`,
   400,
 );
 

@@ -1,4 +1,5 @@
-import { toPostgresRegex } from './posix-regex.js';
+import { pushDownPattern, toPostgresRegex } from './posix-regex.js';
+import { compileUserRegex } from './user-regex.js';
 
 describe('toPostgresRegex', () => {
   it('passes the common ERE syntax through', () => {
@@ -34,5 +35,23 @@ describe('toPostgresRegex', () => {
     ]) {
       expect({ pattern, are: toPostgresRegex(pattern) }).toEqual({ pattern, are: undefined });
     }
+  });
+});
+
+describe('pushDownPattern', () => {
+  it('keeps patterns PostgreSQL could backtrack on (nested quantifiers, quantified alternations) in RE2', () => {
+    for (const pattern of ['(.+)+x', '(a|a)*b', '(a*)*$', '((ab)+c)*', '(x+x+)+y']) {
+      expect({ pattern, are: pushDownPattern(compileUserRegex('lineRegex', pattern)) }).toEqual({
+        pattern,
+        are: undefined,
+      });
+    }
+  });
+
+  it('pushes the common subset down', () => {
+    expect(pushDownPattern(compileUserRegex('lineRegex', '^node (vn1|vn2) is b.oted$'))).toBe(
+      '^node (vn1|vn2) is b[^\\n\\r\\u2028\\u2029]oted$',
+    );
+    expect(pushDownPattern(compileUserRegex('lineRegex', '\\d+ ms'))).toBe('[0-9]+ ms');
   });
 });

@@ -13,8 +13,11 @@
 //            `[[:alpha:]]` itself is a syntax error in JS (Unicode mode): WALT_ERR_LOGS_BAD_REGEX, never a silent mismatch
 // Anything else (`\b` — backspace in PostgreSQL —, back-references, lookaround, named groups, `\p{…}`,
 // bounds above 255, empty classes `[]`/`[^]`) returns undefined: the PostgreSQL back end then applies the
-// regex in JavaScript only. Every row read is re-checked with the JS regex anyway, so a pushed-down
-// pattern can only save work, never change a result.
+// regex in the reader only (RE2, user-regex.ts, which accepts the same strings as JavaScript). Every
+// row read is re-checked there anyway, so a pushed-down pattern can only save work, never change a
+// result. pushDownPattern() also keeps nested quantifiers away from PostgreSQL's engine (it can
+// backtrack on them), and the back end bounds every statement with a timeout.
+import type { UserRegex } from './user-regex.js';
 
 const JS_SPACES = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 const CLASS_BODY: Record<string, string> = { d: '0-9', w: 'A-Za-z0-9_', s: JS_SPACES };
@@ -149,4 +152,13 @@ export function toPostgresRegex(source: string): string | undefined {
     i = step.next;
   }
   return out;
+}
+
+/**
+ * The ARE to push down for a caller regex, or undefined to match in the reader only (RE2): outside the
+ * common subset, or with a quantified group holding a quantifier or an alternation, on which
+ * PostgreSQL's engine can take super-linear time.
+ */
+export function pushDownPattern(re: Pick<UserRegex, 'source' | 'nestedQuantifier'>): string | undefined {
+  return re.nestedQuantifier ? undefined : toPostgresRegex(re.source);
 }

@@ -8,11 +8,14 @@
 // Other processes' appends are signalled with NOTIFY (sent at commit); followers also poll.
 //
 // Regexes: stream filters are resolved in JavaScript (streams.ts); line regexes are pushed down with
-// `~` when posix-regex.ts can translate them exactly, otherwise applied in JavaScript only.
+// `~` when posix-regex.ts can translate them exactly and they hold no nested quantifier (PostgreSQL's
+// engine can backtrack on those), otherwise applied in the reader only (RE2). Every statement has a
+// timeout (pool option), and a history scan's is its read's remaining budget: a timeout there ends the
+// scan as truncated. Rows reach the event loop a FETCH at a time; the reader matches them in slices.
 import pg from 'pg';
 import type { CheckpointRow, LogBackend, NewRow, Row, RowFilter, ScanRequest } from './backend.js';
 import { CoreLogStore } from './core.js';
-import { toPostgresRegex } from './posix-regex.js';
+import { pushDownPattern } from './posix-regex.js';
 import { APPEND_LOCK, CHANNEL, ensureSchema } from './postgres-schema.js';
 import type { LogStore } from './store.js';
 import type { StreamRow } from './streams.js';
@@ -25,7 +28,13 @@ export interface PostgresLogStoreOptions {
   pageSize?: number;
   /** Polling period of followers besides LISTEN/NOTIFY (default 1000 ms). */
   pollMs?: number;
+  /** Longest statement (default 60 s); a scan's statements get the read's budget if shorter. */
+  statementTimeoutMs?: number;
 }
+
+const STATEMENT_TIMEOUT_MS = 60_000;
+/** SQLSTATE query_canceled: a statement timeout fired. */
+const QUERY_CANCELED = '57014';
 
 const INSERT_CHUNK = 10_000;
 // `logs.` in ORDER BY: a bare `id` would name the float8 output column, which no index is sorted by.
@@ -49,7 +58,7 @@ function where(filter: RowFilter, first: string, firstParams: unknown[]): Where 
   if (filter.streamIds !== undefined) add((p) => `stream_id = ANY(${p}::int[])`, filter.streamIds);
   if (filter.fromMs !== undefined) add((p) => `ts >= ${TS(p)}`, filter.fromMs);
   if (filter.toMs !== undefined) add((p) => `ts <= ${TS(p)}`, filter.toMs);
-  const pattern = filter.lineRe === undefined ? undefined : toPostgresRegex(filter.lineRe.source);
+  const pattern = filter.lineRe === undefined ? undefined : pushDownPattern(filter.lineRe);
   if (pattern !== undefined) add((p) => `line ~ ${p}`, pattern);
   return { sql: parts.join(' AND '), params };
 }
@@ -71,6 +80,7 @@ class PostgresBackend implements LogBackend {
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: string,
+    private readonly statementTimeoutMs: number,
   ) {}
 
   async insert(rows: readonly NewRow[]): Promise<void> {
@@ -110,15 +120,32 @@ class PostgresBackend implements LogBackend {
   }
 
   /** A server-side cursor in a read-only transaction, like WalT's log queries (which read blocks of 128). */
-  async *scan({ filter, maxId, chunkSize, limited }: ScanRequest): AsyncGenerator<Row[]> {
+  async *scan(request: ScanRequest): AsyncGenerator<Row[]> {
+    try {
+      yield* this.cursorScan(request);
+    } catch (error) {
+      if ((error as { code?: string }).code !== QUERY_CANCELED) throw error;
+      request.clock.expire(); // the budget ran out inside PostgreSQL
+    }
+  }
+
+  private async *cursorScan({
+    filter,
+    maxId,
+    chunkSize,
+    limited,
+    clock,
+  }: ScanRequest): AsyncGenerator<Row[]> {
     const client = await this.pool.connect();
     this.cursors.add(client);
     try {
       const w = where(filter, 'id <= $1', [maxId]);
+      const timeout = Math.max(1, Math.ceil(Math.min(clock.remainingMs, this.statementTimeoutMs)));
       // A cursor is planned for its first 10% by default (fast start); a query read to the end is
       // better planned for its total time (e.g. an issuer's rows by index, then sorted).
       await client.query(
-        limited ? 'BEGIN READ ONLY' : 'BEGIN READ ONLY; SET LOCAL cursor_tuple_fraction = 1',
+        `BEGIN READ ONLY; SET LOCAL statement_timeout = ${timeout};` +
+          (limited ? '' : ' SET LOCAL cursor_tuple_fraction = 1;'),
       );
       const text = `DECLARE walt_scan NO SCROLL CURSOR FOR SELECT ${COLUMNS} FROM logs WHERE ${w.sql} ORDER BY logs.ts, logs.id`;
       await client.query({ text, values: w.params });
@@ -178,19 +205,25 @@ class PostgresBackend implements LogBackend {
     return (await this.pool.query(sql, [owner, name])).rowCount === 1;
   }
 
-  async deleteOlderThan(tsMs: number): Promise<number> {
-    return (await this.pool.query(`DELETE FROM logs WHERE ts < ${TS('$1')}`, [tsMs])).rowCount ?? 0;
+  async deleteOlderThan(tsMs: number, batch: number): Promise<number> {
+    const sql = `DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE ts < ${TS('$1')} LIMIT $2)`;
+    return (await this.pool.query(sql, [tsMs, batch])).rowCount ?? 0;
   }
 
-  async keepNewest(count: number): Promise<number> {
-    if (count === 0) return (await this.pool.query('DELETE FROM logs')).rowCount ?? 0;
-    const sql = 'DELETE FROM logs WHERE id < (SELECT id FROM logs ORDER BY id DESC OFFSET $1 LIMIT 1)';
-    return (await this.pool.query(sql, [count - 1])).rowCount ?? 0;
+  async idOfNewest(rank: number): Promise<number | undefined> {
+    const sql = 'SELECT id::float8 AS id FROM logs ORDER BY logs.id DESC OFFSET $1 LIMIT 1';
+    return (await this.pool.query<{ id: number }>(sql, [rank - 1])).rows[0]?.id;
   }
 
-  async deleteStreamLines(streamIds: readonly number[]): Promise<number> {
-    const sql = 'DELETE FROM logs WHERE stream_id = ANY($1::integer[])';
-    return (await this.pool.query(sql, [streamIds])).rowCount ?? 0;
+  async deleteBelowId(id: number, batch: number): Promise<number> {
+    const sql = 'DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE id < $1 ORDER BY id LIMIT $2)';
+    return (await this.pool.query(sql, [id, batch])).rowCount ?? 0;
+  }
+
+  async deleteStreamLines(streamIds: readonly number[], batch: number): Promise<number> {
+    const sql =
+      'DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE stream_id = ANY($1::integer[]) LIMIT $2)';
+    return (await this.pool.query(sql, [streamIds, batch])).rowCount ?? 0;
   }
 
   async close(): Promise<void> {
@@ -223,7 +256,12 @@ class PostgresBackend implements LogBackend {
 
 /** Connects to PostgreSQL at `options.url` and creates the tables if needed. */
 export async function openPostgresLogStore(options: PostgresLogStoreOptions): Promise<LogStore> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const statementTimeoutMs = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    statement_timeout: statementTimeoutMs,
+  });
   pool.on('error', () => undefined); // an idle connection dropped: the next query opens another
   try {
     await ensureSchema(pool);
@@ -231,6 +269,6 @@ export async function openPostgresLogStore(options: PostgresLogStoreOptions): Pr
     await pool.end();
     throw error;
   }
-  const backend = new PostgresBackend(pool, options.url);
+  const backend = new PostgresBackend(pool, options.url, statementTimeoutMs);
   return new CoreLogStore(backend, { pageSize: options.pageSize ?? 5000, pollMs: options.pollMs ?? 1000 });
 }

@@ -2,12 +2,15 @@
 // then, for follow, live reads by id after that mark. The mark is the seam that guarantees no gap and no
 // duplicate: a line is history iff its id ≤ mark, live iff its id > mark, and the back ends promise that
 // every id ≤ the mark they report is committed (commit order = id order).
-import { setImmediate as nextTick } from 'node:timers/promises';
+//
+// All the work runs in slices of the read's WorkClock (work-clock.ts): rows are examined and matched
+// until the slice is used up, then the event loop runs; the history stops at the budget (truncated).
 import type { LogBackend, Row, RowFilter } from './backend.js';
 import type { CompiledQuery } from './query.js';
 import { StreamSelection, type StreamCatalog } from './streams.js';
-import type { StoredLine } from './types.js';
+import type { StoredLine, TruncationReason } from './types.js';
 import type { Wakeup } from './wakeup.js';
+import type { WorkClock } from './work-clock.js';
 
 export interface ReaderContext {
   backend: LogBackend;
@@ -24,11 +27,15 @@ export interface ReadStart {
   toMs?: number;
   /** The id high-water mark: history is id ≤ mark. */
   mark: number;
+  /** Slices and budget of this read. */
+  clock: WorkClock;
 }
 
 export class QueryReader {
   private readonly selection: StreamSelection;
   private remaining: number;
+  /** Set when the budget ended the history. */
+  truncated: TruncationReason | undefined;
 
   constructor(
     private readonly ctx: ReaderContext,
@@ -46,15 +53,47 @@ export class QueryReader {
   async *history(signal: AbortSignal): AsyncGenerator<StoredLine> {
     const filter = this.filter();
     if (filter.streamIds?.length === 0 || this.done) return;
-    // A small limit asks for small chunks, unless rows may still be dropped here (a JS-only regex).
-    const { pageSize } = this.ctx;
-    const chunkSize = this.start.query.lineRe === undefined ? Math.min(pageSize, this.remaining) : pageSize;
-    const limited = this.start.query.limit !== undefined;
-    for await (const rows of this.ctx.backend.scan({ filter, maxId: this.start.mark, chunkSize, limited })) {
-      yield* await this.accepted(rows);
-      if (this.done || signal.aborted) return;
-      await nextTick(); // a 1M-line read must not hold the event loop
+    const { clock } = this.start;
+    const scan = this.ctx.backend.scan({
+      filter,
+      maxId: this.start.mark,
+      chunkSize: this.chunkSize(),
+      limited: this.start.query.limit !== undefined,
+      clock,
+    });
+    for await (const rows of scan) {
+      yield* this.paced(await this.accepted(rows, true), true);
+      if (this.done || signal.aborted || this.truncated !== undefined) return;
+      await clock.step();
+      if (clock.expired) return this.truncate();
     }
+    if (clock.expired) this.truncate(); // the back end stopped at its own timeout
+  }
+
+  /**
+   * Hands the lines over one by one, pausing when the slice is used up: the caller's work on each line
+   * (formatting, writing to a socket) runs between our steps without returning to the event loop (an
+   * awaited resolved promise is a microtask), so it is counted in the slice too.
+   */
+  private async *paced(lines: readonly StoredLine[], budgeted: boolean): AsyncGenerator<StoredLine> {
+    const { clock } = this.start;
+    for (const line of lines) {
+      if (clock.due) {
+        await clock.pause();
+        if (budgeted && clock.expired) return this.truncate();
+      }
+      yield line;
+    }
+  }
+
+  /** A small limit asks for small chunks, unless rows may still be dropped here (a line regex). */
+  private chunkSize(): number {
+    const { pageSize } = this.ctx;
+    return this.start.query.lineRe === undefined ? Math.min(pageSize, this.remaining) : pageSize;
+  }
+
+  private truncate(): void {
+    this.truncated = 'time-budget';
   }
 
   /** Live: matching lines with id > mark, in id order, until `signal` aborts or the limit is reached. */
@@ -64,9 +103,9 @@ export class QueryReader {
       const seen = this.ctx.wakeup.sequence;
       const { rows, next } = await this.readAfter(cursor);
       cursor = next;
-      yield* await this.accepted(rows);
+      yield* this.paced(await this.accepted(rows, false), false);
       if (rows.length < this.ctx.pageSize) await this.ctx.wakeup.wait(seen, signal, this.ctx.pollMs);
-      else await nextTick();
+      else await this.start.clock.pause();
     }
   }
 
@@ -99,12 +138,23 @@ export class QueryReader {
     return filter;
   }
 
-  /** The rows the query keeps, as lines, counted against the limit. */
-  private async accepted(rows: readonly Row[]): Promise<StoredLine[]> {
+  /**
+   * The rows the query keeps, as lines, counted against the limit. Matching runs in slices; with
+   * `budgeted` (history), it stops at the budget and the read is truncated.
+   */
+  private async accepted(rows: readonly Row[], budgeted: boolean): Promise<StoredLine[]> {
     await this.ctx.catalog.learn(rows.map((row) => row[2]));
+    const { clock } = this.start;
     const lines: StoredLine[] = [];
     for (const row of rows) {
       if (lines.length >= this.remaining) break;
+      if (clock.due) {
+        await clock.pause();
+        if (budgeted && clock.expired) {
+          this.truncate();
+          break;
+        }
+      }
       const line = this.accept(row);
       if (line !== undefined) lines.push(line);
     }

@@ -29,22 +29,6 @@ CREATE TABLE IF NOT EXISTS log_checkpoints (
 );
 `;
 
-const REGEX_CACHE_SIZE = 32;
-
-/** `line REGEXP ?` calls regexp(pattern, line): compiled patterns are cached (one per running query). */
-function regexpFunction(): (pattern: string, value: string) => number {
-  const cache = new Map<string, RegExp>();
-  return (pattern, value) => {
-    let re = cache.get(pattern);
-    if (re === undefined) {
-      if (cache.size >= REGEX_CACHE_SIZE) cache.clear();
-      re = new RegExp(pattern, 'u');
-      cache.set(pattern, re);
-    }
-    return re.test(value) ? 1 : 0;
-  };
-}
-
 /**
  * Opens a connection. WAL lets readers run while a writer appends; synchronous=NORMAL is durable
  * against process crashes and, in WAL mode, never corrupts on power loss (the last commits may be lost:
@@ -62,6 +46,5 @@ export function connect(file: string, role: 'writer' | 'reader'): Database.Datab
     db.pragma('wal_autocheckpoint = 10000');
     db.exec(SCHEMA);
   }
-  db.function('regexp', { deterministic: true }, regexpFunction());
   return db;
 }

@@ -14,7 +14,10 @@ import {
   LogsBadRegex,
   LogsBadRetention,
   LogsBadTimeRange,
+  LogsBadReadOptions,
   LogsCheckpointExists,
+  LogsRegexTooLarge,
+  LogsRegexUnsupported,
   LogsStoreClosed,
   LogsUnknownCheckpoint,
 } from './errors.js';
@@ -107,8 +110,6 @@ const TRICKY_PATTERNS = [
   '\\bword\\b',
   'foo\\.bar',
   'foo.bar',
-  '(?<=foo)\\.bar',
-  'sword(?=fish)',
   '[[:a]',
   '\\t',
   '^caf\\u00e9$',
@@ -339,6 +340,25 @@ export function describeLogStore(name: string, newStorage: () => Promise<StoreHa
         await expectCode(() => store.query({ toCheckpoint: 'missing' }), LogsUnknownCheckpoint);
       });
 
+      it('refuses what the linear-time engine cannot run, and patterns too large, with codes', async () => {
+        for (const lineRegex of ['(?<=foo)\\.bar', 'sword(?=fish)', '(a)\\1', '(?!x)']) {
+          await expectCode(() => store.query({ lineRegex }), LogsRegexUnsupported);
+          await expectCode(
+            () => store.follow({ streamRegex: lineRegex }, AbortSignal.timeout(1000)),
+            LogsRegexUnsupported,
+          );
+        }
+        await expectCode(() => store.query({ lineRegex: 'x'.repeat(1025) }), LogsRegexTooLarge);
+        await expectCode(() => store.query({ lineRegex: '(abc{1000}){1000}' }), LogsRegexTooLarge);
+        await expectCode(
+          () => store.query({ issuers: Array.from({ length: 257 }, (_, i) => `n${i}`) }),
+          LogsBadQuery,
+        );
+        await expectCode(() => store.query({ issuers: ['x'.repeat(254)] }), LogsBadQuery);
+        await expectCode(() => store.query({}, { budgetMs: 0 }), LogsBadReadOptions);
+        await expectCode(() => store.query({}, { sliceMs: Number.NaN }), LogsBadReadOptions);
+      });
+
       it('explains what to fix in a bad regex error, with status 400', () => {
         let error: unknown;
         try {
@@ -440,10 +460,108 @@ export function describeLogStore(name: string, newStorage: () => Promise<StoreHa
         expect(after!.id).toBeGreaterThan(before);
       });
 
+      it('deletes large ranges in batches, by age and by count', async () => {
+        const store = await open();
+        await store.append(Array.from({ length: 5_500 }, (_, i) => line(i, 'vn1', 'bulk', `l${i}`)));
+        // 2 500 lines older than T0 + 2 500 ms, then all but the newest 100
+        expect(await store.applyRetention({ maxAgeMs: 1_000_000, now: at(1_002_500) })).toBe(2_500);
+        expect(await store.applyRetention({ maxLines: 100 })).toBe(2_900);
+        const left = texts(await collect(store.query({})));
+        expect(left).toHaveLength(100);
+        expect(left[0]).toBe('l5400');
+        expect(await store.applyRetention({ maxLines: 0 })).toBe(100);
+      });
+
       it('rejects invalid policies', async () => {
         const store = await open();
         await expectCode(() => store.applyRetention({ maxLines: -1 }), LogsBadRetention);
         await expectCode(() => store.applyRetention({ maxAgeMs: Number.NaN }), LogsBadRetention);
+      });
+    });
+
+    describe('hostile reads', () => {
+      const LONG = 'a'.repeat(20_000);
+
+      it('answers regex bombs on long lines, with the right lines', async () => {
+        // Given long lines that nearly match patterns a backtracking engine explodes on
+        const store = await open();
+        await store.append([
+          ...Array.from({ length: 50 }, (_, i) => line(i, 'vn1', 'bomb', LONG)),
+          line(100, 'vn1', 'bomb', `${LONG}x`),
+          line(101, 'vn1', 'bomb', `${LONG}b`),
+        ]);
+        // When they are queried, then each answers with exactly the matching lines
+        const ends = async (lineRegex: string): Promise<string[]> =>
+          texts(await collect(store.query({ lineRegex }, { sliceMs: 2 }))).map((t) => t.slice(-1));
+        expect(await ends('(.+)+x')).toEqual(['x']);
+        expect(await ends('(a|a)*b')).toEqual(['b']);
+        expect(await ends('^(a*)*$')).toHaveLength(50);
+        expect(await ends('(x+x+)+y')).toEqual([]);
+      });
+
+      it('lets the event loop run while it scans, and stops at its budget saying truncated', async () => {
+        // Given many lines
+        const store = await open();
+        const many = Array.from({ length: 30_000 }, (_, i) =>
+          line(i, `vn${i % 3}`, 's', `line ${i} ${LONG.slice(0, 200)}`),
+        );
+        await store.append(many);
+        // When a full scan runs with 1 ms slices, other callbacks run during it
+        let ticks = 0;
+        let ticking = true;
+        const tick = (): void => {
+          ticks++;
+          if (ticking) setImmediate(tick);
+        };
+        setImmediate(tick);
+        const full = store.query({ lineRegex: 'line \\d+ a+$', issuers: ['vn0', 'vn1'] }, { sliceMs: 1 });
+        const all = await collect(full);
+        ticking = false;
+        expect(ticks).toBeGreaterThan(1);
+        expect(all).toHaveLength(20_000);
+        expect(full.truncated).toBeUndefined();
+        // And with a budget far shorter than the scan, it stops early, says so, and what it gave is right
+        let told: string | undefined;
+        const cut = store.query(
+          { lineRegex: 'line \\d+ a+$', issuers: ['vn0', 'vn1'] },
+          { budgetMs: 1, sliceMs: 1, onTruncated: (reason) => (told = reason) },
+        );
+        const part = await collect(cut);
+        expect(cut.truncated).toBe('time-budget');
+        expect(told).toBe('time-budget');
+        expect(part.length).toBeLessThan(all.length);
+        expect(part).toEqual(all.slice(0, part.length));
+      });
+
+      it('follows live lines after a history cut by the budget', async () => {
+        const store = await open();
+        await store.append(
+          Array.from({ length: 30_000 }, (_, i) => line(i, 'vn1', 's', `old ${i} ${LONG.slice(0, 200)}`)),
+        );
+        const controller = new AbortController();
+        let told = false;
+        const follow = store.follow({ lineRegex: '(old|new) \\d+' }, controller.signal, {
+          budgetMs: 1,
+          sliceMs: 1,
+          onTruncated: () => {
+            told = true;
+            void store.append([line(40_000, 'vn1', 's', 'new 1')]);
+          },
+        });
+        let history = 0;
+        const seen: string[] = [];
+        for await (const l of follow) {
+          if (!l.line.startsWith('new')) history++;
+          else {
+            seen.push(l.line);
+            break;
+          }
+        }
+        controller.abort();
+        expect(told).toBe(true);
+        expect(follow.truncated).toBe('time-budget');
+        expect(history).toBeLessThan(30_000);
+        expect(seen).toEqual(['new 1']);
       });
     });
 
@@ -456,10 +574,12 @@ export function describeLogStore(name: string, newStorage: () => Promise<StoreHa
           line(2, 'vn1', 'experiment.ns.ab.step1', 'ab'),
           line(3, 'vn1', 'platform.nodes', 'p'),
         ]);
-        expect(await store.deleteStreams({ streamRegex: '^experiment\\.ns\\.a\\.' })).toBe(2);
+        expect(await store.deleteStreams({ streamRegex: '^experiment\\.ns\\.a\\.' })).toEqual({ deleted: 2 });
         expect(texts(await collect(store.query({})))).toEqual(['ab', 'p']);
-        expect(await store.deleteStreams({ issuers: ['vn1'], streamRegex: '^platform\\.' })).toBe(1);
-        expect(await store.deleteStreams({ issuers: ['nobody'] })).toBe(0);
+        expect(await store.deleteStreams({ issuers: ['vn1'], streamRegex: '^platform\\.' })).toEqual({
+          deleted: 1,
+        });
+        expect(await store.deleteStreams({ issuers: ['nobody'] })).toEqual({ deleted: 0 });
         expect(texts(await collect(store.query({})))).toEqual(['ab']);
         // The streams stay usable.
         await store.append([line(4, 'vn1', 'experiment.ns.a.step1', 'again')]);
@@ -472,6 +592,17 @@ export function describeLogStore(name: string, newStorage: () => Promise<StoreHa
         const store = await open();
         await expectCode(() => store.deleteStreams({}), LogsBadQuery);
         await expectCode(() => store.deleteStreams({ streamRegex: '(' }), LogsBadRegex);
+        await expectCode(() => store.deleteStreams({ streamRegex: '(?=x)' }), LogsRegexUnsupported);
+      });
+
+      it('deletes in batches, every line of a large stream', async () => {
+        const store = await open();
+        const many = Array.from({ length: 5_500 }, (_, i) => line(i, 'vn1', 'big', `l${i}`));
+        await store.append([...many, line(9_999, 'vn1', 'small', 'stays')]);
+        expect(await store.deleteStreams({ streamRegex: '^big$' }, { sliceMs: 1 })).toEqual({
+          deleted: 5_500,
+        });
+        expect(texts(await collect(store.query({})))).toEqual(['stays']);
       });
     });
 

@@ -27,13 +27,14 @@ export interface Checkpoint {
 }
 
 /**
- * What to read. All filters combine (AND). Bounds are inclusive. Regexes are JavaScript regular
- * expressions (Unicode mode, case-sensitive, unanchored search, like WalT's POSIX EREs: the common
- * syntax — literals, `.`, `[...]`, `^`, `$`, `|`, `(...)`, `*`, `+`, `?`, `{m,n}` — means the same).
+ * What to read. All filters combine (AND). Bounds are inclusive. Regexes are written in JavaScript
+ * syntax (Unicode mode, case-sensitive, unanchored search, like WalT's POSIX EREs: the common
+ * syntax — literals, `.`, `[...]`, `^`, `$`, `|`, `(...)`, `*`, `+`, `?`, `{m,n}` — means the same)
+ * and run in RE2, in linear time: back-references and lookaround are refused (user-regex.ts).
  * Results are ordered by timestamp, then by id (append order for equal timestamps).
  */
 export interface LogQuery {
-  /** Only these issuers (exact names). An empty list matches nothing. */
+  /** Only these issuers (exact names; at most 256, each at most 253 characters). An empty list matches nothing. */
   issuers?: string[];
   /** Only streams whose name matches (search, not full match: anchor with `^...$`). */
   streamRegex?: string;
@@ -50,6 +51,33 @@ export interface LogQuery {
   /** At most this many lines (a positive integer). */
   limit?: number;
   order?: 'asc';
+}
+
+/** Why a read or a deletion stopped before the end: its time budget ran out. */
+export type TruncationReason = 'time-budget';
+
+/**
+ * How a read or a deletion shares the event loop: it works in slices of at most `sliceMs` (then lets
+ * other callbacks run) and stops after `budgetMs` in all, saying so. Defaults: 5 ms slices, no budget.
+ */
+export interface ReadOptions {
+  /** Time budget, in ms (1 ms to 1 h). A follow's budget covers its history only. */
+  budgetMs?: number;
+  /** Longest synchronous slice of work, in ms (1 to 1000). */
+  sliceMs?: number;
+  /** Called once when the budget ends the read (a follow then goes on with live lines). */
+  onTruncated?(reason: TruncationReason): void;
+}
+
+/** The lines of a read; `truncated` is set once the iteration ended early (budget). */
+export interface LogReadResult extends AsyncIterable<StoredLine> {
+  readonly truncated: TruncationReason | undefined;
+}
+
+/** What `deleteStreams` did: `truncated` means lines of the streams remain (delete again). */
+export interface DeleteResult {
+  deleted: number;
+  truncated?: TruncationReason;
 }
 
 /** The streams `deleteStreams` empties: by issuer and/or stream name (at least one of them). */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { secretReader } from '../agents/images/image-client.js';
+import type { AgentUrlPolicy } from '../api/agent/api-url.js';
 import { connectAgent } from '../client/agent.js';
 import { createLogger } from '../common/logger.js';
 import { loadKubeConfig } from '../common/kube-config.js';
@@ -27,6 +28,22 @@ export interface OperatorOptions {
    * checkpoint steps and platform log lines. Default: the agent's HTTP API as its segment publishes it.
    */
   agentFor?: (segment: string) => Promise<AgentOperations>;
+  /**
+   * Which agent API URLs the default agentFor sends its token to (api/agent/api-url.ts). Default: from
+   * the environment (WALT_AGENT_URL_ALLOW_LOOPBACK=1 admits the local lab's loopback relay).
+   */
+  agentUrlPolicy?: AgentUrlPolicy;
+}
+
+/**
+ * The operator's way to the agent of a segment: the URL its WaltSegment publishes, once checked, and the
+ * token Secret walt-agent-<segment> (never the one named in status).
+ */
+export function defaultAgentFor(
+  kc: k8s.KubeConfig,
+  urlPolicy?: AgentUrlPolicy,
+): (segment: string) => Promise<AgentOperations> {
+  return (segment) => connectAgent(kc, segment, urlPolicy ? { urlPolicy } : {});
 }
 
 export function createOperator(options: OperatorOptions): Manager {
@@ -51,7 +68,7 @@ export function createOperator(options: OperatorOptions): Manager {
   registerExperimentController(manager, {
     kc: options.kc,
     logger,
-    agentFor: options.agentFor ?? ((segment) => connectAgent(options.kc, segment)),
+    agentFor: options.agentFor ?? defaultAgentFor(options.kc, options.agentUrlPolicy),
     ...(options.namespace ? { namespace: options.namespace } : {}),
   });
   return manager;

@@ -8,8 +8,13 @@ import type { OutputTail } from './output.js';
 /** Largest result or archive body (MiB). */
 export const MAX_TRANSFER_BYTES = 256 * 1024 * 1024;
 
-/** Any content type but JSON (kept by fastify's own parser) arrives as the raw request stream. */
+/**
+ * Any content type but JSON (kept by fastify's own parser, for the exec request) arrives as the raw
+ * request stream; text too (fastify would buffer it whole). Streamed routes refuse JSON
+ * (guards.ts streamedBody), so no route of this scope holds a large body in memory.
+ */
 export function addStreamParser(scope: FastifyInstance): void {
+  scope.removeContentTypeParser('text/plain');
   scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 }
 

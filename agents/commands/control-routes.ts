@@ -1,4 +1,5 @@
-// The controller and user side of the command channel (ADR 0008); these need the agent's bearer token:
+// The controller and user side of the command channel (ADR 0008); these need the agent's bearer token,
+// checked in onRequest (before any body is read):
 //   POST /api/v1/nodes/<name>/exec            ExecRequest → ExecResult (waits for the command)
 //   GET  /api/v1/nodes/<name>/exec/<id>       → ExecResult of command <id> (waits; attaches)
 //   DELETE /api/v1/nodes/<name>/exec/<id>     cancels command <id> (killed on the node) → CancelAnswer
@@ -8,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { HttpContext } from '../http/context.js';
 import { HttpUnknownNode } from '../http/errors.js';
-import { requireToken } from '../http/guards.js';
+import { limitBody, requireToken, streamedBody, waitsLong } from '../http/guards.js';
 import { nodeNameSchema } from '../http/schemas.js';
 import { bodyStream, MAX_TRANSFER_BYTES } from './body.js';
 import type { CommandChannel } from './channel.js';
@@ -42,15 +43,19 @@ export function registerControlRoutes(
   ctx: HttpContext,
   channel: CommandChannel,
 ): void {
-  const preHandler = requireToken(ctx);
+  // The token first; then the answer may take longer than the idle timeout (the command runs).
+  const onRequest = [requireToken(ctx), waitsLong];
   scope.post<{ Params: NodeParams; Body: unknown }>(
     '/api/v1/nodes/:name/exec',
-    { preHandler, schema: { params: nodeParams }, bodyLimit: MAX_EXEC_BODY_BYTES },
+    { onRequest, schema: { params: nodeParams }, bodyLimit: MAX_EXEC_BODY_BYTES },
     (request) => channel.exec(knownNode(ctx, request), parseExecRequest(request.body)),
   );
   scope.put<{ Params: NodeParams; Querystring: FilesQuery }>(
     '/api/v1/nodes/:name/files',
-    { preHandler, schema: { params: nodeParams }, bodyLimit: MAX_TRANSFER_BYTES },
+    {
+      onRequest: [...onRequest, limitBody(MAX_TRANSFER_BYTES), streamedBody('application/x-tar')],
+      schema: { params: nodeParams },
+    },
     (request) => {
       const files = parseFilesQuery(request.query);
       return channel.putFiles(knownNode(ctx, request), files, bodyStream(request));
@@ -58,7 +63,7 @@ export function registerControlRoutes(
   );
   scope.get<{ Params: NodeParams; Querystring: FilesQuery }>(
     '/api/v1/nodes/:name/files',
-    { preHandler, schema: { params: nodeParams } },
+    { onRequest, schema: { params: nodeParams } },
     async (request, reply) => {
       const files = parseFilesQuery(request.query);
       const archive = await channel.getFiles(knownNode(ctx, request), files);
@@ -78,15 +83,16 @@ export function registerExecByIdRoutes(
   ctx: HttpContext,
   channel: CommandChannel,
 ): void {
-  const preHandler = requireToken(ctx);
+  const onRequest = requireToken(ctx);
   scope.get<{ Params: CommandParams }>(
     '/api/v1/nodes/:name/exec/:id',
-    { preHandler, schema: { params: commandParams } },
+    // An attach waits for the command, like its exec: past the idle timeout.
+    { onRequest: [onRequest, waitsLong], schema: { params: commandParams } },
     (request) => channel.attach(knownNode(ctx, request), request.params.id),
   );
   scope.delete<{ Params: CommandParams }>(
     '/api/v1/nodes/:name/exec/:id',
-    { preHandler, schema: { params: commandParams } },
+    { onRequest, schema: { params: commandParams } },
     (request) => channel.cancel(knownNode(ctx, request), request.params.id),
   );
 }

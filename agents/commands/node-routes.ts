@@ -1,5 +1,6 @@
 // The node side of the command channel (ADR 0008), for walt-command-loop; only the node itself, from
-// the address of its DHCP lease, may call these:
+// the address of its current DHCP lease, may call these (guards.ts, checked in onRequest: a refused
+// caller's body is never read; an announced body over the limit is refused before it is read too):
 //   GET  /api/v1/nodes/<name>/commands/next?wait=<s>[&boot=<boot id>]
 //                                                        204, or 200 "<id>\n<sh script>" (long poll),
 //                                                        or 200 "cancel:<id>\n": kill command <id>
@@ -9,7 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COMMAND_POLL_WAIT_SECONDS } from '../../api/agent/v1.js';
 import type { HttpContext } from '../http/context.js';
-import { nodeOfRequest } from '../http/guards.js';
+import { limitBody, nodeOfRequest, requireNode, streamedBody } from '../http/guards.js';
 import { bootIdSchema, nodeNameSchema } from '../http/schemas.js';
 import { bodyStream, MAX_TRANSFER_BYTES, readInto } from './body.js';
 import type { CommandQueue } from './command-queue.js';
@@ -104,19 +105,25 @@ async function commandResult(
 }
 
 export function registerNodeRoutes(scope: FastifyInstance, ctx: HttpContext, deps: NodeRouteDeps): void {
+  // The node first, then the announced size, then the media type (a streamed body, never JSON).
+  const streamedNodeBody = [
+    requireNode(ctx),
+    limitBody(MAX_TRANSFER_BYTES),
+    streamedBody('application/octet-stream'),
+  ];
   scope.get<{ Params: NodeParams; Querystring: PollQuery }>(
     '/api/v1/nodes/:name/commands/next',
-    { schema: { params: nodeParams, querystring: pollQuery } },
+    { onRequest: requireNode(ctx), schema: { params: nodeParams, querystring: pollQuery } },
     (request, reply) => nextCommand(deps, ctx, request, reply),
   );
   scope.post<{ Params: IdParams; Querystring: ResultQuery }>(
     '/api/v1/nodes/:name/commands/:id/result',
-    { schema: { params: idParams }, bodyLimit: MAX_TRANSFER_BYTES },
+    { onRequest: streamedNodeBody, schema: { params: idParams } },
     (request, reply) => commandResult(deps, ctx, request, reply),
   );
   scope.get<{ Params: IdParams }>(
     '/api/v1/nodes/:name/transfers/:id',
-    { schema: { params: idParams } },
+    { onRequest: requireNode(ctx), schema: { params: idParams } },
     (request, reply) => {
       const node = nodeOfRequest(ctx, request).metadata.name;
       const transfer = deps.transfers.get(node, request.params.id, 'toNode');
@@ -130,7 +137,7 @@ export function registerNodeRoutes(scope: FastifyInstance, ctx: HttpContext, dep
   );
   scope.post<{ Params: IdParams }>(
     '/api/v1/nodes/:name/transfers/:id',
-    { schema: { params: idParams }, bodyLimit: MAX_TRANSFER_BYTES },
+    { onRequest: streamedNodeBody, schema: { params: idParams } },
     async (request, reply) => {
       const node = nodeOfRequest(ctx, request).metadata.name;
       const transfer = deps.transfers.get(node, request.params.id, 'fromNode');

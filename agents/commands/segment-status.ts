@@ -1,6 +1,8 @@
 // Tells clients where the agent API is: status.agent.apiUrl and status.agent.tokenSecret of the
 // WaltSegment, by server-side apply with our own field manager, so the DHCP service's heartbeat fields
-// (status.agent.host, lastHeartbeat, under its manager) are left alone.
+// (status.agent.host, lastHeartbeat, under its manager) are left alone. tokenSecret is for people
+// reading the status: clients find the Secret by its name and check apiUrl first (ADR 0011), since a
+// status is what its writer says. The agent writes only its own segment's status (config/rbac).
 import type * as k8s from '@kubernetes/client-node';
 import { API_VERSION, RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';

@@ -1,6 +1,7 @@
 // The bearer token of the agent API (ADR 0008): 32 random bytes in hex, kept in the Secret
 // walt-agent-<segment> (key "token") of the agent's namespace. The first agent creates it; later ones,
 // and a second agent racing the first (409), read it. Whoever may read that Secret may drive nodes.
+// The agent's own rights (ADR 0011) are get on this one Secret and create of this one name.
 import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { AGENT_TOKEN_KEY, agentTokenSecretName } from '../../api/agent/v1.js';

@@ -211,16 +211,54 @@ export function release(state: LeaseState, mac: string, ip: string, now: number)
   return withLease(state, { ...lease, expiresAt: Math.min(lease.expiresAt, now) });
 }
 
-/** DECLINE: the client found the address in use; nobody gets it until `until`. */
-export function decline(state: LeaseState, mac: string, ip: string, until: number): LeaseState {
+/** Whether `mac` holds `ip` right now (an unexpired lease, offered or bound). */
+export function holds(state: LeaseState, mac: string, ip: string, now: number): boolean {
+  const lease = state.leases.get(mac);
+  return lease?.ip === ip && lease.expiresAt > now;
+}
+
+/**
+ * DECLINE (RFC 2131 §4.3.3): the holder found the address in use; nobody gets it until `until`. Only
+ * the client holding the address may decline it: a DECLINE from anyone else changes nothing (else any
+ * device could take every address out of the pool, one packet each).
+ */
+export function decline(
+  state: LeaseState,
+  { mac, ip }: { mac: string; ip: string },
+  now: number,
+  until: number,
+): LeaseState {
+  if (!holds(state, mac, ip, now)) return state;
   const leases = new Map(state.leases);
-  if (leases.get(mac)?.ip === ip) leases.delete(mac);
+  leases.delete(mac);
   return { leases, declined: new Map(state.declined).set(ip, until) };
 }
 
-/** Drops leases expired before `forgetBefore` and declines that are over. */
-export function prune(state: LeaseState, now: number, forgetBefore: number): LeaseState {
-  const leases = new Map([...state.leases].filter(([, l]) => l.expiresAt >= forgetBefore));
+/** The MAC of the bound, unexpired lease on `ip`: how TFTP and HTTP know a client by its address. */
+export function boundHolder(state: LeaseState, ip: string, now: number): string | undefined {
+  for (const lease of state.leases.values())
+    if (lease.ip === ip && lease.state === 'bound' && lease.expiresAt > now) return lease.mac;
+  return undefined;
+}
+
+/** Leases kept at most; over it, the expired ones that expired first are forgotten. */
+export const MAX_LEASES = 16384;
+
+/**
+ * Keeps the table bounded: drops offers that expired (never bound: nothing to give back), bound leases
+ * expired before `forgetBefore` (a returning MAC gets its address back until then), declines that are
+ * over, and then, over `max` leases, the expired leases that expired first. Unexpired leases are never
+ * dropped: each holds an address, so there are at most as many as the subnet has.
+ */
+export function prune(state: LeaseState, now: number, forgetBefore: number, max = MAX_LEASES): LeaseState {
+  const kept = [...state.leases].filter(
+    ([, l]) => l.expiresAt > now || (l.state === 'bound' && l.expiresAt >= forgetBefore),
+  );
+  const expired = kept
+    .filter(([, l]) => l.expiresAt <= now)
+    .sort(([, a], [, b]) => a.expiresAt - b.expiresAt);
+  const over = new Set(expired.slice(0, Math.max(0, kept.length - max)).map(([mac]) => mac));
+  const leases = new Map(kept.filter(([mac]) => !over.has(mac)));
   const declined = new Map([...state.declined].filter(([, until]) => until > now));
   return { leases, declined };
 }

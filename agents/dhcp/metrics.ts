@@ -6,6 +6,7 @@ export interface DhcpMetrics {
   packets: Counter<'type'>;
   malformed: Counter<'reason'>;
   replies: Counter<'type'>;
+  ignored: Counter<'reason'>;
 }
 
 export function dhcpMetrics(registry: Registry): DhcpMetrics {
@@ -24,6 +25,11 @@ export function dhcpMetrics(registry: Registry): DhcpMetrics {
       name: 'walt_dhcp_replies_total',
       help: 'DHCP replies sent, by message type.',
       labelNames: ['type'] as const,
+    }),
+    ignored: counterIn(registry, {
+      name: 'walt_dhcp_ignored_total',
+      help: 'DHCP requests decoded but not answered, by reason (e.g. decline-not-holder, not-ethernet, declined).',
+      labelNames: ['reason'] as const,
     }),
   };
 }

@@ -66,6 +66,7 @@ describe('decode', () => {
     ['bad op', Buffer.from(header(PC_MAC, { op: 7 })), 'WALT_ERR_DHCP_BAD_OP'],
     ['option overrun', Buffer.from([...header(PC_MAC), 53, 10, 1]), 'WALT_ERR_DHCP_OPTION_OVERRUN'],
     ['too large', Buffer.alloc(70000), 'WALT_ERR_DHCP_TOO_LARGE'],
+    ['larger than 4096 bytes', Buffer.alloc(4097), 'WALT_ERR_DHCP_TOO_LARGE'],
   ])('Given a %s packet, then a coded error is returned', (_name, buf, code) => {
     const result = decode(buf);
     expect(result.ok).toBe(false);

@@ -15,10 +15,16 @@ import {
 export const BOOTREQUEST = 1;
 export const BOOTREPLY = 2;
 export const BROADCAST_FLAG = 0x8000;
+export const HTYPE_ETHERNET = 1;
 export const MAGIC_COOKIE = 0x63825363;
 export const HEADER_SIZE = 236;
-/** Largest packet decode() looks at (a UDP payload cannot be larger). */
-export const MAX_PACKET_SIZE = 65507;
+/**
+ * Largest packet decode() accepts. A client sends at most 576 bytes unless it announces more (option
+ * 57), and a request fits one Ethernet frame (1472 bytes of UDP payload); 4096 leaves room for jumbo
+ * frames and long option lists. Every option (a concatenation of instances included, RFC 3396) is then
+ * at most this size, and the work of decoding and answering a packet linear in it.
+ */
+export const MAX_PACKET_SIZE = 4096;
 /** BOOTP relays and old clients expect at least this many bytes (RFC 1542 §2.1). */
 export const MIN_PACKET_SIZE = 300;
 

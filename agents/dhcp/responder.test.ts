@@ -171,6 +171,53 @@ describe('respond (authoritative)', () => {
     expect(after.reply!.yiaddr).toBe('10.0.0.100');
   });
 
+  it('Given DECLINE from a device that does not hold the address, then it is ignored and the holder keeps it', () => {
+    // Given 01 holding 10.0.0.100
+    const held = handshake('02:00:00:00:00:01', context([]));
+    // When 02 declines it (with and without our server id)
+    for (const extra of [[], [[OPT.SERVER_ID, ipValue('10.0.0.1')]]] as Array<Array<[number, Buffer]>>) {
+      const forged = respond(
+        request('02:00:00:00:00:02', MessageType.DECLINE, [
+          [OPT.REQUESTED_IP, ipValue('10.0.0.100')],
+          ...extra,
+        ]),
+        context([], 'authoritative', held.leases),
+      );
+      // Then nothing changes
+      expect(forged).toMatchObject({ ignored: 'decline-not-holder' });
+      expect(forged.leases).toBe(held.leases);
+    }
+    // And 01 renews its address
+    const renew = respond(
+      request('02:00:00:00:00:01', MessageType.REQUEST, [], '10.0.0.100'),
+      context([], 'authoritative', held.leases),
+    );
+    expect(messageType(renew.reply!.options)).toBe(MessageType.ACK);
+  });
+
+  it('ignores requests that are not Ethernet (htype 1, hlen 6): a WaltNode is known by a 6-byte MAC', () => {
+    const discover = request('02:00:00:00:00:01', MessageType.DISCOVER);
+    for (const header of [{ htype: 6 }, { hlen: 16, chaddr: Buffer.alloc(16, 1) }, { hlen: 0 }])
+      expect(respond({ ...discover, ...header }, context([]))).toMatchObject({ ignored: 'not-ethernet' });
+  });
+
+  it('stores a host name only up to 253 characters, and cuts what it logs of a discovered device', () => {
+    const long = Buffer.from('h'.repeat(1000));
+    const ack = handshake('02:00:00:00:00:01', context([]), [[OPT.HOSTNAME, long]]);
+    expect(ack.leases.leases.get('02:00:00:00:00:01')?.hostname).toBeUndefined();
+    const named = handshake('02:00:00:00:00:01', context([]), [[OPT.HOSTNAME, Buffer.from('pi-7')]]);
+    expect(named.leases.leases.get('02:00:00:00:00:01')?.hostname).toBe('pi-7');
+    const discovered = respond(
+      request('02:00:00:00:00:09', MessageType.DISCOVER, [
+        [OPT.VENDOR_CLASS, Buffer.from(`walt.node.pc-x86-64${'x'.repeat(600)}`)],
+        [OPT.HOSTNAME, long],
+      ]),
+      context([]),
+    ).discovered;
+    expect(discovered?.hostname).toHaveLength(253);
+    expect(discovered?.vendorClass.length).toBeLessThanOrEqual(253);
+  });
+
   it('answers INFORM with an ACK without yiaddr nor lease time', () => {
     const ack = respond(request('02:00:00:00:00:01', MessageType.INFORM, [], '10.0.0.50'), context([]));
     expect(messageType(ack.reply!.options)).toBe(MessageType.ACK);

@@ -21,7 +21,7 @@ import {
   u8Value,
   userClasses,
 } from './options.js';
-import { BOOTREPLY, BOOTREQUEST, BROADCAST_FLAG, macOf, type DhcpPacket } from './packet.js';
+import { BOOTREPLY, BOOTREQUEST, BROADCAST_FLAG, HTYPE_ETHERNET, macOf, type DhcpPacket } from './packet.js';
 import { PROXY_PORT } from './reply-address.js';
 
 export interface DiscoveredDevice {
@@ -89,6 +89,16 @@ function describe(packet: DhcpPacket, ctx: RespondContext): Request {
   return { packet, mac, client: classify(packet), decision, ctx, ...(node ? { node } : {}) };
 }
 
+/** Longest text taken from a packet into a lease, a log line or a discovered device (RFC 1035 name). */
+export const MAX_TEXT = 253;
+
+/** A text option, bounded: a longer value is cut (logs) or dropped (`whole`, what is stored). */
+function boundedText(req: Request, code: number, whole = false): string | undefined {
+  const text = getString(req.packet.options, code);
+  if (text === undefined || text.length <= MAX_TEXT) return text;
+  return whole ? undefined : text.slice(0, MAX_TEXT);
+}
+
 function discoveredDevice(req: Request, ip: string): DiscoveredDevice | undefined {
   if (req.node || (req.client.kind !== 'walt-node' && req.client.kind !== 'rpi')) return undefined;
   const model = announcedModel(req.packet);
@@ -96,9 +106,9 @@ function discoveredDevice(req: Request, ip: string): DiscoveredDevice | undefine
     mac: req.mac,
     ...(model ? { model } : {}),
     ip,
-    vendorClass: getString(req.packet.options, OPT.VENDOR_CLASS) ?? '',
-    userClass: userClasses(req.packet.options).join(','),
-    hostname: getString(req.packet.options, OPT.HOSTNAME) ?? '',
+    vendorClass: boundedText(req, OPT.VENDOR_CLASS) ?? '',
+    userClass: userClasses(req.packet.options).join(',').slice(0, MAX_TEXT),
+    hostname: boundedText(req, OPT.HOSTNAME) ?? '',
   };
 }
 
@@ -223,7 +233,7 @@ function onDiscover(req: Request): Response {
 function ack(req: Request, ip: string): Response {
   const { ctx } = req;
   const expiresAt = ctx.now + ctx.config.leaseSeconds * 1000;
-  const hostname = getString(req.packet.options, OPT.HOSTNAME);
+  const hostname = boundedText(req, OPT.HOSTNAME, true);
   const before = ctx.leases.leases.get(req.mac);
   const leases = L.bind(ctx.leases, { mac: req.mac, ip, expiresAt, ...(hostname ? { hostname } : {}) });
   const lease: LeaseEvent = {
@@ -275,8 +285,9 @@ function onDecline(req: Request): Response {
   const serverId = getIp(req.packet.options, OPT.SERVER_ID);
   const ip = getIp(req.packet.options, OPT.REQUESTED_IP);
   if ((serverId && serverId !== ctx.config.serverIp) || !ip) return ignore(ctx, 'decline-not-ours');
-  const leases = L.decline(ctx.leases, req.mac, ip, ctx.now + ctx.config.declineHoldSeconds * 1000);
-  return { leases, ignored: 'declined' };
+  if (!L.holds(ctx.leases, req.mac, ip, ctx.now)) return ignore(ctx, 'decline-not-holder');
+  const until = ctx.now + ctx.config.declineHoldSeconds * 1000;
+  return { leases: L.decline(ctx.leases, { mac: req.mac, ip }, ctx.now, until), ignored: 'declined' };
 }
 
 function onRelease(req: Request): Response {
@@ -330,7 +341,9 @@ function mergeBoot(boot: BootOptions, extra: Map<number, Buffer>): BootOptions {
 
 export function respond(packet: DhcpPacket, ctx: RespondContext): Response {
   if (ctx.config.mode === 'off') return ignore(ctx, 'dhcp-off');
-  if (packet.op !== BOOTREQUEST || packet.hlen === 0) return ignore(ctx, 'not-a-request');
+  if (packet.op !== BOOTREQUEST) return ignore(ctx, 'not-a-request');
+  // Ethernet only (a WaltNode is known by its 6-byte MAC): other hardware types are not served.
+  if (packet.htype !== HTYPE_ETHERNET || packet.hlen !== 6) return ignore(ctx, 'not-ethernet');
   const type = messageType(packet.options);
   if (type === undefined) return ignore(ctx, 'bootp-unsupported');
   const req = describe(packet, ctx);

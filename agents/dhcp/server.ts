@@ -11,7 +11,7 @@ import type { Logger } from '../../common/logger.js';
 import { withRootfsCache, type BootView } from '../netboot/gate.js';
 import { dhcpConfigOf, type DhcpConfig } from './config.js';
 import { LeaseFile, loadLeases } from './lease-file.js';
-import { emptyLeases, prune, type LeaseState } from './leases.js';
+import { boundHolder, emptyLeases, prune, type LeaseState } from './leases.js';
 import { dhcpMetrics, type DhcpMetrics } from './metrics.js';
 import { MessageType, messageType } from './options.js';
 import { decode, encode, type DhcpPacket } from './packet.js';
@@ -40,7 +40,14 @@ export interface DhcpServer {
   stop(): Promise<void>;
   /** The current lease state (read-only view). */
   leases(): LeaseState;
+  /** The MAC of the bound, unexpired lease on `ip` (how TFTP and HTTP know a client). */
+  macOfIp(ip: string): string | undefined;
+  /** Drops expired offers, old expired leases and finished declines now (done every PRUNE_MS too). */
+  prune(): void;
 }
+
+/** How often the lease table is pruned (leases.ts prune()), and the lease file with it. */
+export const PRUNE_MS = 60_000;
 
 function bindSocket(address: string, port: number): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
@@ -82,6 +89,7 @@ class Server implements DhcpServer {
   private state: LeaseState = emptyLeases();
   private sockets: Array<{ socket: dgram.Socket; port: number }> = [];
   private sender: dgram.Socket | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DhcpServerOptions) {
     this.config = dhcpConfigOf(options.segment.name, options.segment);
@@ -95,11 +103,26 @@ class Server implements DhcpServer {
     return this.state;
   }
 
+  macOfIp(ip: string): string | undefined {
+    return boundHolder(this.state, ip, this.now());
+  }
+
+  prune(): void {
+    const now = this.now();
+    const pruned = prune(this.state, now, now - this.config.leaseSeconds * 1000);
+    if (pruned.leases.size === this.state.leases.size && pruned.declined.size === this.state.declined.size)
+      return;
+    this.state = pruned;
+    this.file.schedule(pruned);
+  }
+
   async start(): Promise<void> {
     if (this.config.mode === 'off') return;
     const loaded = await loadLeases(this.options.leasesFile);
     const now = this.now();
     this.state = prune(loaded, now, now - this.config.leaseSeconds * 1000);
+    if (this.state.leases.size !== loaded.leases.size || this.state.declined.size !== loaded.declined.size)
+      this.file.schedule(this.state);
     const ports = this.options.ports ?? { server: SERVER_PORT, proxy: PROXY_PORT };
     const listen = [ports.server, ...(this.config.mode === 'proxy' ? [ports.proxy] : [])];
     for (const port of listen) {
@@ -107,6 +130,8 @@ class Server implements DhcpServer {
         this.listen(await bindSocket(address, port), port);
     }
     this.sender = this.sockets.find((s) => s.port === ports.server && s !== this.sockets[0])?.socket;
+    this.pruneTimer = setInterval(() => this.prune(), PRUNE_MS);
+    this.pruneTimer.unref();
     this.options.logger.info(
       { segment: this.config.segment, mode: this.config.mode, ports: listen },
       'DHCP started',
@@ -189,6 +214,7 @@ class Server implements DhcpServer {
 
   private report(response: Response): void {
     const log = this.options.logger;
+    if (response.ignored) this.metrics.ignored.inc({ reason: response.ignored });
     if (response.discovered) {
       log.info(
         { ...response.discovered, segment: this.config.segment },
@@ -210,6 +236,7 @@ class Server implements DhcpServer {
 
   async stop(): Promise<void> {
     if (this.config.mode === 'off') return;
+    clearInterval(this.pruneTimer);
     const sockets = this.sockets;
     this.sockets = [];
     this.sender = undefined;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { isWaltError } from '../../common/errors.js';
-import { resolveInRoot } from './confine.js';
+import { confineToBootDir, resolveInRoot } from './confine.js';
 import { HttpPathEscape } from './errors.js';
 import { makeRootfs, MODEL, type FixtureRootfs } from './test-fixtures.js';
 
@@ -55,4 +55,29 @@ describe('resolveInRoot', () => {
     );
     await expect(resolveInRoot(fx.rootfs, `${boot}/loop`)).rejects.toMatchObject({ code: 'ELOOP' });
   });
+});
+
+describe('confineToBootDir', () => {
+  it.each([
+    ['vmlinuz', 'vmlinuz'],
+    ['/dtbs//./bcm2711.dtb', 'dtbs/bcm2711.dtb'],
+    ['subdir/../vmlinuz', 'vmlinuz'],
+    ['a\\b', 'a/b'],
+    ['', ''],
+  ])('keeps %j inside the boot directory as %j', (file, expected) => {
+    expect(confineToBootDir(file)).toBe(expected);
+  });
+
+  it.each(['..', '../../etc/shadow', 'a/../../x', '..\\..\\etc\\shadow', 'x/..\\..', 'vmlinuz\u0000.txt'])(
+    'refuses %j (WALT_ERR_HTTP_PATH_ESCAPE), never clamps it',
+    (file) => {
+      let code: string | undefined;
+      try {
+        confineToBootDir(file);
+      } catch (err) {
+        code = (err as { code?: string }).code;
+      }
+      expect(code).toBe(HttpPathEscape.code);
+    },
+  );
 });

@@ -2,6 +2,8 @@
 // followed inside the root (absolute targets are relative to the root, as in a chroot), and a ".."
 // above the root — in the request or in a link — is an escape (WALT_ERR_HTTP_PATH_ESCAPE, 403).
 // The result contains no symbolic link, so opening it (with O_NOFOLLOW) stays inside the root.
+// Before that, the *request* is confined to the node's boot directory (confineToBootDir), as TFTP does
+// (agents/tftp/paths.ts): only a link inside the image may lead elsewhere in the image.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { HttpPathEscape } from './errors.js';
@@ -37,6 +39,24 @@ async function isLink(fsApi: ConfineFs, p: string): Promise<boolean> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw err;
   }
+}
+
+/**
+ * `file` (a request path, URL-decoded once by the router) as a path relative to the boot directory:
+ * "/", "\\" (a Windows-style separator, never part of a boot file name) and "." collapsed; a ".." that
+ * climbs above the boot directory is an escape (WALT_ERR_HTTP_PATH_ESCAPE), never clamped, so no
+ * request names a file outside `/boot/<model>/` whatever its encoding. A NUL byte is an escape too
+ * (the route schema refuses it first).
+ */
+export function confineToBootDir(file: string): string {
+  if (file.includes('\0')) throw HttpPathEscape(file);
+  const kept: string[] = [];
+  for (const part of file.split(/[\\/]/)) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..') kept.push(part);
+    else if (kept.pop() === undefined) throw HttpPathEscape(file);
+  }
+  return kept.join('/');
 }
 
 /**

@@ -43,7 +43,7 @@ export const HttpFileNotFound = defineError(
 export const HttpPathEscape = defineError(
   'WALT_ERR_HTTP_PATH_ESCAPE',
   (file: string) =>
-    `${file} leads outside the image root filesystem (through ".." or a symbolic link): request a file inside the image`,
+    `${JSON.stringify(file)} leads outside the node's boot directory or its image (through "..", a NUL byte or a symbolic link): request a file of /boot/<model>/`,
   403,
 );
 
@@ -63,21 +63,15 @@ export const HttpRangeNotSatisfiable = defineError(
 
 export const HttpBodyTooLarge = defineError(
   'WALT_ERR_HTTP_BODY_TOO_LARGE',
-  (limit: number) => `request body is larger than ${limit} bytes: send a smaller JSON body`,
+  (limit: number) =>
+    `request body is larger than ${limit} bytes, the most this route takes: send a smaller body`,
   413,
-);
-
-export const HttpBadIp = defineError(
-  'WALT_ERR_HTTP_BAD_IP',
-  (ip: string) =>
-    `the node's address ${ip} is not an IPv4 address: send {"ip": "<IPv4 address>"} in the body`,
-  400,
 );
 
 export const HttpNotTheNode = defineError(
   'WALT_ERR_HTTP_NOT_THE_NODE',
-  (node: string, ip: string) =>
-    `${ip} holds the lease of another machine, not of ${node}: bootup notifications come from the node itself`,
+  (node: string, claim: string) =>
+    `the request comes from node ${node} but ${claim}: a node notifies its own bootup, from the address of its lease`,
   403,
 );
 
@@ -112,4 +106,36 @@ export const HttpInternal = defineError(
   'WALT_ERR_HTTP_INTERNAL',
   (detail: string) => `the boot agent failed to answer (${detail}): see the agent's log`,
   500,
+);
+
+export const HttpUnsupportedMediaType = defineError(
+  'WALT_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE',
+  (type: string, wanted: string) => `Content-Type ${JSON.stringify(type)} is not taken here: send ${wanted}`,
+  415,
+);
+
+export const HttpUrlTooLong = defineError(
+  'WALT_ERR_HTTP_URL_TOO_LONG',
+  (limit: number) => `a part of the URL is longer than ${limit} characters: send a shorter path`,
+  414,
+);
+
+export const HttpHeadersTooLarge = defineError(
+  'WALT_ERR_HTTP_HEADERS_TOO_LARGE',
+  (limit: number) =>
+    `the request line and headers are larger than ${limit} bytes: send fewer or shorter headers`,
+  431,
+);
+
+export const HttpRequestTimeout = defineError(
+  'WALT_ERR_HTTP_REQUEST_TIMEOUT',
+  () => 'the request (headers and body) did not arrive in time: send it whole, without pauses',
+  408,
+);
+
+export const HttpTooManyConnections = defineError(
+  'WALT_ERR_HTTP_TOO_MANY_CONNECTIONS',
+  (who: string, limit: number) =>
+    `${who} holds ${limit} connections to the boot agent already: reuse one (keep-alive) or close some`,
+  503,
 );

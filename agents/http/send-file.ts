@@ -1,4 +1,5 @@
-// Sends one file of a node's boot directory: resolved inside the image root filesystem, opened
+// Sends one file of a node's boot directory: the request confined to that directory, resolved inside
+// the image root filesystem (links may lead elsewhere in the image, never out of it), opened
 // without following links, sent whole or as one byte range, with validators from its stat. Bodies go
 // straight to the response (not through fastify's stream handling): from the in-memory cache of hot
 // files (file-cache.ts) when the file fits, else read chunk by chunk into a reused buffer (pump.ts).
@@ -6,7 +7,7 @@ import { constants as fsConstants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyReply } from 'fastify';
-import { resolveInRoot } from './confine.js';
+import { confineToBootDir, resolveInRoot } from './confine.js';
 import { HttpBadRange, HttpFileNotFound, HttpRangeNotSatisfiable } from './errors.js';
 import type { FileCache } from './file-cache.js';
 import { pump } from './pump.js';
@@ -27,7 +28,8 @@ export interface BootFileRequest {
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'EISDIR']);
 
 async function openInRoot(request: BootFileRequest): Promise<fs.FileHandle> {
-  const relative = path.join(path.relative(request.rootfs, request.bootDir), request.file);
+  const inBootDir = confineToBootDir(request.file);
+  const relative = path.join(path.relative(request.rootfs, request.bootDir), inBootDir);
   try {
     const resolved = await resolveInRoot(request.rootfs, relative);
     return await fs.open(resolved, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);

@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/logger.js';
+import { runPlan } from '../../test/support/raw-http.js';
+import { waitsLong } from './guards.js';
 import type { BootupEvent } from './context.js';
 import { createHttpMetrics } from './metrics.js';
 import { createHttpServer } from './server.js';
@@ -355,79 +357,170 @@ describe('HTTP service', () => {
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
 
-    it('records the bootup of a named node with its address and image', async () => {
+    /** Runs `fn` with the test client (127.0.0.1) holding the lease of `mac`. */
+    async function asHolderOf<T>(mac: string, fn: () => Promise<T>): Promise<T> {
+      leases.set('127.0.0.1', mac);
+      try {
+        return await fn();
+      } finally {
+        leases.delete('127.0.0.1');
+      }
+    }
+
+    it('records the bootup of a named node from its lease address, with that address and its image', async () => {
       bootups.length = 0;
-      const res = await post('/api/v1/nodes/vn1/bootup', { ip: '192.168.152.10' });
+      const res = await asHolderOf(MAC1, () => post('/api/v1/nodes/vn1/bootup', { ip: '127.0.0.1' }));
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ node: 'vn1', phase: 'Ready', ip: '192.168.152.10' });
+      expect(await res.json()).toMatchObject({ node: 'vn1', phase: 'Ready', ip: '127.0.0.1' });
       expect(bootups).toHaveLength(1);
-      expect(bootups[0]).toMatchObject({
-        ip: '192.168.152.10',
-        image: 'lab/debian',
-        imageDigest: IMAGE_DIGEST,
-      });
+      expect(bootups[0]).toMatchObject({ ip: '127.0.0.1', image: 'lab/debian', imageDigest: IMAGE_DIGEST });
       expect(bootups[0]?.node.metadata.name).toBe('vn1');
       expect(bootups[0]?.at).toBeInstanceOf(Date);
     });
 
     it('takes the client address when the body has none (empty body)', async () => {
       bootups.length = 0;
-      const res = await post('/api/v1/nodes/vn2/bootup');
+      const res = await asHolderOf(MAC2, () => post('/api/v1/nodes/vn2/bootup'));
       expect(res.status).toBe(200);
       expect(bootups[0]).toMatchObject({ ip: '127.0.0.1', image: 'lab/notready' });
     });
 
-    it('refuses a notification for another node from a machine that holds a lease', async () => {
+    it('refuses a bootup from an address without lease, named or WalT-style (403 WALT_ERR_HTTP_NOT_FROM_NODE)', async () => {
       bootups.length = 0;
-      leases.set('127.0.0.1', MAC1); // the test client now holds vn1's lease
-      try {
-        const res = await post('/api/v1/nodes/vn2/bootup');
-        expect(res.status).toBe(403);
-        expect(await errorOf(res)).toBe('WALT_ERR_HTTP_NOT_THE_NODE');
-        expect((await post('/api/v1/nodes/vn1/bootup')).status).toBe(200);
-        expect(bootups.map((b) => b.node.metadata.name)).toEqual(['vn1']);
-      } finally {
-        leases.delete('127.0.0.1');
+      for (const [urlPath, body] of [
+        ['/api/v1/nodes/vn1/bootup', undefined],
+        ['/api/v1/nodes/vn1/bootup', { ip: '192.168.152.10' }],
+        ['/api/v1/bootup', { name: 'vn1' }],
+        ['/api/v1/bootup', { ip: '192.168.152.10' }],
+      ] as const) {
+        const res = await post(urlPath, body);
+        expect([urlPath, res.status]).toEqual([urlPath, 403]);
+        expect(await errorOf(res)).toBe('WALT_ERR_HTTP_NOT_FROM_NODE');
       }
+      expect(bootups).toHaveLength(0);
     });
 
-    it('identifies a WalT-style notification by name, or by the lease of the address', async () => {
+    it('refuses a notification for another node from a machine that holds a lease', async () => {
       bootups.length = 0;
-      expect((await post('/api/v1/bootup', { name: 'vn3' })).status).toBe(200);
-      expect((await post('/api/v1/bootup', { ip: '192.168.152.10' })).status).toBe(200);
-      expect(bootups.map((b) => b.node.metadata.name)).toEqual(['vn3', 'vn1']);
-      const unknown = await post('/api/v1/bootup', { ip: '192.168.152.99' });
-      expect(unknown.status).toBe(404);
-      expect(await errorOf(unknown)).toBe('WALT_ERR_HTTP_UNKNOWN_NODE');
+      await asHolderOf(MAC1, async () => {
+        const res = await post('/api/v1/nodes/vn2/bootup');
+        expect(res.status).toBe(403);
+        expect(await errorOf(res)).toBe('WALT_ERR_HTTP_NOT_FROM_NODE');
+        const named = await post('/api/v1/bootup', { name: 'vn2' });
+        expect(named.status).toBe(403);
+        expect(await errorOf(named)).toBe('WALT_ERR_HTTP_NOT_THE_NODE');
+        const elsewhere = await post('/api/v1/nodes/vn1/bootup', { ip: '192.168.152.10' });
+        expect(elsewhere.status).toBe(403);
+        expect(await errorOf(elsewhere)).toBe('WALT_ERR_HTTP_NOT_THE_NODE');
+        expect((await post('/api/v1/nodes/vn1/bootup')).status).toBe(200);
+      });
+      expect(bootups.map((b) => b.node.metadata.name)).toEqual(['vn1']);
+    });
+
+    it('identifies a WalT-style notification by the lease of the client address', async () => {
+      bootups.length = 0;
+      await asHolderOf(MAC3, async () => {
+        expect((await post('/api/v1/bootup', { name: 'vn3' })).status).toBe(200);
+        expect((await post('/api/v1/bootup')).status).toBe(200);
+      });
+      expect(bootups.map((b) => b.node.metadata.name)).toEqual(['vn3', 'vn3']);
     });
 
     it.each([
-      ['an unknown node', '/api/v1/nodes/nosuch/bootup', {}, 404, 'WALT_ERR_HTTP_UNKNOWN_NODE'],
-      ['a bad node name', '/api/v1/nodes/Bad_Name/bootup', {}, 400, 'WALT_ERR_HTTP_INVALID_REQUEST'],
-      ['a bad address', '/api/v1/nodes/vn1/bootup', { ip: 'nope' }, 400, 'WALT_ERR_HTTP_INVALID_REQUEST'],
+      ['an unknown node', '/api/v1/nodes/nosuch/bootup', {}, 404, 'WALT_ERR_HTTP_UNKNOWN_NODE', MAC1],
+      ['a bad node name', '/api/v1/nodes/Bad_Name/bootup', {}, 400, 'WALT_ERR_HTTP_INVALID_REQUEST', MAC1],
+      [
+        'a bad address',
+        '/api/v1/nodes/vn1/bootup',
+        { ip: 'nope' },
+        400,
+        'WALT_ERR_HTTP_INVALID_REQUEST',
+        MAC1,
+      ],
       [
         'a bad digest',
         '/api/v1/nodes/vn1/bootup',
         { imageDigest: 'md5:x' },
         400,
         'WALT_ERR_HTTP_INVALID_REQUEST',
+        MAC1,
       ],
-      ['malformed JSON', '/api/v1/nodes/vn1/bootup', '{"ip":', 400, 'WALT_ERR_HTTP_INVALID_REQUEST'],
+      ['malformed JSON', '/api/v1/nodes/vn1/bootup', '{"ip":', 400, 'WALT_ERR_HTTP_INVALID_REQUEST', MAC1],
       [
         'an oversize body',
         '/api/v1/nodes/vn1/bootup',
         { pad: 'x'.repeat(10_000) },
         413,
         'WALT_ERR_HTTP_BODY_TOO_LARGE',
+        MAC1,
       ],
-      ['a node of another segment', '/api/v1/nodes/elsewhere/bootup', {}, 409, 'WALT_ERR_HTTP_OTHER_SEGMENT'],
+      [
+        'a node of another segment',
+        '/api/v1/nodes/elsewhere/bootup',
+        {},
+        409,
+        'WALT_ERR_HTTP_OTHER_SEGMENT',
+        MAC4,
+      ],
     ] as const)('refuses %s', async (...row) => {
-      const [, urlPath, body, status, code] = row;
+      const [, urlPath, body, status, code, mac] = row;
       bootups.length = 0;
-      const res = await post(urlPath, body);
+      const res = await asHolderOf(mac, () => post(urlPath, body));
       expect(res.status).toBe(status);
       expect(await errorOf(res)).toBe(code);
       expect(bootups).toHaveLength(0);
+    });
+  });
+
+  describe('idle timeout', () => {
+    it('cuts a connection idle past the timeout, unless its route waits long (waitsLong)', async () => {
+      const slow = createHttpServer({
+        segment: 'lab',
+        serverAddress: '127.0.0.1',
+        view: viewOf({ segments: [segmentFixture('lab')], nodes: [], images: [], rootfs: {} }),
+        macOfIp: () => undefined,
+        exportPathOf: () => '/x',
+        onBootup: () => Promise.resolve(),
+        logger: silentLogger(),
+        metrics: createHttpMetrics(new Registry()),
+        limits: { idleTimeoutMs: 300 },
+        plugins: [
+          (scope) => {
+            const answerLate = (): Promise<{ ok: boolean }> =>
+              new Promise((resolve) => setTimeout(() => resolve({ ok: true }), 2000));
+            scope.get('/late', answerLate);
+            scope.get('/late-but-allowed', { onRequest: waitsLong }, answerLate);
+          },
+        ],
+      });
+      await slow.listen({ host: '127.0.0.1', port: 0 });
+      try {
+        const url = `http://127.0.0.1:${(slow.server.address() as AddressInfo).port}`;
+        const allowed = await fetch(`${url}/late-but-allowed`);
+        expect([allowed.status, await allowed.json()]).toEqual([200, { ok: true }]);
+        await expect(fetch(`${url}/late`)).rejects.toThrow();
+      } finally {
+        await slow.close();
+      }
+    });
+  });
+
+  describe('bodies where none belongs', () => {
+    it('refuses a GET announcing a body (400) and closes without reading it', async () => {
+      const { port } = app.server.address() as AddressInfo;
+      const bytes = 64 * 1024 * 1024;
+      const result = await runPlan({
+        host: '127.0.0.1',
+        port,
+        head: ['GET /healthz HTTP/1.1', 'Host: agent', `Content-Length: ${bytes}`],
+        body: { bytes, chunkBytes: 64 * 1024, delayMs: 1 },
+        waitMs: 30_000,
+      });
+      expect([result.status, JSON.parse(result.body)]).toMatchObject([
+        400,
+        { error: 'WALT_ERR_HTTP_INVALID_REQUEST' },
+      ]);
+      expect([result.sentAll, result.closed]).toEqual([false, true]);
     });
   });
 

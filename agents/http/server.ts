@@ -4,13 +4,26 @@
 //   POST /api/v1/nodes/<name>/bootup, /api/v1/bootup    bootup notifications (routes/bootup.ts)
 //   GET  /healthz
 // Every answer is decided from the agent's view (informer caches), never by a synchronous API call.
+// Any device of the lab network reaches this server: timeouts, header, URL and body sizes and
+// connection caps (limits.ts, connections.ts) bound what one client can hold; callers are checked in
+// onRequest hooks (guards.ts) before a body is read.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../../common/logger.js';
 import type { BootTarget } from '../netboot/gate.js';
 import type { BootupEvent, HttpBootView, HttpContext, HttpPlugin } from './context.js';
+import { clientErrorHandler } from './client-errors.js';
+import { capConnections, type Refusals } from './connections.js';
 import { HttpNoRoute } from './errors.js';
+import { refuseBodyOnReads } from './guards.js';
 import { DEFAULT_FILE_CACHE, FileCache, type FileCacheOptions } from './file-cache.js';
 import { DEFAULT_RETRY_DELAY_SECONDS } from './ipxe-script.js';
+import {
+  applyServerLimits,
+  fastifyLimitOptions,
+  httpLimitsOf,
+  httpServerOptions,
+  type HttpLimits,
+} from './limits.js';
 import type { HttpMetrics } from './metrics.js';
 import { sendError } from './reply-error.js';
 import { registerBootFileRoutes } from './routes/boot-files.js';
@@ -19,6 +32,7 @@ import { registerHealthRoute } from './routes/health.js';
 import { registerIpxeRoute } from './routes/ipxe.js';
 
 export type { BootupEvent, HttpBootView, HttpPlugin } from './context.js';
+export type { HttpLimits } from './limits.js';
 
 export interface HttpServerOptions {
   segment: string;
@@ -41,6 +55,8 @@ export interface HttpServerOptions {
   fileCache?: FileCacheOptions;
   /** Bearer token of the controller/user routes (ADR 0008); without it those routes answer 503. */
   apiToken?: () => string | undefined;
+  /** Timeouts, sizes and connection caps (limits.ts; DEFAULT_HTTP_LIMITS for what is not given). */
+  limits?: Partial<HttpLimits>;
   /** More routes: the log service, the node command channel, the web API. */
   plugins?: readonly HttpPlugin[];
 }
@@ -76,9 +92,20 @@ function addMetrics(app: FastifyInstance, metrics: HttpMetrics): void {
   });
 }
 
+/** The first hook of every request: a connection over a cap gets its coded 503 and is closed. */
+function refuseOverCap(app: FastifyInstance, refusals: Refusals): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const refused = refusals.get(request.raw.socket);
+    if (!refused) return done();
+    reply.header('connection', 'close');
+    done(refused);
+  });
+}
+
 /** The HTTP service, not listening yet: `await app.listen({ host, port })`, `await app.close()`. */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const ctx = contextOf(options);
+  const limits = httpLimitsOf(options.limits);
   // Typed as fastify's logger so the instance has fastify's default logger type.
   const loggerInstance: FastifyBaseLogger = options.logger.child({
     service: 'http',
@@ -90,8 +117,20 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.bodyLimit,
     exposeHeadRoutes: false,
+    ...fastifyLimitOptions(limits),
+    http: httpServerOptions(limits),
+    clientErrorHandler: clientErrorHandler(limits.maxHeaderBytes),
+    // Malformed URLs and over-long path parameters get coded answers too.
+    frameworkErrors: (err, _request, reply) => {
+      void sendError(reply, err, { maxParamLength: limits.maxParamLength });
+    },
   });
-  app.setErrorHandler((err, _request, reply) => sendError(reply, err, ctx.bodyLimit));
+  applyServerLimits(app.server, limits);
+  refuseOverCap(app, capConnections(app.server, limits));
+  app.addHook('onRequest', refuseBodyOnReads);
+  app.setErrorHandler((err, request, reply) =>
+    sendError(reply, err, { bodyLimit: request.routeOptions.bodyLimit ?? ctx.bodyLimit }),
+  );
   app.setNotFoundHandler((request, reply) => sendError(reply, HttpNoRoute(request.method, request.url)));
   addMetrics(app, options.metrics);
   registerHealthRoute(app);

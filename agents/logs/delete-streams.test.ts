@@ -51,10 +51,8 @@ describe('DELETE /api/v1/logs/lines', () => {
     expect(append.status).toBe(204);
     const agent = agentOf(
       new k8s.KubeConfig(),
-      { metadata: { name: 'lab' }, status: { agent: { apiUrl: h.base } } } as WaltSegment,
-      {
-        token: TOKEN,
-      },
+      { metadata: { name: 'lab' }, spec: {}, status: { agent: { apiUrl: h.base } } } as WaltSegment,
+      { token: TOKEN, urlPolicy: { allowLoopback: true } },
     );
     expect(await agent.deleteLogStreams({ stream: experimentStreamRegex('lab', 'exp1') })).toBe(2);
     const left = await queryLines(h.base, `since=${T0}&until=${T0 + 10}`);

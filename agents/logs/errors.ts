@@ -38,3 +38,18 @@ export const LogsServiceStopped = defineError(
   () => 'the log service of this agent is stopping: retry once the agent is back',
   503,
 );
+
+export const LogsRateLimited = defineError(
+  'WALT_ERR_LOGS_RATE_LIMITED',
+  (retryAfterS: number) =>
+    `too many requests from your address to the public API of this agent: retry in ${retryAfterS} s ` +
+    '(Retry-After), or send the agent token',
+  429,
+);
+
+export const LogsTooManyStreams = defineError(
+  'WALT_ERR_LOGS_TOO_MANY_STREAMS',
+  (what: string, scope: string) =>
+    `too many ${what} under way ${scope}: close one (or wait for one to end) and retry`,
+  429,
+);

@@ -16,6 +16,7 @@ import type { LogLine, RetentionPolicy } from '../../logs/store.js';
 import type { HttpBootView, HttpPlugin } from '../http/context.js';
 import { LogBuffer, type LogBufferOptions } from './buffer.js';
 import { LazyLogStore } from './lazy-store.js';
+import { limitsFromEnv, resolveLimits, type LogLimits } from './limits.js';
 import { createLogMetrics, type LineSource } from './metrics.js';
 import * as platform from './platform.js';
 import { logPlugin } from './plugin.js';
@@ -41,6 +42,11 @@ export interface LogServiceOptions {
   buffer?: Pick<LogBufferOptions, 'flushMs' | 'maxLines'>;
   /** Heartbeat period of the follow route (default 15 s). */
   followHeartbeatMs?: number;
+  /**
+   * Time budget and slices of reads, per-client rate and concurrency caps of the public API
+   * (limits.ts): defaults, then the WALT_LOG_* environment variables, then these.
+   */
+  limits?: Partial<LogLimits>;
 }
 
 export interface PlatformLog {
@@ -69,6 +75,7 @@ export interface LogService {
 export function createLogService(options: LogServiceOptions): LogService {
   const logger = options.logger.child({ service: 'logs', segment: options.segment });
   const metrics = createLogMetrics(options.metrics);
+  const limits = resolveLimits({ ...limitsFromEnv(process.env), ...options.limits });
   const store = new LazyLogStore();
   const buffer = new LogBuffer(store, {
     ...options.buffer,
@@ -99,6 +106,7 @@ export function createLogService(options: LogServiceOptions): LogService {
       listImages: () => options.listImages(),
       heartbeatMs: options.followHeartbeatMs ?? FOLLOW_HEARTBEAT_MS,
       streams,
+      limits,
     }),
     append: (lines) => append(lines, 'api'),
     platform: {

@@ -3,11 +3,13 @@
 // appends made before start() wait for it (platform lines of the agent's own start-up are kept).
 import type {
   Checkpoint,
+  DeleteResult,
   LogLine,
   LogQuery,
+  LogReadResult,
   LogStore,
+  ReadOptions,
   RetentionPolicy,
-  StoredLine,
   StreamSelector,
 } from '../../logs/store.js';
 import { LogsServiceStopped } from './errors.js';
@@ -56,12 +58,12 @@ export class LazyLogStore implements LogStore {
     await (this.store ?? (await this.opened)).append(lines);
   }
 
-  query(q: LogQuery): AsyncIterable<StoredLine> {
-    return this.now().query(q);
+  query(q: LogQuery, options?: ReadOptions): LogReadResult {
+    return this.now().query(q, options);
   }
 
-  follow(q: LogQuery, signal: AbortSignal): AsyncIterable<StoredLine> {
-    return this.now().follow(q, signal);
+  follow(q: LogQuery, signal: AbortSignal, options?: ReadOptions): LogReadResult {
+    return this.now().follow(q, signal, options);
   }
 
   addCheckpoint(checkpoint: Checkpoint): Promise<void> {
@@ -80,8 +82,8 @@ export class LazyLogStore implements LogStore {
     return this.now().applyRetention(policy);
   }
 
-  deleteStreams(selector: StreamSelector): Promise<number> {
-    return this.now().deleteStreams(selector);
+  deleteStreams(selector: StreamSelector, options?: ReadOptions): Promise<DeleteResult> {
+    return this.now().deleteStreams(selector, options);
   }
 
   async close(): Promise<void> {

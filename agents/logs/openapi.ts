@@ -34,7 +34,12 @@ const ok = (description: string, schema?: object, type = 'application/json'): ob
   ...(schema ? { content: { [type]: { schema } } } : {}),
 });
 const errors = {
-  '4XX': { description: 'Client error: { error: WALT_ERR_…, message }', content: json(s.errorSchema) },
+  '4XX': {
+    description:
+      'Client error: { error: WALT_ERR_…, message }. 429 (public reads without the token): too many ' +
+      'requests from this address (Retry-After) or too many reads or follows under way.',
+    content: json(s.errorSchema),
+  },
   '5XX': { description: 'Agent error (503: retry later)', content: json(s.errorSchema) },
 };
 const token = [{ bearerAuth: [] }];
@@ -55,7 +60,13 @@ const execRequestSchema = {
     timeoutSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
     connectTimeoutSeconds: { type: 'integer', minimum: 0, default: 0 },
     logStream: { type: 'string' },
+    id: { type: 'string', pattern: '^[0-9a-zA-Z_-]{1,64}$' },
   },
+};
+const cancelAnswerSchema = {
+  type: 'object',
+  required: ['id', 'was'],
+  properties: { id: { type: 'string' }, was: { type: 'string', enum: ['pending', 'running', 'finished'] } },
 };
 const execResultSchema = {
   type: 'object',
@@ -110,8 +121,11 @@ function logApiPaths(): Record<string, object> {
     [AGENT_PATHS.logQuery]: {
       get: op('Query stored log lines', 'logs', {
         description:
-          'JSON: at most `limit` lines (default 10 000, at most 100 000), oldest first, `truncated` when more match. ' +
-          'With Accept: application/x-ndjson: every matching line (up to `limit`), one ApiLogLine per line, streamed.',
+          'JSON: at most `limit` lines (default 10 000, at most 100 000), oldest first, `truncated` when more match ' +
+          '(reason "limit") or when the time budget of the read ran out (reason "time-budget"). ' +
+          'With Accept: application/x-ndjson: every matching line (up to `limit`), one ApiLogLine per line, streamed, ' +
+          'then {"truncated":true,"reason":"time-budget"} if the budget cut it. Regexes: JavaScript syntax, run in ' +
+          'RE2 (no back-references or lookaround: 400 WALT_ERR_LOGS_REGEX_UNSUPPORTED).',
         parameters: query,
         responses: {
           200: {
@@ -127,7 +141,8 @@ function logApiPaths(): Record<string, object> {
     [AGENT_PATHS.logFollow]: {
       get: op('Follow log lines: history, then live', 'logs', {
         description:
-          'NDJSON: one ApiLogLine per line, and {"heartbeat":true} every 15 s, until the client disconnects.',
+          'NDJSON: one ApiLogLine per line, and {"heartbeat":true} every 15 s, until the client disconnects. ' +
+          'A history cut by the time budget is followed by {"truncated":true,"reason":"time-budget"}, then live lines.',
         parameters: query,
         responses: { 200: ok('NDJSON stream', s.apiLogLineSchema, 'application/x-ndjson') },
       }),
@@ -256,6 +271,19 @@ function controlPaths(): Record<string, object> {
         parameters: [nodeParam],
         requestBody: { required: true, content: json(execRequestSchema) },
         responses: { 200: ok('Finished (or timed out)', execResultSchema) },
+      }),
+    },
+    [AGENT_PATHS.nodeExecById('{node}', '{id}')]: {
+      get: op('Wait for the command sent with this id (attach)', 'control', {
+        description: '404 WALT_ERR_COMMAND_LOST when the agent has no record of it (restarted, or expired).',
+        security: token,
+        parameters: [nodeParam, idParam],
+        responses: { 200: ok('Finished (or timed out)', execResultSchema) },
+      }),
+      delete: op('Cancel the command: killed on the node', 'control', {
+        security: token,
+        parameters: [nodeParam, idParam],
+        responses: { 200: ok('Where the command was', cancelAnswerSchema) },
       }),
     },
     [AGENT_PATHS.nodeFiles('{node}')]: {

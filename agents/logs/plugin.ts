@@ -1,10 +1,13 @@
 // The log service's routes on the agent's HTTP service: WalT's web API, our log API, checkpoints, the
-// node log intake and the OpenAPI document.
+// node log intake and the OpenAPI document. The public read routes share one admission (per-client
+// rate limit, caps on follows and reads under way: admission.ts).
 import type { FastifyInstance } from 'fastify';
 import type { WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
 import type { LogStore } from '../../logs/store.js';
 import type { HttpContext, HttpPlugin } from '../http/context.js';
+import { createAdmission } from './admission.js';
 import type { LogBuffer } from './buffer.js';
+import type { LogLimits } from './limits.js';
 import type { LogMetrics } from './metrics.js';
 import { registerCheckpointRoutes } from './routes/checkpoints.js';
 import { registerLogAppendRoute } from './routes/log-append.js';
@@ -22,15 +25,17 @@ export interface LogPluginDeps {
   listImages(): WaltImage[];
   heartbeatMs: number;
   streams: Set<AbortController>;
+  limits: LogLimits;
 }
 
 export function logPlugin(deps: LogPluginDeps): HttpPlugin {
   return (app: FastifyInstance, ctx: HttpContext): void => {
-    registerWebApiRoutes(app, deps);
-    registerLogQueryRoutes(app, deps);
+    const admission = createAdmission(ctx, deps.limits, deps.metrics);
+    registerWebApiRoutes(app, { ...deps, admission });
+    registerLogQueryRoutes(app, { ...deps, admission });
     registerLogAppendRoute(app, ctx, deps);
-    registerCheckpointRoutes(app, ctx, deps.store);
+    registerCheckpointRoutes(app, ctx, deps.store, admission);
     registerNodeLogsRoute(app, ctx, deps);
-    registerOpenApiRoute(app, deps.segment);
+    registerOpenApiRoute(app, deps.segment, admission);
   };
 }

@@ -127,10 +127,11 @@ describe('client library: log queries across two agents', () => {
   });
 
   const agentAt = (name: string, base: string) =>
-    agentOf(new k8s.KubeConfig(), {
-      metadata: { name },
-      status: { agent: { apiUrl: base } },
-    } as WaltSegment);
+    agentOf(
+      new k8s.KubeConfig(),
+      { metadata: { name }, spec: {}, status: { agent: { apiUrl: base } } } as WaltSegment,
+      { urlPolicy: { allowLoopback: true } },
+    );
   const logs = () =>
     createLogsApi({
       forSegment: () => Promise.resolve(agentAt('a', h.base)),

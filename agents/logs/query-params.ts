@@ -1,5 +1,7 @@
 // The query string of GET /api/v1/logs/query and /follow (api/agent/v1.ts LogQueryParams) → LogQuery.
-// Regexes, bounds and checkpoint names are validated by the store itself when it is asked.
+// Every number and string is bounded here or by the route's schema (schemas.ts) before any work;
+// regexes, time ranges and checkpoint names are then validated by the store itself when it is asked.
+import { MAX_ISSUERS } from '../../logs/query.js';
 import type { LogQuery } from '../../logs/store.js';
 import { LogsBadParam } from './errors.js';
 import { parseTimeParam } from './time.js';
@@ -16,6 +18,9 @@ export interface LogQueryString {
   limit?: number | string;
 }
 
+/** The largest `limit` (NDJSON answers; JSON ones stop at MAX_JSON_QUERY_LIMIT). */
+export const MAX_QUERY_LIMIT = 1_000_000_000;
+
 const TIME_HINT = 'give an RFC 3339 time (2024-06-01T12:00:00Z) or epoch milliseconds';
 
 function timeOf(param: string, value: string | undefined): Date | undefined {
@@ -28,8 +33,12 @@ function timeOf(param: string, value: string | undefined): Date | undefined {
 function limitOf(value: number | string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const limit = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(Number.isSafeInteger(limit) && limit >= 1)) {
-    throw LogsBadParam('limit', String(value), 'give a whole number ≥ 1');
+  if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= MAX_QUERY_LIMIT)) {
+    throw LogsBadParam(
+      'limit',
+      String(value).slice(0, 32),
+      `give a whole number from 1 to ${MAX_QUERY_LIMIT}`,
+    );
   }
   return limit;
 }
@@ -37,6 +46,9 @@ function limitOf(value: number | string | undefined): number | undefined {
 function filtersOf(qs: LogQueryString): LogQuery {
   const query: LogQuery = {};
   if (qs.issuer !== undefined) query.issuers = Array.isArray(qs.issuer) ? qs.issuer : [qs.issuer];
+  if (query.issuers !== undefined && query.issuers.length > MAX_ISSUERS) {
+    throw LogsBadParam('issuer', `${query.issuers.length} values`, `name at most ${MAX_ISSUERS} issuers`);
+  }
   if (qs.stream !== undefined) query.streamRegex = qs.stream;
   if (qs.line !== undefined) query.lineRegex = qs.line;
   return query;

@@ -2,6 +2,10 @@
 // and openapi.ts describes the API with all of them (one definition each).
 import { IMAGE_FIELDS, NODE_FIELDS, type FieldTypes } from './walt-filters.js';
 
+import { MAX_ISSUERS } from '../../logs/query.js';
+import { MAX_PATTERN_LENGTH } from '../../logs/user-regex.js';
+import { MAX_QUERY_LIMIT } from './query-params.js';
+
 const str = { type: 'string' } as const;
 const nameStr = { type: 'string', minLength: 1, maxLength: 253 } as const;
 
@@ -10,15 +14,30 @@ const nameStr = { type: 'string', minLength: 1, maxLength: 253 } as const;
 export const logQueryStringSchema = {
   type: 'object',
   properties: {
-    issuer: { type: 'array', items: nameStr, description: 'Exact issuer names (repeatable).' },
-    stream: { type: 'string', maxLength: 1024, description: 'JavaScript regex searched in stream names.' },
-    line: { type: 'string', maxLength: 1024, description: 'JavaScript regex searched in line texts.' },
+    issuer: {
+      type: 'array',
+      items: nameStr,
+      maxItems: MAX_ISSUERS,
+      description: 'Exact issuer names (repeatable).',
+    },
+    stream: {
+      type: 'string',
+      maxLength: MAX_PATTERN_LENGTH,
+      description:
+        'Regex (JavaScript syntax, run in RE2: no back-references or lookaround) searched in stream names.',
+    },
+    line: {
+      type: 'string',
+      maxLength: MAX_PATTERN_LENGTH,
+      description:
+        'Regex (JavaScript syntax, run in RE2: no back-references or lookaround) searched in line texts.',
+    },
     since: { type: 'string', maxLength: 64, description: 'RFC 3339 time or epoch milliseconds.' },
     until: { type: 'string', maxLength: 64, description: 'RFC 3339 time or epoch milliseconds.' },
     fromCheckpoint: { type: 'string', maxLength: 253 },
     toCheckpoint: { type: 'string', maxLength: 253 },
     owner: { type: 'string', maxLength: 253, description: 'Owner of the checkpoints named.' },
-    limit: { type: 'integer', minimum: 1 },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_QUERY_LIMIT },
   },
 } as const;
 
@@ -49,8 +68,14 @@ export const logQueryAnswerSchema = {
   required: ['logs', 'truncated'],
   properties: {
     logs: { type: 'array', items: apiLogLineSchema },
-    /** More lines match than `limit` (default 10 000): ask NDJSON to stream them all. */
+    /** More lines match than `limit` (default 10 000), or the time budget ran out. */
     truncated: { type: 'boolean' },
+    reason: {
+      type: 'string',
+      enum: ['limit', 'time-budget'],
+      description:
+        'Why truncated: more lines match (ask NDJSON), or the time budget ran out (narrow the query).',
+    },
   },
 } as const;
 
@@ -132,8 +157,8 @@ export const waltLogsQuerySchema = {
     from: { type: 'number', description: 'Epoch in ts_unit, ≥ 1340000000 s and ≤ now + 2 s.' },
     to: { type: 'number', description: 'Epoch in ts_unit, ≥ 1340000000 s and ≤ now + 2 s.' },
     ts_unit: { type: 'string', enum: ['s', 'ms'], default: 's' },
-    issuer: { type: 'string', description: 'Exact device name.' },
-    stream: { type: 'string', description: 'Exact stream name.' },
+    issuer: { type: 'string', maxLength: 253, description: 'Exact device name.' },
+    stream: { type: 'string', maxLength: 256, description: 'Exact stream name.' },
   },
 } as const;
 
@@ -191,6 +216,8 @@ export const waltLogsAnswerSchema = {
   required: ['num_logs', 'logs'],
   properties: {
     num_logs: { type: 'integer' },
+    truncated: { type: 'boolean', description: 'Only when the time budget cut the answer short.' },
+    reason: { type: 'string', enum: ['time-budget'] },
     logs: {
       type: 'array',
       items: {

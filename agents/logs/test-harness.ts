@@ -13,6 +13,7 @@ import { createHttpServer } from '../http/server.js';
 import { imageFixture, nodeFixture, segmentFixture, viewOf } from '../http/test-fixtures.js';
 import { DEFAULT_IMAGE_NAMESPACE } from '../netboot/gate.js';
 import { createLogService, type LogService } from './index.js';
+import type { LogLimits } from './limits.js';
 
 export const TOKEN = 'test-token';
 export const MAC_VN1 = '52:54:00:00:00:01';
@@ -77,7 +78,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** Tests send many requests from one address: the rate limit is lifted unless a test sets it. */
+const TEST_LIMITS: Partial<LogLimits> = { ratePerSecond: 10_000, rateBurst: 10_000 };
+
+export async function startHarness(limits: Partial<LogLimits> = {}): Promise<Harness> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'walt-logsvc-'));
   const nodes = labNodes();
   const registry = new Registry();
@@ -91,6 +95,7 @@ export async function startHarness(): Promise<Harness> {
     metrics: registry,
     buffer: { flushMs: 50 },
     followHeartbeatMs: 300,
+    limits: { ...TEST_LIMITS, ...limits },
   });
   const app = createHttpServer({
     segment: 'lab',

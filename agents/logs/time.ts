@@ -33,10 +33,9 @@ const RFC3339 = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)
 
 /** RFC 3339 or epoch milliseconds (digits only) → Date; undefined when it is neither. */
 export function parseTimeParam(value: string): Date | undefined {
-  if (EPOCH_MS.test(value)) return new Date(Number(value));
-  if (!RFC3339.test(value)) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  if (!EPOCH_MS.test(value) && !RFC3339.test(value)) return undefined;
+  const date = new Date(EPOCH_MS.test(value) ? Number(value) : value);
+  return Number.isNaN(date.getTime()) ? undefined : date; // beyond ±275 760 years: not a Date
 }
 
 /** A float in a text ("1717171717.25"); undefined unless the whole text is a finite number. */

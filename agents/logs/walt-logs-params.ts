@@ -42,14 +42,21 @@ function boundOf(name: 'from' | 'to', text: string | undefined, unit: TsUnit, no
   return date;
 }
 
+function bounded(name: string, value: string | undefined, max: number): string | undefined {
+  if (value !== undefined && value.length > max) {
+    throw WebApiBadLogsRange(`'${name}' is longer than ${max} characters`);
+  }
+  return value;
+}
+
 export function parseWaltLogsRequest(qs: QueryValues, nowMs: number = Date.now()): WaltLogsRequest {
   const unit = unitOf(last(qs.ts_unit));
   const query: LogQuery = {
     from: boundOf('from', last(qs.from), unit, nowMs),
     to: boundOf('to', last(qs.to), unit, nowMs),
   };
-  const issuer = last(qs.issuer);
-  const stream = last(qs.stream);
+  const issuer = bounded('issuer', last(qs.issuer), 253);
+  const stream = bounded('stream', last(qs.stream), 256);
   if (issuer !== undefined && issuer !== '') query.issuers = [issuer];
   if (stream !== undefined && stream !== '') query.streamRegex = `^${escapeRegex(stream)}$`;
   return { query, unit };

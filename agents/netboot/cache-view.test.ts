@@ -53,6 +53,31 @@ describe('cacheView', () => {
     expect(view.nodeByMac('52:54:00:aa:00:02')).toBeUndefined();
   });
 
+  it('answers the oldest WaltNode of a duplicated MAC, and the next one once it is deleted', () => {
+    // Given two nodes with one MAC, the newer one seen first
+    const newer = {
+      ...node('vn-new', '52:54:00:aa:00:09'),
+      metadata: { name: 'vn-new', creationTimestamp: new Date('2026-12-05T10:00:00Z') },
+    } as WaltNode;
+    const older = {
+      ...node('vn-old', '52:54:00:aa:00:09'),
+      metadata: { name: 'vn-old', creationTimestamp: new Date('2026-12-01T10:00:00Z') },
+    } as WaltNode;
+    const nodes = memoryCache([newer]);
+    const view = cacheView(
+      { segments: memoryCache<WaltSegment>([]), nodes, images: memoryCache<WaltImage>([]) },
+      cacheLayout(dir),
+    );
+    nodes.items.push(older);
+    nodes.emit('add', older);
+    // Then the older one boots, whatever the order of events
+    expect(view.nodeByMac('52:54:00:aa:00:09')?.metadata.name).toBe('vn-old');
+    // When the older one is deleted, the other one takes the MAC
+    nodes.items.splice(nodes.items.indexOf(older), 1);
+    nodes.emit('delete', older);
+    expect(view.nodeByMac('52:54:00:aa:00:09')?.metadata.name).toBe('vn-new');
+  });
+
   it('reports an unpacked rootfs with the platform from its record, and nothing for an incomplete one', async () => {
     const layout = cacheLayout(dir);
     const complete = 'sha256:' + '1'.repeat(64);

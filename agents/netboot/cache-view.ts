@@ -6,6 +6,7 @@ import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.
 import type { ImageRecord } from '../images/store/image-record.js';
 import type { CacheLayout } from '../images/store/layout.js';
 import { normaliseMac, type BootView } from './gate.js';
+import { macOwner } from './mac-owner.js';
 
 /** What the view needs from an informer (operator/runtime's Informer satisfies it). */
 export interface Cache<T> {
@@ -23,13 +24,22 @@ export function cacheView(
   caches: { segments: Cache<WaltSegment>; nodes: Cache<WaltNode>; images: Cache<WaltImage> },
   layout: CacheLayout,
 ): CacheView {
-  const byMac = new Map<string, string>();
-  const index = (node: WaltNode): void => {
-    byMac.set(normaliseMac(node.spec.mac), node.metadata.name);
-  };
+  // Several WaltNodes may hold one MAC (a schema cannot forbid it): all are indexed, macOwner() picks.
+  const byMac = new Map<string, Set<string>>();
+  const macOf = new Map<string, string>();
   const unindex = (node: WaltNode): void => {
+    const mac = macOf.get(node.metadata.name);
+    if (mac === undefined) return;
+    macOf.delete(node.metadata.name);
+    const names = byMac.get(mac);
+    names?.delete(node.metadata.name);
+    if (names?.size === 0) byMac.delete(mac);
+  };
+  const index = (node: WaltNode): void => {
+    unindex(node);
     const mac = normaliseMac(node.spec.mac);
-    if (byMac.get(mac) === node.metadata.name) byMac.delete(mac);
+    macOf.set(node.metadata.name, mac);
+    byMac.set(mac, (byMac.get(mac) ?? new Set()).add(node.metadata.name));
   };
   for (const node of caches.nodes.list()) index(node);
   caches.nodes.on('add', index);
@@ -56,10 +66,14 @@ export function cacheView(
   return {
     segment: (name) => caches.segments.get(name),
     nodeByMac: (mac) => {
-      const name = byMac.get(normaliseMac(mac));
-      const node = name ? caches.nodes.get(name) : undefined;
-      // A node whose MAC changed is reindexed on its update; never answer with a stale match.
-      return node && normaliseMac(node.spec.mac) === normaliseMac(mac) ? node : undefined;
+      const wanted = normaliseMac(mac);
+      const holders: WaltNode[] = [];
+      for (const name of byMac.get(wanted) ?? []) {
+        const node = caches.nodes.get(name);
+        // A node whose MAC changed is reindexed on its update; never answer with a stale match.
+        if (node && normaliseMac(node.spec.mac) === wanted) holders.push(node);
+      }
+      return macOwner(holders);
     },
     image: (namespace, name) => caches.images.get(name, namespace),
     rootfsOf,

@@ -37,6 +37,42 @@ describe('renderGaneshaConfig', () => {
     );
   });
 
+  const blockOf = (pseudo: string, text = config): string =>
+    text.split('EXPORT {').find((b) => b.includes(`Pseudo = "${pseudo}"`)) ?? '';
+
+  it('squashes every writer of /persist to the unprivileged owner, never root', () => {
+    const block = blockOf('/persist/vn1');
+    expect(block).toContain('Squash = All_Squash;');
+    expect(block).toContain('Anonymous_Uid = 65534;');
+    expect(block).toContain('Anonymous_Gid = 65534;');
+    expect(block).not.toContain('No_Root_Squash');
+  });
+
+  it("lets the node's root read its read-only root filesystem (no squash on image views)", () => {
+    const block = blockOf('/images/abc');
+    expect(block).toContain('Squash = No_Root_Squash;');
+    expect(block).toContain('Access_Type = RO;');
+    expect(block).not.toContain('Anonymous_Uid');
+  });
+
+  it('takes another /persist owner, but never root', () => {
+    const custom = renderGaneshaConfig({
+      bindAddress: '10.0.0.1',
+      recoveryRoot: '/r',
+      exports: [persist],
+      persistOwner: { uid: 990, gid: 991 },
+    });
+    expect(blockOf('/persist/vn1', custom)).toContain('Anonymous_Uid = 990;');
+    expect(() =>
+      renderGaneshaConfig({
+        bindAddress: '10.0.0.1',
+        recoveryRoot: '/r',
+        exports: [persist],
+        persistOwner: { uid: 0, gid: 0 },
+      }),
+    ).toThrow();
+  });
+
   it('leaves out exports nobody may mount', () => {
     const none = renderGaneshaConfig({
       bindAddress: '10.0.0.1',

@@ -2,8 +2,17 @@
 // views read-only to the segment, /persist directories read-write to one node each. NFSv3 clients
 // mount by pseudo path (mount_path_pseudo), so a node sees `/images/<id>` and `/persist/<node>` and
 // never the agent's cache layout.
+//
+// Squashing (ADR 0011, docs/boot.md): an image view is read-only and is the node's root filesystem, whose
+// root-only files (/etc/shadow, /root, sudoers) the node's root must read to boot: No_Root_Squash, which
+// grants reads only. A /persist directory is written: every client identity is squashed to one
+// unprivileged owner (All_Squash, PERSIST_OWNER), so a node's root writes files it can read and write
+// back, but never a root-owned, set-uid-root or device file on the agent's disk.
 
 export type ExportAccess = 'RO' | 'RW';
+
+/** Who owns /persist directories and every file a node writes there (nobody:nogroup). */
+export const PERSIST_OWNER = { uid: 65534, gid: 65534 } as const;
 
 export interface ExportSpec {
   /** Stable per path for the life of the cache: a client's file handles carry it. */
@@ -23,6 +32,8 @@ export interface GaneshaConfigInput {
   recoveryRoot: string;
   exports: readonly ExportSpec[];
   nfsPort?: number;
+  /** The owner writes to read-write exports are squashed to (default PERSIST_OWNER). */
+  persistOwner?: { uid: number; gid: number };
 }
 
 // Config values are written verbatim between quotes: refuse anything that could close the string.
@@ -43,7 +54,17 @@ function client(value: string): string {
   return value;
 }
 
-function exportBlock(spec: ExportSpec): string {
+type Owner = NonNullable<GaneshaConfigInput['persistOwner']>;
+
+function squashLines(access: ExportAccess, owner: Owner): string[] {
+  if (access === 'RO') return ['  Squash = No_Root_Squash;'];
+  for (const id of [owner.uid, owner.gid])
+    if (!Number.isInteger(id) || id <= 0 || id > 0xfffffffe)
+      throw new Error(`the /persist owner must be an unprivileged uid/gid, not ${id}`);
+  return ['  Squash = All_Squash;', `  Anonymous_Uid = ${owner.uid};`, `  Anonymous_Gid = ${owner.gid};`];
+}
+
+function exportBlock(spec: ExportSpec, owner: Owner): string {
   const clients = spec.clients.map(client).join(', ');
   return [
     'EXPORT {',
@@ -52,7 +73,7 @@ function exportBlock(spec: ExportSpec): string {
     `  Pseudo = ${quoted('pseudo path', spec.pseudo)};`,
     // Nobody gets in by default; the CLIENT block names who may, and how.
     '  Access_Type = None;',
-    '  Squash = No_Root_Squash;',
+    ...squashLines(spec.access, owner),
     '  Protocols = 3, 4;',
     '  Transports = TCP;',
     '  SecType = sys;',
@@ -84,6 +105,7 @@ export function renderGaneshaConfig(input: GaneshaConfigInput): string {
     '}',
     'NFS_KRB5 { Active_krb5 = false; }',
   ];
-  const exports = input.exports.filter((e) => e.clients.length > 0).map(exportBlock);
+  const owner = input.persistOwner ?? PERSIST_OWNER;
+  const exports = input.exports.filter((e) => e.clients.length > 0).map((e) => exportBlock(e, owner));
   return [...core, ...exports, ''].join('\n');
 }

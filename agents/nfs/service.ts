@@ -2,11 +2,12 @@
 // Any change of nodes, images, leases or the segment schedules one reconcile (single flight): new views
 // are built first, then the configuration is reloaded, and views no longer used are removed after a
 // grace period (a node rebooting out of an image may still read it for a moment, as in WalT).
-import { mkdir, readdir } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
+import { clampDelay } from '../../common/timers.js';
 import type { Cache, CacheView } from '../netboot/cache-view.js';
 import { decideBoot, type BootTarget } from '../netboot/gate.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
@@ -14,7 +15,7 @@ import { allocateExportId, loadExportIds, saveExportIds, type ExportIds } from '
 import { imagePseudoPath, planExports, type ExportPlan } from './export-plan.js';
 import { ensureView, removeView } from './export-view.js';
 import { createGanesha, type Ganesha } from './ganesha-process.js';
-import { renderGaneshaConfig, type ExportSpec } from './ganesha-config.js';
+import { PERSIST_OWNER, renderGaneshaConfig, type ExportSpec } from './ganesha-config.js';
 import { createNfsMetrics, type NfsMetrics } from './metrics.js';
 import { imageEnvFile, readNodeFiles, type NodeFile } from './node-files.js';
 
@@ -210,6 +211,10 @@ class Service implements NfsService {
   private async ensurePersistDir(dir: string): Promise<void> {
     if (this.persistDirs.has(dir)) return;
     await mkdir(dir, { recursive: true });
+    // Exported with All_Squash to PERSIST_OWNER (ganesha-config.ts): the node writes as that owner.
+    // Files written before squashing stay root's: `chown -R 65534:65534` them once to keep them writable.
+    await chown(dir, PERSIST_OWNER.uid, PERSIST_OWNER.gid);
+    await chmod(dir, 0o700);
     this.persistDirs.add(dir);
   }
 
@@ -278,7 +283,9 @@ class Service implements NfsService {
       this.options.logger.info({ view: key }, 'unused image view removed');
     }
     clearTimeout(this.graceTimer);
-    if (this.retired.size > 0) this.graceTimer = setTimeout(() => this.poke(), grace).unref();
+    // --nfs-grace is the operator's to choose: past 2^31-1 ms a bare setTimeout would fire at once and
+    // poke in a loop; waking early only finds the views still within their grace.
+    if (this.retired.size > 0) this.graceTimer = setTimeout(() => this.poke(), clampDelay(grace)).unref();
     return lingering;
   }
 }

@@ -22,6 +22,8 @@ export interface TftpGetOptions {
   host: string;
   port: number;
   filename: string;
+  /** Transfer mode (default octet); in netascii the result is the bytes as sent (no reverse conversion). */
+  mode?: 'octet' | 'netascii';
   /** Options to ask for, e.g. `{ blksize: '1468', windowsize: '8', tsize: '0' }`. */
   options?: RawOptions;
   /** Local address to bind (default: any). */
@@ -77,7 +79,11 @@ class Download {
     this.opts = opts;
     this.socket = socket;
     this.out = opts.dest ? createWriteStream(opts.dest) : undefined;
-    this.last = encodeRequest({ filename: opts.filename, mode: 'octet', options: opts.options ?? {} });
+    this.last = encodeRequest({
+      filename: opts.filename,
+      mode: opts.mode ?? 'octet',
+      options: opts.options ?? {},
+    });
   }
 
   run(): Promise<void> {

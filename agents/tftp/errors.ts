@@ -43,7 +43,7 @@ export const TftpReadOnly = defineError(
 
 export const TftpUnsupportedMode = defineError(
   'WALT_ERR_TFTP_UNSUPPORTED_MODE',
-  (mode: string) => `transfer mode "${mode}" is not served: use octet (binary) mode`,
+  (mode: string) => `transfer mode "${mode}" is not served: use octet (binary) or netascii mode`,
   400,
 );
 
@@ -52,4 +52,11 @@ export const TftpSymlinkLoop = defineError(
   (filename: string) =>
     `"${filename}" goes through too many symbolic links: fix the links in the image's /boot`,
   422,
+);
+
+export const TftpClientBusy = defineError(
+  'WALT_ERR_TFTP_CLIENT_BUSY',
+  (ip: string, max: number) =>
+    `client ${ip} already has ${max} TFTP transfers open: wait for one to end before asking for another file`,
+  429,
 );

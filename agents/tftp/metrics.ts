@@ -10,13 +10,15 @@ export interface TftpMetrics {
   transfers: Counter<'result'>;
   duration: Histogram<'result'>;
   sentBytes: Counter;
+  errorsDropped: Counter;
+  capped: Counter;
 }
 
 export function createTftpMetrics(registry: Registry): TftpMetrics {
   return {
     malformed: counterIn(registry, {
       name: 'walt_tftp_malformed_total',
-      help: 'TFTP packets dropped because they could not be decoded or were not expected',
+      help: 'TFTP packets that could not be decoded or were not expected (decode, unexpected, error-packet); answered with an ERROR within the rate limit, except ERROR packets',
       labelNames: ['reason'] as const,
     }),
     transfers: counterIn(registry, {
@@ -33,6 +35,14 @@ export function createTftpMetrics(registry: Registry): TftpMetrics {
     sentBytes: counterIn(registry, {
       name: 'walt_tftp_sent_bytes_total',
       help: 'File bytes sent in TFTP DATA packets, retransmissions included',
+    }),
+    errorsDropped: counterIn(registry, {
+      name: 'walt_tftp_error_replies_dropped_total',
+      help: 'TFTP ERROR replies not sent because the client address or all clients were over the rate limit',
+    }),
+    capped: counterIn(registry, {
+      name: 'walt_tftp_client_capped_total',
+      help: 'TFTP read requests refused because the client address had too many transfers open',
     }),
   };
 }

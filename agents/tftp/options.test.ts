@@ -1,4 +1,6 @@
-import { negotiateOptions } from './options.js';
+import fc from 'fast-check';
+import { MAX_WINDOWSIZE, MIN_BLKSIZE, negotiateOptions } from './options.js';
+import { MAX_BLKSIZE } from './packet.js';
 
 const limits = { maxBlksize: 1468, maxWindow: 16 };
 
@@ -28,10 +30,41 @@ describe('negotiateOptions', () => {
     [{ blksize: '-1' }],
     [{ timeout: '0' }],
     [{ timeout: '256' }],
+    [{ timeout: '11' }],
+    [{ timeout: '4294967295' }],
+    [{ blksize: '12345678901' }],
     [{ windowsize: '0' }],
     [{ tsize: 'x' }],
     [{ multicast: '' }],
   ])('ignores %j: no OACK, RFC 1350 defaults', (requested) => {
     expect(negotiateOptions(requested, 10, limits)).toEqual({ blksize: 512, windowsize: 1 });
+  });
+});
+
+describe('negotiateOptions: every value bounded, whatever the client asks', () => {
+  it('keeps blksize, windowsize and timeout inside the documented ranges', () => {
+    const value = fc.oneof(fc.nat({ max: 2 ** 32 }).map(String), fc.string({ maxLength: 12 }));
+    fc.assert(
+      fc.property(value, value, value, value, (blksize, windowsize, timeout, tsize) => {
+        const p = negotiateOptions({ blksize, windowsize, timeout, tsize }, 99, {
+          maxBlksize: MAX_BLKSIZE,
+          maxWindow: MAX_WINDOWSIZE,
+        });
+        expect(p.blksize).toBeGreaterThanOrEqual(MIN_BLKSIZE);
+        expect(p.blksize).toBeLessThanOrEqual(MAX_BLKSIZE);
+        expect(p.windowsize).toBeGreaterThanOrEqual(1);
+        expect(p.windowsize).toBeLessThanOrEqual(MAX_WINDOWSIZE);
+        if (p.timeoutSec !== undefined) expect(p.timeoutSec).toBeLessThanOrEqual(10);
+        if (p.oack?.tsize !== undefined) expect(p.oack.tsize).toBe('99');
+      }),
+    );
+  });
+
+  it('agrees to a longer timeout only when the server allows it, never past 255 s', () => {
+    expect(negotiateOptions({ timeout: '60' }, 1, { ...limits, maxTimeoutSec: 60 }).timeoutSec).toBe(60);
+    expect(negotiateOptions({ timeout: '255' }, 1, { ...limits, maxTimeoutSec: 1000 }).timeoutSec).toBe(255);
+    expect(
+      negotiateOptions({ timeout: '256' }, 1, { ...limits, maxTimeoutSec: 1000 }).timeoutSec,
+    ).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { CacheObserver } from '../netboot/bounded-cache.js';
 import { FileValueCache, type FileValueCacheOptions } from '../netboot/file-value-cache.js';
 import type { FileIdentity } from '../netboot/read-whole.js';
+import { toNetascii } from './netascii.js';
 import { writeDataHeader } from './packet.js';
 import { blockCount } from './transfer.js';
 
@@ -48,17 +49,33 @@ export class PacketCache {
 
   /**
    * The DATA packets of the open file `handle` whose stat is `identity`, built once for every transfer
-   * at `blksize`; undefined when the file is not kept (too large, cache disabled).
+   * at `blksize` in `mode`; undefined when the file is not kept (too large, cache disabled). In netascii
+   * the budget is taken for the worst case (every byte a line end: twice the size).
    */
   packets(
     handle: FileHandle,
     identity: FileIdentity,
     blksize: number,
+    mode: 'octet' | 'netascii' = 'octet',
   ): Promise<readonly Buffer[]> | undefined {
+    if (mode === 'netascii') {
+      const worst = 2 * identity.size;
+      return this.cache.value(handle, identity, {
+        variant: `netascii blksize ${blksize}`,
+        bytes: worst + 4 * blockCount(worst, blksize),
+        make: (content) => buildDataPackets(toNetascii(content), blksize),
+      });
+    }
     return this.cache.value(handle, identity, {
       variant: `blksize ${blksize}`,
       bytes: identity.size + 4 * blockCount(identity.size, blksize),
       make: (content) => buildDataPackets(content, blksize),
     });
   }
+}
+
+/** Bytes the DATA packets of one file carry (every packet but the last is full). */
+export function payloadSize(packets: readonly Buffer[], blksize: number): number {
+  const last = packets[packets.length - 1];
+  return last ? (packets.length - 1) * blksize + last.length - 4 : 0;
 }

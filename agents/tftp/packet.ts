@@ -51,6 +51,8 @@ export type TftpPacket = RequestPacket | DataPacket | AckPacket | ErrorPacket | 
 export type DecodeResult = { ok: true; packet: TftpPacket } | { ok: false; error: WaltError };
 
 const MODES = new Set(['octet', 'netascii', 'mail']);
+/** Largest request (RFC 2347 §"Packet Formats": options included, a request fits in 512 bytes). */
+export const MAX_REQUEST_SIZE = 512;
 /** Most option pairs a request may carry; more is hostile. */
 const MAX_OPTIONS = 32;
 /** Longest DATA payload (RFC 2348 upper bound of blksize). */
@@ -87,6 +89,7 @@ function pairsToOptions(strings: string[]): RawOptions | string {
 }
 
 function decodeRequest(buf: Buffer, op: 'RRQ' | 'WRQ'): DecodeResult {
+  if (buf.length > MAX_REQUEST_SIZE) return malformed(`request larger than ${MAX_REQUEST_SIZE} bytes`);
   const strings = splitStrings(buf, 2);
   if (!strings || strings.length < 2) return malformed('request without a NUL-terminated filename and mode');
   const [filename = '', rawMode = '', ...rest] = strings;
@@ -123,6 +126,11 @@ function decodeAck(buf: Buffer): DecodeResult {
   // Some PXE ROMs pad ACKs: extra bytes are tolerated.
   if (buf.length < 4) return malformed('short ACK');
   return { ok: true, packet: { op: 'ACK', block: buf.readUInt16BE(2) } };
+}
+
+/** Whether `buf` claims to be an ERROR packet: never answered, even when malformed (no error loops). */
+export function isErrorPacket(buf: Buffer): boolean {
+  return buf.length >= 2 && buf.readUInt16BE(0) === OPCODE.ERROR;
 }
 
 export function decodePacket(buf: Buffer): DecodeResult {

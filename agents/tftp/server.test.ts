@@ -8,6 +8,7 @@ import { silentLogger } from '../../common/logger.js';
 import type { BootDecision } from '../netboot/gate.js';
 import { tftpGet, TftpRemoteError } from './client.js';
 import { createFileResolver } from './files.js';
+import { toNetascii } from './netascii.js';
 import { decodePacket, encodeRequest, type TftpPacket } from './packet.js';
 import { createTftpServer, type TftpServer } from './server.js';
 
@@ -58,6 +59,9 @@ beforeAll(async () => {
   files['exact.bin'] = randomBytes(512 * 8);
   files['empty.bin'] = Buffer.alloc(0);
   files['medium.bin'] = randomBytes(300_000);
+  files['pxelinux.cfg'] = Buffer.from(
+    'DEFAULT walt\nLABEL walt\n  KERNEL vmlinuz\r\n  APPEND initrd=initrd.img\n'.repeat(400),
+  );
   for (const [name, data] of Object.entries(files)) await writeFile(path.join(boot, name), data);
   metrics = new Registry();
   const decision = { allow: true, rootfs: dir, bootDir: boot } as BootDecision;
@@ -70,6 +74,8 @@ beforeAll(async () => {
     maxBlksize: 1468,
     maxWindow: 16,
     timeoutMs: 200,
+    // This suite sends many bad requests from one address: the limit has its own tests below.
+    errorRate: { perClient: { ratePerSec: 1000, burst: 1000 }, total: { ratePerSec: 1000, burst: 1000 } },
   });
   port = await server.start();
 });
@@ -157,18 +163,42 @@ describe('TFTP server with our client', () => {
     expect(await metric('walt_tftp_transfers_total', 'refused')).toBe(before + 2);
   });
 
-  it('refuses writes with ERROR 2 and netascii with ERROR 4', async () => {
+  it('refuses writes with ERROR 2 and modes other than octet and netascii with ERROR 4', async () => {
     const wrq = await exchange(encodeRequest({ op: 'WRQ', filename: 'x', mode: 'octet', options: {} }));
     expect(wrq).toMatchObject({ op: 'ERROR', code: 2 });
-    const ascii = await exchange(encodeRequest({ filename: 'small.bin', mode: 'netascii', options: {} }));
-    expect(ascii).toMatchObject({ op: 'ERROR', code: 4 });
+    const mail = await exchange(encodeRequest({ filename: 'small.bin', mode: 'mail', options: {} }));
+    expect(mail).toMatchObject({ op: 'ERROR', code: 4 });
   });
 
-  it('drops and counts malformed packets', async () => {
+  it.each([
+    ['an unknown mode', Buffer.from('\x00\x01small.bin\x00binary\x00', 'latin1'), 4],
+    ['a NUL inside the file name', Buffer.from('\x00\x01small\x00.bin\x00octet\x00', 'latin1'), 4],
+    ['a missing terminator', Buffer.from('\x00\x01small.bin\x00octet', 'latin1'), 4],
+    ['an unknown opcode', Buffer.from([0, 9, 1, 2]), 4],
+    ['garbage shorter than an opcode', Buffer.from([7]), 4],
+    [
+      'a request longer than 512 bytes',
+      encodeRequest({ filename: 'a'.repeat(600), mode: 'octet', options: {} }),
+      4,
+    ],
+    ['an ACK on the listening port', Buffer.from([0, 4, 0, 1]), 5],
+  ])('answers %s with an ERROR and counts it', async (_what, packet, code) => {
     const before = await metric('walt_tftp_malformed_total');
-    expect(await exchange(Buffer.from([0, 9, 1, 2]), 300)).toBeUndefined();
-    expect(await exchange(Buffer.from([0, 1, 65]), 300)).toBeUndefined();
-    expect(await metric('walt_tftp_malformed_total')).toBe(before + 2);
+    expect(await exchange(packet)).toMatchObject({ op: 'ERROR', code });
+    expect(await metric('walt_tftp_malformed_total')).toBe(before + 1);
+  });
+
+  it('never answers an ERROR packet (no error loop), but counts it', async () => {
+    const before = await metric('walt_tftp_malformed_total', 'error-packet');
+    expect(await exchange(Buffer.from([0, 5, 0, 1, 65, 0]), 300)).toBeUndefined();
+    expect(await exchange(Buffer.from([0, 5]), 300)).toBeUndefined();
+    expect(await metric('walt_tftp_malformed_total', 'error-packet')).toBe(before + 2);
+  });
+
+  it('ignores a timeout option above its limit (10 s): the server timeout applies', async () => {
+    const result = await get('small.bin', { options: { timeout: '255', blksize: '512' } });
+    expect(result.options).toEqual({ blksize: '512' });
+    expect(result.sha256).toBe(sha(files['small.bin'] as Buffer));
   });
 
   it('gives up on a silent client and counts the timeout', async () => {
@@ -246,5 +276,137 @@ describe('TFTP server without its packet cache (blocks read from the file as the
       dallyMs: 1000,
     });
     expect(lossy.sha256).toBe(sha(files['medium.bin'] as Buffer));
+  });
+});
+
+describe('netascii (RFC 1350), from the packet cache and streamed', () => {
+  let streaming: TftpServer;
+  let streamingPort: number;
+  beforeAll(async () => {
+    const decision = { allow: true, rootfs: dir, bootDir: boot } as BootDecision;
+    streaming = createTftpServer({
+      host,
+      port: 0,
+      resolve: createFileResolver({ macOfIp: () => '02:00:00:00:00:01', decide: () => decision }),
+      logger: silentLogger(),
+      metrics: new Registry(),
+      maxBlksize: 1468,
+      maxWindow: 16,
+      timeoutMs: 200,
+      packetCache: { maxBytes: 0, maxFileBytes: 0 },
+    });
+    streamingPort = await streaming.start();
+  });
+  afterAll(() => streaming.stop());
+
+  it.each([
+    ['cached', {}],
+    ['cached', { blksize: '1000', windowsize: '4', tsize: '0' }],
+    ['streamed', {}],
+    ['streamed', { blksize: '1000', windowsize: '4', tsize: '0' }],
+  ])(
+    '%s: sends the file with CR LF line ends, options %j',
+    async (where, options: Record<string, string>) => {
+      const expected = toNetascii(files['pxelinux.cfg']!);
+      const result = await get('pxelinux.cfg', {
+        mode: 'netascii',
+        options,
+        ...(where === 'streamed' ? { port: streamingPort } : {}),
+      });
+      expect(result.sha256).toBe(sha(expected));
+      if (options.tsize) expect(result.options.tsize).toBe(String(expected.length));
+    },
+  );
+
+  it('streamed: survives lost ACKs in a window', async () => {
+    const lossy = await get('pxelinux.cfg', {
+      port: streamingPort,
+      mode: 'netascii',
+      options: { blksize: '512', windowsize: '8' },
+      ackFilter: (_block, n) => (n % 5 === 2 ? 'drop' : 'send'),
+      dallyMs: 1000,
+    });
+    expect(lossy.sha256).toBe(sha(toNetascii(files['pxelinux.cfg']!)));
+  });
+});
+
+describe('TFTP server caps and ERROR rate limit', () => {
+  let capped: TftpServer;
+  let cappedPort: number;
+  const cappedMetrics = new Registry();
+  const capMetric = async (name: string): Promise<number> => {
+    const found = (await cappedMetrics.getMetricsAsJSON()).find((m) => m.name === name);
+    return ((found?.values ?? []) as { value: number }[]).reduce((a, v) => a + v.value, 0);
+  };
+  beforeAll(async () => {
+    const decision = { allow: true, rootfs: dir, bootDir: boot } as BootDecision;
+    capped = createTftpServer({
+      host,
+      port: 0,
+      resolve: createFileResolver({ macOfIp: () => '02:00:00:00:00:01', decide: () => decision }),
+      logger: silentLogger(),
+      metrics: cappedMetrics,
+      timeoutMs: 60_000,
+      maxTransfers: 3,
+      maxTransfersPerClient: 2,
+      // 3 ERRORs per address at once, then one every 1000 s: no refill during the test.
+      errorRate: { perClient: { ratePerSec: 0.001, burst: 3 }, total: { ratePerSec: 0.001, burst: 5 } },
+    });
+    cappedPort = await capped.start();
+  });
+  afterAll(() => capped.stop());
+
+  /** A client that asks for a file and never ACKs: its transfer stays open. */
+  async function silentClient(address: string): Promise<{ first: Promise<TftpPacket>; close(): void }> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+    const first = new Promise<TftpPacket>((resolve) =>
+      socket.once('message', (msg) => {
+        const decoded = decodePacket(msg);
+        if (decoded.ok) resolve(decoded.packet);
+      }),
+    );
+    socket.send(encodeRequest({ filename: 'small.bin', mode: 'octet', options: {} }), cappedPort, host);
+    return { first, close: () => socket.close() };
+  }
+
+  it('refuses a third transfer of one address with ERROR 0, serves another address, then the total cap', async () => {
+    const open = [await silentClient('127.0.0.1'), await silentClient('127.0.0.1')];
+    for (const c of open) expect(await c.first).toMatchObject({ op: 'DATA', block: 1 });
+    // Then the same address is over its cap
+    const third = await silentClient('127.0.0.1');
+    expect(await third.first).toMatchObject({ op: 'ERROR', code: 0 });
+    expect(await capMetric('walt_tftp_client_capped_total')).toBe(1);
+    // Another address is not
+    const other = await silentClient('127.0.0.2');
+    expect(await other.first).toMatchObject({ op: 'DATA', block: 1 });
+    // And a fourth address finds the server full (3 in all)
+    const full = await silentClient('127.0.0.3');
+    expect(await full.first).toMatchObject({ op: 'ERROR', code: 0, message: 'server busy, try again' });
+    for (const c of [...open, third, other, full]) c.close();
+    await capped.stop();
+    cappedPort = await capped.start();
+  });
+
+  it('sends at most the burst of ERRORs to one address and counts the ones dropped', async () => {
+    // Given a client spraying 10 garbage packets
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.4', resolve));
+    const answers: TftpPacket[] = [];
+    socket.on('message', (msg) => {
+      const decoded = decodePacket(msg);
+      if (decoded.ok) answers.push(decoded.packet);
+    });
+    const before = await capMetric('walt_tftp_malformed_total');
+    for (let i = 0; i < 10; i++) socket.send(Buffer.from([0, 42]), cappedPort, host);
+    // When the server has seen them all
+    for (let i = 0; i < 200 && (await capMetric('walt_tftp_malformed_total')) < before + 10; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    // Then 3 were answered and 7 dropped
+    for (let i = 0; i < 200 && answers.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    socket.close();
+    expect(answers).toHaveLength(3);
+    expect(answers.every((a) => a.op === 'ERROR' && a.code === 4)).toBe(true);
+    expect(await capMetric('walt_tftp_error_replies_dropped_total')).toBe(7);
   });
 });

@@ -1,17 +1,41 @@
 // The TFTP service of the boot agent: read-only, RFC 1350 + options (blksize, tsize, timeout,
-// windowsize). Requests arrive on the listening socket; each accepted read gets its own ephemeral socket
-// (its TID) and a TransferSession. Refusals are answered with an ERROR from the listening socket.
+// windowsize), octet and netascii modes. Requests arrive on the listening socket; each accepted read gets
+// its own ephemeral socket (its TID) and a TransferSession. Refusals and malformed packets are answered
+// with an ERROR from the listening socket (ERROR packets themselves never are), at most so many per
+// client address and in all per second: a spoofed source cannot turn the agent into a reflector. The
+// ERRORs not sent are counted. Sessions are capped per client address and in all.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.js';
 import { bootCacheObserver } from '../netboot/cache-metrics.js';
-import { cachedBlocks, streamedBlocks, type BlockSource } from './block-source.js';
-import { TftpReadOnly, TftpUnsupportedMode } from './errors.js';
+import { KeyedLimiter, type BucketSpec } from '../netboot/token-bucket.js';
+import {
+  cachedBlocks,
+  netasciiBlocks,
+  netasciiSizeOf,
+  streamedBlocks,
+  type BlockSource,
+} from './block-source.js';
+import { TftpClientBusy, TftpReadOnly, TftpUnsupportedMode } from './errors.js';
 import type { ResolvedFile, TftpResolve } from './files.js';
 import { createTftpMetrics, type TftpMetrics, type TransferResult } from './metrics.js';
-import { negotiateOptions, type OptionLimits, type TransferParameters } from './options.js';
-import { decodePacket, encodeError, MAX_BLKSIZE, TFTP_ERROR, type RequestPacket } from './packet.js';
-import { DEFAULT_PACKET_CACHE, PacketCache, type PacketCacheOptions } from './packet-cache.js';
+import {
+  DEFAULT_MAX_TIMEOUT_SEC,
+  MAX_TIMEOUT_SEC,
+  MAX_WINDOWSIZE,
+  negotiateOptions,
+  type OptionLimits,
+  type TransferParameters,
+} from './options.js';
+import {
+  decodePacket,
+  encodeError,
+  isErrorPacket,
+  MAX_BLKSIZE,
+  TFTP_ERROR,
+  type RequestPacket,
+} from './packet.js';
+import { DEFAULT_PACKET_CACHE, PacketCache, payloadSize, type PacketCacheOptions } from './packet-cache.js';
 import { isRefusal, refusal, type TftpRefusal } from './paths.js';
 import { TransferSession } from './session.js';
 
@@ -36,6 +60,15 @@ export interface TftpServerOptions {
   maxRetries?: number;
   /** Concurrent transfers; more requests get ERROR 0 "busy" (default 1024). */
   maxTransfers?: number;
+  /** Concurrent transfers of one client address; more get ERROR 0 (default 16). */
+  maxTransfersPerClient?: number;
+  /** Largest timeout option agreed, in seconds (1–255, default 10); larger asks are ignored. */
+  maxTimeoutSec?: number;
+  /**
+   * ERROR replies from the listening socket, per client address and in all (default 5/s with bursts of
+   * 10 per address, 200/s with bursts of 400 in all); those over the limit are dropped and counted.
+   */
+  errorRate?: { perClient: BucketSpec; total: BucketSpec };
   /** DATA packets of hot files kept in memory (default DEFAULT_PACKET_CACHE; maxBytes 0 turns it off). */
   packetCache?: PacketCacheOptions;
 }
@@ -53,17 +86,28 @@ interface Settings {
   timeoutMs: number;
   maxRetries: number;
   maxTransfers: number;
+  maxTransfersPerClient: number;
 }
 
+export const DEFAULT_ERROR_RATE = {
+  perClient: { ratePerSec: 5, burst: 10 },
+  total: { ratePerSec: 200, burst: 400 },
+} as const;
+
+const clamp = (value: number, min: number, max: number): number => Math.max(min, Math.min(max, value));
+
 function settingsOf(options: TftpServerOptions): Settings {
+  const maxTransfers = Math.max(1, options.maxTransfers ?? 1024);
   return {
     limits: {
-      maxBlksize: Math.min(options.maxBlksize ?? MAX_BLKSIZE, MAX_BLKSIZE),
-      maxWindow: Math.max(1, options.maxWindow ?? 64),
+      maxBlksize: clamp(options.maxBlksize ?? MAX_BLKSIZE, 8, MAX_BLKSIZE),
+      maxWindow: clamp(options.maxWindow ?? 64, 1, MAX_WINDOWSIZE),
+      maxTimeoutSec: clamp(options.maxTimeoutSec ?? DEFAULT_MAX_TIMEOUT_SEC, 1, MAX_TIMEOUT_SEC),
     },
     timeoutMs: options.timeoutMs ?? 1000,
     maxRetries: options.maxRetries ?? 5,
-    maxTransfers: options.maxTransfers ?? 1024,
+    maxTransfers,
+    maxTransfersPerClient: clamp(options.maxTransfersPerClient ?? 16, 1, maxTransfers),
   };
 }
 
@@ -91,9 +135,17 @@ async function transferSocket(host: string, client: RemoteInfo): Promise<Socket>
 
 function requestRefusal(request: RequestPacket): TftpRefusal | undefined {
   if (request.op === 'WRQ') return refusal(TFTP_ERROR.ACCESS_VIOLATION, TftpReadOnly(request.filename));
-  if (request.mode !== 'octet')
+  if (request.mode !== 'octet' && request.mode !== 'netascii')
     return refusal(TFTP_ERROR.ILLEGAL_OPERATION, TftpUnsupportedMode(request.mode));
   return undefined;
+}
+
+/** A transfer's parameters and packets. */
+interface Plan {
+  params: TransferParameters;
+  blocks: BlockSource;
+  /** Bytes sent: the file's size, or its netascii size. */
+  size: number;
 }
 
 class Server implements TftpServer {
@@ -101,6 +153,9 @@ class Server implements TftpServer {
   private readonly settings: Settings;
   private readonly metrics: TftpMetrics;
   private readonly sessions = new Map<string, TransferSession | 'opening'>();
+  /** Sessions per client address (the per-client cap). */
+  private readonly perClient = new Map<string, number>();
+  private readonly errorLimiter: KeyedLimiter;
   private readonly packets: PacketCache;
   private socket: Socket | undefined;
 
@@ -108,6 +163,8 @@ class Server implements TftpServer {
     this.options = options;
     this.settings = settingsOf(options);
     this.metrics = createTftpMetrics(options.metrics);
+    const rate = options.errorRate ?? DEFAULT_ERROR_RATE;
+    this.errorLimiter = new KeyedLimiter({ perKey: rate.perClient, total: rate.total }, Date.now());
     this.packets = new PacketCache(
       options.packetCache ?? DEFAULT_PACKET_CACHE,
       bootCacheObserver(options.metrics, 'tftp'),
@@ -136,61 +193,103 @@ class Server implements TftpServer {
     await Promise.all(running.map((s) => s.stop()));
   }
 
+  /** Every packet on the listening socket is a request served, an ERROR answered, or counted and dropped. */
   private onRequest(msg: Buffer, client: RemoteInfo): void {
+    if (isErrorPacket(msg)) {
+      this.metrics.malformed.inc({ reason: 'error-packet' }); // never answer an ERROR (RFC 1350 §7)
+      return;
+    }
     const decoded = decodePacket(msg);
-    if (!decoded.ok || (decoded.packet.op !== 'RRQ' && decoded.packet.op !== 'WRQ')) {
-      this.metrics.malformed.inc({ reason: decoded.ok ? 'unexpected' : 'decode' });
+    if (!decoded.ok) {
+      this.metrics.malformed.inc({ reason: 'decode' });
+      this.reply(client, encodeError(TFTP_ERROR.ILLEGAL_OPERATION, decoded.error.message));
+      return;
+    }
+    if (decoded.packet.op !== 'RRQ' && decoded.packet.op !== 'WRQ') {
+      // DATA, ACK or OACK on port 69: no transfer has this TID (RFC 1350 §4).
+      this.metrics.malformed.inc({ reason: 'unexpected' });
+      this.reply(client, encodeError(TFTP_ERROR.UNKNOWN_TID, 'unknown transfer ID: send a read request'));
       return;
     }
     const key = `${client.address}:${client.port}`;
     if (this.sessions.has(key)) return; // a retransmitted request of a transfer in progress
-    if (this.sessions.size >= this.settings.maxTransfers) {
-      this.reply(client, encodeError(TFTP_ERROR.NOT_DEFINED, 'server busy, try again'));
+    const refused = this.capRefusal(client.address);
+    if (refused) {
+      this.reply(client, encodeError(TFTP_ERROR.NOT_DEFINED, refused));
       this.metrics.transfers.inc({ result: 'refused' });
       return;
     }
-    this.sessions.set(key, 'opening');
+    this.claim(key, client.address);
     this.accept(decoded.packet, client, key).catch((error: unknown) => {
       this.options.logger.warn({ err: error, client: key }, 'tftp request failed');
-      this.sessions.delete(key);
+      this.free(key, client.address);
     });
   }
 
+  private capRefusal(address: string): string | undefined {
+    if (this.sessions.size >= this.settings.maxTransfers) return 'server busy, try again';
+    if ((this.perClient.get(address) ?? 0) < this.settings.maxTransfersPerClient) return undefined;
+    this.metrics.capped.inc();
+    return TftpClientBusy(address, this.settings.maxTransfersPerClient).message;
+  }
+
+  private claim(key: string, address: string): void {
+    this.sessions.set(key, 'opening');
+    this.perClient.set(address, (this.perClient.get(address) ?? 0) + 1);
+  }
+
+  private free(key: string, address: string): void {
+    if (!this.sessions.delete(key)) return;
+    const left = (this.perClient.get(address) ?? 1) - 1;
+    if (left > 0) this.perClient.set(address, left);
+    else this.perClient.delete(address);
+  }
+
   private async accept(request: RequestPacket, client: RemoteInfo, key: string): Promise<void> {
-    const logger = this.options.logger.child({ client: key, file: request.filename });
+    const logger = this.options.logger.child({ client: key, file: request.filename, mode: request.mode });
     const resolved =
       requestRefusal(request) ?? (await this.options.resolve(request.filename, client.address));
     if (isRefusal(resolved)) {
       logger.info({ code: resolved.error.code }, resolved.error.message);
       this.reply(client, encodeError(resolved.tftpCode, resolved.error.message));
       this.metrics.transfers.inc({ result: 'refused' });
-      this.sessions.delete(key);
+      this.free(key, client.address);
       return;
     }
     if (!this.socket) {
       await resolved.handle.close();
-      this.sessions.delete(key);
+      this.free(key, client.address);
       return;
     }
-    const params = negotiateOptions(request.options, resolved.size, this.settings.limits);
-    const socket = await transferSocket(this.options.host, client).catch(async (error: unknown) => {
+    const opened = this.plan(request, resolved, logger).then(async (plan) => ({
+      plan,
+      socket: await transferSocket(this.options.host, client),
+    }));
+    const { plan, socket } = await opened.catch(async (error: unknown) => {
       await resolved.handle.close();
       throw error;
     });
     const session = new TransferSession({
       socket,
-      file: resolved,
-      blocks: await this.blockSource(resolved, params, logger),
-      params,
-      timeoutMs: params.timeoutSec !== undefined ? params.timeoutSec * 1000 : this.settings.timeoutMs,
+      file: { ...resolved, size: plan.size },
+      blocks: plan.blocks,
+      params: plan.params,
+      timeoutMs:
+        plan.params.timeoutSec !== undefined ? plan.params.timeoutSec * 1000 : this.settings.timeoutMs,
       maxRetries: this.settings.maxRetries,
       logger,
       metrics: this.metrics,
-      onEnd: (result) => this.onEnd(key, result, socket, resolved.handle),
+      onEnd: (result) => this.onEnd({ key, address: client.address }, result, socket, resolved.handle),
     });
     this.sessions.set(key, session);
-    logger.debug({ size: resolved.size, ...params }, 'tftp transfer started');
+    logger.debug({ size: plan.size, ...plan.params }, 'tftp transfer started');
     session.start();
+  }
+
+  private plan(request: RequestPacket, file: ResolvedFile, logger: Logger): Promise<Plan> {
+    if (request.mode === 'netascii') return this.netasciiPlan(request, file, logger);
+    const params = negotiateOptions(request.options, file.size, this.settings.limits);
+    return this.blockSource(file, params, logger).then((blocks) => ({ params, blocks, size: file.size }));
   }
 
   /** Ready-made packets from the cache when the file fits, else blocks read as the transfer goes. */
@@ -210,13 +309,35 @@ class Server implements TftpServer {
     }
   }
 
+  /**
+   * netascii: the size sent (tsize, the last block) is the converted size. The block size does not
+   * depend on the file size, so it is negotiated first; the cache then gives the converted packets (and
+   * their size), or the file is counted once and converted as it streams.
+   */
+  private async netasciiPlan(request: RequestPacket, file: ResolvedFile, logger: Logger): Promise<Plan> {
+    const { blksize } = negotiateOptions(request.options, 0, this.settings.limits);
+    const cached = this.packets.packets(file.handle, file.identity, blksize, 'netascii');
+    const packets = await cached?.catch((error: unknown) => {
+      logger.warn({ err: error }, 'tftp file could not be cached; streaming it');
+      return undefined;
+    });
+    if (packets) {
+      const size = payloadSize(packets, blksize);
+      const params = negotiateOptions(request.options, size, this.settings.limits);
+      return { params, blocks: cachedBlocks(packets), size };
+    }
+    const size = await netasciiSizeOf(file.handle, file.size);
+    const params = negotiateOptions(request.options, size, this.settings.limits);
+    return { params, blocks: netasciiBlocks({ ...file, ...params, netSize: size }), size };
+  }
+
   private onEnd(
-    key: string,
+    slot: { key: string; address: string },
     result: TransferResult,
     socket: Socket,
     handle: { close(): Promise<void> },
   ): void {
-    this.sessions.delete(key);
+    this.free(slot.key, slot.address);
     this.metrics.transfers.inc({ result });
     // Let the last packet leave before the socket goes.
     setImmediate(() => {
@@ -225,7 +346,12 @@ class Server implements TftpServer {
     });
   }
 
+  /** An ERROR from the listening socket, if the client's and the total budget allow it. */
   private reply(client: RemoteInfo, packet: Buffer): void {
+    if (!this.errorLimiter.take(client.address, Date.now())) {
+      this.metrics.errorsDropped.inc();
+      return;
+    }
     this.socket?.send(packet, client.port, client.address, (error) => {
       if (error) this.options.logger.debug({ err: error }, 'tftp reply failed');
     });

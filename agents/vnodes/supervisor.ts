@@ -4,6 +4,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { parseDurationMs } from '../../common/duration.js';
 import type { Logger } from '../../common/logger.js';
+import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../../common/timers.js';
 import { ConsoleLines, createConsoleFile, type ConsoleFile } from './console.js';
 import type { VnodeMetrics } from './metrics.js';
 import { killGroup, prepareStart, spawnQemu } from './qemu-process.js';
@@ -65,7 +66,7 @@ class VmSupervisor implements Supervisor {
   private state: VmState = initialState();
   private current: VmConfig;
   private child: ChildProcessWithoutNullStreams | undefined;
-  private waitTimer: NodeJS.Timeout | undefined;
+  private waitTimer: LongTimeout | undefined;
   private quitTimer: NodeJS.Timeout | undefined;
   private readonly console: ConsoleFile;
   private readonly log: Logger;
@@ -111,7 +112,7 @@ class VmSupervisor implements Supervisor {
   async stop(): Promise<void> {
     await this.powerOff();
     this.disposed = true;
-    clearTimeout(this.waitTimer);
+    clearLongTimeout(this.waitTimer);
     await this.console.close();
   }
 
@@ -146,11 +147,11 @@ class VmSupervisor implements Supervisor {
   private execute(effect: VmEffect): void {
     switch (effect.type) {
       case 'wait':
-        clearTimeout(this.waitTimer);
-        this.waitTimer = setTimeout(() => this.dispatch({ type: 'timer', at: Date.now() }), effect.ms);
+        clearLongTimeout(this.waitTimer);
+        this.waitTimer = setLongTimeout(() => this.dispatch({ type: 'timer', at: Date.now() }), effect.ms);
         return;
       case 'cancelWait':
-        clearTimeout(this.waitTimer);
+        clearLongTimeout(this.waitTimer);
         return;
       case 'spawn':
         void this.start(effect.reason);

@@ -8,8 +8,9 @@
 // - Nodes (node/walt/ scripts): bootup, log lines, the command channel and file transfers. A node is
 //   recognised by its source address: the request must come from the address its DHCP lease holds.
 // - Controllers and users (operator, CLI, client library): exec, files, log writes and checkpoints need
-//   `Authorization: Bearer <token>`, the token kept in the Secret named by the segment's
-//   status.agent.tokenSecret (key "token"); reading that Secret is the RBAC permission to drive nodes.
+//   `Authorization: Bearer <token>`, the token kept in the Secret walt-agent-<segment> of the agents'
+//   namespace (key "token"), found by that name and never from status (ADR 0011); reading that Secret
+//   is the RBAC permission to drive nodes. Clients send it only to a URL checked by api/agent/api-url.ts.
 //   Read-only log queries and follow are open like the WalT log API.
 //
 // Errors are the agent's usual JSON `{ "error": "WALT_ERR_…", "message": <what to fix> }` with the HTTP
@@ -105,12 +106,15 @@ export interface WaltApiLogs {
 
 /**
  * Query string of GET /api/v1/logs/query and /api/v1/logs/follow: `issuer` (repeatable, exact),
- * `stream` and `line` (JavaScript regexes, searched), `since`/`until` (RFC 3339 or epoch ms),
- * `fromCheckpoint`/`toCheckpoint` with `owner`, `limit`. Query answers
- * `{ logs: ApiLogLine[], truncated: boolean }` (at most `limit` lines, default 10 000, at most 100 000;
- * truncated when more match), or with `Accept: application/x-ndjson` every matching line (up to
- * `limit`) as NDJSON; follow answers NDJSON, one ApiLogLine per line, history first then live lines, until the client
- * disconnects (a `{"heartbeat":true}` line every 15 s keeps proxies from closing it).
+ * `stream` and `line` (regexes in JavaScript syntax, run in RE2: no back-references or lookaround;
+ * searched), `since`/`until` (RFC 3339 or epoch ms), `fromCheckpoint`/`toCheckpoint` with `owner`,
+ * `limit`. Query answers `{ logs: ApiLogLine[], truncated: boolean, reason?: 'limit' | 'time-budget' }`
+ * (at most `limit` lines, default 10 000, at most 100 000; truncated when more match or when the
+ * agent's time budget for a read ran out), or with `Accept: application/x-ndjson` every matching line
+ * (up to `limit`) as NDJSON, then `{"truncated":true,"reason":"time-budget"}` if the budget cut it;
+ * follow answers NDJSON, one ApiLogLine per line, history first (then that truncated line if the budget
+ * cut it) then live lines, until the client disconnects (a `{"heartbeat":true}` line every 15 s keeps
+ * proxies from closing it). Callers without the token are rate limited per address (429, Retry-After).
  */
 export interface ApiLogLine {
   id: number;
@@ -123,7 +127,8 @@ export interface ApiLogLine {
 
 /**
  * DELETE /api/v1/logs/lines?issuer=&stream= (token): every line of the selected streams (`issuer`
- * repeatable, `stream` a regex; at least one) → `{ deleted: number }`.
+ * repeatable, `stream` a regex; at least one) → `{ deleted: number, truncated?: true }` (truncated: the
+ * time budget ran out and lines remain; ask again).
  */
 export type LogStreamSelector = Pick<LogQueryParams, 'issuers' | 'stream'>;
 

@@ -5,7 +5,7 @@ import { MapList, StringEnum, Timestamp } from './schema-helpers.js';
 export const Condition = Type.Object({
   type: Type.String({ maxLength: 316, minLength: 1 }),
   status: StringEnum(['True', 'False', 'Unknown'] as const),
-  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   lastTransitionTime: Timestamp(),
   reason: Type.String({ maxLength: 1024, minLength: 1 }),
   message: Type.String({ maxLength: 32768 }),
@@ -16,6 +16,6 @@ export const Conditions = (): TArray<typeof Condition> => MapList(Condition, 'ty
 
 /** Fields every status in this API carries. */
 export const StatusBase = {
-  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   conditions: Type.Optional(Conditions()),
 };

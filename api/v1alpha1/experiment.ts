@@ -1,8 +1,18 @@
 // Experiment: claim nodes, boot an image on them, run steps, collect results (namespaced).
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TArray, type TString } from '@sinclair/typebox';
 import { StatusBase } from './conditions.js';
-import { BootModeField, DnsLabel, Duration, ObjectName } from './fields.js';
-import { cel, MapList, PreservedObject, SetList, StringEnum, Timestamp } from './schema-helpers.js';
+import {
+  ABSOLUTE_PATH_REGEX,
+  BootModeField,
+  Count,
+  DnsLabel,
+  Duration,
+  LABEL_KEY_REGEX,
+  LabelKey,
+  LabelValue,
+  ObjectName,
+} from './fields.js';
+import { cel, celString, MapList, SetList, StringEnum, Timestamp } from './schema-helpers.js';
 
 export const EXPERIMENT_PHASES = [
   'Pending',
@@ -14,36 +24,70 @@ export const EXPERIMENT_PHASES = [
   'Releasing',
 ] as const;
 export const STEP_KINDS = ['boot', 'wait', 'run', 'copy', 'checkpoint', 'reboot'] as const;
+/** The source of a copy toNode step (the operator parses it with the same expression). */
+export const COPY_CONFIGMAP_SOURCE_REGEX = '^configmap:[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-._a-zA-Z0-9]+$';
 export const STEP_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Skipped'] as const;
 
-const NodeNames = SetList(DnsLabel('node name'), 256, { minItems: 1 });
+// Bounds that keep the CEL rule "step targets are claimed nodes" (steps × targets × names) within the
+// apiserver's cost budget; claim more nodes than MAX_CLAIMED_NAMES with a selector and a count.
+export const MAX_CLAIMED_NAMES = 128;
+export const MAX_STEP_TARGETS = 64;
+export const MAX_STEPS = 64;
+export const MAX_SELECTED_NODES = 256;
+
+const NodeNames = (maxItems: number): TArray<TString> =>
+  SetList(DnsLabel('node name'), maxItems, { minItems: 1 });
+
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+
+const MatchExpression = Type.Object(
+  {
+    key: LabelKey(),
+    operator: StringEnum(SELECTOR_OPERATORS),
+    values: Type.Optional(Type.Array(LabelValue(), { maxItems: 64 })),
+  },
+  {
+    ...cel(
+      {
+        rule: "!(self.operator in ['In', 'NotIn']) || (has(self.values) && size(self.values) > 0)",
+        message: 'operators In and NotIn need a non-empty values list',
+        fieldPath: '.values',
+      },
+      {
+        rule: "!(self.operator in ['Exists', 'DoesNotExist']) || !has(self.values) || size(self.values) == 0",
+        message: 'operators Exists and DoesNotExist take no values: remove values',
+        fieldPath: '.values',
+      },
+    ),
+  },
+);
 
 const LabelSelector = Type.Object({
   matchLabels: Type.Optional(
     Type.Unsafe<Record<string, string>>({
       type: 'object',
-      additionalProperties: { type: 'string', maxLength: 63 },
+      additionalProperties: LabelValue(),
       maxProperties: 32,
+      ...cel({
+        rule: `self.all(k, k.size() <= 317 && k.matches(${celString(LABEL_KEY_REGEX)}))`,
+        message:
+          'matchLabels keys must be label keys: an optional DNS prefix and "/", then 1 to 63 letters, digits, "-", "_" or "." starting and ending with a letter or digit',
+      }),
     }),
   ),
-  matchExpressions: Type.Optional(
-    Type.Array(
-      Type.Object({
-        key: Type.String({ minLength: 1, maxLength: 317 }),
-        operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const),
-        values: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: 64 })),
-      }),
-      { maxItems: 16 },
-    ),
-  ),
+  matchExpressions: Type.Optional(Type.Array(MatchExpression, { maxItems: 16 })),
 });
 
 const NodeClaim = Type.Object(
   {
-    names: Type.Optional(NodeNames),
+    names: Type.Optional(NodeNames(MAX_CLAIMED_NAMES)),
     selector: Type.Optional(LabelSelector),
     count: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 256, description: 'How many matching nodes to claim.' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_SELECTED_NODES,
+        description: 'How many matching nodes to claim.',
+      }),
     ),
   },
   {
@@ -62,32 +106,58 @@ const NodeClaim = Type.Object(
   },
 );
 
-const StepTargets = { nodes: Type.Optional(NodeNames) };
+const StepTargets = { nodes: Type.Optional(NodeNames(MAX_STEP_TARGETS)) };
 
 const RunStep = Type.Object({
   ...StepTargets,
-  command: Type.Array(Type.String({ maxLength: 16384 }), {
+  command: Type.Array(Type.String({ maxLength: 8192 }), {
     minItems: 1,
-    maxItems: 256,
+    maxItems: 128,
     description: 'Program and arguments, e.g. ["sh", "-c", "uname -a"].',
+    ...cel({
+      rule: "size(self) == 0 || !self[0].matches('^\\\\s*$')",
+      message: 'command[0], the program to run, must not be empty or blank',
+    }),
   }),
   expectExitCode: Type.Integer({ minimum: 0, maximum: 255, default: 0 }),
-  timeout: Duration('1s', { default: '5m' }),
+  // The agent runs a command for at most 86400 s (api/agent/v1.ts ExecRequest.timeoutSeconds).
+  timeout: Duration('1s', '24h', { default: '5m' }),
 });
 
 const CopyStep = Type.Object(
   {
     ...StepTargets,
     direction: StringEnum(['toNode', 'fromNode'] as const),
-    source: Type.String({ minLength: 1, maxLength: 4096 }),
-    destination: Type.String({ minLength: 1, maxLength: 4096 }),
+    source: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description:
+        'toNode: configmap:<name>/<key> in this namespace; fromNode: an absolute path on the node.',
+    }),
+    destination: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'toNode: the absolute file path on the node; fromNode: a name for the fetched files.',
+    }),
   },
   {
-    ...cel({
-      rule: "self.direction != 'toNode' || self.destination.startsWith('/')",
-      message: 'copy toNode needs an absolute destination path on the node',
-      fieldPath: '.destination',
-    }),
+    ...cel(
+      {
+        rule: `self.direction != 'toNode' || self.destination.matches(${celString(ABSOLUTE_PATH_REGEX)})`,
+        message: 'copy toNode needs an absolute destination path on the node, e.g. /etc/app/app.json',
+        fieldPath: '.destination',
+      },
+      {
+        rule: `self.direction != 'toNode' || self.source.matches(${celString(COPY_CONFIGMAP_SOURCE_REGEX)})`,
+        message: 'copy toNode reads configmap:<ConfigMap name>/<key>, e.g. configmap:app-config/app.json',
+        fieldPath: '.source',
+      },
+      {
+        rule: `self.direction != 'fromNode' || self.source.matches(${celString(ABSOLUTE_PATH_REGEX)})`,
+        message: 'copy fromNode needs an absolute source path on the node, e.g. /var/log/app.log',
+        fieldPath: '.source',
+      },
+    ),
   },
 );
 
@@ -95,7 +165,7 @@ const Step = Type.Object(
   {
     name: DnsLabel('step name'),
     boot: Type.Optional(Type.Object({ ...StepTargets })),
-    wait: Type.Optional(Type.Object({ duration: Duration('0s') })),
+    wait: Type.Optional(Type.Object({ duration: Duration('0s', '168h') })),
     run: Type.Optional(RunStep),
     copy: Type.Optional(CopyStep),
     checkpoint: Type.Optional(
@@ -120,64 +190,91 @@ const Step = Type.Object(
   },
 );
 
-export const ExperimentSpec = Type.Object({
-  nodes: NodeClaim,
-  image: ObjectName('image', { description: 'WaltImage (in this namespace) the nodes boot.' }),
-  bootMode: BootModeField({
-    default: 'network',
-    description: 'How the nodes boot the image; network only for now.',
-    maxLength: 32,
-    ...cel({
-      rule: "self == 'network'",
-      message:
-        'bootMode: only network is supported for now (the hybrid modes, the image copied to a local disk, are not implemented): remove it or set network',
-    }),
-  }),
-  boot: Type.Object(
-    {
-      timeout: Duration('10s', { default: '5m', description: 'Time for every node to reach Ready.' }),
-      retries: Type.Integer({
-        minimum: 0,
-        maximum: 100,
-        default: 2,
-        description: 'Hard reboots after a timeout.',
-      }),
-    },
-    { default: {} },
-  ),
-  steps: MapList(Step, 'name', 128, { description: 'Run in order after the nodes are Ready.' }),
-  timeout: Duration('1s', { default: '1h', description: 'Limit for the whole experiment.' }),
-  keep: Type.Object(
-    {
-      logs: Type.Boolean({
-        default: true,
-        description:
-          'false: deleting the Experiment deletes its step output (log streams experiment.<namespace>.<name>.*) from the agents.',
-      }),
-      savedImage: Type.Optional(
-        ObjectName('saved image', {
-          description: 'Not implemented yet (saving the nodes as a new image, like walt node save).',
-        }),
-      ),
-    },
-    {
-      default: {},
+/** Step kinds that may name their own target nodes (a subset of the claimed ones). */
+const TARGETED_KINDS = ['boot', 'run', 'copy', 'reboot'] as const;
+
+/**
+ * One rule per step kind (each within the per-rule cost limit): with nodes claimed by name, every node
+ * a step names must be one of them. With a selector the names are only known once nodes are claimed;
+ * the controller then fails the step (WALT_ERR_EXPERIMENT_UNKNOWN_TARGET).
+ */
+const targetRules = TARGETED_KINDS.map((kind) => ({
+  rule: `!has(self.nodes.names) || self.steps.all(s, !has(s.${kind}) || !has(s.${kind}.nodes) || s.${kind}.nodes.all(n, n in self.nodes.names))`,
+  message: `a ${kind} step names a node that nodes.names does not claim: list it in nodes.names or remove it from steps[].${kind}.nodes`,
+  fieldPath: '.steps',
+}));
+
+export const ExperimentSpec = Type.Object(
+  {
+    nodes: NodeClaim,
+    image: ObjectName('image', { description: 'WaltImage (in this namespace) the nodes boot.' }),
+    bootMode: BootModeField({
+      default: 'network',
+      description: 'How the nodes boot the image; network only for now.',
+      maxLength: 32,
       ...cel({
-        rule: '!has(self.savedImage)',
+        rule: "self == 'network'",
         message:
-          'keep.savedImage is not implemented yet (saving the nodes as a new image, like walt node save): remove it',
-        fieldPath: '.savedImage',
+          'bootMode: only network is supported for now (the hybrid modes, the image copied to a local disk, are not implemented): remove it or set network',
       }),
-    },
-  ),
-});
+    }),
+    boot: Type.Object(
+      {
+        timeout: Duration('10s', '24h', {
+          default: '5m',
+          description: 'Time for every node to reach Ready.',
+        }),
+        retries: Type.Integer({
+          minimum: 0,
+          maximum: 100,
+          default: 2,
+          description: 'Hard reboots after a timeout.',
+        }),
+      },
+      { default: {} },
+    ),
+    steps: MapList(Step, 'name', MAX_STEPS, { description: 'Run in order after the nodes are Ready.' }),
+    timeout: Duration('1s', '720h', { default: '1h', description: 'Limit for the whole experiment.' }),
+    keep: Type.Object(
+      {
+        logs: Type.Boolean({
+          default: true,
+          description:
+            'false: deleting the Experiment deletes its step output (log streams experiment.<namespace>.<name>.*) from the agents.',
+        }),
+        savedImage: Type.Optional(
+          ObjectName('saved image', {
+            description: 'Not implemented yet (saving the nodes as a new image, like walt node save).',
+          }),
+        ),
+      },
+      {
+        default: {},
+        ...cel({
+          rule: '!has(self.savedImage)',
+          message:
+            'keep.savedImage is not implemented yet (saving the nodes as a new image, like walt node save): remove it',
+          fieldPath: '.savedImage',
+        }),
+      },
+    ),
+  },
+  { ...cel(...targetRules) },
+);
 export type ExperimentSpec = Static<typeof ExperimentSpec>;
+
+/** Per-node results a step keeps in status; the others are counted in resultsOmitted. */
+export const MAX_STEP_RESULTS = 64;
+/** Characters of output a result keeps in status (the tail; the whole output is in the log store). */
+export const MAX_RESULT_OUTPUT = 16_384;
+/** Characters of the messages the controller writes in status. */
+export const MAX_STATUS_MESSAGE = 4096;
 
 const StepNodeResult = Type.Object({
   node: Type.String({ maxLength: 63 }),
-  exitCode: Type.Optional(Type.Integer()),
-  output: Type.Optional(Type.String({ maxLength: 65536 })),
-  message: Type.Optional(Type.String({ maxLength: 4096 })),
+  exitCode: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+  output: Type.Optional(Type.String({ maxLength: MAX_RESULT_OUTPUT })),
+  message: Type.Optional(Type.String({ maxLength: MAX_STATUS_MESSAGE })),
 });
 
 export const ExperimentStatus = Type.Object({
@@ -185,7 +282,7 @@ export const ExperimentStatus = Type.Object({
   phase: Type.Optional(StringEnum(EXPERIMENT_PHASES)),
   startTime: Type.Optional(Timestamp()),
   completionTime: Type.Optional(Timestamp()),
-  message: Type.Optional(Type.String({ maxLength: 4096 })),
+  message: Type.Optional(Type.String({ maxLength: MAX_STATUS_MESSAGE })),
   nodes: Type.Optional(
     MapList(
       Type.Object({
@@ -193,10 +290,10 @@ export const ExperimentStatus = Type.Object({
         phase: Type.Optional(Type.String({ maxLength: 32 })),
         ip: Type.Optional(Type.String({ maxLength: 15 })),
         readyTime: Type.Optional(Timestamp()),
-        bootAttempts: Type.Optional(Type.Integer({ minimum: 0 })),
+        bootAttempts: Type.Optional(Count(1000)),
       }),
       'name',
-      256,
+      MAX_SELECTED_NODES,
     ),
   ),
   steps: Type.Optional(
@@ -206,14 +303,28 @@ export const ExperimentStatus = Type.Object({
         phase: StringEnum(STEP_PHASES),
         startTime: Type.Optional(Timestamp()),
         completionTime: Type.Optional(Timestamp()),
-        results: Type.Optional(MapList(StepNodeResult, 'node', 256)),
-        details: Type.Optional(PreservedObject()),
+        results: Type.Optional(MapList(StepNodeResult, 'node', MAX_STEP_RESULTS)),
+        resultsOmitted: Type.Optional(
+          Count(MAX_SELECTED_NODES, {
+            description: 'Per-node results left out of status to keep it small (failures are kept first).',
+          }),
+        ),
+        outputStream: Type.Optional(
+          Type.String({
+            maxLength: 512,
+            description:
+              'Log stream holding the whole output of this step, when status keeps only part of it (walt log show).',
+          }),
+        ),
+        details: Type.Optional(
+          Type.Object({ message: Type.Optional(Type.String({ maxLength: MAX_STATUS_MESSAGE })) }),
+        ),
         // A run step's command id on each target node (the agents' idempotency key), written before the
         // commands are sent, so that an operator that restarts re-attaches to them (ADR 0008).
         commandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-zA-Z_-]+$' })),
       }),
       'name',
-      128,
+      MAX_STEPS,
     ),
   ),
 });

@@ -1,16 +1,16 @@
 // WaltImage: an OS image for nodes, any OCI image reference (namespaced).
 import { Type, type Static } from '@sinclair/typebox';
 import { Conditions, StatusBase } from './conditions.js';
-import { Duration, NodeModelField, ObjectName, OciReference } from './fields.js';
+import { Count, Duration, NodeModelField, ObjectName, OciReference } from './fields.js';
 import { cel, MapList, SetList, StringEnum, Timestamp } from './schema-helpers.js';
 
 export const RECHECK_POLICIES = ['Never', 'Periodic'] as const;
 
 const Progress = Type.Object({
-  bytesDone: Type.Integer({ minimum: 0 }),
-  bytesTotal: Type.Integer({ minimum: 0 }),
-  layersDone: Type.Optional(Type.Integer({ minimum: 0 })),
-  layersTotal: Type.Optional(Type.Integer({ minimum: 0 })),
+  bytesDone: Count(),
+  bytesTotal: Count(),
+  layersDone: Type.Optional(Count(65_536)),
+  layersTotal: Type.Optional(Count(65_536)),
 });
 
 export const WaltImageSpec = Type.Object({
@@ -42,7 +42,7 @@ export const WaltImageSpec = Type.Object({
         default: 'Never',
         description: 'Periodic: resolve the tag again every interval and follow it when it moves.',
       }),
-      interval: Duration('1m', { default: '1h' }),
+      interval: Duration('1m', '720h', { default: '1h' }),
     },
     { default: {} },
   ),
@@ -68,7 +68,7 @@ export const WaltImageStatus = Type.Object({
   ),
   resolvedAt: Type.Optional(Timestamp()),
   models: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 })),
-  size: Type.Optional(Type.Integer({ minimum: 0, description: 'Compressed size in bytes of the layers.' })),
+  size: Type.Optional(Count(undefined, { description: 'Compressed size in bytes of the layers.' })),
   progress: Type.Optional(Progress),
   segments: Type.Optional(
     MapList(SegmentArtifact, 'segment', 64, {

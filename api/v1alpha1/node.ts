@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { StatusBase } from './conditions.js';
 import {
   BootModeField,
+  Count,
   DnsLabel,
   Duration,
   MacAddress,
@@ -10,6 +11,7 @@ import {
   NodeModelField,
   ObjectName,
   POWER_DRIVERS,
+  PORT_REGEX,
   Ipv4Address,
 } from './fields.js';
 import { cel, celString, MapList, MatchingString, StringEnum, Timestamp } from './schema-helpers.js';
@@ -25,7 +27,12 @@ const DISK_TEMPLATES = ['none', 'ext4', 'fat32', 'hybrid-boot-v', 'hybrid-boot-p
 const SecretKeyRef = Type.Object({
   name: ObjectName('secret name'),
   namespace: DnsLabel('secret namespace'),
-  key: Type.String({ minLength: 1, maxLength: 253 }),
+  key: MatchingString(
+    '^[-._a-zA-Z0-9]+$',
+    'secret key must be letters, digits, "-", "_" or "." (a Secret data key)',
+    253,
+    { minLength: 1 },
+  ),
 });
 
 const Power = Type.Object(
@@ -37,11 +44,12 @@ const Power = Type.Object(
     }),
     snmp: Type.Optional(
       Type.Object({
-        switch: Type.String({
-          minLength: 1,
-          maxLength: 253,
-          description: 'Host name or address of the PoE switch.',
-        }),
+        switch: MatchingString(
+          '^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$',
+          'switch must be a host name or an IPv4 address, e.g. poe-switch.lab or 192.168.152.2',
+          253,
+          { minLength: 1, description: 'Host name or address of the PoE switch.' },
+        ),
         port: Type.Integer({
           minimum: 1,
           maximum: 4096,
@@ -73,32 +81,71 @@ const Power = Type.Object(
   },
 );
 
+/** CEL: the number before a two-letter unit suffix ("512Mi" → 512). */
+const amount = (suffixLength: number): string => `int(self.substring(0, self.size() - ${suffixLength}))`;
+
 const VirtualDisk = Type.Object({
-  size: MatchingString('^[1-9][0-9]*(Gi|Ti)$', 'disk size must be a whole number of Gi or Ti, e.g. 8Gi', 16),
+  size: Type.String({
+    maxLength: 8,
+    ...cel(
+      {
+        rule: "self.matches('^[1-9][0-9]{0,4}(Gi|Ti)$')",
+        message: 'disk size must be a whole number of Gi or Ti, e.g. 8Gi',
+      },
+      {
+        rule: `!self.matches('^[1-9][0-9]{0,4}(Gi|Ti)$') || (self.endsWith('Ti') ? ${amount(2)} <= 64 : ${amount(2)} <= 65536)`,
+        message: 'disk size must be at most 64Ti',
+      },
+    ),
+  }),
   template: StringEnum(DISK_TEMPLATES, { default: 'none' }),
 });
 
 const VirtualNetwork = Type.Object({
   name: MatchingString('^[a-z][a-z-]*$', 'network name must be lowercase letters and "-"', 15),
-  latency: Type.Optional(Duration('0s', { description: 'Added one-way latency (tc netem), e.g. 10ms.' })),
+  latency: Type.Optional(
+    Duration('0s', '10s', { description: 'Added one-way latency (tc netem), e.g. 10ms.' }),
+  ),
   bandwidth: Type.Optional(
-    MatchingString('^[1-9][0-9]*(Mbps|Gbps)$', 'bandwidth must look like 100Mbps or 1Gbps', 16),
+    Type.String({
+      maxLength: 10,
+      ...cel(
+        {
+          rule: "self.matches('^[1-9][0-9]{0,5}(Mbps|Gbps)$')",
+          message: 'bandwidth must look like 100Mbps or 1Gbps',
+        },
+        {
+          rule: `!self.matches('^[1-9][0-9]{0,5}(Mbps|Gbps)$') || (self.endsWith('Gbps') ? ${amount(4)} <= 400 : ${amount(4)} <= 400000)`,
+          message: 'bandwidth must be at most 400Gbps',
+        },
+      ),
+    }),
   ),
 });
 
 const Virtual = Type.Object({
   cpus: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Virtual CPUs (qemu -smp).' }),
-  memory: MatchingString(
-    '^[1-9][0-9]*(Mi|Gi)$',
-    'memory must be a whole number of Mi or Gi, e.g. 512Mi',
-    16,
-    {
-      default: '1Gi',
-    },
-  ),
+  memory: Type.String({
+    maxLength: 9,
+    default: '1Gi',
+    ...cel(
+      {
+        rule: "self.matches('^[1-9][0-9]{0,6}(Mi|Gi)$')",
+        message: 'memory must be a whole number of Mi or Gi, e.g. 512Mi',
+      },
+      {
+        rule: `!self.matches('^[1-9][0-9]{0,6}(Mi|Gi)$') || (self.endsWith('Gi') ? ${amount(2)} * 1024 : ${amount(2)}) >= 64`,
+        message: 'memory must be at least 64Mi',
+      },
+      {
+        rule: `!self.matches('^[1-9][0-9]{0,6}(Mi|Gi)$') || (self.endsWith('Gi') ? ${amount(2)} * 1024 : ${amount(2)}) <= 1048576`,
+        message: 'memory must be at most 1024Gi',
+      },
+    ),
+  }),
   disks: Type.Optional(Type.Array(VirtualDisk, { maxItems: 8 })),
   networks: Type.Optional(MapList(VirtualNetwork, 'name', 8)),
-  bootDelay: Type.Optional(Duration('0s', { description: 'Delay before each VM (re)start.' })),
+  bootDelay: Type.Optional(Duration('0s', '1h', { description: 'Delay before each VM (re)start.' })),
 });
 
 const Settings = Type.Object(
@@ -110,6 +157,7 @@ const Settings = Type.Object(
     bootTimeout: Type.Integer({
       default: 180,
       minimum: 0,
+      maximum: 86400,
       description: 'Seconds to wait for a bootup notification before a hard reboot (0: never).',
       ...cel({
         rule: 'self == 0 || self >= 60',
@@ -130,8 +178,8 @@ const Settings = Type.Object(
     expose: Type.Optional(
       Type.Array(
         MatchingString(
-          '^[0-9]{1,5}:[0-9]{1,5}$',
-          'expose entries look like <node port>:<server port>, e.g. 80:8080',
+          `^${PORT_REGEX}:${PORT_REGEX}$`,
+          'expose entries look like <node port>:<server port>, each 1 to 65535, e.g. 80:8080',
           11,
         ),
         { maxItems: 16 },
@@ -191,14 +239,11 @@ export const WaltNodeStatus = Type.Object({
   lastBootStats: Type.Optional(
     Type.Object({
       nfsReadBytes: Type.Optional(
-        Type.Integer({
-          minimum: 0,
-          description: 'Bytes the node read over NFS while booting (lazy transfer).',
-        }),
+        Count(undefined, { description: 'Bytes the node read over NFS while booting (lazy transfer).' }),
       ),
     }),
   ),
-  bootAttempts: Type.Optional(Type.Integer({ minimum: 0 })),
+  bootAttempts: Type.Optional(Count()),
   claimedBy: Type.Optional(
     Type.Object({ namespace: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 253 }) }),
   ),

@@ -51,9 +51,9 @@ export function celString(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
-/** An RFC 3339 timestamp written by controllers. */
+/** An RFC 3339 timestamp written by controllers (at most nanoseconds and a zone offset: 35 characters). */
 export function Timestamp(options: SchemaOptions = {}): TString {
-  return Type.String({ format: 'date-time', ...options });
+  return Type.String({ format: 'date-time', maxLength: 64, ...options });
 }
 
 /** A list whose items are merged by `key` in server-side apply (each controller owns its own items). */

@@ -1,7 +1,7 @@
 // WaltSegment: one lab L2 network served by one boot agent (cluster-scoped).
 import { Type, type Static } from '@sinclair/typebox';
 import { StatusBase } from './conditions.js';
-import { DHCP_MODES, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
+import { Count, DHCP_MODES, DnsName, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
 import { cel, SetList, StringEnum, Timestamp } from './schema-helpers.js';
 import { ipv4ToInt } from './cel-ipv4.js';
 
@@ -26,8 +26,50 @@ const Dhcp = Type.Object({
       'authoritative: the agent is the DHCP server of the segment; proxy: another server gives addresses and the agent only adds PXE options (ports 67 and 4011); off: no DHCP.',
   }),
   range: Type.Optional(DhcpRange),
-  leaseTime: Duration('1m', { default: '24h', description: 'Lease time of dynamic addresses.' }),
+  leaseTime: Duration('1m', '168h', { default: '24h', description: 'Lease time of dynamic addresses.' }),
 });
+
+// autoRegisterLimits: how many WaltNodes sprayed DHCP packets can make the agent create
+// (agents/dhcp/auto-register.ts). Every field has a maximum.
+export const AUTO_REGISTER_LIMITS = {
+  maxPending: { default: 32, maximum: 4096 },
+  perHour: { default: 60, maximum: 3600 },
+  burst: { default: 16, maximum: 256 },
+  forgetAfter: { default: '24h', minimum: '1m', maximum: '720h' },
+} as const;
+const AutoRegisterLimits = Type.Object(
+  {
+    maxPending: Type.Integer({
+      minimum: 0,
+      maximum: AUTO_REGISTER_LIMITS.maxPending.maximum,
+      default: AUTO_REGISTER_LIMITS.maxPending.default,
+      description:
+        'Most discovered WaltNodes of this segment that have not booted yet; past it, new devices are not registered until some boot or are collected.',
+    }),
+    perHour: Type.Integer({
+      minimum: 1,
+      maximum: AUTO_REGISTER_LIMITS.perHour.maximum,
+      default: AUTO_REGISTER_LIMITS.perHour.default,
+      description: 'Registrations per hour, past the burst (a token bucket).',
+    }),
+    burst: Type.Integer({
+      minimum: 1,
+      maximum: AUTO_REGISTER_LIMITS.burst.maximum,
+      default: AUTO_REGISTER_LIMITS.burst.default,
+      description: 'Registrations at once (a rack of new nodes powered on together).',
+    }),
+    forgetAfter: Duration(
+      AUTO_REGISTER_LIMITS.forgetAfter.minimum,
+      AUTO_REGISTER_LIMITS.forgetAfter.maximum,
+      {
+        default: AUTO_REGISTER_LIMITS.forgetAfter.default,
+        description:
+          'A discovered WaltNode that has not booted within this time is deleted (remove its walt.dev/discovered label to keep it).',
+      },
+    ),
+  },
+  { default: {}, description: 'Bounds of auto-registration (autoRegister).' },
+);
 
 export const WaltSegmentSpec = Type.Object(
   {
@@ -42,9 +84,8 @@ export const WaltSegmentSpec = Type.Object(
       }),
     ),
     dnsServers: Type.Optional(SetList(Ipv4Address(), 4, { description: 'DNS servers handed to nodes.' })),
-    domain: Type.String({
+    domain: DnsName('domain', {
       default: 'walt',
-      maxLength: 253,
       description: 'DNS domain of the segment: nodes are <name>.<domain>.',
     }),
     dhcp: Type.Object(Dhcp.properties, { default: {} }),
@@ -53,6 +94,7 @@ export const WaltSegmentSpec = Type.Object(
       description:
         'Create a WaltNode for an unknown device that announces itself as a WalT node (model from DHCP).',
     }),
+    autoRegisterLimits: Type.Optional(AutoRegisterLimits),
     nat: Type.Object(
       {
         enabled: Type.Boolean({
@@ -116,7 +158,8 @@ export const WaltSegmentStatus = Type.Object({
       ),
     }),
   ),
-  leasesInUse: Type.Optional(Type.Integer({ minimum: 0 })),
-  cachedImages: Type.Optional(Type.Integer({ minimum: 0 })),
+  // A /8 holds 2^24 addresses; an agent caches far fewer images than 2^16.
+  leasesInUse: Type.Optional(Count(16_777_216)),
+  cachedImages: Type.Optional(Count(65_536)),
 });
 export type WaltSegmentStatus = Static<typeof WaltSegmentStatus>;

@@ -2,6 +2,7 @@
 // --time-margin seconds) until a line matches (--mode ANY) or every issuer has emitted one (ALL),
 // printing the matching lines; exit 5 after --timeout.
 import { createLogsApi } from '../../client/logs.js';
+import { clearLongTimeout, setLongTimeout } from '../../common/timers.js';
 import type { CliContext } from '../context.js';
 import { ERR_CLI_TIMEOUT, ERR_CLI_USAGE } from '../errors.js';
 import { DEFAULT_LOG_FORMAT, compileLogFormat } from '../log-format.js';
@@ -34,7 +35,7 @@ export async function logWait(ctx: CliContext, regex: string, options: LogWaitOp
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
+      : setLongTimeout(() => {
           timedOut = true;
           controller.abort();
         }, timeoutMs);
@@ -48,7 +49,7 @@ export async function logWait(ctx: CliContext, regex: string, options: LogWaitOp
     }
     if (timedOut) throw ERR_CLI_TIMEOUT(`waiting for a line matching ${regex}`, formatDuration(timeoutMs!));
   } finally {
-    clearTimeout(timer);
+    clearLongTimeout(timer);
     controller.abort();
   }
 }

@@ -8,8 +8,10 @@ function option(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
 }
 
+// WALT_AGENT_URL_ALLOW_LOOPBACK: the lab relays its agent's API to a loopback port, and the CLI sends
+// the agent's token to a loopback URL only when told to (api/agent/api-url.ts).
 function envLines(kubeconfig: string, binDir: string): string {
-  return `export KUBECONFIG=${kubeconfig}\nexport PATH=${binDir}:$PATH\n`;
+  return `export KUBECONFIG=${kubeconfig}\nexport PATH=${binDir}:$PATH\nexport WALT_AGENT_URL_ALLOW_LOOPBACK=1\n`;
 }
 
 async function up(name: string): Promise<void> {

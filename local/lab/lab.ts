@@ -1,12 +1,15 @@
 // A whole WalT lab on one machine, used by the local testbed and by the end-to-end tests alike: the
 // segment's network namespace and bridge, a registry, the operator (in this process) and the boot agent
 // (a child process inside the namespace, reaching the apiserver and the registry through loopback
-// bridges). stop() takes everything down, virtual nodes included.
+// bridges). The agent runs as its segment's ServiceAccount walt-system/walt-agent-<segment>
+// (impersonated; config/rbac and the segment's identity are applied first, ADR 0011). stop() takes
+// everything down, virtual nodes included.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
+import { agentServiceAccountName, AGENT_NAMESPACE } from '../../api/rbac/segment-agent.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import {
@@ -17,6 +20,7 @@ import {
 } from '../../test/support/apiserver-bridge.js';
 import { startRegistry, type TestRegistry } from '../../test/support/registry.js';
 import { stopProcessGroup } from '../process-group.js';
+import { applyIdentities, asServiceAccount } from './identity.js';
 import { createNetwork, deleteNetwork, type LabNetwork } from './netns.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -51,9 +55,11 @@ interface AgentPlaces {
 
 function startAgent(options: LabOptions, places: AgentPlaces): ChildProcess {
   const { cacheDir, logFile } = places;
-  // The agent talks to the lab's cluster, whatever KUBECONFIG this process was started with.
+  // The agent talks to the lab's cluster, whatever KUBECONFIG this process was started with, as its
+  // segment's ServiceAccount.
   const kubeconfig = path.join(options.workDir, 'agent.kubeconfig');
-  writeFileSync(kubeconfig, options.kc.exportConfig(), { mode: 0o600 });
+  const identity = asServiceAccount(options.kc, agentServiceAccountName(options.segment));
+  writeFileSync(kubeconfig, identity.exportConfig(), { mode: 0o600 });
   const log = openSync(logFile, 'a');
   const args = [
     'netns',
@@ -69,7 +75,7 @@ function startAgent(options: LabOptions, places: AgentPlaces): ChildProcess {
     '--health-port',
     '0',
     '--lease-namespace',
-    'default',
+    AGENT_NAMESPACE,
     '--identity',
     `lab-agent-${options.segment}`,
     '--api-url',
@@ -93,6 +99,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   };
   try {
     await mkdir(options.workDir, { recursive: true });
+    await applyIdentities(options.kc, [options.segment]);
     await createNetwork(options.network);
     cleanups.push(() => deleteNetwork(options.network.ns));
     const registry = await startRegistry();
@@ -109,6 +116,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       identity: `lab-operator-${options.segment}`,
       healthPort: 0,
       handleSignals: false,
+      // The agent's API is relayed to loopback below: the operator may send its token there.
+      agentUrlPolicy: { allowLoopback: true },
       ...(options.namespace ? { namespace: options.namespace } : {}),
     });
     await operator.start();

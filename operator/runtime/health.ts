@@ -15,7 +15,11 @@ export interface Readiness {
 export interface HealthServerOptions {
   /** 0 picks a free port. */
   port: number;
-  /** Default 0.0.0.0 (probes come from the kubelet); tests use 127.0.0.1. */
+  /**
+   * Default 0.0.0.0 (the operator's probes come from the kubelet); tests use 127.0.0.1. The boot agent
+   * passes 127.0.0.1 by default and never an address of the lab network (agents/health-host.ts):
+   * /metrics names nodes and addresses.
+   */
   host?: string;
   registry: Registry;
   readiness(): Readiness;

@@ -163,6 +163,28 @@ describe('work queue', () => {
     ]);
   });
 
+  it('addAfter waits delays past setTimeout’s 2^31-1 ms (a 720 h experiment timeout)', async () => {
+    jest.useFakeTimers();
+    const seen: string[] = [];
+    queue = createWorkQueue({
+      name: 't',
+      rateLimit: unlimited,
+      handler: (key) => {
+        seen.push(key);
+        return Promise.resolve();
+      },
+    });
+    // Given a requeue 720 h away (more than the 596 h setTimeout takes)
+    const hours = 3_600_000;
+    queue.addAfter('late', 720 * hours);
+    // When 719 h pass, it has not run (a bare setTimeout would have fired after 1 ms)
+    await jest.advanceTimersByTimeAsync(719 * hours);
+    expect(seen).toEqual([]);
+    // Then it runs at 720 h
+    await jest.advanceTimersByTimeAsync(hours);
+    expect(seen).toEqual(['late']);
+  });
+
   it('requeues a key after requeueAfterMs returned by the handler', async () => {
     jest.useFakeTimers();
     let runs = 0;

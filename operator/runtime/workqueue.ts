@@ -4,6 +4,7 @@
 // - failures are retried after a per-key exponential back-off, reset on success;
 // - a global token bucket bounds the rate of starts; `concurrency` keys run at once;
 // - shutdown() refuses new keys and waits for queued and running ones (drain).
+import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../../common/timers.js';
 import { backoffDelay, QUEUE_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { createTokenBucket, DEFAULT_RATE_LIMIT, type RateLimit, type TokenBucket } from './rate-limit.js';
 
@@ -53,7 +54,7 @@ class Queue implements WorkQueue {
   private readonly ready: string[] = [];
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
-  private readonly delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly delayed = new Map<string, { at: number; timer: LongTimeout }>();
   private readonly failureCounts = new Map<string, number>();
   private readonly now: () => number;
   private pumpTimer: NodeJS.Timeout | undefined;
@@ -88,8 +89,9 @@ class Queue implements WorkQueue {
     const at = this.now() + ms;
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;
-    if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
+    if (pending) clearLongTimeout(pending.timer);
+    // Requeues may be weeks away (an experiment timeout, an image recheck): chained past 2^31-1 ms.
+    const timer = setLongTimeout(() => {
       this.delayed.delete(key);
       this.add(key);
     }, ms);
@@ -127,7 +129,7 @@ class Queue implements WorkQueue {
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     if (this.drainPromise) return this.drainPromise;
     this.closing = true;
-    for (const { timer } of this.delayed.values()) clearTimeout(timer);
+    for (const { timer } of this.delayed.values()) clearLongTimeout(timer);
     this.delayed.clear();
     if (options.drain === false) {
       for (const key of this.ready) this.dirty.delete(key);

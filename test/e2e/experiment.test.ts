@@ -58,7 +58,11 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
     ).catch(() => undefined);
   const explain = (error: unknown): Error => withLabLogs(lab, nodeName, error);
   const cli = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
-    run(process.execPath, [walt, ...args], { env: process.env, timeout: 60_000 });
+    // The lab relays the agent's API to loopback: the CLI may send the token there (local/testbed.sh env).
+    run(process.execPath, [walt, ...args], {
+      env: { ...process.env, WALT_AGENT_URL_ALLOW_LOOPBACK: '1' },
+      timeout: 60_000,
+    });
   /** `walt log show` of the whole history of `issuer`'s streams matching `streams`. */
   const logShow = async (issuer: string, streams: string): Promise<string> =>
     (await cli('log', 'show', '--history', 'full', '--issuers', issuer, '--streams', streams)).stdout;

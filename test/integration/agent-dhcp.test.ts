@@ -5,11 +5,12 @@
 // notification sets its WaltNode status; unknown WalT nodes become WaltNodes (auto-registration); the
 // segment status shows the agent's heartbeat and leases in use.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
+import { PERSIST_OWNER } from '../../agents/nfs/ganesha-config.js';
 import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
@@ -377,6 +378,8 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     );
     const stored = path.join(dir, 'cache', 'nfs', 'persist', bootableName, ns.name, 'persisted.txt');
     expect(await readFile(stored, 'utf8')).toBe('kept across reboots\n');
+    // Written as root (nfs-cp sends uid 0), stored as the squashed owner (All_Squash): no root file on our disk
+    expect((await stat(stored)).uid).toBe(PERSIST_OWNER.uid);
     // Another machine of the segment may not mount it
     const other = await addClient(net);
     await udhcpc(dir, other, [], { configure: true });

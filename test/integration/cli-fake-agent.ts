@@ -5,7 +5,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
-import type { ApiCheckpoint, ApiLogLine, ExecRequest, ExecResult } from '../../api/agent/v1.js';
+import {
+  agentTokenSecretName,
+  type ApiCheckpoint,
+  type ApiLogLine,
+  type ExecRequest,
+  type ExecResult,
+} from '../../api/agent/v1.js';
+import { AGENT_NAMESPACE } from '../../api/rbac/segment-agent.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
 import { kubeConfig } from './support/cluster.js';
 
@@ -223,9 +230,16 @@ export async function publishFakeAgent(
   where: { segment: string; namespace: string; bridge: string; subnet: string },
 ): Promise<void> {
   const kc = kubeConfig();
-  await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
-    namespace: where.namespace,
-    body: { metadata: { name: 'agent-token' }, stringData: { token: agent.token } },
+  // The CLI finds the token by convention (Secret walt-agent-<segment> of walt-system), never from
+  // status, and sends it to this loopback agent only when told so (the CLI runs as a child process).
+  process.env.WALT_AGENT_URL_ALLOW_LOOPBACK = '1';
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: AGENT_NAMESPACE } } }).catch((error: unknown) => {
+    if ((error as { code?: number }).code !== 409) throw error;
+  });
+  await core.createNamespacedSecret({
+    namespace: AGENT_NAMESPACE,
+    body: { metadata: { name: agentTokenSecretName(where.segment) }, stringData: { token: agent.token } },
   });
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const { group, version, plural } = RESOURCES.segment;
@@ -242,7 +256,8 @@ export async function publishFakeAgent(
     },
   });
   const status = {
-    agent: { apiUrl: agent.url, tokenSecret: { namespace: where.namespace, name: 'agent-token' } },
+    // A tokenSecret pointing elsewhere: the CLI must not follow it.
+    agent: { apiUrl: agent.url, tokenSecret: { namespace: where.namespace, name: 'not-the-token' } },
   };
   await api.patchClusterCustomObjectStatus(
     { group, version, plural, name: where.segment, body: { status } },

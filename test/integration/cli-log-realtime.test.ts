@@ -71,7 +71,22 @@ describeWithTmux('walt log show --realtime in a terminal (tmux)', () => {
     ].join(' ');
     const env = `KUBECONFIG=${process.env.KUBECONFIG ?? ''}`;
     const size = ['-x', '200', '-y', '50'];
-    await exec('tmux', ['new-session', '-d', ...size, '-s', session, '-e', env, 'sh', '-c', script]);
+    // The fake agent is on loopback: the CLI may send it a token only when told so (api/agent/api-url.ts).
+    const loopback = 'WALT_AGENT_URL_ALLOW_LOOPBACK=1';
+    await exec('tmux', [
+      'new-session',
+      '-d',
+      ...size,
+      '-s',
+      session,
+      '-e',
+      env,
+      '-e',
+      loopback,
+      'sh',
+      '-c',
+      script,
+    ]);
     // The CLI is following once the agent sees its request.
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && !(await agentFollowed())) await sleep(200);

@@ -66,7 +66,8 @@ describe('HTTP bootup notification → WaltNode status', () => {
         images: [imageFixture('lab/debian', segment, ['sha256:debian'])],
         rootfs: { 'sha256:debian': '/nonexistent/rootfs' },
       }),
-      macOfIp: () => undefined,
+      // The test client (127.0.0.1) holds the node's lease: only the node may notify its bootup.
+      macOfIp: (ip) => (ip === '127.0.0.1' ? mac : undefined),
       exportPathOf: () => '/exports/debian',
       onBootup: createBootupRecorder({ kc, segment, logger: silentLogger() }),
       logger: silentLogger(),
@@ -85,7 +86,7 @@ describe('HTTP bootup notification → WaltNode status', () => {
     fetch(`${base}/api/v1/nodes/${name}/bootup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ip: '192.168.152.10' }),
+      body: JSON.stringify({ ip: '127.0.0.1' }),
     });
 
   it('records phase Ready, ip, booted image, last bootup and the Ready condition', async () => {
@@ -123,7 +124,7 @@ describe('HTTP bootup notification → WaltNode status', () => {
     const node = await read();
     expect(node.status).toMatchObject({
       phase: 'Ready',
-      ip: '192.168.152.10',
+      ip: '127.0.0.1',
       bootedImage: { name: 'lab/debian', digest: IMAGE_DIGEST },
     });
     expect(Date.parse(node.status?.lastBootup ?? '')).toBeGreaterThanOrEqual(

@@ -18,6 +18,12 @@ import { silentLogger } from '../../common/logger.js';
 const run = promisify(execFile);
 const host = '127.0.0.1';
 const BIG = 33 * 1024 * 1024 + 123; // > 65535 blocks of 512 bytes
+const PXE_CONFIG = Buffer.from(
+  Array.from(
+    { length: 300 },
+    (_, i) => `LABEL walt${i}\n  KERNEL vmlinuz\r\n  APPEND initrd=initrd.img ip=dhcp\rnfsroot\n`,
+  ).join(''),
+);
 let dir: string;
 let boot: string;
 let out: string;
@@ -36,6 +42,18 @@ async function hpaGet(file: string, dest: string): Promise<string> {
   const { stdout, stderr } = await run(
     'tftp',
     [host, String(port), '-m', 'binary', '-c', 'get', file, dest],
+    {
+      timeout: 120_000,
+    },
+  );
+  return stdout + stderr;
+}
+
+/** tftp-hpa in netascii mode: it turns CR LF back into LF and CR NUL into CR. */
+async function hpaGetText(file: string, dest: string): Promise<string> {
+  const { stdout, stderr } = await run(
+    'tftp',
+    [host, String(port), '-m', 'netascii', '-c', 'get', file, dest],
     {
       timeout: 120_000,
     },
@@ -67,6 +85,9 @@ beforeAll(async () => {
     hashes[name] = createHash('sha256').update(data).digest('hex');
     await writeFile(path.join(boot, name), data);
   }
+  // A pxelinux-style config, a stored CR LF and a bare CR among its LF line ends, and long enough that
+  // expansions fall on block boundaries.
+  await writeFile(path.join(boot, 'default.cfg'), PXE_CONFIG);
   await symlink('../../../../etc/passwd', path.join(boot, 'escape'));
   await symlink('/etc/passwd', path.join(boot, 'passwd'));
   const decision = { allow: true, rootfs, bootDir: boot } as BootDecision;
@@ -98,6 +119,14 @@ describe('tftp-hpa client', () => {
   it('downloads past 65535 blocks of 512 bytes (rollover)', async () => {
     await hpaGet('big.bin', path.join(out, 'hpa-big'));
     expect(await sha256File(path.join(out, 'hpa-big'))).toBe(hashes['big.bin']);
+  });
+
+  it('downloads a text file in netascii mode: the converted stream turns back into the same bytes', async () => {
+    await hpaGetText('default.cfg', path.join(out, 'hpa-netascii'));
+    expect((await readFile(path.join(out, 'hpa-netascii'))).equals(PXE_CONFIG)).toBe(true);
+    // A big binary file in netascii too (streamed, not from the packet cache: over 32 MiB)
+    await hpaGetText('big.bin', path.join(out, 'hpa-big-netascii'));
+    expect(await sha256File(path.join(out, 'hpa-big-netascii'))).toBe(hashes['big.bin']);
   });
 
   it('never gets host files or escapes', async () => {

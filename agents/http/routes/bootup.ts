@@ -1,21 +1,19 @@
 // Bootup notifications: a node that finished booting says so, and the agent records it (phase Ready,
 // address, booted image, time) through the injected onBootup.
 //   POST /api/v1/nodes/<name>/bootup  {"ip"?, "imageDigest"?, "bootId"?}  the node names itself;
-//   POST /api/v1/bootup               {"name"?, "ip"?, "imageDigest"?}  WalT-style: the node is the one
-//                                     named, else the one at "ip", else at the client's address.
+//   POST /api/v1/bootup               {"name"?, "ip"?, "imageDigest"?}  WalT-style: the node at the
+//                                     client's address.
+// Only the node itself, from the address of its current DHCP lease, may notify (guards.ts, checked
+// before the body is read); "name" and "ip", when given, must be its own. The address recorded is the
+// lease address. (Before, a sender without a lease was let through: "we cannot tell" meant "accept".)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
 import { rfc3339 } from '../../../operator/runtime/conditions.js';
-import { decideBoot, imageRefOf, normaliseMac } from '../../netboot/gate.js';
-import { clientIp, nodeAtIp, type BootupEvent, type HttpContext } from '../context.js';
-import {
-  HttpBadIp,
-  HttpBootupNotRecorded,
-  HttpNotTheNode,
-  HttpOtherSegment,
-  HttpUnknownNode,
-} from '../errors.js';
-import { bootIdSchema, digestSchema, ipv4Schema, IPV4_PATTERN, nodeNameSchema } from '../schemas.js';
+import { decideBoot, imageRefOf } from '../../netboot/gate.js';
+import { clientIp, type BootupEvent, type HttpContext } from '../context.js';
+import { HttpBootupNotRecorded, HttpNotTheNode, HttpOtherSegment } from '../errors.js';
+import { callingNode, nodeOfRequest, requireLeaseHolder, requireNode } from '../guards.js';
+import { bootIdSchema, digestSchema, ipv4Schema, nodeNameSchema } from '../schemas.js';
 
 interface BootupBody {
   name?: string;
@@ -26,8 +24,6 @@ interface BootupBody {
   /** The kernel's boot_id: tells this boot's command polls from the previous boot's. */
   bootId?: string;
 }
-
-const IPV4 = new RegExp(IPV4_PATTERN);
 
 /** A notification may come without body (no content type): validate it as `{}`. */
 function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
@@ -67,14 +63,12 @@ async function record(
   request: FastifyRequest<{ Body: BootupBody | undefined }>,
   reply: FastifyReply,
 ): Promise<unknown> {
-  const ip = request.body?.ip ?? clientIp(request.ip);
-  if (!IPV4.test(ip)) throw HttpBadIp(ip);
-  // A machine with a lease on the segment may only speak for itself (without a lease we cannot tell).
-  const sender = clientIp(request.ip);
-  const senderMac = ctx.macOfIp(sender);
-  if (senderMac !== undefined && normaliseMac(senderMac) !== normaliseMac(node.spec.mac)) {
-    throw HttpNotTheNode(node.metadata.name, sender);
-  }
+  const ip = clientIp(request.ip);
+  const said = request.body ?? {};
+  if (said.name !== undefined && said.name !== node.metadata.name)
+    throw HttpNotTheNode(node.metadata.name, `the body names ${said.name}`);
+  if (said.ip !== undefined && said.ip !== ip)
+    throw HttpNotTheNode(node.metadata.name, `the body gives the address ${said.ip}, not ${ip}`);
   const name = node.metadata.name;
   const event = bootupEvent(ctx, node, ip, request.body);
   try {
@@ -115,36 +109,25 @@ function bootupEvent(
   };
 }
 
-function nodeOf(ctx: HttpContext, request: FastifyRequest<{ Body: BootupBody | undefined }>): WaltNode {
-  const name = request.body?.name;
-  if (name !== undefined) {
-    const named = ctx.view.nodeByName(name);
-    if (!named) throw HttpUnknownNode(name);
-    return named;
-  }
-  const ip = request.body?.ip ?? clientIp(request.ip);
-  const node = nodeAtIp(ctx, ip);
-  if (!node) throw HttpUnknownNode(`at ${ip} (send {"name": "<node>"} in the body)`);
-  return node;
-}
-
 export function registerBootupRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Params: { name: string }; Body: BootupBody | undefined }>(
     '/api/v1/nodes/:name/bootup',
     {
+      onRequest: requireNode(ctx),
       bodyLimit: ctx.bodyLimit,
       preValidation: emptyBodyAsObject,
       schema: { params: { type: 'object', properties: { name: nodeNameSchema } }, body: bodySchema },
     },
-    (request, reply) => {
-      const node = ctx.view.nodeByName(request.params.name);
-      if (!node) throw HttpUnknownNode(request.params.name);
-      return record(ctx, node, request, reply);
-    },
+    (request, reply) => record(ctx, nodeOfRequest(ctx, request), request, reply),
   );
   app.post<{ Body: BootupBody | undefined }>(
     '/api/v1/bootup',
-    { bodyLimit: ctx.bodyLimit, preValidation: emptyBodyAsObject, schema: { body: bodySchema } },
-    (request, reply) => record(ctx, nodeOf(ctx, request), request, reply),
+    {
+      onRequest: requireLeaseHolder(ctx),
+      bodyLimit: ctx.bodyLimit,
+      preValidation: emptyBodyAsObject,
+      schema: { body: bodySchema },
+    },
+    (request, reply) => record(ctx, callingNode(ctx, request), request, reply),
   );
 }

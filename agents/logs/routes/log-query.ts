@@ -1,17 +1,32 @@
 // Our log API, reads (public, like WalT's log API):
-//   GET /api/v1/logs/query  → { logs: ApiLogLine[], truncated: boolean }: at most `limit` lines
-//                             (default 10 000, at most 100 000), the oldest first; truncated when more
-//                             match. With `Accept: application/x-ndjson`: every matching line (up to
-//                             `limit` if given) as NDJSON, streamed from the store's cursor, then the
-//                             end of the answer; no memory bound to ask for.
+//   GET /api/v1/logs/query  → { logs: ApiLogLine[], truncated: boolean, reason? }: at most `limit`
+//                             lines (default 10 000, at most 100 000), the oldest first; truncated
+//                             when more match (reason "limit") or when the read's time budget ran out
+//                             (reason "time-budget"). With `Accept: application/x-ndjson`: every
+//                             matching line (up to `limit` if given) as NDJSON, streamed from the
+//                             store's cursor, then {"truncated":true,"reason":"time-budget"} if the
+//                             budget cut it short; no memory bound to ask for.
 //   GET /api/v1/logs/follow → NDJSON: history, then live lines, a {"heartbeat":true} line every 15 s,
-//                             until the client disconnects (or the agent stops).
+//                             until the client disconnects (or the agent stops). A history cut by the
+//                             budget is followed by {"truncated":true,"reason":"time-budget"}, then
+//                             the live lines.
+// Every read works in slices and stops at its budget (ADR 0010); callers without the token are rate
+// limited per address, and follows and reads under way are capped (admission.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AGENT_PATHS, NDJSON, type ApiLogLine } from '../../../api/agent/v1.js';
 import { LogsUnknownCheckpoint } from '../../../logs/errors.js';
 import { LogsBadParam } from '../errors.js';
-import type { LogQuery, LogStore, StoredLine } from '../../../logs/store.js';
+import type {
+  LogQuery,
+  LogReadResult,
+  LogStore,
+  ReadOptions,
+  TruncationReason,
+} from '../../../logs/store.js';
+import type { Admission } from '../admission.js';
 import { toApiLine } from '../api-lines.js';
+import type { LogLimits } from '../limits.js';
+import type { LogMetrics } from '../metrics.js';
 import { toLogQuery, type LogQueryString } from '../query-params.js';
 import { logQueryStringSchema } from '../schemas.js';
 import { answerStreamed, type StreamedAnswer, type WriteText } from './streamed-answer.js';
@@ -26,16 +41,36 @@ export interface LogQueryDeps {
   heartbeatMs: number;
   /** Follows and streamed queries, aborted when the agent stops (a hijacked reply holds app.close()). */
   streams: Set<AbortController>;
+  limits: LogLimits;
+  metrics: LogMetrics;
+  admission: Admission;
 }
 
 type QueryRequest = FastifyRequest<{ Querystring: LogQueryString }>;
 
+export interface QueryAnswer {
+  logs: ApiLogLine[];
+  truncated: boolean;
+  reason?: 'limit' | TruncationReason;
+}
+
+/** The NDJSON line saying that the budget cut the answer short. */
+export const truncatedLine = (reason: TruncationReason): string =>
+  `${JSON.stringify({ truncated: true, reason })}\n`;
+
 const wantsNdjson = (request: QueryRequest): boolean => (request.headers.accept ?? '').includes(NDJSON);
 
+const readOptions = (deps: LogQueryDeps, extra: ReadOptions = {}): ReadOptions => ({
+  budgetMs: deps.limits.budgetMs,
+  sliceMs: deps.limits.sliceMs,
+  ...extra,
+});
+
 async function queryLogs(
-  store: LogStore,
+  deps: LogQueryDeps,
   request: QueryRequest,
-): Promise<{ logs: ApiLogLine[]; truncated: boolean }> {
+  reply: FastifyReply,
+): Promise<QueryAnswer> {
   const query = toLogQuery(request.query);
   const limit = query.limit ?? DEFAULT_QUERY_LIMIT;
   if (limit > MAX_JSON_QUERY_LIMIT) {
@@ -45,12 +80,22 @@ async function queryLogs(
       `a JSON answer holds at most ${MAX_JSON_QUERY_LIMIT} lines: ask for more with Accept: ${NDJSON} (streamed)`,
     );
   }
-  // One more line than asked says whether more match.
-  const logs: ApiLogLine[] = [];
-  for await (const l of store.query({ ...query, limit: limit + 1 })) logs.push(toApiLine(l));
-  const truncated = logs.length > limit;
-  if (truncated) logs.pop();
-  return { logs, truncated };
+  const lines = deps.store.query({ ...query, limit: limit + 1 }, readOptions(deps)); // a bad regex throws here
+  const release = deps.admission.enter('read', request, reply);
+  try {
+    // One more line than asked says whether more match.
+    const logs: ApiLogLine[] = [];
+    for await (const l of lines) logs.push(toApiLine(l));
+    if (lines.truncated !== undefined) {
+      deps.metrics.truncated.inc({ route: 'query', reason: lines.truncated });
+      return { logs: logs.slice(0, limit), truncated: true, reason: lines.truncated };
+    }
+    if (logs.length <= limit) return { logs, truncated: false };
+    logs.pop();
+    return { logs, truncated: true, reason: 'limit' };
+  } finally {
+    release();
+  }
 }
 
 /** Unknown checkpoints would only surface once streaming started: answer 404 before. */
@@ -64,11 +109,7 @@ async function checkCheckpoints(store: LogStore, query: LogQuery): Promise<void>
 }
 
 /** Writes each line as NDJSON until the lines end or the answer is aborted. */
-async function writeLines(
-  lines: AsyncIterable<StoredLine>,
-  write: WriteText,
-  signal: AbortSignal,
-): Promise<void> {
+async function writeLines(lines: LogReadResult, write: WriteText, signal: AbortSignal): Promise<void> {
   for await (const l of lines) {
     await write(`${JSON.stringify(toApiLine(l))}\n`);
     if (signal.aborted) break;
@@ -86,34 +127,63 @@ const ndjsonAnswer = (deps: LogQueryDeps, what: string, controller?: AbortContro
 async function streamQuery(deps: LogQueryDeps, request: QueryRequest, reply: FastifyReply): Promise<void> {
   const query = toLogQuery(request.query);
   await checkCheckpoints(deps.store, query);
-  const lines = deps.store.query(query); // a bad regex throws here: a 400 still
-  await answerStreamed(reply, ndjsonAnswer(deps, 'log query stream'), (write, signal) =>
-    writeLines(lines, write, signal),
-  );
+  const lines = deps.store.query(query, readOptions(deps)); // a bad regex throws here: a 400 still
+  const release = deps.admission.enter('read', request, reply);
+  try {
+    await answerStreamed(reply, ndjsonAnswer(deps, 'log query stream'), async (write, signal) => {
+      await writeLines(lines, write, signal);
+      if (lines.truncated === undefined) return;
+      deps.metrics.truncated.inc({ route: 'query', reason: lines.truncated });
+      await write(truncatedLine(lines.truncated));
+    });
+  } finally {
+    release();
+  }
 }
 
 async function followLogs(deps: LogQueryDeps, request: QueryRequest, reply: FastifyReply): Promise<void> {
   const query = toLogQuery(request.query);
   await checkCheckpoints(deps.store, query);
   const controller = new AbortController();
-  const lines = deps.store.follow(query, controller.signal); // a bad regex throws here: a 400 still
-  await answerStreamed(reply, ndjsonAnswer(deps, 'log follow', controller), async (write, signal) => {
-    const heartbeat = setInterval(() => void write('{"heartbeat":true}\n'), deps.heartbeatMs);
-    try {
-      await writeLines(lines, write, signal);
-    } finally {
-      clearInterval(heartbeat);
-    }
-  });
+  let write: WriteText | undefined;
+  const lines = deps.store.follow(
+    query,
+    controller.signal,
+    readOptions(deps, {
+      onTruncated: (reason) => {
+        deps.metrics.truncated.inc({ route: 'follow', reason });
+        void write?.(truncatedLine(reason));
+      },
+    }),
+  ); // a bad regex throws here: a 400 still
+  const release = deps.admission.enter('follow', request, reply);
+  try {
+    await answerStreamed(reply, ndjsonAnswer(deps, 'log follow', controller), async (writeText, signal) => {
+      write = writeText;
+      const heartbeat = setInterval(() => void writeText('{"heartbeat":true}\n'), deps.heartbeatMs);
+      try {
+        await writeLines(lines, writeText, signal);
+      } finally {
+        clearInterval(heartbeat);
+      }
+    });
+  } finally {
+    release();
+  }
 }
 
 export function registerLogQueryRoutes(app: FastifyInstance, deps: LogQueryDeps): void {
   const schema = { querystring: logQueryStringSchema };
-  app.get<{ Querystring: LogQueryString }>(AGENT_PATHS.logQuery, { schema }, (request, reply) =>
-    wantsNdjson(request) ? streamQuery(deps, request, reply) : queryLogs(deps.store, request),
+  app.get<{ Querystring: LogQueryString }>(
+    AGENT_PATHS.logQuery,
+    { schema, onRequest: deps.admission.rateLimit('query') },
+    (request, reply) =>
+      wantsNdjson(request) ? streamQuery(deps, request, reply) : queryLogs(deps, request, reply),
   );
-  app.get<{ Querystring: LogQueryString }>(AGENT_PATHS.logFollow, { schema }, (request, reply) =>
-    followLogs(deps, request, reply),
+  app.get<{ Querystring: LogQueryString }>(
+    AGENT_PATHS.logFollow,
+    { schema, onRequest: deps.admission.rateLimit('follow') },
+    (request, reply) => followLogs(deps, request, reply),
   );
   app.addHook('preClose', (done) => {
     for (const stream of deps.streams) stream.abort();

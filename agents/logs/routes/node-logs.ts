@@ -1,7 +1,8 @@
 // Node log intake: POST /api/v1/nodes/<node>/logs?stream=<name>&ts=provided|server, text/plain body,
 // one log line per text line (walt-log-echo, walt-log-cat, walt-log-tee). Only the node itself may
-// post, from the address of its DHCP lease; the node is the issuer. Lines without the timestamp that
-// ts=provided promises are dropped and counted; the answer comes once the others are stored.
+// post, from the address of its current DHCP lease (checked in onRequest, before the body is read);
+// the node is the issuer. Lines without the timestamp that ts=provided promises are dropped and
+// counted; the answer comes once the others are stored.
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../../http/context.js';
 import { HttpInvalidRequest } from '../../http/errors.js';
@@ -28,7 +29,7 @@ export function registerNodeLogsRoute(app: FastifyInstance, ctx: HttpContext, de
     '/api/v1/nodes/:name/logs',
     {
       bodyLimit: LOG_BODY_LIMIT,
-      preHandler: requireNode(ctx),
+      onRequest: requireNode(ctx),
       schema: { params: nodeParamsSchema, querystring: nodeLogsQuerySchema },
     },
     async (request) => {

@@ -1,6 +1,7 @@
 // One reconcile of one experiment: the object as last written, its context and the controller's
 // dependencies, with the few helpers every phase uses (clock, status commit, events, platform log).
 import type { Experiment, ExperimentStatus, WaltNode } from '../../../api/v1alpha1/index.js';
+import { experimentStepStream } from '../../../api/v1alpha1/index.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
 import { keyOf } from '../../runtime/workqueue.js';
 import type { AgentResolver } from './agents.js';
@@ -8,6 +9,7 @@ import type { ExperimentRef } from './claims.js';
 import type { ConfigMapStore } from './configmaps.js';
 import type { NodeOps } from './node-ops.js';
 import type { Clock } from './state.js';
+import { fitStatus } from './status-budget.js';
 import type { TaskRegistry } from './tasks.js';
 
 export interface ControllerDeps {
@@ -71,10 +73,12 @@ export class ExperimentRun {
     return (this.status.nodes ?? []).map((n) => n.name);
   }
 
-  /** Writes `next` as the status unless it is what is there already. */
+  /** Writes `next`, fitted to the status size budget, unless it is what is there already. */
   async commit(next: ExperimentStatus): Promise<void> {
-    if (sameJson(next, this.status)) return;
-    await this.ctx.status.apply(JSON.parse(JSON.stringify(next)) as Record<string, unknown>);
+    const { namespace, name } = this.ref;
+    const fitted = fitStatus(next, (step) => experimentStepStream(namespace, name, step));
+    if (sameJson(fitted, this.status)) return;
+    await this.ctx.status.apply(JSON.parse(JSON.stringify(fitted)) as Record<string, unknown>);
   }
 
   async event(type: 'Normal' | 'Warning', reason: string, note: string): Promise<void> {

@@ -157,13 +157,23 @@ export function toReleased(
   );
 }
 
-/** `status` with step `name` changed by `patch`. */
+/**
+ * `status` with step `name` changed by `patch`. New results replace the old ones whole, so what the
+ * status budget left out of the old ones (resultsOmitted, outputStream) goes with them.
+ */
 export function withStep(
   status: ExperimentStatus,
   name: string,
   patch: Partial<StepStatus>,
 ): ExperimentStatus {
-  const steps = (status.steps ?? []).map((s) => (s.name === name ? { ...s, ...patch } : s));
+  const fresh = (s: StepStatus): StepStatus => {
+    if (!('results' in patch)) return s;
+    const rest = { ...s };
+    delete rest.resultsOmitted;
+    delete rest.outputStream;
+    return rest;
+  };
+  const steps = (status.steps ?? []).map((s) => (s.name === name ? { ...fresh(s), ...patch } : s));
   return { ...status, steps };
 }
 
@@ -198,7 +208,7 @@ export function currentStep(spec: ExperimentSpec, status: ExperimentStatus): Ste
 }
 
 function failureOf(step: StepStatus, kind: string): string {
-  const detail = (step.details as { message?: unknown } | undefined)?.message;
+  const detail = step.details?.message;
   const first = step.results?.find((r) => r.message)?.message;
   const text = typeof detail === 'string' ? detail : (first ?? 'failed');
   return `${kind} step ${step.name} failed: ${text}`;

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { loadKubeConfig, PooledKubeConfig } from '../../../common/kube-config.js';
+import { loadKubeConfig } from '../../../common/kube-config.js';
+import { asServiceAccount } from '../../../local/lab/identity.js';
 
 export function kubeConfig(): k8s.KubeConfig {
   return loadKubeConfig();
@@ -57,21 +58,5 @@ export const RBAC_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'con
 
 /** The run's kubeconfig acting as a service account of walt-system (the admin certificate may impersonate). */
 export function impersonating(serviceAccount: string): k8s.KubeConfig {
-  const admin = kubeConfig();
-  const cluster = admin.getCurrentCluster()!;
-  const user = admin.getCurrentUser()!;
-  const kc = new PooledKubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [
-      {
-        ...user,
-        name: serviceAccount,
-        impersonateUser: `system:serviceaccount:walt-system:${serviceAccount}`,
-      },
-    ],
-    contexts: [{ name: serviceAccount, cluster: cluster.name, user: serviceAccount }],
-    currentContext: serviceAccount,
-  });
-  return kc;
+  return asServiceAccount(kubeConfig(), serviceAccount);
 }

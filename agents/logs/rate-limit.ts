@@ -1,0 +1,87 @@
+// Per-client admission of the public read routes: a token bucket per client address (the request
+// rate) and a gate on how many long answers run at once (in all and per address). Pure: the caller
+// passes the time. The key table is bounded: beyond `maxKeys` the least recently seen address is
+// forgotten (it starts again with a full bucket — a client rotating addresses gains little on a LAN,
+// where each address needs a real host).
+
+export type Admission = { ok: true } | { ok: false; retryAfterS: number };
+
+interface Bucket {
+  tokens: number;
+  atMs: number;
+}
+
+export class TokenBuckets {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly maxKeys: number,
+  ) {}
+
+  /** Takes one token of `key`'s bucket at `nowMs`, or says how long to wait for one. */
+  take(key: string, nowMs: number): Admission {
+    const bucket = this.bucketOf(key, nowMs);
+    const elapsedS = Math.max(0, nowMs - bucket.atMs) / 1000;
+    bucket.tokens = Math.min(this.burst, bucket.tokens + elapsedS * this.perSecond);
+    bucket.atMs = nowMs;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)) };
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  private bucketOf(key: string, nowMs: number): Bucket {
+    const found = this.buckets.get(key);
+    if (found !== undefined) {
+      this.buckets.delete(key); // re-inserted last: Map order is recency
+      this.buckets.set(key, found);
+      return found;
+    }
+    if (this.buckets.size >= this.maxKeys) {
+      const oldest = this.buckets.keys().next().value;
+      if (oldest !== undefined) this.buckets.delete(oldest);
+    }
+    const bucket = { tokens: this.burst, atMs: nowMs };
+    this.buckets.set(key, bucket);
+    return bucket;
+  }
+}
+
+/** At most `total` holders at once, and `perKey` per key (an unbounded key skips the per-key cap). */
+export class ConcurrencyGate {
+  private readonly byKey = new Map<string, number>();
+  private count = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly perKey: number,
+  ) {}
+
+  /** A release function, or undefined when a cap is reached. */
+  enter(key: string, capped = true): (() => void) | undefined {
+    const held = this.byKey.get(key) ?? 0;
+    if (this.count >= this.total || (capped && held >= this.perKey)) return undefined;
+    this.count++;
+    this.byKey.set(key, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.count--;
+      const left = (this.byKey.get(key) ?? 1) - 1;
+      if (left === 0) this.byKey.delete(key);
+      else this.byKey.set(key, left);
+    };
+  }
+
+  get size(): number {
+    return this.count;
+  }
+}
