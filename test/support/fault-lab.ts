@@ -264,7 +264,8 @@ export class FaultLab {
         ...['--namespace', namespace, '--lease-namespace', namespace, '--health-port', '0'],
         ...['--identity', `fault-operator-${this.operators}`],
       ],
-      env: this.env,
+      // The agent's token Secret is found by convention in this namespace (the agent's).
+      env: { ...this.env, WALT_SYSTEM_NAMESPACE: namespace },
     });
   }
 
