@@ -14,6 +14,7 @@ import {
   type ApiAppendLogs,
   type ApiCheckpoint,
   type ApiLogLine,
+  type CancelAnswer,
   type ExecRequest,
   type ExecResult,
   type FilesResult,
@@ -179,6 +180,14 @@ class HttpAgent implements AgentOperations {
 
   exec(node: string, request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
     return this.json('POST', AGENT_PATHS.nodeExec(node), { json: request, auth: true, signal, long: true });
+  }
+
+  attachExec(node: string, id: string, signal?: AbortSignal): Promise<ExecResult> {
+    return this.json('GET', AGENT_PATHS.nodeExecById(node, id), { auth: true, signal, long: true });
+  }
+
+  cancelExec(node: string, id: string): Promise<CancelAnswer> {
+    return this.json('DELETE', AGENT_PATHS.nodeExecById(node, id), { auth: true });
   }
 
   putFiles(node: string, dir: string, tar: Buffer): Promise<FilesResult> {

@@ -73,6 +73,8 @@ class Service implements ChannelService {
   }
 
   async start(): Promise<void> {
+    // A leader service: started again after a stop when the agent wins its Lease back.
+    this.queue.resume();
     await this.transfers.init();
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();

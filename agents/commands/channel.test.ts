@@ -2,7 +2,7 @@
 // routes, and the REAL node/walt/walt-command-loop run by dash, with each of its HTTP clients (curl,
 // GNU wget, busybox wget, and bash's /dev/tcp on a PATH with none of the others).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -258,6 +258,83 @@ describe.each(TOOLS)('command channel with $name', (tool) => {
     expect(body.message).toMatch(/nope/);
   });
 
+  it('attaches by id: a second exec and GET .../exec/<id> share one run of the command', async () => {
+    // Given a command sent with the caller's id, that counts its runs
+    const id = `attach-${tool.name.replace(/[^a-z]/gi, '')}`;
+    const counter = path.join(dir, `${id}.runs`);
+    const body = {
+      id,
+      command: ['sh', '-c', `echo run >>'${counter}'; sleep 1; echo once`],
+      logStream: id,
+    };
+    const first = exec(NODE, body);
+    await waitFor(
+      () => existsSync(counter),
+      15_000,
+      () => loopLog,
+    );
+    // When the same exec is sent again, and a client attaches by the id
+    const again = exec(NODE, body);
+    const attached = fetch(`${base}/api/v1/nodes/${NODE}/exec/${id}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    // Then all three get the one result, the command ran once and its output was stored once
+    const answers = await Promise.all([first, again, attached]);
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ exitCode: 0, output: 'once\n' });
+    }
+    expect(await fs.readFile(counter, 'utf8')).toBe('run\n');
+    expect(logs.filter((l) => l.stream === id).map((l) => l.line)).toEqual(['once']);
+    // And the result stays attachable after the end
+    const later = await fetch(`${base}/api/v1/nodes/${NODE}/exec/${id}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(await later.json()).toMatchObject({ exitCode: 0, output: 'once\n' });
+  });
+
+  it('DELETE .../exec/<id> kills the command on the node', async () => {
+    // Given a long command running on the node, its shell's pid written down
+    const id = `cancel-${tool.name.replace(/[^a-z]/gi, '')}`;
+    const pidFile = path.join(dir, `${id}.pid`);
+    const answer = exec(NODE, { id, command: ['sh', '-c', `echo $$ >'${pidFile}'; sleep 300`] });
+    await waitFor(
+      () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'),
+      15_000,
+      () => loopLog,
+    );
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(pid)).toBe(true);
+    // When a caller cancels it
+    const cancelled = await fetch(`${base}/api/v1/nodes/${NODE}/exec/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    // Then the agent says it was running, the exec answers 409 cancelled
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toEqual({ id, was: 'running' });
+    const res = await answer;
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe('WALT_ERR_COMMAND_CANCELLED');
+    // And the node's loop ends the command's processes (TERM to its group)
+    await waitFor(
+      () => !alive(pid),
+      15_000,
+      () => loopLog,
+    );
+  });
+
+  it('answers 404 WALT_ERR_COMMAND_LOST for an id it has no record of', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const res = await fetch(`${base}/api/v1/nodes/${NODE}/exec/never-sent`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: string }).error).toBe('WALT_ERR_COMMAND_LOST');
+    }
+  });
+
   it('names its boot in its polls: a bootup of its own boot keeps its command, one of another boot ends it', async () => {
     const started = path.join(dir, 'started');
     const bootup = (bootId: string): Promise<Response> =>
@@ -442,5 +519,15 @@ async function waitFor(check: () => boolean, ms: number, describe: () => string)
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out; loop said:\n${describe()}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether process `pid` exists (signal 0). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,12 +1,16 @@
 // What controllers and users do through the command channel (ADR 0008): run a command, put a tar
 // archive into a directory of a node, get one of a path. Each becomes a script queued for the node;
-// archives travel as transfers beside it. Decides the answers; routes only map HTTP.
+// archives travel as transfers beside it. Decides the answers; routes only map HTTP. An exec may carry
+// the caller's id: a second exec with it, or GET .../exec/<id>, attaches to the same command (its output
+// stored and counted once); DELETE .../exec/<id> cancels it.
 import type { Readable } from 'node:stream';
-import type { ApiAppendLogs, ExecResult, FilesResult } from '../../api/agent/v1.js';
+import type { ApiAppendLogs, CancelAnswer, ExecResult, FilesResult } from '../../api/agent/v1.js';
 import type { Logger } from '../../common/logger.js';
 import type { CommandQueue, Outcome } from './command-queue.js';
 import {
   ChannelStopped,
+  CommandCancelled,
+  CommandLost,
   CommandTimeout,
   NodeChannelLost,
   NodeFilesFailed,
@@ -51,9 +55,18 @@ interface Run {
   script: string;
   timeoutSeconds: number;
   connectTimeoutSeconds: number;
+  /** The caller's id (idempotency key). */
+  id?: string;
+  /** Once, when the command ends (after the metrics). */
+  settle?: (outcome: Outcome<NodeResult>) => Promise<void>;
 }
 
+export type { CancelAnswer };
+
+type Ended = Exclude<Outcome<NodeResult>, { kind: 'lost' } | { kind: 'cancelled' }>;
+
 function label(outcome: Outcome<NodeResult>): CommandResultLabel {
+  if (outcome.kind === 'cancelled') return 'cancelled';
   if (outcome.kind === 'lost') return outcome.reason === 'notConnected' ? 'notConnected' : 'lost';
   if (outcome.kind === 'timedOut' || outcome.result.timedOut) return 'timedOut';
   return outcome.result.exitCode === 0 ? 'succeeded' : 'failed';
@@ -65,7 +78,7 @@ function lostError(node: string, reason: 'notConnected' | 'channelLost' | 'stopp
   return reason === 'channelLost' ? NodeChannelLost(node) : ChannelStopped();
 }
 
-export function execResultOf(outcome: Exclude<Outcome<NodeResult>, { kind: 'lost' }>): ExecResult {
+export function execResultOf(outcome: Ended): ExecResult {
   if (outcome.kind === 'timedOut') {
     return { exitCode: null, output: '', truncatedBytes: 0, timedOut: true, durationMs: outcome.durationMs };
   }
@@ -82,17 +95,38 @@ export function execResultOf(outcome: Exclude<Outcome<NodeResult>, { kind: 'lost
 export class CommandChannel {
   constructor(private readonly deps: ChannelDeps) {}
 
+  /** Runs the command, or attaches to the one with `request.id`; answers when it ends. */
   async exec(node: string, request: ValidExec): Promise<ExecResult> {
+    const { logStream, id } = request;
     const outcome = await this.run({
       node,
       script: execScript(request.command, request.timeoutSeconds),
       timeoutSeconds: request.timeoutSeconds,
       connectTimeoutSeconds: request.connectTimeoutSeconds,
+      ...(id === undefined ? {} : { id }),
+      ...(logStream === undefined ? {} : { settle: (o) => this.storeOutcome(node, logStream, o) }),
     });
+    return this.answer(node, outcome, id);
+  }
+
+  /** GET .../exec/<id>: waits for command `id` and answers its result, as its exec would. */
+  async attach(node: string, id: string): Promise<ExecResult> {
+    const outcome = this.deps.queue.attach(node, id);
+    if (!outcome) throw CommandLost(node, id);
+    return this.answer(node, await outcome, id);
+  }
+
+  /** DELETE .../exec/<id>: cancels command `id` (a running one is killed on the node). */
+  cancel(node: string, id: string): CancelAnswer {
+    const was = this.deps.queue.cancel(node, id);
+    if (!was) throw CommandLost(node, id);
+    return { id, was };
+  }
+
+  private answer(node: string, outcome: Outcome<NodeResult>, id: string | undefined): ExecResult {
     if (outcome.kind === 'lost') throw lostError(node, outcome.reason);
-    const result = execResultOf(outcome);
-    if (request.logStream !== undefined) await this.storeOutput(node, request.logStream, result.output);
-    return result;
+    if (outcome.kind === 'cancelled') throw CommandCancelled(node, id ?? 'without id');
+    return execResultOf(outcome);
   }
 
   /** Extracts the tar archive `body` into directory `files.path` of the node. */
@@ -146,6 +180,7 @@ export class CommandChannel {
   private async runFiles(node: string, what: string, script: string, files: ValidFiles): Promise<void> {
     const outcome = await this.run({ node, script, ...files });
     if (outcome.kind === 'lost') throw lostError(node, outcome.reason);
+    if (outcome.kind === 'cancelled') throw CommandCancelled(node, 'without id');
     if (outcome.kind === 'timedOut' || outcome.result.timedOut)
       throw CommandTimeout(node, what, files.timeoutSeconds);
     const { exitCode, output } = outcome.result;
@@ -153,20 +188,29 @@ export class CommandChannel {
   }
 
   private async run(run: Run): Promise<Outcome<NodeResult>> {
-    let outcome: Outcome<NodeResult>;
+    const { metrics } = this.deps;
     try {
       const submitted = this.deps.queue.submit(run.node, {
         script: run.script,
         timeoutMs: run.timeoutSeconds * 1000,
         connectTimeoutMs: run.connectTimeoutSeconds * 1000,
+        ...(run.id === undefined ? {} : { id: run.id }),
+        // Counted and stored once per command, however many callers attach to it.
+        settle: async (outcome) => {
+          metrics.commands.inc({ result: label(outcome) });
+          await run.settle?.(outcome);
+        },
       });
-      outcome = await submitted.outcome;
+      return await submitted.outcome;
     } catch (err) {
-      if (isWaltError(err, NodeNotConnected)) this.deps.metrics.commands.inc({ result: 'notConnected' });
+      if (isWaltError(err, NodeNotConnected)) metrics.commands.inc({ result: 'notConnected' });
       throw err;
     }
-    this.deps.metrics.commands.inc({ result: label(outcome) });
-    return outcome;
+  }
+
+  private async storeOutcome(node: string, stream: string, outcome: Outcome<NodeResult>): Promise<void> {
+    if (outcome.kind !== 'finished' && outcome.kind !== 'timedOut') return;
+    await this.storeOutput(node, stream, execResultOf(outcome).output);
   }
 
   private async storeOutput(node: string, stream: string, output: string): Promise<void> {

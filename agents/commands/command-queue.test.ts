@@ -275,4 +275,111 @@ describe('CommandQueue', () => {
     await expect(submitted.outcome).resolves.toEqual<Outcome<string>>({ kind: 'lost', reason: 'stopped' });
     expect(() => queue.submit('n2', spec('x'))).toThrow();
   });
+
+  it('resume() after stop() serves again (the agent leads its segment again)', async () => {
+    const { queue } = fixture();
+    queue.stop();
+    queue.resume();
+    const waiting = poll(queue, 'n1');
+    const submitted = queue.submit('n1', spec('again'));
+    expect(await waiting.result).toMatchObject({ script: 'again' });
+    queue.complete('n1', submitted.id, 'ok');
+    await expect(submitted.outcome).resolves.toMatchObject({ kind: 'finished', result: 'ok' });
+  });
+});
+
+describe('CommandQueue: ids, attaching, cancelling', () => {
+  it('a second submit with the same id attaches to the same command: it runs once', async () => {
+    const { queue } = fixture();
+    await touch(queue, 'n1');
+    // Given a command submitted with the caller's id
+    const first = queue.submit('n1', { ...spec('once'), id: 'k1' });
+    // When the same id is submitted again, before and after the node took it
+    const early = queue.submit('n1', { ...spec('once'), id: 'k1' });
+    expect(await poll(queue, 'n1').result).toEqual({ id: 'k1', script: 'once' });
+    const late = queue.submit('n1', { ...spec('once'), id: 'k1' });
+    // Then both attach (no second dispatch) and share the outcome
+    expect([first.attached, early.attached, late.attached]).toEqual([false, true, true]);
+    const next = poll(queue, 'n1');
+    queue.complete('n1', 'k1', 'out');
+    const outcomes = await Promise.all([first.outcome, early.outcome, late.outcome]);
+    expect(outcomes.every((o) => o.kind === 'finished' && o.result === 'out')).toBe(true);
+    next.abort();
+    await expect(next.result).resolves.toBeUndefined();
+    // And the same id on another node is another command
+    await touch(queue, 'n2');
+    expect(queue.submit('n2', { ...spec('other'), id: 'k1' }).attached).toBe(false);
+  });
+
+  it('settles once however many attach; keeps outcomes for a bounded time and count', async () => {
+    const clock = { t: 0 };
+    const queue = new CommandQueue<string>({
+      now: () => clock.t,
+      keepFinishedMs: 1000,
+      keepFinishedCount: 2,
+    });
+    await touch(queue, 'n1');
+    let settled = 0;
+    const settle = (): Promise<void> => {
+      settled++;
+      return Promise.resolve();
+    };
+    for (const id of ['a', 'b', 'c']) {
+      queue.submit('n1', { ...spec(id), id, settle });
+      await poll(queue, 'n1').result;
+      queue.complete('n1', id, `${id}!`);
+    }
+    await queue.attach('n1', 'c');
+    queue.submit('n1', { ...spec('c'), id: 'c', settle });
+    await queue.attach('n1', 'c');
+    expect(settled).toBe(3);
+    // The oldest went beyond the count; the others go with time
+    expect(queue.attach('n1', 'a')).toBeUndefined();
+    await expect(queue.attach('n1', 'b')).resolves.toMatchObject({ kind: 'finished', result: 'b!' });
+    clock.t += 1000;
+    queue.sweep();
+    expect(queue.attach('n1', 'b')).toBeUndefined();
+    expect(queue.attach('n1', 'c')).toBeUndefined();
+  });
+
+  it('cancels a queued command (never sent) and a running one (the node is told at its next poll)', async () => {
+    const { queue } = fixture(1);
+    await touch(queue, 'n1');
+    const running = queue.submit('n1', { ...spec('long'), id: 'run' });
+    const queued = queue.submit('n1', { ...spec('later'), id: 'wait' });
+    expect(await poll(queue, 'n1').result).toEqual({ id: 'run', script: 'long' });
+    // When the queued one is cancelled, then the running one
+    expect(queue.cancel('n1', 'wait')).toBe('pending');
+    expect(queue.cancel('n1', 'run')).toBe('running');
+    // Then both end as cancelled at once
+    await expect(queued.outcome).resolves.toEqual({ kind: 'cancelled' });
+    await expect(running.outcome).resolves.toEqual({ kind: 'cancelled' });
+    // And the next poll tells the node to kill the running one; the queued one is never sent
+    expect(await poll(queue, 'n1').result).toEqual({ id: 'run', cancel: true });
+    const idle = poll(queue, 'n1');
+    let given: Dispatch | undefined;
+    void idle.result.then((d) => (given = d));
+    await Promise.resolve();
+    expect(given).toBeUndefined();
+    idle.abort();
+    // The node's late result is refused; a second cancel finds it finished; an unknown id is unknown
+    expect(queue.complete('n1', 'run', 'late')).toBe(false);
+    expect(queue.cancel('n1', 'run')).toBe('finished');
+    expect(queue.cancel('n1', 'nope')).toBeUndefined();
+  });
+
+  it('forgets kills for a node that rebooted: its commands died with the boot', async () => {
+    const { queue } = fixture();
+    await touch(queue, 'n1');
+    queue.submit('n1', { ...spec('long'), id: 'x' });
+    await poll(queue, 'n1', 'boot-1').result;
+    expect(queue.cancel('n1', 'x')).toBe('running');
+    queue.rebooted('n1', 'boot-2');
+    const next = poll(queue, 'n1', 'boot-2');
+    let given: Dispatch | undefined;
+    void next.result.then((d) => (given = d));
+    await Promise.resolve();
+    expect(given).toBeUndefined();
+    next.abort();
+  });
 });

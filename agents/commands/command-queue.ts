@@ -4,23 +4,31 @@
 // every second. A node is connected while it polls: a poll waiting now, or one seen within the channel
 // timeout (the loop polls again at once after every answer). Polls and bootup notifications may name
 // the node's boot (the kernel's boot_id): what belongs to another boot of the node is stale.
+// A caller may name its command (an idempotency key): submitting that id again attaches to the same
+// command instead of running it twice, and a finished command's outcome is kept for a bounded time and
+// count so that a caller that lost its connection (or restarted) can attach to it afterwards. A
+// running command can be cancelled: the node is told at its next poll and kills the command's group.
 import { randomBytes } from 'node:crypto';
-import { COMMAND_CHANNEL_TIMEOUT_SECONDS } from '../../api/agent/v1.js';
+import { COMMAND_CHANNEL_TIMEOUT_SECONDS, COMMAND_RESULT_KEEP_SECONDS } from '../../api/agent/v1.js';
 import { ChannelStopped, NodeNotConnected } from './errors.js';
 
-/** What a node is given: the command's id and the sh script to run. */
-export interface Dispatch {
-  id: string;
-  script: string;
-}
+/** What a node is given: a command's id and the sh script to run, or the id of a command to kill. */
+export type Dispatch = { id: string; script: string } | { id: string; cancel: true };
 
-export interface CommandSpec {
+export interface CommandSpec<R> {
   /** The sh script, its first line "#walt:timeout=<s>" (see scripts.ts). */
   script: string;
   /** How long the command may run once the node has it. */
   timeoutMs: number;
   /** How long to wait for a node that is not connected (0: fail at once). */
   connectTimeoutMs?: number;
+  /** The caller's id for it (idempotency key); default a fresh random id. */
+  id?: string;
+  /**
+   * Runs once when the command ends, before anyone attached sees the outcome (metrics, storing the
+   * output): attaching twice does not do it twice. It must not throw.
+   */
+  settle?: (outcome: Outcome<R>) => Promise<void>;
 }
 
 export type Outcome<R> =
@@ -29,12 +37,19 @@ export type Outcome<R> =
   /** The node did not answer before the deadline. */
   | { kind: 'timedOut'; durationMs: number }
   /** The node was not connected in time, or its channel was lost with the command queued or running. */
-  | { kind: 'lost'; reason: 'notConnected' | 'channelLost' | 'stopped' };
+  | { kind: 'lost'; reason: 'notConnected' | 'channelLost' | 'stopped' }
+  /** A caller cancelled it (the node was told to kill it when it had started). */
+  | { kind: 'cancelled' };
 
 export interface Submitted<R> {
   id: string;
   outcome: Promise<Outcome<R>>;
+  /** The id was known: this is the command submitted before, not a new one. */
+  attached: boolean;
 }
+
+/** Where a command was when cancel() was called. */
+export type CancelResult = 'pending' | 'running' | 'finished';
 
 export interface CommandQueueOptions {
   now?: () => number;
@@ -45,6 +60,10 @@ export interface CommandQueueOptions {
   /** Commands one node runs at the same time (default 8); the others wait in its queue. */
   maxInFlight?: number;
   newId?: () => string;
+  /** How long a finished command's outcome stays attachable (default 15 min). */
+  keepFinishedMs?: number;
+  /** How many finished outcomes are kept at most, the oldest dropped first (default 4096). */
+  keepFinishedCount?: number;
 }
 
 export type ConnectionListener = (node: string, connected: boolean) => void;
@@ -52,7 +71,7 @@ export type ConnectionListener = (node: string, connected: boolean) => void;
 interface Entry<R> {
   id: string;
   node: string;
-  spec: CommandSpec;
+  spec: CommandSpec<R>;
   submittedAt: number;
   /** Pending only: fail as notConnected if the node has not connected by then. */
   connectBy?: number;
@@ -61,6 +80,12 @@ interface Entry<R> {
   bootId?: string;
   deadline: number;
   resolve: (outcome: Outcome<R>) => void;
+  outcome: Promise<Outcome<R>>;
+}
+
+interface Finished<R> {
+  outcome: Promise<Outcome<R>>;
+  at: number;
 }
 
 interface Waiter {
@@ -72,6 +97,8 @@ interface NodeState<R> {
   pending: Entry<R>[];
   inFlight: Map<string, Entry<R>>;
   waiters: Waiter[];
+  /** Ids of commands the node runs that it must kill (told at its next poll). */
+  cancels: string[];
   lastSeen?: number;
   /** The node's boot, as its latest poll or bootup notification named it. */
   bootId?: string;
@@ -81,6 +108,10 @@ interface NodeState<R> {
 
 const DEFAULT_GRACE_MS = 15_000;
 const DEFAULT_MAX_IN_FLIGHT = 8;
+const DEFAULT_KEEP_FINISHED_MS = COMMAND_RESULT_KEEP_SECONDS * 1000;
+const DEFAULT_KEEP_FINISHED_COUNT = 4096;
+
+const keyOf = (node: string, id: string): string => `${node}/${id}`;
 
 export class CommandQueue<R> {
   private readonly nodes = new Map<string, NodeState<R>>();
@@ -90,6 +121,10 @@ export class CommandQueue<R> {
   private readonly graceMs: number;
   private readonly maxInFlight: number;
   private readonly newId: () => string;
+  private readonly keepFinishedMs: number;
+  private readonly keepFinishedCount: number;
+  /** Outcomes of ended commands by "<node>/<id>", oldest first. */
+  private readonly finished = new Map<string, Finished<R>>();
   private stopped = false;
 
   constructor(options: CommandQueueOptions = {}) {
@@ -98,6 +133,8 @@ export class CommandQueue<R> {
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.newId = options.newId ?? (() => randomBytes(8).toString('hex'));
+    this.keepFinishedMs = options.keepFinishedMs ?? DEFAULT_KEEP_FINISHED_MS;
+    this.keepFinishedCount = options.keepFinishedCount ?? DEFAULT_KEEP_FINISHED_COUNT;
   }
 
   onConnectionChange(listener: ConnectionListener): void {
@@ -117,28 +154,73 @@ export class CommandQueue<R> {
     return [...this.nodes.keys()].filter((node) => this.connected(node));
   }
 
-  /** Queues a command for `node`; throws NodeNotConnected when it is not connected and may not wait. */
-  submit(node: string, spec: CommandSpec): Submitted<R> {
+  /**
+   * Queues a command for `node`; throws NodeNotConnected when it is not connected and may not wait.
+   * With `spec.id` of a command queued, running or finished (and still kept): that command, attached.
+   */
+  submit(node: string, spec: CommandSpec<R>): Submitted<R> {
     if (this.stopped) throw ChannelStopped();
+    if (spec.id !== undefined) {
+      const known = this.attach(node, spec.id);
+      if (known) return { id: spec.id, outcome: known, attached: true };
+    }
     const connectTimeoutMs = spec.connectTimeoutMs ?? 0;
     const isConnected = this.connected(node);
     if (!isConnected && connectTimeoutMs <= 0) throw NodeNotConnected(node);
     const now = this.now();
-    const id = this.newId();
-    let resolve!: (outcome: Outcome<R>) => void;
-    const outcome = new Promise<Outcome<R>>((r) => (resolve = r));
+    const id = spec.id ?? this.newId();
+    let settled!: (outcome: Outcome<R>) => void;
+    const ended = new Promise<Outcome<R>>((r) => (settled = r));
+    const outcome = ended.then(async (o) => {
+      await spec.settle?.(o);
+      return o;
+    });
     const entry: Entry<R> = {
       id,
       node,
       spec,
       submittedAt: now,
       deadline: now + (isConnected ? 0 : connectTimeoutMs) + spec.timeoutMs + this.graceMs,
-      resolve,
+      outcome,
+      resolve: (o) => {
+        this.retain(node, id, outcome);
+        settled(o);
+      },
       ...(isConnected ? {} : { connectBy: now + connectTimeoutMs }),
     };
     this.state(node).pending.push(entry);
     this.pump(node);
-    return { id, outcome };
+    return { id, outcome, attached: false };
+  }
+
+  /** The outcome of command `id` of `node`: queued, running, or finished and still kept; else undefined. */
+  attach(node: string, id: string): Promise<Outcome<R>> | undefined {
+    const state = this.nodes.get(node);
+    const live = state?.inFlight.get(id) ?? state?.pending.find((entry) => entry.id === id);
+    return live?.outcome ?? this.finished.get(keyOf(node, id))?.outcome;
+  }
+
+  /**
+   * Cancels command `id` of `node`: a queued one never runs; a running one ends now for its callers
+   * (outcome cancelled) and the node is told at its next poll to kill it. Undefined when unknown.
+   */
+  cancel(node: string, id: string): CancelResult | undefined {
+    const state = this.nodes.get(node);
+    const index = state?.pending.findIndex((entry) => entry.id === id) ?? -1;
+    if (state && index >= 0) {
+      const entry = state.pending.splice(index, 1)[0] as Entry<R>;
+      entry.resolve({ kind: 'cancelled' });
+      return 'pending';
+    }
+    const running = state?.inFlight.get(id);
+    if (state && running) {
+      state.inFlight.delete(id);
+      running.resolve({ kind: 'cancelled' });
+      state.cancels.push(id);
+      this.pump(node);
+      return 'running';
+    }
+    return this.finished.has(keyOf(node, id)) ? 'finished' : undefined;
   }
 
   /**
@@ -206,9 +288,21 @@ export class CommandQueue<R> {
       this.sweepNode(node, state, now);
       if (this.isIdle(state)) this.nodes.delete(node);
     }
+    for (const [key, done] of this.finished) {
+      if (now - done.at < this.keepFinishedMs) break;
+      this.finished.delete(key);
+    }
   }
 
-  /** Fails every command and ends every poll (the agent is stopping). */
+  /**
+   * Serves again after stop() (the agent leads the segment again after losing its Lease): new
+   * commands and polls are taken; what stop() failed stays failed.
+   */
+  resume(): void {
+    this.stopped = false;
+  }
+
+  /** Fails every command and ends every poll (the agent is stopping, or no longer leads). */
   stop(): void {
     this.stopped = true;
     for (const state of this.nodes.values()) {
@@ -246,6 +340,8 @@ export class CommandQueue<R> {
   private dropOtherBoots(state: NodeState<R>, bootId: string | undefined): void {
     const other = (owner: string | undefined): boolean => bootId === undefined || owner !== bootId;
     state.bootId = bootId;
+    // The commands to kill ran in the other boot: they are gone with it.
+    state.cancels = [];
     for (const stale of state.waiters.filter((waiter) => other(waiter.bootId))) {
       state.waiters.splice(state.waiters.indexOf(stale), 1);
       stale.resolve(undefined);
@@ -263,10 +359,27 @@ export class CommandQueue<R> {
     }
     state.pending = [];
     state.inFlight.clear();
+    state.cancels = [];
+  }
+
+  /** Keeps the outcome of an ended command attachable, within the bounds. */
+  private retain(node: string, id: string, outcome: Promise<Outcome<R>>): void {
+    const key = keyOf(node, id);
+    this.finished.delete(key);
+    this.finished.set(key, { outcome, at: this.now() });
+    while (this.finished.size > this.keepFinishedCount) {
+      this.finished.delete(this.finished.keys().next().value as string);
+    }
   }
 
   private pump(node: string): void {
     const state = this.state(node);
+    // Kills first, and outside the in-flight limit: they free a slot on the node.
+    while (state.cancels.length > 0 && state.waiters.length > 0) {
+      const id = state.cancels.shift() as string;
+      (state.waiters.shift() as Waiter).resolve({ id, cancel: true });
+      state.lastSeen = this.now();
+    }
     while (state.pending.length > 0 && state.waiters.length > 0 && state.inFlight.size < this.maxInFlight) {
       const entry = state.pending.shift() as Entry<R>;
       const waiter = state.waiters.shift() as Waiter;
@@ -297,7 +410,7 @@ export class CommandQueue<R> {
   private state(node: string): NodeState<R> {
     let state = this.nodes.get(node);
     if (!state) {
-      state = { pending: [], inFlight: new Map(), waiters: [], reported: false };
+      state = { pending: [], inFlight: new Map(), waiters: [], cancels: [], reported: false };
       this.nodes.set(node, state);
     }
     return state;
@@ -305,7 +418,11 @@ export class CommandQueue<R> {
 
   private isIdle(state: NodeState<R>): boolean {
     return (
-      !state.reported && state.pending.length === 0 && state.inFlight.size === 0 && state.waiters.length === 0
+      !state.reported &&
+      state.pending.length === 0 &&
+      state.inFlight.size === 0 &&
+      state.waiters.length === 0 &&
+      state.cancels.length === 0
     );
   }
 }

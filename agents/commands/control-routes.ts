@@ -1,6 +1,8 @@
 // The controller and user side of the command channel (ADR 0008); these need the agent's bearer token,
 // checked in onRequest (before any body is read):
 //   POST /api/v1/nodes/<name>/exec            ExecRequest → ExecResult (waits for the command)
+//   GET  /api/v1/nodes/<name>/exec/<id>       → ExecResult of command <id> (waits; attaches)
+//   DELETE /api/v1/nodes/<name>/exec/<id>     cancels command <id> (killed on the node) → CancelAnswer
 //   PUT  /api/v1/nodes/<name>/files?path=<dir>   tar body, extracted into <dir> → FilesResult
 //   GET  /api/v1/nodes/<name>/files?path=<path>  a tar of <path>, its last component as the top entry
 // Both files routes take ?timeoutSeconds= (default 600) and ?connectTimeoutSeconds= (default 0).
@@ -19,8 +21,15 @@ export const MAX_EXEC_BODY_BYTES = 1024 * 1024;
 interface NodeParams {
   name: string;
 }
+interface CommandParams extends NodeParams {
+  id: string;
+}
 
 const nodeParams = { type: 'object', properties: { name: nodeNameSchema } } as const;
+const commandParams = {
+  type: 'object',
+  properties: { name: nodeNameSchema, id: { type: 'string', pattern: '^[0-9a-zA-Z_-]{1,64}$' } },
+} as const;
 
 /** The WaltNode named in the URL must be known to this agent. */
 function knownNode(ctx: HttpContext, request: FastifyRequest<{ Params: NodeParams }>): string {
@@ -65,5 +74,25 @@ export function registerControlRoutes(
         .header('content-length', String(archive.bytes))
         .send(archive.stream);
     },
+  );
+}
+
+/** Attaching to and cancelling a command by the id its exec gave (idempotency key). */
+export function registerExecByIdRoutes(
+  scope: FastifyInstance,
+  ctx: HttpContext,
+  channel: CommandChannel,
+): void {
+  const onRequest = requireToken(ctx);
+  scope.get<{ Params: CommandParams }>(
+    '/api/v1/nodes/:name/exec/:id',
+    // An attach waits for the command, like its exec: past the idle timeout.
+    { onRequest: [onRequest, waitsLong], schema: { params: commandParams } },
+    (request) => channel.attach(knownNode(ctx, request), request.params.id),
+  );
+  scope.delete<{ Params: CommandParams }>(
+    '/api/v1/nodes/:name/exec/:id',
+    { onRequest, schema: { params: commandParams } },
+    (request) => channel.cancel(knownNode(ctx, request), request.params.id),
   );
 }

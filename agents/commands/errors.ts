@@ -67,3 +67,19 @@ export const ChannelStopped = defineError(
   () => 'the agent is shutting down its command channel: retry against the new agent',
   503,
 );
+
+export const CommandLost = defineError(
+  'WALT_ERR_COMMAND_LOST',
+  (node: string, id: string) =>
+    `the agent has no record of command ${id} on node ${node}: it restarted since the command was sent ` +
+    '(it keeps commands in memory), the result expired (kept 15 min), or the command never reached it; ' +
+    'its outcome is unknown: check the node, then run it again under a new id if it is safe',
+  404,
+);
+
+export const CommandCancelled = defineError(
+  'WALT_ERR_COMMAND_CANCELLED',
+  (node: string, id: string) =>
+    `command ${id} on node ${node} was cancelled (DELETE .../exec/${id}): the node was told to kill it`,
+  409,
+);

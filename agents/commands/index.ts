@@ -81,6 +81,8 @@ class Service implements CommandService {
   }
 
   async start(): Promise<void> {
+    // Started again after a stop when the agent leads its segment again.
+    this.stopped = false;
     await this.channel.start();
     const core = this.options.kc.makeApiClient(k8s.CoreV1Api);
     this.token = await ensureAgentToken(core, this.options.namespace, this.options.segment);

@@ -1,7 +1,7 @@
 // Prometheus metrics of the command channel, in the registry the agent passes.
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-export type CommandResultLabel = 'succeeded' | 'failed' | 'timedOut' | 'notConnected' | 'lost';
+export type CommandResultLabel = 'succeeded' | 'failed' | 'timedOut' | 'notConnected' | 'lost' | 'cancelled';
 
 export interface CommandMetrics {
   /** walt_node_commands_total{result}: commands (exec and file transfers) by how they ended. */
@@ -14,7 +14,7 @@ export function createCommandMetrics(registry: Registry): CommandMetrics {
   return {
     commands: new Counter({
       name: 'walt_node_commands_total',
-      help: 'Commands run on nodes through the command channel, by result (succeeded, failed, timedOut, notConnected, lost).',
+      help: 'Commands run on nodes through the command channel, by result (succeeded, failed, timedOut, notConnected, lost, cancelled).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),

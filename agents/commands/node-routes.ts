@@ -2,7 +2,8 @@
 // the address of its current DHCP lease, may call these (guards.ts, checked in onRequest: a refused
 // caller's body is never read; an announced body over the limit is refused before it is read too):
 //   GET  /api/v1/nodes/<name>/commands/next?wait=<s>[&boot=<boot id>]
-//                                                        204, or 200 "<id>\n<sh script>" (long poll)
+//                                                        204, or 200 "<id>\n<sh script>" (long poll),
+//                                                        or 200 "cancel:<id>\n": kill command <id>
 //   POST /api/v1/nodes/<name>/commands/<id>/result?exit=<code>[&timedOut=1][&size=<bytes>]  body: output
 //   GET  /api/v1/nodes/<name>/transfers/<id>            a tar archive to extract (toNode)
 //   POST /api/v1/nodes/<name>/transfers/<id>            a tar archive the agent asked for (fromNode)
@@ -79,8 +80,9 @@ async function nextCommand(
   try {
     const dispatch = await deps.queue.poll(node, controller.signal, request.query.boot);
     if (!dispatch) return reply.code(204).send();
-    request.log.debug({ node, command: dispatch.id }, 'command sent to the node');
-    return reply.code(200).type('text/plain; charset=utf-8').send(`${dispatch.id}\n${dispatch.script}`);
+    const text = 'cancel' in dispatch ? `cancel:${dispatch.id}\n` : `${dispatch.id}\n${dispatch.script}`;
+    request.log.debug({ node, command: dispatch.id, cancel: 'cancel' in dispatch }, 'sent to the node');
+    return reply.code(200).type('text/plain; charset=utf-8').send(text);
   } finally {
     clearTimeout(timer);
     reply.raw.off('close', onClose);

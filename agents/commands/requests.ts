@@ -14,7 +14,12 @@ export interface ValidExec {
   timeoutSeconds: number;
   connectTimeoutSeconds: number;
   logStream?: string;
+  /** The caller's id for the command (idempotency key). */
+  id?: string;
 }
+
+/** A command id: what the node's loop accepts, and safe in a URL and a script. */
+export const COMMAND_ID_PATTERN = /^[0-9a-zA-Z_-]{1,64}$/;
 
 function seconds(value: unknown, name: string, bounds: { min: number; max: number }): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
@@ -50,15 +55,24 @@ function logStreamOf(value: unknown): string | undefined {
   return value;
 }
 
+function idOf(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !COMMAND_ID_PATTERN.test(value)) {
+    throw BadCommand('"id" must be 1 to 64 letters, digits, "_" or "-" (a key the caller chose)');
+  }
+  return value;
+}
+
 /** The body of POST /api/v1/nodes/<node>/exec, with defaults. */
 export function parseExecRequest(body: unknown): ValidExec {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw BadCommand(
-      'send a JSON object {"command": [...], "timeoutSeconds"?, "connectTimeoutSeconds"?, "logStream"?}',
+      'send a JSON object {"command": [...], "timeoutSeconds"?, "connectTimeoutSeconds"?, "logStream"?, "id"?}',
     );
   }
   const request = body as Partial<Record<keyof ExecRequest, unknown>>;
   const logStream = logStreamOf(request.logStream);
+  const id = idOf(request.id);
   return {
     command: commandOf(request.command),
     timeoutSeconds: optionalSeconds(request.timeoutSeconds, '"timeoutSeconds"', {
@@ -72,6 +86,7 @@ export function parseExecRequest(body: unknown): ValidExec {
       def: 0,
     }),
     ...(logStream === undefined ? {} : { logStream }),
+    ...(id === undefined ? {} : { id }),
   };
 }
 

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpContext, HttpPlugin } from '../http/context.js';
 import { addStreamParser } from './body.js';
 import type { CommandChannel } from './channel.js';
-import { registerControlRoutes } from './control-routes.js';
+import { registerControlRoutes, registerExecByIdRoutes } from './control-routes.js';
 import { registerNodeRoutes, type NodeRouteDeps } from './node-routes.js';
 
 export function commandRoutes(deps: NodeRouteDeps & { channel: CommandChannel }): HttpPlugin {
@@ -14,6 +14,7 @@ export function commandRoutes(deps: NodeRouteDeps & { channel: CommandChannel })
       addStreamParser(scope);
       registerNodeRoutes(scope, ctx, deps);
       registerControlRoutes(scope, ctx, deps.channel);
+      registerExecByIdRoutes(scope, ctx, deps.channel);
       done();
     });
   };

@@ -66,4 +66,36 @@ describe('LeaseFile (debounced writes)', () => {
       declined: { '10.0.0.9': NOW },
     });
   });
+
+  it('Given commits of one burst, then each resolves only once its state is on disk, with one write', async () => {
+    // Given a debounce far away (a release pending), and three bindings committed at once
+    const leases = new LeaseFile(file, { delayMs: 60_000 });
+    leases.schedule(stateWith(1));
+    const on: number[] = [];
+    const commits = [2, 3, 4].map((n) => leases.commit(stateWith(n)).then(() => on.push(n)));
+    expect(on).toEqual([]);
+    // When they resolve, the file holds the last state: each acknowledged binding is on disk
+    await Promise.all(commits);
+    expect(on).toEqual([2, 3, 4]);
+    expect(leases.writes).toBe(1);
+    expect(await loadLeases(file)).toEqual(stateWith(4));
+  });
+
+  it('Given a commit while a write runs, then it is written after it, and resolves after its own write', async () => {
+    const leases = new LeaseFile(file);
+    const first = leases.commit(stateWith(1));
+    await sleep(0);
+    const second = leases.commit(stateWith(2));
+    await first;
+    await second;
+    expect(leases.writes).toBe(2);
+    expect(await loadLeases(file)).toEqual(stateWith(2));
+  });
+
+  it('Given a write that fails, then its commits reject (the binding is not acknowledged)', async () => {
+    const leases = new LeaseFile(path.join(dir, 'no', 'such', 'dir', 'leases.json'), {
+      onError: () => undefined,
+    });
+    await expect(leases.commit(stateWith(1))).rejects.toThrow();
+  });
 });

@@ -1,9 +1,10 @@
 // The lease state on disk, so that leases survive agent restarts: JSON, replaced atomically (write a
 // temporary file, fsync, rename). Writes are serialised and debounced: a change is on disk within
 // WRITE_DELAY_MS, a burst of changes (a boot storm binds hundreds of leases) is written once, and
-// flush() (the server's stop) writes what is pending at once. A crash loses at most the changes of the
-// last WRITE_DELAY_MS: their clients keep their addresses and ask for them again (INIT-REBOOT or
-// RENEWING), and get them unless another client took them meanwhile.
+// flush() (the server's stop) writes what is pending at once. A binding is committed before it is
+// acknowledged (commit(): group commit, the ACKs of one burst wait for one write), so a crash never
+// loses a lease a client was given: only releases and declines of the last WRITE_DELAY_MS, which
+// leave an address reserved for nothing until the lease expires (docs/faults.md).
 import { open, readFile, rename } from 'node:fs/promises';
 import { DhcpLeasesFile } from './errors.js';
 import { emptyLeases, type Lease, type LeaseState } from './leases.js';
@@ -88,6 +89,8 @@ export class LeaseFile {
   private pending: LeaseState | undefined;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** Callers of commit() waiting for the pending state to be on disk. */
+  private committers: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   /** Files written so far (tests, benchmarks). */
   writes = 0;
 
@@ -105,6 +108,21 @@ export class LeaseFile {
     }, this.options.delayMs ?? WRITE_DELAY_MS);
   }
 
+  /**
+   * Writes `state` at once, grouped with the other commits of this turn of the event loop (and those
+   * that come while a write runs); resolves once it (or a later state) is on disk.
+   */
+  commit(state: LeaseState): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.committers.push({ resolve, reject });
+      this.pending = state;
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.flush().catch((error: unknown) => this.options.onError?.(error));
+      }, 0);
+    });
+  }
+
   /** Writes `state` now; resolves once it (or a later state) is on disk. */
   save(state: LeaseState): Promise<void> {
     this.pending = state;
@@ -116,7 +134,9 @@ export class LeaseFile {
     clearTimeout(this.timer);
     this.timer = undefined;
     const state = this.pending;
+    const committers = this.committers;
     this.pending = undefined;
+    this.committers = [];
     if (!state) return this.writing.catch(() => undefined);
     // A failed write must not block later ones: each write starts from a settled chain.
     this.writing = this.writing
@@ -125,6 +145,10 @@ export class LeaseFile {
         this.writes += 1;
         await writeAtomically(this.file, serialiseLeases(state));
       });
+    this.writing.then(
+      () => committers.forEach((c) => c.resolve()),
+      (error: unknown) => committers.forEach((c) => c.reject(error)),
+    );
     return this.writing;
   }
 }

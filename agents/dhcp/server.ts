@@ -14,7 +14,7 @@ import { LeaseFile, loadLeases } from './lease-file.js';
 import { boundHolder, emptyLeases, prune, type LeaseState } from './leases.js';
 import { dhcpMetrics, type DhcpMetrics } from './metrics.js';
 import { MessageType, messageType } from './options.js';
-import { decode, encode } from './packet.js';
+import { decode, encode, type DhcpPacket } from './packet.js';
 import { PROXY_PORT, replyDestination, SERVER_PORT, type Address } from './reply-address.js';
 import { respond, type DiscoveredDevice, type LeaseEvent, type Response } from './responder.js';
 
@@ -174,17 +174,38 @@ class Server implements DhcpServer {
       localPort,
     };
     const response = respond(packet, ctx);
-    // Offers are not written: an agent that restarts offers again. Bindings, releases and declines are
-    // on disk within WRITE_DELAY_MS (lease-file.ts), not before the reply: a boot storm writes a few
-    // files, not one per client.
-    if (response.leases !== this.state && type !== MessageType.DISCOVER) this.file.schedule(response.leases);
+    // Offers are not written: an agent that restarts offers again. A binding is on disk before its
+    // ACK leaves (group commit, lease-file.ts: a boot storm writes a few files, not one per client),
+    // so an agent killed at any moment never hands an acknowledged address to another client.
+    // Releases and declines are written within WRITE_DELAY_MS.
+    const changed = response.leases !== this.state && type !== MessageType.DISCOVER;
     this.state = response.leases;
     this.report(response);
-    if (!response.reply) return;
     const reply = response.reply;
-    const destination = replyDestination(packet, reply, source, localPort);
+    if (!changed || !reply || !response.lease) {
+      if (changed) this.file.schedule(response.leases);
+      if (reply) this.reply(packet, reply, { source, localPort, socket });
+      return;
+    }
+    // Not acknowledged when it cannot be written: the client asks again.
+    this.file.commit(response.leases).then(
+      () => this.reply(packet, reply, { source, localPort, socket }),
+      (error: unknown) => this.saveFailed(error),
+    );
+  }
+
+  private reply(
+    packet: DhcpPacket,
+    reply: DhcpPacket,
+    to: { source: Address; localPort: number; socket: dgram.Socket },
+  ): void {
+    const destination = replyDestination(packet, reply, to.source, to.localPort);
     this.metrics.replies.inc({ type: typeLabel(messageType(reply.options)) });
-    this.send(encode(reply), destination, localPort === PROXY_PORT ? socket : (this.sender ?? socket));
+    this.send(
+      encode(reply),
+      destination,
+      to.localPort === PROXY_PORT ? to.socket : (this.sender ?? to.socket),
+    );
   }
 
   private saveFailed(error: unknown): void {

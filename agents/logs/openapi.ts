@@ -60,7 +60,13 @@ const execRequestSchema = {
     timeoutSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
     connectTimeoutSeconds: { type: 'integer', minimum: 0, default: 0 },
     logStream: { type: 'string' },
+    id: { type: 'string', pattern: '^[0-9a-zA-Z_-]{1,64}$' },
   },
+};
+const cancelAnswerSchema = {
+  type: 'object',
+  required: ['id', 'was'],
+  properties: { id: { type: 'string' }, was: { type: 'string', enum: ['pending', 'running', 'finished'] } },
 };
 const execResultSchema = {
   type: 'object',
@@ -265,6 +271,19 @@ function controlPaths(): Record<string, object> {
         parameters: [nodeParam],
         requestBody: { required: true, content: json(execRequestSchema) },
         responses: { 200: ok('Finished (or timed out)', execResultSchema) },
+      }),
+    },
+    [AGENT_PATHS.nodeExecById('{node}', '{id}')]: {
+      get: op('Wait for the command sent with this id (attach)', 'control', {
+        description: '404 WALT_ERR_COMMAND_LOST when the agent has no record of it (restarted, or expired).',
+        security: token,
+        parameters: [nodeParam, idParam],
+        responses: { 200: ok('Finished (or timed out)', execResultSchema) },
+      }),
+      delete: op('Cancel the command: killed on the node', 'control', {
+        security: token,
+        parameters: [nodeParam, idParam],
+        responses: { 200: ok('Where the command was', cancelAnswerSchema) },
       }),
     },
     [AGENT_PATHS.nodeFiles('{node}')]: {

@@ -104,7 +104,11 @@ class GaneshaProcess implements Ganesha {
     );
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
-      if (!this.stopping) this.options.onExit(code, signal);
+      if (this.stopping) return;
+      // Its rpcbind outlives it in the group: left there, it would keep port 111 and answer for the
+      // dead server, and the next ganesha's exports would not be found (mount: access denied).
+      if (child.pid !== undefined) this.signalGroup(child.pid, 'SIGKILL');
+      this.options.onExit(code, signal);
     });
     await this.waitReady(child);
     this.options.logger.info(

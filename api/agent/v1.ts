@@ -44,6 +44,7 @@ export const AGENT_PATHS = {
   nodeTransfer: (node: string, id: string): string => `/api/v1/nodes/${node}/transfers/${id}`,
   // Controllers and users (token).
   nodeExec: (node: string): string => `/api/v1/nodes/${node}/exec`,
+  nodeExecById: (node: string, id: string): string => `/api/v1/nodes/${node}/exec/${id}`,
   nodeFiles: (node: string): string => `/api/v1/nodes/${node}/files`,
 } as const;
 
@@ -156,7 +157,30 @@ export interface ExecRequest {
   connectTimeoutSeconds?: number;
   /** Also store each output line in the log store under this stream, with the node as issuer. */
   logStream?: string;
+  /**
+   * The caller's id for the command (1 to 64 of [0-9A-Za-z_-]), an idempotency key: another exec with
+   * the same id (the first request cut, the caller restarted) attaches to the same command instead of
+   * running it again, as does GET /api/v1/nodes/<node>/exec/<id>. Record it before sending.
+   */
+  id?: string;
 }
+
+/**
+ * GET /api/v1/nodes/<node>/exec/<id> (token): waits for command <id> and answers its ExecResult, as its
+ * exec does. The agent keeps an ended command's outcome for COMMAND_RESULT_KEEP_SECONDS (and at most
+ * 4096 of them); 404 WALT_ERR_COMMAND_LOST when it has no record of the id (it restarted since: it
+ * keeps commands in memory only; or the result expired). DELETE /api/v1/nodes/<node>/exec/<id>
+ * (token) cancels it: a queued command never runs, a running one is killed on the node (TERM to its
+ * process group, KILL 5 s later) at the node's next poll; its exec and attach answers become 409
+ * WALT_ERR_COMMAND_CANCELLED. Answers `{ id, was: "pending" | "running" | "finished" }`.
+ */
+export interface CancelAnswer {
+  id: string;
+  was: 'pending' | 'running' | 'finished';
+}
+
+/** How long the agent keeps the outcome of an ended command for GET .../exec/<id>. */
+export const COMMAND_RESULT_KEEP_SECONDS = 900;
 
 export interface ExecResult {
   /** The command's exit status; null when it did not finish (see timedOut). */
@@ -215,6 +239,10 @@ export interface LogQueryParams {
 export interface AgentOperations {
   readonly segment: string;
   exec(node: string, request: ExecRequest, signal?: AbortSignal): Promise<ExecResult>;
+  /** Waits for command `id` (sent by exec with that id) and answers its result. */
+  attachExec(node: string, id: string, signal?: AbortSignal): Promise<ExecResult>;
+  /** Cancels command `id` on the node. */
+  cancelExec(node: string, id: string): Promise<CancelAnswer>;
   /** Extracts a tar archive into directory `dir` of the node. */
   putFiles(node: string, dir: string, tar: Buffer): Promise<FilesResult>;
   /** A tar archive of `path` on the node (its last component as the top entry). */

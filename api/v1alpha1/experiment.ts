@@ -319,6 +319,9 @@ export const ExperimentStatus = Type.Object({
         details: Type.Optional(
           Type.Object({ message: Type.Optional(Type.String({ maxLength: MAX_STATUS_MESSAGE })) }),
         ),
+        // A run step's command id on each target node (the agents' idempotency key), written before the
+        // commands are sent, so that an operator that restarts re-attaches to them (ADR 0008).
+        commandId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-zA-Z_-]+$' })),
       }),
       'name',
       MAX_STEPS,

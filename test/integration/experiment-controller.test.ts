@@ -3,7 +3,8 @@
 // Ready on its spec.image (status: Ready condition, lastBootup, bootedImage) whenever the image changes
 // or a reboot is requested. Proves: claim, boot, steps with results in status, platform logs, release;
 // exclusive claims (a second experiment waits, then gets the node once the first is deleted, whose
-// running command is aborted); boot timeouts (reboot requests, then Failed); a failing command.
+// running command is aborted and cancelled); boot timeouts (reboot requests, then Failed); a failing
+// command; a run step re-attached to by its command id after an operator restart.
 // The operator runs as the walt-operator service account (config/rbac): its rules are enough.
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -22,6 +23,7 @@ import {
   type Experiment,
   type WaltNode,
 } from '../../api/v1alpha1/index.js';
+import { WaltError } from '../../common/errors.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../operator/runtime/manager.js';
 import { rfc3339 } from '../../operator/runtime/conditions.js';
@@ -59,6 +61,8 @@ function fakeAgent(segment: string) {
   const logs: ApiAppendLogs['lines'] = [];
   const checkpoints: ApiCheckpoint[] = [];
   const deletedStreams: LogStreamSelector[] = [];
+  const cancels: Array<{ node: string; id: string }> = [];
+  const attaches: Array<{ node: string; id: string }> = [];
   const exec = (node: string, request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> => {
     execs.push({ node, request, signal });
     const text = request.command.join(' ');
@@ -79,6 +83,15 @@ function fakeAgent(segment: string) {
   const agent: AgentOperations = {
     segment,
     exec,
+    // Nothing survives here for an operator restart to attach to.
+    attachExec: (node, id) => {
+      attaches.push({ node, id });
+      return Promise.reject(new WaltError('WALT_ERR_COMMAND_LOST', `no command ${id} on ${node}`, 404));
+    },
+    cancelExec: (node, id) => {
+      cancels.push({ node, id });
+      return Promise.resolve({ id, was: 'running' as const });
+    },
     putFiles: (node, dir, tar) => {
       puts.push({ node, dir, tar });
       return Promise.resolve({ bytes: tar.length });
@@ -102,7 +115,7 @@ function fakeAgent(segment: string) {
     listCheckpoints: () => Promise.resolve([]),
     removeCheckpoint: () => Promise.resolve(),
   };
-  return { agent, execs, puts, logs, checkpoints, deletedStreams };
+  return { agent, execs, puts, logs, checkpoints, deletedStreams, cancels, attaches };
 }
 
 describe('Experiment controller (real apiserver, fake boot agent)', () => {
@@ -309,7 +322,9 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
       timeoutSeconds: 300,
       connectTimeoutSeconds: 120,
       logStream: `experiment.${ns.name}.hello.uname`,
+      id: done.status!.steps![0]!.commandId,
     });
+    expect(call.request.id).toMatch(/^[0-9a-zA-Z]{1,16}-[0-9a-f]{16}$/);
     // copy toNode: a tar with one file named like the destination, into its directory.
     const put = fake.puts.find((p) => p.node === vn1)!;
     expect(put.dir).toBe('/etc/app');
@@ -370,6 +385,8 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
     await api.deleteNamespacedCustomObject({ ...RESOURCES.experiment, namespace: ns.name, name: 'holder' });
     await waitFor('holder gone', async () => ((await getExp('holder')) ? undefined : true));
     expect(sleeping.signal?.aborted).toBe(true);
+    // And the command was cancelled on the node, by the id the exec carried.
+    expect(fake.cancels).toEqual([{ node: held, id: sleeping.request.id }]);
     // Its step streams were deleted from the agent of its segment, once, and only those (the
     // experiments before kept theirs: keep.logs defaults to true).
     expect(fake.deletedStreams).toEqual([{ stream: experimentStreamRegex(ns.name, 'holder') }]);
@@ -431,22 +448,27 @@ describe('Experiment controller (real apiserver, fake boot agent)', () => {
     expect(await eventReasons('broken')).toEqual(expect.arrayContaining(['StepFailed', 'Released']));
   }, 180_000);
 
-  it('fails a command step found running after an operator restart instead of running it twice', async () => {
+  it('re-attaches to a command step found running after an operator restart instead of running it twice', async () => {
     await createExp('restarted', {
       nodes: { names: [vn1] },
       steps: [{ name: 'long', run: { command: ['sleep', '3600'] } }],
     });
-    await waitFor('the long step running', async () => {
+    const running = await waitFor('the long step running', async () => {
       const exp = await getExp('restarted');
       return exp?.status?.steps?.[0]?.phase === 'Running' ? exp : undefined;
     });
+    const { commandId } = running.status!.steps![0]!;
     await operator.stop();
     await startOperator();
+    // The new operator asks the agent for the command by the id recorded before it was sent; this
+    // fake agent kept nothing (as an agent that restarted), so the step fails saying so, once.
     const failed = await waitPhase('restarted', ['Failed']);
-    expect(failed.status?.message).toMatch(
-      /^run step long failed: step long was running when the operator restarted/,
+    expect(failed.status?.message).toBe(
+      `run step long failed: ${vn1}: WALT_ERR_COMMAND_LOST: no command ${commandId} on ${vn1}`,
     );
-    expect(failed.status?.steps?.[0]?.phase).toBe('Failed');
+    expect(failed.status?.steps?.[0]).toMatchObject({ phase: 'Failed', commandId });
+    expect(fake.attaches).toEqual([{ node: vn1, id: commandId }]);
+    expect(fake.execs.filter((c) => c.request.id === commandId)).toHaveLength(1);
     await expectReleased(vn1);
   }, 180_000);
 });

@@ -27,6 +27,8 @@ export const CONNECT_TIMEOUT_SECONDS = 120;
 export const TRANSFER_TIMEOUT_MS = 5 * 60_000;
 /** Slack on top of a command's own timeout before the controller gives up on the agent's answer. */
 export const STEP_GRACE_MS = 30_000;
+/** Pause between attempts to re-attach to a command whose agent cannot be reached. */
+export const AGENT_RETRY_MS = 2_000;
 /** A step result keeps at most this many bytes of output (the tail; the status budget may keep less). */
 export const OUTPUT_LIMIT_BYTES = 16 * 1024;
 /** Files fetched from nodes are kept in a ConfigMap: at most this many bytes of tar. */

@@ -1,4 +1,5 @@
-// Ending a run and giving the nodes back. finish(): abort the running task, record the outcome
+// Ending a run and giving the nodes back. finish(): abort the running task and cancel its commands on
+// the nodes (cancel.ts), record the outcome
 // (phase Releasing, Completed), then release. release(): for every node the experiment holds — its
 // status list and any node the cache shows claimed by it (partial claims) — restore the previous
 // image, then clear the claim (only if still ours); phase becomes the outcome, Released turns True.
@@ -6,6 +7,7 @@ import { experimentStreamRegex } from '../../../api/v1alpha1/index.js';
 import type { ReconcileOutcome } from '../../runtime/controller.js';
 import { statusCodeOf } from '../../runtime/resource.js';
 import { describeFailure } from './agents.js';
+import { cancelCommands } from './cancel.js';
 import { isClaimedBy } from './claims.js';
 import type { ExperimentRun } from './run.js';
 import { toReleased, toReleasing, type Outcome } from './state.js';
@@ -49,6 +51,7 @@ export async function finish(
   message: string,
 ): Promise<ReconcileOutcome> {
   run.deps.tasks.abortAll(run.uid, new Error(`the experiment ended: ${message}`));
+  await cancelCommands(run);
   await run.commit(toReleasing(run.status, outcome, message, run.clock()));
   if (outcome === 'Failed') await run.event('Warning', 'Failed', message);
   else await run.event('Normal', 'Succeeded', message);
@@ -75,9 +78,13 @@ async function deleteLogs(run: ExperimentRun, nodes: readonly string[]): Promise
   await run.event('Normal', 'LogsDeleted', `deleted ${deleted} log lines of the steps (keep.logs is false)`);
 }
 
-/** On deletion (finalizer): stop the running task, release every node held, delete logs not kept. */
+/**
+ * On deletion (finalizer): stop the running task and its commands, release every node held, delete
+ * logs not kept.
+ */
 export async function releaseOnDelete(run: ExperimentRun): Promise<void> {
   run.deps.tasks.abortAll(run.uid, new Error('the experiment is being deleted'));
+  await cancelCommands(run);
   const names = heldNodes(run);
   await releaseNodes(run, names);
   if (names.length) {

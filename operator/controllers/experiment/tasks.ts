@@ -2,7 +2,7 @@
 // experiment step, keyed "<experiment uid>/<step>". A reconcile starts a task and returns; the task
 // reports progress and its end through onChange (which re-queues the experiment), and the next
 // reconcile reads it and writes status. The registry is memory only: after a restart a step found
-// Running with no task is handled by the controller (see running.ts).
+// Running with no task is resumed or failed by the controller (see step-tasks.ts).
 import type { ExperimentStatus } from '../../../api/v1alpha1/index.js';
 
 export type StepNodeResult = NonNullable<NonNullable<ExperimentStatus['steps']>[number]['results']>[number];
@@ -94,11 +94,14 @@ export class TaskRegistry {
     return `${uid}/${step}`;
   }
 
-  /** Starts `body` under `key` (a task already there is returned unchanged). */
-  start(key: string, body: TaskBody, onChange: () => void): Task {
+  /**
+   * Starts `body` under `key` (a task already there is returned unchanged); `startedAt` (ms) when it
+   * continues work started before (a resumed step keeps its deadline).
+   */
+  start(key: string, body: TaskBody, onChange: () => void, startedAt?: number): Task {
     const known = this.tasks.get(key);
     if (known) return known;
-    const task = new RunningTask(key, this.now(), onChange);
+    const task = new RunningTask(key, startedAt ?? this.now(), onChange);
     this.tasks.set(key, task);
     task.run(body);
     return task;

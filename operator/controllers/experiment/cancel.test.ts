@@ -1,0 +1,50 @@
+import type { Experiment } from '../../../api/v1alpha1/index.js';
+import { commandsToCancel } from './cancel.js';
+import type { ExperimentRun } from './run.js';
+
+/** Just what commandsToCancel reads of a run. */
+function runOf(exp: Pick<Experiment, 'spec' | 'status'>): ExperimentRun {
+  return {
+    exp,
+    status: exp.status ?? {},
+    claimedNodes: () => (exp.status?.nodes ?? []).map((n) => n.name),
+  } as unknown as ExperimentRun;
+}
+
+describe('commandsToCancel', () => {
+  it('names each target node without a result of the run steps still Running, by their id', () => {
+    const run = runOf({
+      spec: {
+        nodes: { names: ['vn1', 'vn2'] },
+        image: 'img',
+        steps: [
+          { name: 'done', run: { command: ['true'] } },
+          { name: 'going', run: { command: ['sleep', '60'] } },
+          { name: 'mine', run: { command: ['true'], nodes: ['vn2'] } },
+          { name: 'wait', wait: { duration: '1s' } },
+        ],
+      } as unknown as Experiment['spec'],
+      status: {
+        nodes: [{ name: 'vn1' }, { name: 'vn2' }],
+        steps: [
+          { name: 'done', phase: 'Succeeded', commandId: 'a-1' },
+          { name: 'going', phase: 'Running', commandId: 'a-2', results: [{ node: 'vn1', exitCode: 0 }] },
+          { name: 'mine', phase: 'Running', commandId: 'a-3' },
+          { name: 'wait', phase: 'Running' },
+        ],
+      },
+    });
+    expect(commandsToCancel(run)).toEqual([
+      { step: 'going', node: 'vn2', id: 'a-2' },
+      { step: 'mine', node: 'vn2', id: 'a-3' },
+    ]);
+  });
+
+  it('has nothing to cancel for a run step Running without an id (written by an older operator)', () => {
+    const run = runOf({
+      spec: { steps: [{ name: 's', run: { command: ['true'] } }] } as unknown as Experiment['spec'],
+      status: { nodes: [{ name: 'vn1' }], steps: [{ name: 's', phase: 'Running' }] },
+    });
+    expect(commandsToCancel(run)).toEqual([]);
+  });
+});

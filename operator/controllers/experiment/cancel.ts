@@ -1,0 +1,38 @@
+// Ending an experiment ends its commands on the nodes: every run step still Running has its command
+// cancelled through the agents (DELETE .../exec/<id>: the node kills its process group), on each
+// target node without a result yet. Aborting the operator's HTTP wait alone leaves the command running
+// on the node until its own timeout. An agent that cannot be reached is reported (Warning event),
+// not retried: ending the experiment must not wait on it, and the command's timeout still ends it.
+import { describeFailure } from './agents.js';
+import type { ExperimentRun } from './run.js';
+import { stepTargets } from './steps.js';
+
+/** Each node and command id of run steps still Running, nodes with a recorded result left out. */
+export function commandsToCancel(run: ExperimentRun): Array<{ step: string; node: string; id: string }> {
+  const found: Array<{ step: string; node: string; id: string }> = [];
+  for (const step of run.exp.spec.steps) {
+    const status = run.status.steps?.find((s) => s.name === step.name);
+    if (!step.run || status?.phase !== 'Running' || status.commandId === undefined) continue;
+    let targets: string[];
+    try {
+      targets = stepTargets(step, run.claimedNodes());
+    } catch {
+      continue;
+    }
+    const done = new Set((status.results ?? []).map((r) => r.node));
+    for (const node of targets.filter((n) => !done.has(n)))
+      found.push({ step: step.name, node, id: status.commandId });
+  }
+  return found;
+}
+
+export async function cancelCommands(run: ExperimentRun): Promise<void> {
+  for (const { step, node, id } of commandsToCancel(run)) {
+    try {
+      const answer = await (await run.deps.agents.forNode(node)).cancelExec(node, id);
+      run.log(`step ${step}: command ${id} on ${node} cancelled (it was ${answer.was})`, [node]);
+    } catch (error) {
+      await run.event('Warning', 'CommandNotCancelled', `step ${step} on ${node}: ${describeFailure(error)}`);
+    }
+  }
+}
