@@ -4,7 +4,8 @@
 // default image's init at every boot) writes to /persist and outside it, and reboots once: the write
 // outside /persist is gone after the reboot, the one inside stays. Switching spec.image reboots the
 // node into the second image (its marker file shows it). The bytes the node read over NFS while
-// booting are printed against the image size (lazy transfer).
+// booting are printed against the image size (lazy transfer). A kill -9 of the VM's qemu is a crash:
+// the agent starts it again and the node boots back to Ready (docs/faults.md).
 import { execFile } from 'node:child_process';
 import { readFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -153,6 +154,39 @@ describe('a virtual node network-boots an OCI image over NFS (qemu, end to end)'
       expect(node.status?.lastBootup).toBeTruthy();
       // The marker file of the second image, and /persist carried over (same owner)
       expect((await bootsLog()).at(-1)).toBe('boot marker=second volatile=absent');
+    },
+    BOOT_TIMEOUT_MS + 30_000,
+  );
+
+  it(
+    'boots again on its image after its qemu is killed (kill -9: a crash the supervisor restarts)',
+    async () => {
+      // Given the node Ready on the second image, run by one qemu process
+      const before = await getNode();
+      const qemu = (await run('pgrep', ['-f', `qemu-system-x86_64 -name ${nodeName} `])).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+      expect(qemu).toHaveLength(1);
+      const started = Date.now();
+      // When the process is killed
+      process.kill(Number(qemu[0]), 'SIGKILL');
+      // Then the agent starts the VM again and the node reports a new boot on the same image
+      const node = await waitFor(
+        'a new bootup after the kill',
+        async () => {
+          const n = await getNode();
+          return n.status?.phase === 'Ready' && n.status.lastBootup !== before.status?.lastBootup
+            ? n
+            : undefined;
+        },
+        BOOT_TIMEOUT_MS,
+      ).catch((error: unknown) => {
+        throw explain(error);
+      });
+      expect(node.status?.bootedImage?.name).toBe(`${ns.name}/second`);
+      expect((await bootsLog()).at(-1)).toBe('boot marker=second volatile=absent');
+      process.stdout.write(`[e2e] fault: qemu kill -9 → Ready again in ${(Date.now() - started) / 1000} s\n`);
     },
     BOOT_TIMEOUT_MS + 30_000,
   );
