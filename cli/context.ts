@@ -63,6 +63,8 @@ export function createContext(command: Command): CliContext {
     agents: createAgentDirectory(
       kube.kc,
       async () => (await client.list<WaltSegment>(RESOURCES.segment)).items,
+      {},
+      (segment, error) => processIo.err(`warning: segment ${segment} left out: ${error.message}\n`),
     ),
     now: () => new Date(),
   };

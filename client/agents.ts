@@ -1,10 +1,14 @@
 // The agents of the cluster, one per WaltSegment: the one that serves a segment (exec, files of its
 // nodes) and all of them (logs, checkpoints: each agent keeps the logs of its segment). Segments are
-// read once; a segment whose agent has not published its API is left out of "all" (named in `missing`)
-// but fails clearly when asked for by name.
+// read once; a segment whose agent has not published its API, or published a URL no token may be sent
+// to (WALT_ERR_AGENT_URL_REFUSED, ADR 0011), is left out of "all" (named in `missing`, the refusal
+// reported to `onLeftOut`) but fails clearly when asked for by name: one misconfigured segment does
+// not stop a cluster-wide log query.
 import type * as k8s from '@kubernetes/client-node';
 import type { AgentOperations } from '../api/agent/v1.js';
+import { ERR_AGENT_URL_REFUSED } from '../api/agent/api-url.js';
 import type { WaltSegment } from '../api/v1alpha1/index.js';
+import { isWaltError, type WaltError } from '../common/errors.js';
 import { agentOf, type AgentOptions } from './agent.js';
 import { ERR_AGENT_NO_SEGMENT, ERR_AGENT_NOT_PUBLISHED, ERR_AGENT_SEGMENT_NOT_FOUND } from './errors.js';
 
@@ -13,17 +17,22 @@ export interface AgentDirectory {
   forSegment(segment: string): Promise<AgentOperations>;
   /** Every agent that published its API (at least one, else an error). */
   all(): Promise<AgentOperations[]>;
-  /** Segments whose agent has not published its API (known after all()). */
+  /** Segments whose agent has not published its API, or a URL refused (known after all()). */
   missing(): Promise<string[]>;
 }
+
+/** Told once per segment left out of all() because its published URL was refused. */
+export type LeftOutListener = (segment: string, error: WaltError) => void;
 
 export function createAgentDirectory(
   kc: k8s.KubeConfig,
   listSegments: () => Promise<WaltSegment[]>,
   options: AgentOptions = {},
+  onLeftOut: LeftOutListener = () => undefined,
 ): AgentDirectory {
   let segments: Promise<WaltSegment[]> | undefined;
   const agents = new Map<string, AgentOperations>();
+  const refused = new Map<string, WaltError>();
   const read = (): Promise<WaltSegment[]> => (segments ??= listSegments());
   const agentFor = (segment: WaltSegment): AgentOperations => {
     const name = segment.metadata.name;
@@ -31,6 +40,19 @@ export function createAgentDirectory(
     return agents.get(name)!;
   };
   const published = (s: WaltSegment): boolean => Boolean(s.status?.agent?.apiUrl);
+  /** The segment's agent, or undefined when its URL is refused (remembered and reported once). */
+  const usable = (segment: WaltSegment): AgentOperations | undefined => {
+    const name = segment.metadata.name;
+    if (refused.has(name)) return undefined;
+    try {
+      return agentFor(segment);
+    } catch (error) {
+      if (!isWaltError(error, ERR_AGENT_URL_REFUSED)) throw error;
+      refused.set(name, error);
+      onLeftOut(name, error);
+      return undefined;
+    }
+  };
   return {
     async forSegment(name) {
       const segment = (await read()).find((s) => s.metadata.name === name);
@@ -42,10 +64,15 @@ export function createAgentDirectory(
       if (all.length === 0) throw ERR_AGENT_NO_SEGMENT();
       const live = all.filter(published);
       if (live.length === 0) throw ERR_AGENT_NOT_PUBLISHED(all.map((s) => s.metadata.name).join(', '));
-      return live.map(agentFor);
+      const usableAgents = live.map(usable).filter((a): a is AgentOperations => a !== undefined);
+      // Every published URL refused: the first refusal says what to fix.
+      if (usableAgents.length === 0) throw refused.values().next().value!;
+      return usableAgents;
     },
     async missing() {
-      return (await read()).filter((s) => !published(s)).map((s) => s.metadata.name);
+      return (await read())
+        .filter((s) => !published(s) || refused.has(s.metadata.name))
+        .map((s) => s.metadata.name);
     },
   };
 }
