@@ -538,9 +538,22 @@ spec: {ref: "${ref}", insecureRegistry: true, pullSecret: {name: pull}}
       await new Promise((resolve) => recorder.close(resolve));
     });
 
+    // Decoy segments go as soon as their test ends: other suites share the apiserver, and their
+    // commands over every segment would meet these URLs.
+    const decoys: string[] = [];
+    afterEach(async () => {
+      for (const name of decoys.splice(0)) {
+        await objects.deleteClusterCustomObject({ ...RESOURCES.segment, name }).catch(() => undefined);
+        await core
+          .deleteNamespacedSecret({ namespace: SYSTEM, name: agentTokenSecretName(name) })
+          .catch(() => undefined);
+      }
+    });
+
     /** A segment whose status sends clients to `apiUrl`, with its conventional token and a decoy in status. */
     async function segmentPointingAt(subnet: string, serverAddress: string, apiUrl: string): Promise<string> {
       const name = uniqueName('rbac-url');
+      decoys.push(name);
       await applyIdentities(admin, [name]);
       await objects.createClusterCustomObject({
         ...RESOURCES.segment,

@@ -124,6 +124,41 @@ describe('runStepTask when the agent cannot be reached, and resumeRunStepTask', 
     expect(retried).toEqual(['vn1', 'vn1']);
   }, 15_000);
 
+  it('waits for a restarted agent that has no token yet, then attaches (never sends again)', async () => {
+    // Given an agent lost while the command ran, restarted and still loading its token
+    const calls: string[] = [];
+    const starting = (): Error =>
+      new WaltError('WALT_ERR_HTTP_TOKEN_NOT_READY', 'the agent has no API token yet', 503);
+    let attaches = 0;
+    const agent = {
+      segment: 'lab',
+      exec: () => Promise.reject(new Error('must not send again')),
+      attachExec: (_node: string, id: string) => {
+        calls.push(`attach ${id}`);
+        return ++attaches === 1 ? Promise.reject(starting()) : Promise.resolve(answer({}));
+      },
+    } as unknown as AgentOperations;
+    const reported: StepNodeResult[] = [];
+    const body = resumeRunStepTask(
+      {
+        run: { command: ['true'], expectExitCode: 0, timeout: '1m' },
+        nodes: ['vn1'],
+        logStream: 's',
+        agents: agentResolver(
+          () => Promise.resolve(agent),
+          () => 'lab',
+        ),
+        commandId: 'exp-4',
+      },
+      [],
+    );
+    // When the step is resumed
+    const outcome = await body({ signal: new AbortController().signal, report: (r) => reported.push(r) });
+    // Then the 503 was waited out and the result came from the second attach
+    expect(outcome.ok).toBe(true);
+    expect(calls).toEqual(['attach exp-4', 'attach exp-4']);
+  }, 15_000);
+
   it('resumes: recorded results stay, the other nodes are attached to, never sent again', async () => {
     const calls: string[] = [];
     const agent = {

@@ -49,6 +49,9 @@ export function runResult(
 
 const unreachable = (error: unknown): boolean =>
   isWaltError(error) && error.code === 'WALT_ERR_AGENT_UNREACHABLE';
+/** A restarted agent answers 503 until its token is loaded: the request was refused, not accepted. */
+const agentStarting = (error: unknown): boolean =>
+  isWaltError(error) && error.code === 'WALT_ERR_HTTP_TOKEN_NOT_READY';
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -64,7 +67,8 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * The command's result: sent once (unless `attach`), then attached to by its id for as long as the
- * agent cannot be reached (until the task's signal ends it). A coded answer of the agent ends it.
+ * agent cannot be reached or is starting (until the task's signal ends it). Any other coded answer of
+ * the agent ends it.
  */
 async function resultOf(
   { agent, node }: { agent: AgentOperations; node: string },
@@ -79,9 +83,11 @@ async function resultOf(
         ? await agent.exec(node, request, signal)
         : await agent.attachExec(node, request.id, signal);
     } catch (error) {
-      if (!unreachable(error) || signal.aborted) throw error;
+      const starting = agentStarting(error);
+      if (!(unreachable(error) || starting) || signal.aborted) throw error;
       input.onRetry?.(node, error);
-      send = false;
+      // An unreachable agent may have taken the command: attach from now on. A starting one refused it.
+      if (!starting) send = false;
       await pause(AGENT_RETRY_MS, signal);
     }
   }
