@@ -3,16 +3,13 @@
 // passes the time. The key table is bounded: beyond `maxKeys` the least recently seen address is
 // forgotten (it starts again with a full bucket — a client rotating addresses gains little on a LAN,
 // where each address needs a real host).
+import { TokenBucket } from '../netboot/token-bucket.js';
 
 export type Admission = { ok: true } | { ok: false; retryAfterS: number };
 
-interface Bucket {
-  tokens: number;
-  atMs: number;
-}
-
+/** A token bucket per key, the least recently seen key forgotten first (token-bucket.ts does the refill). */
 export class TokenBuckets {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly perSecond: number,
@@ -23,21 +20,15 @@ export class TokenBuckets {
   /** Takes one token of `key`'s bucket at `nowMs`, or says how long to wait for one. */
   take(key: string, nowMs: number): Admission {
     const bucket = this.bucketOf(key, nowMs);
-    const elapsedS = Math.max(0, nowMs - bucket.atMs) / 1000;
-    bucket.tokens = Math.min(this.burst, bucket.tokens + elapsedS * this.perSecond);
-    bucket.atMs = nowMs;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)) };
+    if (bucket.take(nowMs)) return { ok: true };
+    return { ok: false, retryAfterS: Math.max(1, Math.ceil(bucket.secondsUntilToken(nowMs))) };
   }
 
   get size(): number {
     return this.buckets.size;
   }
 
-  private bucketOf(key: string, nowMs: number): Bucket {
+  private bucketOf(key: string, nowMs: number): TokenBucket {
     const found = this.buckets.get(key);
     if (found !== undefined) {
       this.buckets.delete(key); // re-inserted last: Map order is recency
@@ -48,7 +39,7 @@ export class TokenBuckets {
       const oldest = this.buckets.keys().next().value;
       if (oldest !== undefined) this.buckets.delete(oldest);
     }
-    const bucket = { tokens: this.burst, atMs: nowMs };
+    const bucket = new TokenBucket({ ratePerSec: this.perSecond, burst: this.burst }, nowMs);
     this.buckets.set(key, bucket);
     return bucket;
   }

@@ -31,6 +31,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Seconds until take() would succeed (0 when it would now; takes nothing). */
+  secondsUntilToken(now: number): number {
+    this.refill(now);
+    return this.tokens >= 1 ? 0 : (1 - this.tokens) / this.spec.ratePerSec;
+  }
+
   /** Whether take() would succeed now (takes nothing). */
   canTake(now: number): boolean {
     this.refill(now);
