@@ -10,9 +10,13 @@ import { parseDurationMs } from '../common/duration.js';
 import { isWaltError } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kube-config.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { createManager, type Manager } from '../operator/runtime/manager.js';
-import type { Controller } from '../operator/runtime/controller.js';
-import { createInformer, type Informer } from '../operator/runtime/informer.js';
+import {
+  type Controller,
+  createInformer,
+  createManager,
+  type Informer,
+  type Manager,
+} from '../runtime/index.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
 import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-cache.js';
 import { createBootServices } from './boot-services.js';

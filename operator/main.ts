@@ -11,7 +11,7 @@ import { loadKubeConfig } from '../common/kube-config.js';
 import { waltImageController } from './controllers/waltimage/controller.js';
 import type { AgentOperations } from '../api/agent/v1.js';
 import { registerExperimentController } from './controllers/experiment/controller.js';
-import { createManager, type Manager } from './runtime/manager.js';
+import { createManager, type Manager } from '../runtime/index.js';
 
 export interface OperatorOptions {
   kc: k8s.KubeConfig;

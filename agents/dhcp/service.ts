@@ -12,7 +12,7 @@ import { isNodeMac } from '../../api/v1alpha1/fields.js';
 import { API_VERSION, RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { counterIn } from '../../common/metrics.js';
-import { createStatusWriter, rfc3339, type StatusWriter } from '../../operator/runtime/status.js';
+import { createStatusWriter, rfc3339, type StatusWriter } from '../../runtime/index.js';
 import type { Cache, CacheView } from '../netboot/cache-view.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import { normaliseMac } from '../netboot/gate.js';

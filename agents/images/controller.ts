@@ -5,9 +5,14 @@
 import type { WaltImage } from '../../api/v1alpha1/index.js';
 import { isWaltError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { ReconcileContext, ReconcileOutcome } from '../../operator/runtime/controller.js';
-import { setCondition, type Condition, type ConditionInput } from '../../operator/runtime/conditions.js';
-import type { ManagedControllerOptions } from '../../operator/runtime/manager.js';
+import {
+  type Condition,
+  type ConditionInput,
+  type ManagedControllerOptions,
+  type ReconcileContext,
+  type ReconcileOutcome,
+  setCondition,
+} from '../../runtime/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
 import { clientForImage, type SecretReader } from './image-client.js';
 import { inspectImage, pinnedReference, platformOfModel, type PlatformImage } from './inspect.js';

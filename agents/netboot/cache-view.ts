@@ -8,7 +8,7 @@ import type { CacheLayout } from '../images/store/layout.js';
 import { normaliseMac, type BootView } from './gate.js';
 import { macOwner } from './mac-owner.js';
 
-/** What the view needs from an informer (operator/runtime's Informer satisfies it). */
+/** What the view needs from an informer (runtime's Informer satisfies it). */
 export interface Cache<T> {
   get(name: string, namespace?: string): T | undefined;
   list(): T[];

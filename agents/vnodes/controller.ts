@@ -9,9 +9,13 @@
 // every WaltNode, physical ones and other segments' included.
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
-import type { ReconcileContext, ReconcileOutcome } from '../../operator/runtime/controller.js';
-import { getCondition, setCondition } from '../../operator/runtime/conditions.js';
-import type { ManagedControllerOptions } from '../../operator/runtime/manager.js';
+import {
+  getCondition,
+  type ManagedControllerOptions,
+  type ReconcileContext,
+  type ReconcileOutcome,
+  setCondition,
+} from '../../runtime/index.js';
 import { bootedSince, type ImageRebooter } from './reboot-on-image-change.js';
 import type { RequestedRebooter } from './requested-reboot.js';
 import type { VnodeRunner } from './runner.js';

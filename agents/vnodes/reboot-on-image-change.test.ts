@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
-import type { Status, StatusUpdate, StatusWriter } from '../../operator/runtime/status.js';
+import type { Status, StatusUpdate, StatusWriter } from '../../runtime/index.js';
 import { ERR_POWER_NO_DRIVER } from '../power/errors.js';
 import {
   bootedSince,

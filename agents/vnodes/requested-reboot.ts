@@ -7,8 +7,13 @@
 import type * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import { getCondition, setCondition } from '../../operator/runtime/conditions.js';
-import { createStatusWriter, type Status, type StatusWriter } from '../../operator/runtime/status.js';
+import {
+  createStatusWriter,
+  getCondition,
+  setCondition,
+  type Status,
+  type StatusWriter,
+} from '../../runtime/index.js';
 import type { PowerDriver } from '../power/driver.js';
 
 export const REBOOT_REQUESTED_AT_ANNOTATION = 'walt.dev/reboot-requested-at';

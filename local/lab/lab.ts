@@ -11,7 +11,7 @@ import path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { agentServiceAccountName, AGENT_NAMESPACE } from '../../api/rbac/segment-agent.js';
 import { createOperator } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
+import type { Manager } from '../../runtime/index.js';
 import {
   bridgeApiserver,
   bridgeLoopbackPort,

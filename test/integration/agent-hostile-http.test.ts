@@ -13,7 +13,7 @@ import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
+import type { Manager } from '../../runtime/index.js';
 import { bridgeApiserver, bridgeLoopbackPort, type ApiserverBridge } from '../support/apiserver-bridge.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import {

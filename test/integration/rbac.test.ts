@@ -20,7 +20,7 @@ import { RESOURCES, type WaltImage, type WaltNode, type WaltSegment } from '../.
 import { applyIdentities, asServiceAccount } from '../../local/lab/identity.js';
 import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator, defaultAgentFor } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
+import type { Manager } from '../../runtime/index.js';
 import { bridgeApiserver, bridgeLoopbackPort, type ApiserverBridge } from '../support/apiserver-bridge.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import { addClient, createSegment, destroySegment, exec, randomMac, type Segment } from '../support/netns.js';

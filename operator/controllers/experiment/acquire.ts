@@ -1,7 +1,7 @@
 // Phases Pending and Acquiring: claim the nodes (all or nothing), or wait with a message naming what
 // is missing. Waiting experiments are re-queued when a WaltNode changes (see controller.ts) and every
 // ACQUIRE_RECHECK_MS.
-import type { ReconcileOutcome } from '../../runtime/controller.js';
+import type { ReconcileOutcome } from '../../../runtime/index.js';
 import { planClaims } from './claims.js';
 import { ACQUIRE_RECHECK_MS } from './constants.js';
 import { heldNodes, releaseNodes } from './release.js';

@@ -4,7 +4,7 @@
 // booted image the wanted one, and the Ready condition True.
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
 import { bootedSince } from '../../../agents/vnodes/reboot-on-image-change.js';
-import { isConditionTrue } from '../../runtime/conditions.js';
+import { isConditionTrue } from '../../../runtime/index.js';
 
 export interface BootWaitInput {
   node: WaltNode | undefined;

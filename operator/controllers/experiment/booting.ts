@@ -1,7 +1,7 @@
 // Phase Booting: every claimed node boots the experiment's image (spec.image changed, or a reboot
 // asked for when it already was that image), within boot.timeout, with up to boot.retries hard
 // reboots; then Running. spec.timeout counts from startTime (the claim) here too.
-import type { ReconcileOutcome } from '../../runtime/controller.js';
+import type { ReconcileOutcome } from '../../../runtime/index.js';
 import { BOOT_RECHECK_MS } from './constants.js';
 import { advanceBoots, requestBoots } from './boots.js';
 import { finish } from './release.js';

@@ -2,7 +2,7 @@
 // request is recorded on the node (annotation, for restarts) and in memory (for a cache that has not
 // seen the write yet); status.nodes[] holds each node's phase (Claimed → Booting → Ready) and attempts.
 import type { ExperimentStatus } from '../../../api/v1alpha1/index.js';
-import { rfc3339 } from '../../runtime/conditions.js';
+import { rfc3339 } from '../../../runtime/index.js';
 import { bootState, type BootState } from './boot-wait.js';
 import { bootRequestedAt, type BootRequest } from './node-ops.js';
 import type { ExperimentRun } from './run.js';

@@ -7,10 +7,14 @@ import type * as k8s from '@kubernetes/client-node';
 import type { AgentOperations } from '../../../api/agent/v1.js';
 import { RESOURCES, type Experiment, type WaltNode } from '../../../api/v1alpha1/index.js';
 import type { Logger } from '../../../common/logger.js';
-import type { Controller, ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
-import type { Manager } from '../../runtime/manager.js';
-import { describeError } from '../../runtime/resource.js';
-import { keyOf } from '../../runtime/workqueue.js';
+import {
+  type Controller,
+  describeError,
+  keyOf,
+  type Manager,
+  type ReconcileContext,
+  type ReconcileOutcome,
+} from '../../../runtime/index.js';
 import { acquire, start } from './acquire.js';
 import { agentResolver, type AgentFor } from './agents.js';
 import { booting } from './booting.js';

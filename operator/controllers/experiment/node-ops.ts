@@ -10,7 +10,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode } from '../../../api/v1alpha1/index.js';
 import { REBOOT_REQUESTED_AT_ANNOTATION } from '../../../agents/vnodes/requested-reboot.js';
-import { createResourceClient, statusCodeOf } from '../../runtime/resource.js';
+import { createResourceClient, statusCodeOf } from '../../../runtime/index.js';
 import { isClaimedBy, type ExperimentRef } from './claims.js';
 import { BOOT_REQUESTED_AT_ANNOTATION, FIELD_MANAGER, PREVIOUS_IMAGE_ANNOTATION } from './constants.js';
 

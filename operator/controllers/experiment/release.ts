@@ -4,8 +4,7 @@
 // status list and any node the cache shows claimed by it (partial claims) — restore the previous
 // image, then clear the claim (only if still ours); phase becomes the outcome, Released turns True.
 import { experimentStreamRegex } from '../../../api/v1alpha1/index.js';
-import type { ReconcileOutcome } from '../../runtime/controller.js';
-import { statusCodeOf } from '../../runtime/resource.js';
+import { type ReconcileOutcome, statusCodeOf } from '../../../runtime/index.js';
 import { describeFailure } from './agents.js';
 import { cancelCommands } from './cancel.js';
 import { isClaimedBy } from './claims.js';

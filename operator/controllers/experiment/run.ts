@@ -2,8 +2,7 @@
 // dependencies, with the few helpers every phase uses (clock, status commit, events, platform log).
 import type { Experiment, ExperimentStatus, WaltNode } from '../../../api/v1alpha1/index.js';
 import { experimentStepStream } from '../../../api/v1alpha1/index.js';
-import type { ReconcileContext } from '../../runtime/controller.js';
-import { keyOf } from '../../runtime/workqueue.js';
+import { keyOf, type ReconcileContext } from '../../../runtime/index.js';
 import type { AgentResolver } from './agents.js';
 import type { ExperimentRef } from './claims.js';
 import type { ConfigMapStore } from './configmaps.js';

@@ -2,8 +2,7 @@
 // or spec.timeout passing, ends the run as Failed. Steps that take time never block a worker: wait
 // steps re-queue after their duration, boot waits after a re-check delay, and commands and transfers
 // run as tasks (step-tasks.ts) whose progress re-queues the experiment.
-import type { ReconcileOutcome } from '../../runtime/controller.js';
-import { rfc3339 } from '../../runtime/conditions.js';
+import { type ReconcileOutcome, rfc3339 } from '../../../runtime/index.js';
 import { capped, timeoutMessage } from './booting.js';
 import { finish } from './release.js';
 import type { ExperimentRun } from './run.js';

@@ -7,7 +7,7 @@ import type { AgentResolver } from './agents.js';
 import { BOOT_RECHECK_MS } from './constants.js';
 import { advanceBoots, requestBoots } from './boots.js';
 import type { ExperimentRun } from './run.js';
-import { rfc3339 } from '../../runtime/conditions.js';
+import { rfc3339 } from '../../../runtime/index.js';
 import { completeStep, type StepAdvance } from './step-result.js';
 import { stepTargets } from './steps.js';
 import { withStep, type StepCursor } from './state.js';

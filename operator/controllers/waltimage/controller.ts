@@ -8,14 +8,15 @@ import { inspectImage, type ImageInspection } from '../../../agents/images/inspe
 import { messageOf, reasonOf } from '../../../agents/images/reasons.js';
 import { isTransient } from '../../../agents/images/registry/index.js';
 import {
-  getCondition,
-  rfc3339,
-  setCondition,
   type Condition,
   type ConditionInput,
-} from '../../runtime/conditions.js';
-import type { ManagedControllerOptions } from '../../runtime/manager.js';
-import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
+  getCondition,
+  type ManagedControllerOptions,
+  type ReconcileContext,
+  type ReconcileOutcome,
+  rfc3339,
+  setCondition,
+} from '../../../runtime/index.js';
 import { aggregate } from './aggregate.js';
 import { recheckDecision, type RecheckDecision } from './recheck.js';
 import { parseDurationMs } from '../../../common/duration.js';

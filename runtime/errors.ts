@@ -1,5 +1,5 @@
 // Coded errors of the reconcile runtime. Tests assert on the codes.
-import { defineError } from '../../common/errors.js';
+import { defineError } from '../common/errors.js';
 
 export const ERR_CORE_GROUP_UNSUPPORTED = defineError(
   'WALT_ERR_RUNTIME_CORE_GROUP_UNSUPPORTED',

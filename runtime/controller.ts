@@ -3,8 +3,8 @@
 // the finalizer goes), rate-limited retries of failures, metrics and a per-reconcile child logger.
 import os from 'node:os';
 import * as k8s from '@kubernetes/client-node';
-import { isWaltError } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
+import { isWaltError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { createEventRecorder, eventsFor, type EventRecorder, type ObjectEvents } from './events.js';
 import { createFinalizers, hasFinalizer, type Finalizers } from './finalizers.js';

@@ -1,8 +1,8 @@
 // Standard conditions (metav1.Condition) in status: pure helpers. lastTransitionTime moves only when
 // the condition's status changes, so watchers can tell how long a state has held.
-import type { Condition } from '../../api/v1alpha1/conditions.js';
+import type { Condition } from '../api/v1alpha1/conditions.js';
 
-export type { Condition } from '../../api/v1alpha1/conditions.js';
+export type { Condition } from '../api/v1alpha1/conditions.js';
 
 export interface ConditionInput {
   type: string;

@@ -1,7 +1,7 @@
 // Shared bits of the operator-runtime integration suites: the WaltImage resource, object builders and
 // a poll helper.
 import * as k8s from '@kubernetes/client-node';
-import type { ResourceType } from '../../operator/runtime/resource.js';
+import type { ResourceType } from '../../runtime/index.js';
 
 export const waltImages: ResourceType = {
   group: 'walt.dev',

@@ -3,7 +3,7 @@
 // artifacts, keep theirs). Falls back to a merge patch when the server refuses apply patches.
 // A 409 (only when the write is guarded by resourceVersion) re-reads the object and tries again.
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { ERR_STATUS_CONFLICT } from './errors.js';
 import {
   apiVersionOf,

@@ -4,7 +4,7 @@
 // - every write is a replace carrying the resourceVersion read, so two candidates never both win;
 // - stop() releases the Lease (holder cleared) so a standby takes over at once, unless told not to.
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { microTime } from './events.js';
 import { describeError, statusCodeOf } from './resource.js';
 

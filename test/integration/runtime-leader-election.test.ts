@@ -4,8 +4,8 @@
 // Also /healthz, /readyz (which role) and /metrics of both, over real HTTP.
 import * as k8s from '@kubernetes/client-node';
 import { silentLogger } from '../../common/logger.js';
-import { createManager, type Manager } from '../../operator/runtime/manager.js';
-import { eventually, images, waltImages, type WaltImageObject } from './operator-runtime-support.js';
+import { createManager, type Manager } from '../../runtime/index.js';
+import { eventually, images, waltImages, type WaltImageObject } from './runtime-support.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
 const LEASE_MS = 4000;

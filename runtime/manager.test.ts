@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { silentLogger } from '../../common/logger.js';
+import { silentLogger } from '../common/logger.js';
 import { createManager } from './manager.js';
 
 describe('manager without leader election', () => {

@@ -3,7 +3,7 @@
 // per seriesFlushMs, so a hot reconcile loop cannot flood the API. Recording never throws.
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { describeError } from './resource.js';
 
 export type EventType = 'Normal' | 'Warning';

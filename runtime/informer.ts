@@ -5,7 +5,7 @@
 // - our own store is the source of truth for get/list, so swapping ListWatch instances does not
 //   replay 'add' for objects we already know, and objects gone during an outage become 'delete'.
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { ERR_ALREADY_STARTED } from './errors.js';
 import {

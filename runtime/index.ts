@@ -1,4 +1,5 @@
-// The reconcile runtime: what controllers import.
+// The reconcile runtime's one entry point: the operator, the agents and the CLI import it from here,
+// never from the modules behind it (the layering rule checks it).
 export { createApplier, ownerReference, withOwner, type Applier } from './apply.js';
 export { backoffDelay, QUEUE_BACKOFF, type BackoffPolicy } from './backoff.js';
 export {
@@ -32,18 +33,27 @@ export {
   createManager,
   type ManagedControllerOptions,
   type Manager,
+  type LeaderService,
   type ManagerOptions,
 } from './manager.js';
 export { createMetrics, type RuntimeMetrics } from './metrics.js';
-export { createResourceClient, statusCodeOf, type ObjectRef, type ResourceType } from './resource.js';
+export {
+  createResourceClient,
+  describeError,
+  statusCodeOf,
+  type ObjectRef,
+  type ResourceType,
+} from './resource.js';
 export {
   createStatusWriter,
   getCondition,
   isConditionTrue,
   removeCondition,
+  rfc3339,
   setCondition,
   type Condition,
   type ConditionInput,
+  type Status,
   type StatusUpdate,
   type StatusWriter,
 } from './status.js';

@@ -4,17 +4,19 @@
 import * as k8s from '@kubernetes/client-node';
 import { defineError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
-import { createApplier, withOwner } from '../../operator/runtime/apply.js';
 import {
-  createController,
   type Controller,
+  createApplier,
+  createController,
+  createEventRecorder,
+  createFinalizers,
+  createMetrics,
+  createStatusWriter,
   type ReconcileContext,
-} from '../../operator/runtime/controller.js';
-import { createEventRecorder } from '../../operator/runtime/events.js';
-import { createFinalizers } from '../../operator/runtime/finalizers.js';
-import { createMetrics } from '../../operator/runtime/metrics.js';
-import { createStatusWriter, setCondition } from '../../operator/runtime/status.js';
-import { eventually, images, waltImages, type WaltImageObject } from './operator-runtime-support.js';
+  setCondition,
+  withOwner,
+} from '../../runtime/index.js';
+import { eventually, images, waltImages, type WaltImageObject } from './runtime-support.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
 const FINALIZER = 'walt.dev/runtime-test';

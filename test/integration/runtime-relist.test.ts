@@ -13,9 +13,8 @@ import {
 } from '../../local/controlplane/controlplane.js';
 import { installCrds } from '../../local/controlplane/crds.js';
 import type { InstanceState } from '../../local/controlplane/instance.js';
-import { createController, type Controller } from '../../operator/runtime/controller.js';
-import { createMetrics } from '../../operator/runtime/metrics.js';
-import { eventually, images, waltImages, type WaltImageObject } from './operator-runtime-support.js';
+import { type Controller, createController, createMetrics } from '../../runtime/index.js';
+import { eventually, images, waltImages, type WaltImageObject } from './runtime-support.js';
 import { binDir } from './support/cluster.js';
 
 const RELIST_MS = 3000;

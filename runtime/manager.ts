@@ -2,7 +2,7 @@
 // and metrics, with a graceful stop on SIGTERM/SIGINT. Informers run on every replica (a standby has a
 // warm cache); controllers reconcile only while this replica leads.
 import type * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { createController, type Controller, type ControllerOptions } from './controller.js';
 import { ERR_ALREADY_STARTED } from './errors.js';
 import { createHealthServer, type HealthServer, type Readiness } from './health.js';

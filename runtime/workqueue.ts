@@ -4,7 +4,7 @@
 // - failures are retried after a per-key exponential back-off, reset on success;
 // - a global token bucket bounds the rate of starts; `concurrency` keys run at once;
 // - shutdown() refuses new keys and waits for queued and running ones (drain).
-import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../../common/timers.js';
+import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../common/timers.js';
 import { backoffDelay, QUEUE_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { createTokenBucket, DEFAULT_RATE_LIMIT, type RateLimit, type TokenBucket } from './rate-limit.js';
 
