@@ -1,6 +1,7 @@
 // The boot agent of one WaltSegment: the image cache (pull + unpack of every WaltImage, per-segment
 // status, garbage collection; leader-elected per segment) and, with --boot, the DHCP, TFTP and HTTP
 // boot services on the segment interface this process owns (run it in the segment's network namespace).
+import { systemNamespace } from '../api/system-namespace.js';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +32,7 @@ import { createRaService } from './ra/service.js';
 import { createVnodeService } from './vnodes/index.js';
 import { cacheView, type CacheView } from './netboot/cache-view.js';
 import { imageAgentController } from './images/controller.js';
-import { secretReader } from './images/image-client.js';
+import { secretReader } from '../oci/index.js';
 import { cleanTemporary } from './images/store/gc.js';
 import { cacheLayout } from './images/store/layout.js';
 
@@ -127,7 +128,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     const commands = createCommandService({
       kc: options.kc,
       segment: options.segment,
-      namespace: options.namespace ?? 'walt-system',
+      namespace: options.namespace ?? systemNamespace(),
       apiUrl: options.apiUrl ?? (() => apiUrlOf(segments.get(options.segment))),
       workDir: path.join(options.cacheDir, 'commands'),
       appendLogs: (lines) => logs.append(lines.map((line) => ({ ...line, ts: new Date(line.ts) }))),

@@ -2,6 +2,7 @@
 // yours when it boots one of your images. Here "you" is the current namespace: a node is yours when an
 // Experiment of the namespace claims it (status.claimedBy) or when it boots a WaltImage of the
 // namespace; it is free when it boots its model's default image and nobody claims it.
+import { systemNamespace } from '../api/system-namespace.js';
 import type { WaltNode } from '../api/v1alpha1/index.js';
 import {
   ERR_CLI_BAD_NODE_SET,
@@ -21,7 +22,7 @@ export interface Ownership {
 
 /** Namespace of the default images, as the boot agents read it. */
 export function defaultImageNamespace(): string {
-  return process.env.WALT_SYSTEM_NAMESPACE ?? 'walt-system';
+  return systemNamespace();
 }
 
 /** The WaltImage a node boots, "<namespace>/<name>" ("default": its model's default image). */

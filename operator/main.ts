@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { secretReader } from '../agents/images/image-client.js';
+import { secretReader } from '../oci/index.js';
 import type { AgentUrlPolicy } from '../api/agent/api-url.js';
 import { connectAgent } from '../client/agent.js';
 import { createLogger } from '../common/logger.js';

@@ -37,6 +37,7 @@ export {
   type ManagerOptions,
 } from './manager.js';
 export { createMetrics, type RuntimeMetrics } from './metrics.js';
+export { messageOf, reasonOf } from './reasons.js';
 export {
   createResourceClient,
   describeError,

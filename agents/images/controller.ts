@@ -9,15 +9,23 @@ import {
   type Condition,
   type ConditionInput,
   type ManagedControllerOptions,
+  messageOf,
+  reasonOf,
   type ReconcileContext,
   type ReconcileOutcome,
   setCondition,
 } from '../../runtime/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
-import { clientForImage, type SecretReader } from './image-client.js';
-import { inspectImage, pinnedReference, platformOfModel, type PlatformImage } from './inspect.js';
-import { messageOf, reasonOf } from './reasons.js';
-import { isTransient, type RegistryClient } from './registry/index.js';
+import {
+  clientForImage,
+  inspectImage,
+  isTransient,
+  pinnedReference,
+  type PlatformImage,
+  platformOfModel,
+  type RegistryClient,
+  type SecretReader,
+} from '../../oci/index.js';
 import { collectGarbage } from './store/gc.js';
 import { readRecord } from './store/image-record.js';
 import type { CacheLayout } from './store/layout.js';

@@ -107,5 +107,4 @@ export function createVnodeService(options: VnodeServiceOptions): VnodeService {
 }
 
 export { vnodeFieldManager, vnodeFinalizer } from './controller.js';
-export { POWERED_CONDITION } from './status.js';
 export { tapName } from './tap.js';

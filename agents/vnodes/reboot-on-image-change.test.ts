@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { IMAGE_REBOOT_CONDITION } from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
 import type { Status, StatusUpdate, StatusWriter } from '../../runtime/index.js';
@@ -8,7 +9,6 @@ import {
   createImageRebooter,
   decideImageReboot,
   imageRebootStatus,
-  IMAGE_REBOOT_CONDITION,
   wantedImage,
 } from './reboot-on-image-change.js';
 

@@ -4,6 +4,7 @@
 // says which generation it was for — so a reconcile loop never reboots the node twice for one change.
 // Used by the vnode controller now; physical nodes will use it with their own power drivers.
 import type * as k8s from '@kubernetes/client-node';
+import { IMAGE_REBOOT_CONDITION } from '../../api/node/index.js';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import {
@@ -15,8 +16,6 @@ import {
 } from '../../runtime/index.js';
 import { imageRefOf } from '../netboot/gate.js';
 import type { PowerDriver } from '../power/driver.js';
-
-export const IMAGE_REBOOT_CONDITION = 'ImageReboot';
 
 export type ImageRebootDecision =
   | { reboot: false; why: 'NotReady' | 'NothingBooted' | 'SameImage' | 'AlreadyRebooted' }

@@ -1,17 +1,15 @@
 import { jest } from '@jest/globals';
+import {
+  REBOOT_REQUESTED_AT_ANNOTATION,
+  REBOOT_REQUEST_CONDITION,
+  decideRequestedReboot,
+  handledRequest,
+} from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
 import type { Status, StatusUpdate, StatusWriter } from '../../runtime/index.js';
 import { ERR_POWER_NO_DRIVER } from '../power/errors.js';
-import {
-  createRequestedRebooter,
-  decideRequestedReboot,
-  handledRequest,
-  REBOOT_REQUEST_CONDITION,
-  REBOOT_REQUESTED_AT_ANNOTATION,
-  rebootPending,
-  requestedRebootStatus,
-} from './requested-reboot.js';
+import { createRequestedRebooter, requestedRebootStatus } from './requested-reboot.js';
 
 const T1 = '2026-11-27T10:00:00.123Z';
 const T2 = '2026-11-27T10:05:00.000Z';
@@ -53,44 +51,6 @@ function node(options: { requested?: string; handled?: string; driver?: string }
     },
   } as WaltNode;
 }
-
-describe('decideRequestedReboot', () => {
-  it('reboots for a request newer than the last one handled', () => {
-    expect(decideRequestedReboot(node({ requested: T1 }))).toEqual({
-      reboot: true,
-      requestedAt: T1,
-      generation: 2,
-    });
-    expect(decideRequestedReboot(node({ requested: T2, handled: T1 }))).toMatchObject({ reboot: true });
-  });
-
-  it('does nothing without a request, for a bad one, or for one already handled', () => {
-    expect(decideRequestedReboot(node())).toMatchObject({ why: 'NoRequest' });
-    expect(decideRequestedReboot(node({ requested: 'yesterday' }))).toMatchObject({ why: 'InvalidRequest' });
-    // A date Date.parse reads but the status could not record (it has a space)
-    expect(decideRequestedReboot(node({ requested: '2026-11-27 10:00:00' }))).toMatchObject({
-      why: 'InvalidRequest',
-    });
-    expect(decideRequestedReboot(node({ requested: T1, handled: T1 }))).toMatchObject({
-      why: 'AlreadyHandled',
-    });
-    expect(decideRequestedReboot(node({ requested: T1, handled: T2 }))).toMatchObject({
-      why: 'AlreadyHandled',
-    });
-    // Handled by this process, not recorded yet
-    expect(decideRequestedReboot(node({ requested: T1 }), T1)).toMatchObject({ why: 'AlreadyHandled' });
-  });
-});
-
-describe('rebootPending', () => {
-  it('is true for a virtual node with a request not handled yet only', () => {
-    expect(rebootPending(node({ requested: T2, handled: T1 }))).toBe(true);
-    expect(rebootPending(node({ requested: T1, handled: T1 }))).toBe(false);
-    expect(rebootPending(node())).toBe(false);
-    // No agent reboots physical nodes on request yet: waiting for it would never end.
-    expect(rebootPending(node({ requested: T2, driver: 'none' }))).toBe(false);
-  });
-});
 
 describe('requestedRebootStatus', () => {
   const now = new Date('2026-11-27T10:00:01Z');

@@ -5,59 +5,15 @@
 // begins with the request time — so a reconcile loop, or another agent replica after a failover,
 // never reboots the node twice for one request.
 import type * as k8s from '@kubernetes/client-node';
+import {
+  REBOOT_REQUEST_CONDITION,
+  decideRequestedReboot,
+  type RequestedRebootDecision,
+} from '../../api/node/index.js';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import {
-  createStatusWriter,
-  getCondition,
-  setCondition,
-  type Status,
-  type StatusWriter,
-} from '../../runtime/index.js';
+import { createStatusWriter, setCondition, type Status, type StatusWriter } from '../../runtime/index.js';
 import type { PowerDriver } from '../power/driver.js';
-
-export const REBOOT_REQUESTED_AT_ANNOTATION = 'walt.dev/reboot-requested-at';
-/** "hard" or "soft" (WalT's `--hard`); soft reboots need the node-side service: both are hard for now. */
-export const REBOOT_MODE_ANNOTATION = 'walt.dev/reboot-mode';
-export const REBOOT_REQUEST_CONDITION = 'RebootRequest';
-
-// Only RFC 3339 (no spaces): the request time is read back from the condition message.
-const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
-const HANDLED = /^requested at (\S+);/;
-
-export type RequestedRebootDecision =
-  | { reboot: false; why: 'NoRequest' | 'InvalidRequest' | 'AlreadyHandled' }
-  | { reboot: true; requestedAt: string; generation: number };
-
-/** The request time the node's status records as handled last, if any (pure). */
-export function handledRequest(node: WaltNode): string | undefined {
-  const message = getCondition(node.status?.conditions, REBOOT_REQUEST_CONDITION)?.message;
-  return message ? HANDLED.exec(message)?.[1] : undefined;
-}
-
-/**
- * Whether `node` must reboot for a request (pure): its annotation holds a valid time newer than both
- * the request recorded in its status and `handledHere`, the one this process handled last (the status
- * may not show it yet).
- */
-export function decideRequestedReboot(node: WaltNode, handledHere?: string): RequestedRebootDecision {
-  const requestedAt = node.metadata.annotations?.[REBOOT_REQUESTED_AT_ANNOTATION];
-  if (!requestedAt) return { reboot: false, why: 'NoRequest' };
-  const at = Date.parse(requestedAt);
-  if (!RFC3339.test(requestedAt) || Number.isNaN(at)) return { reboot: false, why: 'InvalidRequest' };
-  const handled = [handledRequest(node), handledHere].some((h) => h !== undefined && Date.parse(h) >= at);
-  if (handled) return { reboot: false, why: 'AlreadyHandled' };
-  return { reboot: true, requestedAt, generation: node.metadata.generation ?? 0 };
-}
-
-/**
- * Whether a requested reboot of `node` is still to happen (pure): for `walt node wait`, a node that
- * still shows Ready from before the reboot is not booted yet. Only nodes whose reboots an agent
- * carries out today count (virtual nodes, power driver qemu).
- */
-export function rebootPending(node: WaltNode): boolean {
-  return node.spec.power?.driver === 'qemu' && decideRequestedReboot(node).reboot;
-}
 
 /** The status recording a requested reboot, or its failure (pure). */
 export function requestedRebootStatus(

@@ -1,19 +1,13 @@
 // What an image reference is, as the testbed sees it: the digest it resolves to, the platform
 // manifests that our node models can boot, the node models it supports and its size. The operator uses
 // this to fill WaltImage.status; the agent uses `platformManifests` to know what to pull.
-import { NODE_MODELS, type NodeModelName } from '../../api/v1alpha1/node-models.js';
-import { imageModels, MODELS_LABEL } from './models.js';
-import {
-  formatPlatform,
-  imageLabels,
-  NoPlatform,
-  parseReference,
-  selectManifest,
-  type Descriptor,
-  type ImageManifest,
-  type Platform,
-  type RegistryClient,
-} from './registry/index.js';
+import { NODE_MODELS, type NodeModelName } from '../api/v1alpha1/node-models.js';
+import { imageModels, MODELS_LABEL } from './models-label.js';
+import type { RegistryClient } from './client.js';
+import { NoPlatform } from './errors.js';
+import { imageLabels, type Descriptor, type ImageManifest } from './manifest.js';
+import { formatPlatform, selectManifest, type Platform } from './platform.js';
+import { parseReference } from './reference.js';
 
 export interface PlatformImage {
   platform: string;

@@ -1,4 +1,4 @@
-import { defineError } from '../../common/errors.js';
+import { defineError } from '../common/errors.js';
 import { reasonOf } from './reasons.js';
 
 describe('reasonOf', () => {

@@ -1,4 +1,5 @@
-// The registry client's public API.
+// The OCI client's one entry point (registry, auth, manifests, platform selection, image inspection),
+// used by the operator and the boot agents alike.
 export * from './auth.js';
 export {
   RegistryClient,
@@ -12,3 +13,6 @@ export * from './manifest.js';
 export * from './media-types.js';
 export * from './platform.js';
 export * from './reference.js';
+export * from './inspect.js';
+export * from './models-label.js';
+export * from './waltimage-client.js';

@@ -1,4 +1,4 @@
-import { imageModels, parseModelsLabel } from './models.js';
+import { imageModels, parseModelsLabel } from './models-label.js';
 
 describe('image models', () => {
   it('reads the comma-separated label, ignoring blanks and duplicates, and sets apart unknown models', () => {

@@ -1,6 +1,6 @@
 // Which node models an image supports: spec.models when given, else the image label walt.node.models
 // (comma-separated, as WalT images carry it).
-import { isNodeModel, type NodeModelName } from '../../api/v1alpha1/node-models.js';
+import { isNodeModel, type NodeModelName } from '../api/v1alpha1/node-models.js';
 
 export const MODELS_LABEL = 'walt.node.models';
 

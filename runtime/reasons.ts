@@ -1,6 +1,6 @@
 // Condition reasons from coded errors: WALT_ERR_IMAGE_DIGEST_MISMATCH → DigestMismatch,
 // WALT_ERR_REGISTRY_UNREACHABLE → RegistryUnreachable, WALT_ERR_UNPACK_PATH_ESCAPE → UnpackPathEscape.
-import { isWaltError } from '../../common/errors.js';
+import { isWaltError } from '../common/errors.js';
 
 export function reasonOf(error: unknown): string {
   if (!isWaltError(error)) return 'Error';

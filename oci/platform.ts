@@ -1,7 +1,7 @@
 // Choosing the manifest of an image index for a node's platform. Variants are compared after filling
 // in each architecture's default (arm64 → v8, arm → v7), as container runtimes do; there is no
 // fallback to older variants: an arm/v6 image is not picked for an arm/v7 board, nor the reverse.
-import { NODE_MODELS, type NodeModelName } from '../../../api/v1alpha1/node-models.js';
+import { NODE_MODELS, type NodeModelName } from '../api/v1alpha1/node-models.js';
 import type { Descriptor } from './manifest.js';
 import { MANIFEST_MEDIA_TYPES } from './media-types.js';
 

@@ -1,4 +1,4 @@
-import { isWaltError } from '../../../common/errors.js';
+import { isWaltError } from '../common/errors.js';
 import { InvalidReference } from './errors.js';
 import { formatReference, parseReference, registryBaseUrl, type ImageReference } from './reference.js';
 

@@ -1,14 +1,12 @@
 // A registry client for one WaltImage: plain http when the image says so, credentials from its pull
 // secret (a kubernetes.io/dockerconfigjson Secret in the image's namespace).
 import * as k8s from '@kubernetes/client-node';
-import { defineError } from '../../common/errors.js';
-import type { WaltImage } from '../../api/v1alpha1/index.js';
-import {
-  credentialsFromDockerConfig,
-  InvalidPullSecret,
-  parseReference,
-  RegistryClient,
-} from './registry/index.js';
+import { defineError } from '../common/errors.js';
+import type { WaltImage } from '../api/v1alpha1/index.js';
+import { credentialsFromDockerConfig } from './auth.js';
+import { RegistryClient } from './client.js';
+import { InvalidPullSecret } from './errors.js';
+import { parseReference } from './reference.js';
 
 export const PullSecretNotFound = defineError(
   'WALT_ERR_REGISTRY_PULL_SECRET_NOT_FOUND',

@@ -1,7 +1,7 @@
 // Small HTTP helpers around fetch: a watchdog that aborts a request that stops making progress (a
 // single deadline would kill long blob downloads), bounded body reads, and mapping network failures
 // to WALT_ERR_REGISTRY_UNREACHABLE.
-import { isWaltError } from '../../../common/errors.js';
+import { isWaltError } from '../common/errors.js';
 import { RegistryProtocol, RegistryUnreachable } from './errors.js';
 
 export type FetchImpl = typeof fetch;

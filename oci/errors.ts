@@ -1,7 +1,7 @@
 // The registry client's coded errors. Callers decide whether to retry with isTransient(): a registry
 // that is down, overloaded or rate-limiting will likely answer later; a missing image or a bad digest
 // will not.
-import { defineError, isWaltError } from '../../../common/errors.js';
+import { defineError, isWaltError } from '../common/errors.js';
 
 export const RegistryUnauthorized = defineError(
   'WALT_ERR_REGISTRY_UNAUTHORIZED',
