@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
+import { ERR_CLI_BAD_OUTPUT } from '../client/errors.js';
 import { isWaltError } from '../common/errors.js';
-import { ERR_CLI_BAD_OUTPUT } from './errors.js';
 import {
   formatSize,
   parseOutputFormat,

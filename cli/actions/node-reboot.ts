@@ -3,7 +3,7 @@
 import { REBOOT_MODE_ANNOTATION, REBOOT_REQUESTED_AT_ANNOTATION } from '../../api/node/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
-import { checkOwnership } from '../node-sets.js';
+import { checkOwnership } from '../../client/node-sets.js';
 import { selectNodes, withoutPowerDriver } from './nodes.js';
 
 export interface NodeRebootOptions {

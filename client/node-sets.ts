@@ -2,14 +2,14 @@
 // yours when it boots one of your images. Here "you" is the current namespace: a node is yours when an
 // Experiment of the namespace claims it (status.claimedBy) or when it boots a WaltImage of the
 // namespace; it is free when it boots its model's default image and nobody claims it.
-import { systemNamespace } from '../api/system-namespace.js';
-import type { WaltNode } from '../api/v1alpha1/index.js';
 import {
   ERR_CLI_BAD_NODE_SET,
   ERR_CLI_EMPTY_NODE_SET,
   ERR_CLI_NOT_OWNED,
   ERR_CLI_UNKNOWN_NODES,
 } from './errors.js';
+import { systemNamespace } from '../api/system-namespace.js';
+import type { WaltNode } from '../api/v1alpha1/index.js';
 
 export const NODE_SET_KEYWORDS = ['my-nodes', 'free-nodes', 'all-nodes'] as const;
 

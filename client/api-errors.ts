@@ -1,8 +1,6 @@
 // API and transport failures as the CLI's coded errors: a refused connection is "API unreachable"
 // (exit 6), a 404 "not found" (3), a 409 "conflict" (4: exists already, or changed meanwhile), a 422 "invalid" (2) with the apiserver's own
 // explanation (CEL messages say what to write), 401/403 "forbidden" (7).
-import * as k8s from '@kubernetes/client-node';
-import { isWaltError } from '../common/errors.js';
 import {
   ERR_CLI_ALREADY_EXISTS,
   ERR_CLI_CHANGED,
@@ -11,6 +9,8 @@ import {
   ERR_CLI_NOT_FOUND,
   ERR_CLI_UNREACHABLE,
 } from './errors.js';
+import * as k8s from '@kubernetes/client-node';
+import { isWaltError } from '../common/errors.js';
 
 /** What was being done, for messages: verb "create", object "WaltNode vn2". */
 export interface ApiCall {

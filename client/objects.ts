@@ -19,7 +19,7 @@ export interface Listed<T> {
   resourceVersion?: string;
 }
 
-export interface WaltClient {
+export interface ObjectClient {
   readonly kube: Kube;
   list<T extends k8s.KubernetesObject>(resource: Resource, options?: ListOptions): Promise<Listed<T>>;
   /** The object, or undefined when it does not exist. */
@@ -55,7 +55,7 @@ export function describeObject(resource: Resource, name: string, namespace?: str
   return `${resource.kind} ${resource.namespaced && namespace ? `${namespace}/` : ''}${name}`;
 }
 
-class CustomObjectsClient implements WaltClient {
+class CustomObjectsClient implements ObjectClient {
   private readonly api: k8s.CustomObjectsApi;
 
   constructor(readonly kube: Kube) {
@@ -186,6 +186,6 @@ class CustomObjectsClient implements WaltClient {
   }
 }
 
-export function createWaltClient(kube: Kube): WaltClient {
+export function createObjectClient(kube: Kube): ObjectClient {
   return new CustomObjectsClient(kube);
 }

@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { isWaltError } from '../common/errors.js';
-import { translateApiError } from './api-errors.js';
-import { EXIT, exitCodeOf } from './errors.js';
+import { translateApiError } from '../client/api-errors.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
 
 const call = { verb: 'create', object: 'WaltNode vn2', server: 'https://127.0.0.1:6443' };
 

@@ -2,8 +2,8 @@
 // image of each node's model), an image of the current namespace ("debian"), or another namespace's
 // ("team/debian", WalT's clonable walt:<user>/<image>). spec.image stores "default" or
 // "<namespace>/<name>".
-import type { WaltImage, WaltNode } from '../api/v1alpha1/index.js';
 import { ERR_CLI_BAD_IMAGE_NAME, ERR_CLI_IMAGE_NOT_RESOLVED, ERR_CLI_MODEL_UNSUPPORTED } from './errors.js';
+import type { WaltImage, WaltNode } from '../api/v1alpha1/index.js';
 
 export type ImageChoice = { kind: 'default' } | { kind: 'image'; namespace: string; name: string };
 

@@ -1,7 +1,7 @@
 import { isWaltError } from '../common/errors.js';
 import { ERR_CLI_BAD_IMAGE_NAME, ERR_CLI_IMAGE_NOT_RESOLVED, ERR_CLI_MODEL_UNSUPPORTED } from './errors.js';
 import { checkModels, imageNameFromRef, modelsOf, parseImageArg, specImageOf } from './image-ref.js';
-import { image, node } from './test-fixtures.js';
+import { image, node } from '../cli/test-fixtures.js';
 
 function codeOf(run: () => unknown): string | undefined {
   try {

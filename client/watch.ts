@@ -3,7 +3,7 @@
 // falls back to a fresh list after a short pause, so the wait is never stuck on a dead stream.
 import * as k8s from '@kubernetes/client-node';
 import { clearLongTimeout, setLongTimeout } from '../common/timers.js';
-import type { Listed } from './client.js';
+import type { Listed } from './objects.js';
 
 export type WatchFn = (
   path: string,
@@ -13,7 +13,7 @@ export type WatchFn = (
 ) => Promise<AbortController>;
 
 export interface WatchUntilOptions<T extends k8s.KubernetesObject, R> {
-  /** The collection's URL path (WaltClient.collectionPath). */
+  /** The collection's URL path (ObjectClient.collectionPath). */
   path: string;
   fieldSelector?: string;
   labelSelector?: string;

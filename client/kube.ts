@@ -1,9 +1,9 @@
 // Which cluster and namespace the command talks to, the way kubectl decides: --kubeconfig, else
 // KUBECONFIG (a list of files), else ~/.kube/config or the in-cluster service account; --context picks
 // a context; --namespace, else the context's namespace, else "default".
+import { ERR_CLI_KUBECONFIG, ERR_CLI_USAGE } from './errors.js';
 import * as k8s from '@kubernetes/client-node';
 import { PooledKubeConfig } from '../common/kube-config.js';
-import { ERR_CLI_KUBECONFIG, ERR_CLI_USAGE } from './errors.js';
 
 export interface KubeOptions {
   kubeconfig?: string;

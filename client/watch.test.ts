@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Listed } from './client.js';
+import type { Listed } from './objects.js';
 import { watchUntil, type WatchFn } from './watch.js';
 
 interface Obj extends KubernetesObject {
