@@ -6,7 +6,7 @@ import {
   ERR_CLI_VIRTUAL_ONLY_SETTING,
 } from '../client/errors.js';
 import { configOf, parseAssignments, renderConfig, SETTING_KEYS, settingsPatch } from './node-config.js';
-import { node } from './test-fixtures.js';
+import { node } from '../test/support/fixtures/walt-objects.js';
 
 function errorOf(run: () => unknown): unknown {
   try {

@@ -1,7 +1,7 @@
 import { isWaltError } from '../common/errors.js';
 import { ERR_CLI_BAD_IMAGE_NAME, ERR_CLI_IMAGE_NOT_RESOLVED, ERR_CLI_MODEL_UNSUPPORTED } from './errors.js';
 import { checkModels, imageNameFromRef, modelsOf, parseImageArg, specImageOf } from './image-ref.js';
-import { image, node } from '../cli/test-fixtures.js';
+import { image, node } from '../test/support/fixtures/walt-objects.js';
 
 function codeOf(run: () => unknown): string | undefined {
   try {

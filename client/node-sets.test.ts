@@ -6,7 +6,7 @@ import {
   ERR_CLI_UNKNOWN_NODES,
 } from './errors.js';
 import { checkOwnership, effectiveImage, isFree, isMine, resolveNodeSet } from './node-sets.js';
-import { node, OWNER } from '../cli/test-fixtures.js';
+import { node, OWNER } from '../test/support/fixtures/walt-objects.js';
 
 const free = node('free1');
 const freeByFullName = node('free2', { image: 'walt-system/pc-x86-64-default' });

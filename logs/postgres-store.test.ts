@@ -2,8 +2,8 @@
 import pg from 'pg';
 import { toPostgresRegex } from './posix-regex.js';
 import { openPostgresLogStore } from './postgres-store.js';
-import { describeLogStore } from './store-contract.js';
-import { findPostgresBin, startTestPostgres, type TestPostgres } from './test-postgres.js';
+import { describeLogStore } from '../test/support/log-store-contract.js';
+import { findPostgresBin, startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
 
 const bin = findPostgresBin();
 const describeWithServer = bin === undefined ? describe.skip : describe;

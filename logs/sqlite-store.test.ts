@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openSqliteLogStore } from './sqlite-store.js';
-import { describeLogStore } from './store-contract.js';
+import { describeLogStore } from '../test/support/log-store-contract.js';
 
 let dir: string;
 let n = 0;

@@ -3,7 +3,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { experimentStreamRegex, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { agentOf } from '../../client/agent.js';
-import { queryLines, startHarness, TOKEN, type Harness } from './test-harness.js';
+import { queryLines, startHarness, TOKEN, type Harness } from '../../test/support/log-service-harness.js';
 
 let h: Harness;
 const T0 = 1_700_000_000_000;

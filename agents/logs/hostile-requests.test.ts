@@ -8,7 +8,7 @@ import { agentOf } from '../../client/agent.js';
 import { ERR_AGENT_ANSWER_TRUNCATED } from '../../client/errors.js';
 import { LogsRegexTooLarge, LogsRegexUnsupported } from '../../logs/errors.js';
 import { LogsRateLimited, LogsTooManyStreams } from './errors.js';
-import { startHarness, TOKEN, type ApiLine, type Harness } from './test-harness.js';
+import { startHarness, TOKEN, type ApiLine, type Harness } from '../../test/support/log-service-harness.js';
 
 const T0 = 1_700_000_000_000;
 const PAD = 'a'.repeat(200);

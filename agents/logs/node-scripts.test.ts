@@ -6,7 +6,12 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { queryLines, startHarness, waitForLines, type Harness } from './test-harness.js';
+import {
+  queryLines,
+  startHarness,
+  waitForLines,
+  type Harness,
+} from '../../test/support/log-service-harness.js';
 
 const WALT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node/walt');
 const TOOLS = ['sh', 'bash', 'cat', 'date', 'sleep', 'mv', 'rm', 'mktemp', 'mkdir', 'wc'];

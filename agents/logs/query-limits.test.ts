@@ -7,7 +7,7 @@ import type { WaltSegment } from '../../api/v1alpha1/index.js';
 import { agentOf } from '../../client/agent.js';
 import { createLogsApi } from '../../client/logs.js';
 import { DEFAULT_QUERY_LIMIT, MAX_JSON_QUERY_LIMIT } from './routes/log-query.js';
-import { startHarness, type ApiLine, type Harness } from './test-harness.js';
+import { startHarness, type ApiLine, type Harness } from '../../test/support/log-service-harness.js';
 
 let h: Harness;
 const T0 = 1_700_000_000_000;

@@ -9,7 +9,7 @@ import {
   TOKEN,
   waitForLines,
   type Harness,
-} from './test-harness.js';
+} from '../../test/support/log-service-harness.js';
 
 let h: Harness;
 const T0 = 1_700_000_000_000; // 2023-11-14T22:13:20Z

@@ -1,4 +1,4 @@
-import { nodeFixture, imageFixture } from '../http/test-fixtures.js';
+import { nodeFixture, imageFixture } from '../../test/support/fixtures/http-boot.js';
 import { DEFAULT_IMAGE_NAMESPACE } from '../netboot/gate.js';
 import { prefersTextErrors } from './text-errors.js';
 import { imagesInUse, toWaltImage, toWaltNode, waltFullname } from './walt-shapes.js';

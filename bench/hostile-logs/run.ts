@@ -26,7 +26,7 @@ import { startControlPlane, stopControlPlane } from '../../local/controlplane/co
 import { installCrds } from '../../local/controlplane/crds.js';
 import { openSqliteLogStore } from '../../logs/sqlite-store.js';
 import type { LogLine } from '../../logs/store.js';
-import { bridgeApiserver } from '../../test/support/apiserver-bridge.js';
+import { bridgeApiserver } from '../../local/lab/apiserver-bridge.js';
 import { addClient, createSegment, destroySegment, exec, randomMac } from '../../test/support/netns.js';
 import { Cleanup, killNamespaceProcesses, poll, startServer } from '../boot-storm/proc.js';
 

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { openPostgresLogStore } from '../../logs/postgres-store.js';
 import { openSqliteLogStore } from '../../logs/sqlite-store.js';
 import type { LogStore } from '../../logs/store.js';
-import { findPostgresBin, startTestPostgres, type TestPostgres } from '../../logs/test-postgres.js';
+import { findPostgresBin, startTestPostgres, type TestPostgres } from '../../test/support/postgres.js';
 import type { LogQuery } from '../../logs/types.js';
 import { batches, timeOfLine } from './dataset.js';
 

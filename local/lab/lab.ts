@@ -17,8 +17,8 @@ import {
   bridgeLoopbackPort,
   exposeNetnsPort,
   type ApiserverBridge,
-} from '../../test/support/apiserver-bridge.js';
-import { startRegistry, type TestRegistry } from '../../test/support/registry.js';
+} from './apiserver-bridge.js';
+import { startRegistry, type TestRegistry } from './registry.js';
 import { stopProcessGroup } from '../process-group.js';
 import { applyIdentities, asServiceAccount } from './identity.js';
 import { createNetwork, deleteNetwork, type LabNetwork } from './netns.js';

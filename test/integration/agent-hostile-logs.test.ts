@@ -12,7 +12,7 @@ import { RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { stopProcessGroup } from '../../local/process-group.js';
 import { openSqliteLogStore } from '../../logs/sqlite-store.js';
 import type { LogLine } from '../../logs/store.js';
-import { bridgeApiserver, type ApiserverBridge } from '../support/apiserver-bridge.js';
+import { bridgeApiserver, type ApiserverBridge } from '../../local/lab/apiserver-bridge.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import {
   addClient,

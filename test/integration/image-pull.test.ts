@@ -14,7 +14,7 @@ import { layerApplier, registrySource } from '../../agents/images/store/registry
 import { UnpackPathEscape } from '../../agents/images/unpack/index.js';
 import { silentLogger } from '../../common/logger.js';
 import { buildImage, buildMultiArchImage, pushLayout, type LayerEntry } from '../support/oci-builder.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 
 const logger = silentLogger();
 const base: LayerEntry[] = [

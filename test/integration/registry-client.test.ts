@@ -30,7 +30,7 @@ import {
   type BuiltIndex,
   type ImageDescription,
 } from '../support/oci-builder.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 
 function osImage(architecture: string, variant?: string): ImageDescription {
   return {

@@ -11,7 +11,7 @@ import { createAgent, type Agent } from '../../agents/main.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../runtime/index.js';
 import { buildImage, buildMultiArchImage, pushLayout, type LayerEntry } from '../support/oci-builder.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, kubectl, testNamespace } from './support/cluster.js';
 

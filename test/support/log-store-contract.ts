@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 // Explicit imports, not jest's ambient globals: this file is not a *.test.ts, so tsconfig.build.json
 // (types: node only) type-checks it too.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { isWaltError } from '../common/errors.js';
+import { isWaltError } from '../../common/errors.js';
 import {
   LogsBadCheckpointName,
   LogsBadLimit,
@@ -20,9 +20,9 @@ import {
   LogsRegexUnsupported,
   LogsStoreClosed,
   LogsUnknownCheckpoint,
-} from './errors.js';
-import type { LogStore } from './store.js';
-import type { LogLine, LogQuery, StoredLine } from './types.js';
+} from '../../logs/errors.js';
+import type { LogStore } from '../../logs/store.js';
+import type { LogLine, LogQuery, StoredLine } from '../../logs/types.js';
 
 export interface HandleOptions {
   /** Rows per cursor page (small values exercise paging with few lines). */

@@ -8,12 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
-import { createHttpMetrics } from '../http/metrics.js';
-import { createHttpServer } from '../http/server.js';
-import { imageFixture, nodeFixture, segmentFixture, viewOf } from '../http/test-fixtures.js';
-import { DEFAULT_IMAGE_NAMESPACE } from '../netboot/gate.js';
-import { createLogService, type LogService } from './index.js';
-import type { LogLimits } from './limits.js';
+import { createHttpMetrics } from '../../agents/http/metrics.js';
+import { createHttpServer } from '../../agents/http/server.js';
+import { imageFixture, nodeFixture, segmentFixture, viewOf } from './fixtures/http-boot.js';
+import { DEFAULT_IMAGE_NAMESPACE } from '../../agents/netboot/gate.js';
+import { createLogService, type LogService } from '../../agents/logs/index.js';
+import type { LogLimits } from '../../agents/logs/limits.js';
 
 export const TOKEN = 'test-token';
 export const MAC_VN1 = '52:54:00:00:00:01';

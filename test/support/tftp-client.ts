@@ -14,7 +14,7 @@ import {
   type DataPacket,
   type RawOptions,
   type TftpPacket,
-} from './packet.js';
+} from '../../agents/tftp/packet.js';
 
 export type AckFate = 'send' | 'drop' | 'duplicate';
 
