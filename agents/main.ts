@@ -29,6 +29,8 @@ import { createLogService, type LogService, type LogServiceStoreConfig } from '.
 import { createDhcpService } from './dhcp/service.js';
 import { createNfsService } from './nfs/service.js';
 import { createRaService } from './ra/service.js';
+import { physicalPowerController } from './power/physical-controller.js';
+import { createRebootPath } from './power/reboot-path.js';
 import { createVnodeService } from './vnodes/index.js';
 import { cacheView, type CacheView } from './netboot/cache-view.js';
 import { imageAgentController } from './images/controller.js';
@@ -177,6 +179,13 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         metrics: manager.metrics.registry,
         bridgeOf: () => segments.get(options.segment)?.spec.interface,
         onConsoleLine: (node, line) => logs.consoleLine(node, line),
+      }),
+    );
+    // Nodes powered from outside (PoE, webhook): the same reboot path, without the qemu driver.
+    manager.addController(
+      physicalPowerController({
+        segment: options.segment,
+        reboots: createRebootPath({ kc: options.kc, segment: options.segment, logger }),
       }),
     );
   }

@@ -17,8 +17,8 @@ import {
   type ReconcileOutcome,
   setCondition,
 } from '../../runtime/index.js';
-import { bootedSince, type ImageRebooter } from './reboot-on-image-change.js';
-import type { RequestedRebooter } from './requested-reboot.js';
+import { bootedSince, type ImageRebooter } from '../power/image-reboot.js';
+import type { RequestedRebooter } from '../power/requested-reboot.js';
 import type { VnodeRunner } from './runner.js';
 import { poweredCondition } from './status.js';
 

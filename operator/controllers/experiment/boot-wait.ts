@@ -3,7 +3,7 @@
 // boot is ours: lastBootup (second precision, see bootedSince) no earlier than the request, and the
 // booted image the wanted one, and the Ready condition True.
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
-import { bootedSince } from '../../../agents/vnodes/reboot-on-image-change.js';
+import { bootedSince } from '../../../agents/power/image-reboot.js';
 import { isConditionTrue } from '../../../runtime/index.js';
 
 export interface BootWaitInput {

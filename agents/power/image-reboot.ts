@@ -15,7 +15,7 @@ import {
   type StatusWriter,
 } from '../../runtime/index.js';
 import { imageRefOf } from '../netboot/gate.js';
-import type { PowerDriver } from '../power/driver.js';
+import type { PowerDriver } from './driver.js';
 
 export type ImageRebootDecision =
   | { reboot: false; why: 'NotReady' | 'NothingBooted' | 'SameImage' | 'AlreadyRebooted' }

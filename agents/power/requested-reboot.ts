@@ -13,7 +13,7 @@ import {
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { createStatusWriter, setCondition, type Status, type StatusWriter } from '../../runtime/index.js';
-import type { PowerDriver } from '../power/driver.js';
+import type { PowerDriver } from './driver.js';
 
 /** The status recording a requested reboot, or its failure (pure). */
 export function requestedRebootStatus(

@@ -3,14 +3,14 @@ import { IMAGE_REBOOT_CONDITION } from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
 import type { Status, StatusUpdate, StatusWriter } from '../../runtime/index.js';
-import { ERR_POWER_NO_DRIVER } from '../power/errors.js';
+import { ERR_POWER_NO_DRIVER } from './errors.js';
 import {
   bootedSince,
   createImageRebooter,
   decideImageReboot,
   imageRebootStatus,
   wantedImage,
-} from './reboot-on-image-change.js';
+} from './image-reboot.js';
 
 function node(
   options: { image?: string; booted?: string; phase?: string; generation?: number } = {},

@@ -8,7 +8,7 @@ import {
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
 import type { Status, StatusUpdate, StatusWriter } from '../../runtime/index.js';
-import { ERR_POWER_NO_DRIVER } from '../power/errors.js';
+import { ERR_POWER_NO_DRIVER } from './errors.js';
 import { createRequestedRebooter, requestedRebootStatus } from './requested-reboot.js';
 
 const T1 = '2026-11-27T10:00:00.123Z';
