@@ -3,13 +3,15 @@
 // itself from it (SLAAC) and reaches the agent over the advertised prefix. The agent runs as in the lab
 // (local/lab: its own namespace, the segment's ServiceAccount); the prefix is the segment's stable
 // unique local /64 (agents/ra/ula.ts), advertised for SLAAC only (dnsmasq `ra-only`: no DHCPv6 flags).
-import { access, mkdtemp, rm } from 'node:fs/promises';
+// The dnsmasq that sends them, killed -9, is started again by the agent.
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { segmentUla } from '../../agents/ra/ula.js';
 import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labSegment } from '../../local/lab/resources.js';
 import type { LabNetwork } from '../../local/lab/netns.js';
+import { pidsNamed } from '../support/fault-lab.js';
 import { labAsSegment, removeLabClients } from '../support/lab-clients.js';
 import { addClient, exec, type Client, type Segment } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
@@ -68,11 +70,10 @@ describe('IPv6 router advertisements of the agent, received by rdisc6 and by the
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it("advertises the segment's /64, on-link and for autoconfiguration, without DHCPv6 flags", async () => {
-    // rdisc6 solicits (RS to ff02::2) and prints the first advertisement; the agent starts advertising
-    // once it leads the segment, so ask until one comes.
-    const answer = await waitFor(
-      'a router advertisement',
+  /** One advertisement as rdisc6 decodes it, asking until one comes (the agent advertises once it leads). */
+  const solicit = (what: string): Promise<string> =>
+    waitFor(
+      what,
       () =>
         exec(client.ns, RDISC6, ['-1', '-w', '1000', '-r', '2', client.ifname]).then(
           (r) => (r.stdout.includes(' Prefix') ? r.stdout : undefined),
@@ -82,6 +83,10 @@ describe('IPv6 router advertisements of the agent, received by rdisc6 and by the
     ).catch((error: unknown) => {
       throw explain(error);
     });
+
+  it("advertises the segment's /64, on-link and for autoconfiguration, without DHCPv6 flags", async () => {
+    // rdisc6 solicits (RS to ff02::2) and prints the first advertisement
+    const answer = await solicit('a router advertisement');
     const fields = fieldsOf(answer);
     expect(fields.get('Prefix')).toBe(`${ula.prefix}/64`);
     expect(fields.get('On-link')).toBe('Yes');
@@ -123,5 +128,28 @@ describe('IPv6 router advertisements of the agent, received by rdisc6 and by the
       ula.address,
     ]);
     expect(ping.stdout).toMatch(/^1 packets transmitted, 1 packets received/m);
+  });
+
+  it('advertises again after its dnsmasq is killed -9 (the agent restarts it)', async () => {
+    // Given the one dnsmasq of the agent's namespace (RA only)
+    const [before, ...others] = await pidsNamed(network.ns, ['dnsmasq']);
+    expect(before).toBeDefined();
+    expect(others).toEqual([]);
+    // When it is killed
+    process.kill(before!, 'SIGKILL');
+    // Then another one runs and the prefix is advertised again
+    const after = await waitFor('a new dnsmasq', async () => {
+      const pids = await pidsNamed(network.ns, ['dnsmasq']);
+      return pids.length === 1 && pids[0] !== before ? pids[0] : undefined;
+    }).catch((error: unknown) => {
+      throw explain(error);
+    });
+    expect(after).not.toBe(before);
+    expect(fieldsOf(await solicit('an advertisement after the kill')).get('Prefix')).toBe(`${ula.prefix}/64`);
+    // And it was the agent's supervision that restarted it (not a later segment change re-applied)
+    const restarted = (await readFile(lab.agentLogFile, 'utf8'))
+      .split('\n')
+      .filter((line) => line.includes('restarting dnsmasq') && line.includes('"SIGKILL"'));
+    expect(restarted).toHaveLength(1);
   });
 });
