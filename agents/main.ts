@@ -25,7 +25,7 @@ import { checkHealthHost, DEFAULT_HEALTH_HOST } from './health-host.js';
 import { createDownRecorder } from './http/bootup-status.js';
 import type { HttpLimits } from './http/server.js';
 import { createCommandService, type CommandService } from './commands/index.js';
-import { createLogService, type LogService, type LogServiceStoreConfig } from './logs/index.js';
+import { createLogService, type LogService, type LogServiceStoreConfig } from './log-service/index.js';
 import { createDhcpService } from './dhcp/service.js';
 import { createNfsService } from './nfs/service.js';
 import { createRaService } from './ra/service.js';

@@ -12,8 +12,8 @@ import { createHttpMetrics } from '../../agents/http/metrics.js';
 import { createHttpServer } from '../../agents/http/server.js';
 import { imageFixture, nodeFixture, segmentFixture, viewOf } from './fixtures/http-boot.js';
 import { DEFAULT_IMAGE_NAMESPACE } from '../../agents/netboot/gate.js';
-import { createLogService, type LogService } from '../../agents/logs/index.js';
-import type { LogLimits } from '../../agents/logs/limits.js';
+import { createLogService, type LogService } from '../../agents/log-service/index.js';
+import type { LogLimits } from '../../agents/log-service/limits.js';
 
 export const TOKEN = 'test-token';
 export const MAC_VN1 = '52:54:00:00:00:01';

@@ -20,9 +20,9 @@ import {
   LogsRegexUnsupported,
   LogsStoreClosed,
   LogsUnknownCheckpoint,
-} from '../../logs/errors.js';
-import type { LogStore } from '../../logs/store.js';
-import type { LogLine, LogQuery, StoredLine } from '../../logs/types.js';
+} from '../../log-store/errors.js';
+import type { LogStore } from '../../log-store/store.js';
+import type { LogLine, LogQuery, StoredLine } from '../../log-store/types.js';
 
 export interface HandleOptions {
   /** Rows per cursor page (small values exercise paging with few lines). */

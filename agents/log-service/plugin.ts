@@ -3,7 +3,7 @@
 // rate limit, caps on follows and reads under way: admission.ts).
 import type { FastifyInstance } from 'fastify';
 import type { WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
-import type { LogStore } from '../../logs/store.js';
+import type { LogStore } from '../../log-store/store.js';
 import type { HttpContext, HttpPlugin } from '../http/context.js';
 import { createAdmission } from './admission.js';
 import type { LogBuffer } from './buffer.js';

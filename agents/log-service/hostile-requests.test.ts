@@ -6,7 +6,7 @@ import type { AgentOperations } from '../../api/agent/v1.js';
 import type { WaltSegment } from '../../api/v1alpha1/index.js';
 import { agentOf } from '../../client/agent.js';
 import { ERR_AGENT_ANSWER_TRUNCATED } from '../../client/errors.js';
-import { LogsRegexTooLarge, LogsRegexUnsupported } from '../../logs/errors.js';
+import { LogsRegexTooLarge, LogsRegexUnsupported } from '../../log-store/errors.js';
 import { LogsRateLimited, LogsTooManyStreams } from './errors.js';
 import { startHarness, TOKEN, type ApiLine, type Harness } from '../../test/support/log-service-harness.js';
 

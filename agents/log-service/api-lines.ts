@@ -1,6 +1,6 @@
 // Our log API's line shapes: stored lines out (ApiLogLine), appended lines in (ApiAppendLogs).
 import type { ApiAppendLogs, ApiLogLine } from '../../api/agent/v1.js';
-import type { LogLine, StoredLine } from '../../logs/store.js';
+import type { LogLine, StoredLine } from '../../log-store/store.js';
 import { LogsBadParam } from './errors.js';
 import { parseTimeParam, rfc3339ms } from './time.js';
 

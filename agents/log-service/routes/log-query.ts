@@ -14,7 +14,7 @@
 // limited per address, and follows and reads under way are capped (admission.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AGENT_PATHS, NDJSON, type ApiLogLine } from '../../../api/agent/v1.js';
-import { LogsUnknownCheckpoint } from '../../../logs/errors.js';
+import { LogsUnknownCheckpoint } from '../../../log-store/errors.js';
 import { LogsBadParam } from '../errors.js';
 import type {
   LogQuery,
@@ -22,7 +22,7 @@ import type {
   LogStore,
   ReadOptions,
   TruncationReason,
-} from '../../../logs/store.js';
+} from '../../../log-store/store.js';
 import type { Admission } from '../admission.js';
 import { toApiLine } from '../api-lines.js';
 import type { LogLimits } from '../limits.js';

@@ -13,7 +13,7 @@ import {
   type WaltApiNodes,
 } from '../../../api/agent/v1.js';
 import type { WaltImage, WaltNode } from '../../../api/v1alpha1/index.js';
-import type { LogReadResult, LogStore } from '../../../logs/store.js';
+import type { LogReadResult, LogStore } from '../../../log-store/store.js';
 import type { Admission } from '../admission.js';
 import type { LogLimits } from '../limits.js';
 import type { LogMetrics } from '../metrics.js';

@@ -1,4 +1,4 @@
-import type { LogLine } from '../../logs/store.js';
+import type { LogLine } from '../../log-store/store.js';
 import { LogBuffer } from './buffer.js';
 
 const line = (text: string): LogLine => ({

@@ -1,6 +1,6 @@
 // Periodic retention of the log store (the store applies a policy, it does not schedule it).
 import type { Logger } from '../../common/logger.js';
-import type { LogStore, RetentionPolicy } from '../../logs/store.js';
+import type { LogStore, RetentionPolicy } from '../../log-store/store.js';
 
 export const DEFAULT_RETENTION: RetentionPolicy = { maxAgeMs: 30 * 24 * 3600 * 1000, maxLines: 10_000_000 };
 export const RETENTION_INTERVAL_MS = 3600 * 1000;

@@ -2,8 +2,8 @@
 // and openapi.ts describes the API with all of them (one definition each).
 import { IMAGE_FIELDS, NODE_FIELDS, type FieldTypes } from './walt-filters.js';
 
-import { MAX_ISSUERS } from '../../logs/query.js';
-import { MAX_PATTERN_LENGTH } from '../../logs/user-regex.js';
+import { MAX_ISSUERS } from '../../log-store/query.js';
+import { MAX_PATTERN_LENGTH } from '../../log-store/user-regex.js';
 import { MAX_QUERY_LIMIT } from './query-params.js';
 
 const str = { type: 'string' } as const;

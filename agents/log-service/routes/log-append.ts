@@ -14,7 +14,7 @@ import type { LogBuffer } from '../buffer.js';
 import type { LogLimits } from '../limits.js';
 import type { LogMetrics } from '../metrics.js';
 import { appendLogsBodySchema, deleteStreamsQuerySchema } from '../schemas.js';
-import type { LogStore } from '../../../logs/store.js';
+import type { LogStore } from '../../../log-store/store.js';
 
 /** Largest body of the log routes (append, node intake). */
 export const LOG_BODY_LIMIT = 1024 * 1024;

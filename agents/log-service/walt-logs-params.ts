@@ -2,7 +2,7 @@
 // `ts_unit` (s, the default, or ms: Grafana's ${__from}/${__to}), both within [1340000000 s, now + 2 s];
 // `issuer` is an exact device name, `stream` an exact stream name (WalT: the regex ^stream$).
 import { escapeRegex } from '../../common/regex.js';
-import type { LogQuery } from '../../logs/store.js';
+import type { LogQuery } from '../../log-store/store.js';
 import { WebApiBadLogsRange } from './errors.js';
 import { epochToDate, parseFloatStrict, type TsUnit } from './time.js';
 import type { QueryValues } from './walt-filters.js';

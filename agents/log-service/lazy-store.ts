@@ -11,7 +11,7 @@ import type {
   ReadOptions,
   RetentionPolicy,
   StreamSelector,
-} from '../../logs/store.js';
+} from '../../log-store/store.js';
 import { LogsServiceStopped } from './errors.js';
 
 export class LazyLogStore implements LogStore {

@@ -2,7 +2,7 @@
 // line per text line. With ts=provided each line starts with "<float epoch seconds> "; a line without
 // it is dropped (and counted). Provided timestamps older than 10 years or more than 1 s ahead are
 // replaced by the reception time, as WalT does.
-import type { LogLine } from '../../logs/store.js';
+import type { LogLine } from '../../log-store/store.js';
 import { LogsBadParam, LogsBadStreamName } from './errors.js';
 import { epochToDate, parseFloatStrict } from './time.js';
 

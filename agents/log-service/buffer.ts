@@ -1,8 +1,8 @@
 // Buffered, ordered appends (WalT flushes its log inserts every 0.3 s or 512 lines): callers' lines
 // are queued in call order and written in batches, one batch at a time; each caller's promise settles
 // when the batch holding its lines is stored (or failed).
-import type { LogLine, LogStore } from '../../logs/store.js';
-import { checkLines } from '../../logs/lines.js';
+import type { LogLine, LogStore } from '../../log-store/store.js';
+import { checkLines } from '../../log-store/lines.js';
 import { LogsServiceStopped } from './errors.js';
 
 export interface LogBufferOptions {

@@ -5,7 +5,7 @@
 // The GET is public: rate limited per client address (admission.ts). Store errors carry their status: 400 bad name, 404 unknown, 409 exists.
 import type { FastifyInstance } from 'fastify';
 import { AGENT_PATHS, type ApiCheckpoint } from '../../../api/agent/v1.js';
-import type { Checkpoint, LogStore } from '../../../logs/store.js';
+import type { Checkpoint, LogStore } from '../../../log-store/store.js';
 import type { HttpContext } from '../../http/context.js';
 import { requireToken } from '../../http/guards.js';
 import type { Admission } from '../admission.js';

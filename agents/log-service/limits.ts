@@ -3,7 +3,7 @@
 // many long answers (follows, scans) run at once. Defaults here; the agent's environment may change
 // them (limitsFromEnv), the log service's options override both.
 import { parseDurationMs } from '../../common/duration.js';
-import { MAX_BUDGET_MS, MAX_SLICE_MS } from '../../logs/query.js';
+import { MAX_BUDGET_MS, MAX_SLICE_MS } from '../../log-store/query.js';
 
 export interface LogLimits {
   /** Time budget of a read (query, WalT /logs, follow's history) and of a deletion, in ms. */

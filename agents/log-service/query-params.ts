@@ -1,8 +1,8 @@
 // The query string of GET /api/v1/logs/query and /follow (api/agent/v1.ts LogQueryParams) → LogQuery.
 // Every number and string is bounded here or by the route's schema (schemas.ts) before any work;
 // regexes, time ranges and checkpoint names are then validated by the store itself when it is asked.
-import { MAX_ISSUERS } from '../../logs/query.js';
-import type { LogQuery } from '../../logs/store.js';
+import { MAX_ISSUERS } from '../../log-store/query.js';
+import type { LogQuery } from '../../log-store/store.js';
 import { LogsBadParam } from './errors.js';
 import { parseTimeParam } from './time.js';
 

@@ -1,7 +1,7 @@
 // The lines the platform writes about itself (walt-reference §2.9): issuer "walt-server", streams
 // platform.nodes (bootups, downs) and platform.devices (image downloads); QEMU serial output of
 // virtual nodes goes to stream "virtualconsole" with the node as issuer.
-import type { LogLine } from '../../logs/store.js';
+import type { LogLine } from '../../log-store/store.js';
 
 export const PLATFORM_ISSUER = 'walt-server';
 export const NODES_STREAM = 'platform.nodes';
