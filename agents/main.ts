@@ -19,7 +19,7 @@ import {
   type Manager,
 } from '../runtime/index.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
-import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-cache.js';
+import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-memory-budget.js';
 import { createBootServices } from './boot-services.js';
 import { checkHealthHost, DEFAULT_HEALTH_HOST } from './health-host.js';
 import { createDownRecorder } from './http/bootup-status.js';
@@ -32,7 +32,7 @@ import { createRaService } from './ra/service.js';
 import { physicalPowerController } from './power/physical-controller.js';
 import { createRebootPath } from './power/reboot-path.js';
 import { createVnodeService } from './vnodes/index.js';
-import { cacheView, type CacheView } from './netboot/cache-view.js';
+import { cacheView, type CacheView } from './netboot/informer-boot-view.js';
 import { imageAgentController } from './images/controller.js';
 import { secretReader } from '../oci/index.js';
 import { cleanTemporary } from './images/store/gc.js';
@@ -56,7 +56,7 @@ export interface AgentOptions {
   /**
    * Serve DHCP, TFTP, HTTP and NFS boot on this process's network (the agent owns the segment's
    * interface). `nfsGraceMs`: how long an image no node uses stays exported; `cacheMib`: memory for
-   * hot boot files (HTTP and TFTP, boot-cache.ts); `httpLimits`: timeouts, sizes and connection
+   * hot boot files (HTTP and TFTP, boot-memory-budget.ts); `httpLimits`: timeouts, sizes and connection
    * caps of the HTTP service (agents/http/limits.ts).
    */
   boot?: { leasesFile: string; nfsGraceMs?: number; cacheMib?: number; httpLimits?: Partial<HttpLimits> };

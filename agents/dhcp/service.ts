@@ -14,7 +14,7 @@ import { API_VERSION, RESOURCES, type WaltNode, type WaltSegment } from '../../a
 import type { Logger } from '../../common/logger.js';
 import { counterIn } from '../../common/metrics.js';
 import { createStatusWriter, rfc3339, type StatusWriter } from '../../runtime/index.js';
-import type { Cache, CacheView } from '../netboot/cache-view.js';
+import type { Cache, CacheView } from '../netboot/informer-boot-view.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import { normaliseMac } from '../netboot/gate.js';
 import { autoRegisterLimitsOf, isPendingDiscovered, Registrar, staleDiscovered } from './auto-register.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
-import type { Cache, CacheView } from '../netboot/cache-view.js';
+import type { Cache, CacheView } from '../netboot/informer-boot-view.js';
 import { NfsServerExited, NfsServerNotReady } from './errors.js';
 import type { Ganesha, GaneshaOptions } from './ganesha-process.js';
 import { createNfsService, type NfsService } from './service.js';

@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { clampDelay } from '../../common/timers.js';
-import type { Cache, CacheView } from '../netboot/cache-view.js';
+import type { Cache, CacheView } from '../netboot/informer-boot-view.js';
 import { decideBoot, type BootTarget } from '../netboot/gate.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import { allocateExportId, loadExportIds, saveExportIds, type ExportIds } from './export-ids.js';

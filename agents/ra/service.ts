@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import type { Cache } from '../netboot/cache-view.js';
+import type { Cache } from '../netboot/informer-boot-view.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import { nextRestartDelay, type RestartState } from './ra-restart.js';
 import { segmentUla } from './ula.js';

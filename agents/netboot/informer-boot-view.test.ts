@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import { cacheLayout } from '../images/store/layout.js';
-import { cacheView, type Cache } from './cache-view.js';
+import { cacheView, type Cache } from './informer-boot-view.js';
 
 /** A plain in-memory cache standing in for an informer (this is a unit test of the indexing). */
 function memoryCache<T extends { metadata: { name: string; namespace?: string } }>(

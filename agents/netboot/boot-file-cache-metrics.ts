@@ -4,7 +4,7 @@
 // walt_boot_cache_bytes{cache} (bytes held, or being read).
 import type { Registry } from 'prom-client';
 import { counterIn, gaugeIn } from '../../common/metrics.js';
-import type { CacheObserver } from './bounded-cache.js';
+import type { CacheObserver } from './byte-budget-lru.js';
 
 export type BootCacheName = 'http' | 'tftp';
 

@@ -1,6 +1,6 @@
 // The byte-bounded cache under the HTTP and TFTP boot-file caches: shared builds, LRU eviction, failed
 // builds forgotten, values too large refused.
-import { BoundedCache, type CacheObserver } from './bounded-cache.js';
+import { BoundedCache, type CacheObserver } from './byte-budget-lru.js';
 
 describe('BoundedCache', () => {
   it('builds a value once for every caller asking meanwhile', async () => {

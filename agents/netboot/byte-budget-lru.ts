@@ -2,7 +2,7 @@
 // being built is shared by every caller asking for it meanwhile (a boot storm reads a file once); a
 // build that fails is forgotten, so the next caller tries again.
 
-/** What a cache tells its metrics (cache-metrics.ts). */
+/** What a cache tells its metrics (boot-file-cache-metrics.ts). */
 export interface CacheObserver {
   /** hit: held already; miss: built now; uncached: not kept (too large). */
   lookup(result: 'hit' | 'miss' | 'uncached'): void;

@@ -1,6 +1,6 @@
 // The boot-file cache budget: split between HTTP and TFTP, per-file limits, off at 0, flag checks.
 import { DEFAULT_FILE_CACHE } from './http/file-cache.js';
-import { bootCacheBudgets, DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-cache.js';
+import { bootCacheBudgets, DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-memory-budget.js';
 import { DEFAULT_PACKET_CACHE } from './tftp/packet-cache.js';
 
 const MIB = 1 << 20;
