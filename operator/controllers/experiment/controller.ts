@@ -15,15 +15,15 @@ import {
   type ReconcileContext,
   type ReconcileOutcome,
 } from '../../../runtime/index.js';
-import { acquire, start } from './acquire.js';
-import { agentResolver, type AgentFor } from './agents.js';
-import { booting } from './booting.js';
+import { acquire, start } from './phase-acquiring.js';
+import { agentResolver, type AgentFor } from './agent-of-node.js';
+import { booting } from './phase-booting.js';
 import { createConfigMapStore, type ConfigMapStore } from './configmaps.js';
 import { FIELD_MANAGER, PLATFORM_ISSUER, PLATFORM_STREAM, RELEASE_FINALIZER } from './constants.js';
 import { createNodeOps, type NodeOps } from './node-ops.js';
 import { release, releaseOnDelete } from './release.js';
-import { ExperimentRun, type ControllerDeps } from './run.js';
-import { running } from './running.js';
+import { ExperimentRun, type ControllerDeps } from './reconcile-context.js';
+import { running } from './phase-running.js';
 import { TaskRegistry } from './tasks.js';
 
 export interface ExperimentControllerOptions {

@@ -3,9 +3,9 @@
 // seen the write yet); status.nodes[] holds each node's phase (Claimed → Booting → Ready) and attempts.
 import type { ExperimentStatus } from '../../../api/v1alpha1/index.js';
 import { rfc3339 } from '../../../runtime/index.js';
-import { bootState, type BootState } from './boot-wait.js';
+import { bootState, type BootState } from './boot-verdict.js';
 import { bootRequestedAt, type BootRequest } from './node-ops.js';
-import type { ExperimentRun } from './run.js';
+import type { ExperimentRun } from './reconcile-context.js';
 import { durationMs } from './steps.js';
 import { withNode } from './state.js';
 

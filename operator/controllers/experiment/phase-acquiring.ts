@@ -5,7 +5,7 @@ import type { ReconcileOutcome } from '../../../runtime/index.js';
 import { planClaims } from './claims.js';
 import { ACQUIRE_RECHECK_MS } from './constants.js';
 import { heldNodes, releaseNodes } from './release.js';
-import type { ExperimentRun } from './run.js';
+import type { ExperimentRun } from './reconcile-context.js';
 import { toAcquiring, toBooting } from './state.js';
 
 /** A short, jittered delay: two experiments that raced for the same nodes do not race again in step. */

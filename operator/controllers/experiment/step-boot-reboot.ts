@@ -3,15 +3,15 @@
 // agent for a hard reboot; a soft reboot runs `reboot` on the node through its agent, and a node that
 // does not come back in time gets the hard reboots of the retries (without an agent client at all,
 // the reboot is hard at once).
-import type { AgentResolver } from './agents.js';
+import type { AgentResolver } from './agent-of-node.js';
 import { BOOT_RECHECK_MS } from './constants.js';
-import { advanceBoots, requestBoots } from './boots.js';
-import type { ExperimentRun } from './run.js';
+import { advanceBoots, requestBoots } from './boot-requests.js';
+import type { ExperimentRun } from './reconcile-context.js';
 import { rfc3339 } from '../../../runtime/index.js';
 import { completeStep, type StepAdvance } from './step-result.js';
 import { stepTargets } from './steps.js';
 import { withStep, type StepCursor } from './state.js';
-import { describeFailure } from './agents.js';
+import { describeFailure } from './agent-of-node.js';
 
 function softReboot(run: ExperimentRun, agents: AgentResolver, node: string): void {
   agents

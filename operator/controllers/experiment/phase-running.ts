@@ -3,10 +3,10 @@
 // steps re-queue after their duration, boot waits after a re-check delay, and commands and transfers
 // run as tasks (step-tasks.ts) whose progress re-queues the experiment.
 import { type ReconcileOutcome, rfc3339 } from '../../../runtime/index.js';
-import { capped, timeoutMessage } from './booting.js';
+import { capped, timeoutMessage } from './phase-booting.js';
 import { finish } from './release.js';
-import type { ExperimentRun } from './run.js';
-import { bootStep } from './step-boot.js';
+import type { ExperimentRun } from './reconcile-context.js';
+import { bootStep } from './step-boot-reboot.js';
 import { completeStep, type StepAdvance } from './step-result.js';
 import { taskStep } from './step-tasks.js';
 import { durationMs } from './steps.js';

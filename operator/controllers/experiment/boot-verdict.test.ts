@@ -1,5 +1,5 @@
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
-import { bootState, type BootWaitInput } from './boot-wait.js';
+import { bootState, type BootWaitInput } from './boot-verdict.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00.500Z');
 const node = (status: WaltNode['status']): WaltNode =>

@@ -3,9 +3,9 @@
 // reboots; then Running. spec.timeout counts from startTime (the claim) here too.
 import type { ReconcileOutcome } from '../../../runtime/index.js';
 import { BOOT_RECHECK_MS } from './constants.js';
-import { advanceBoots, requestBoots } from './boots.js';
+import { advanceBoots, requestBoots } from './boot-requests.js';
 import { finish } from './release.js';
-import type { ExperimentRun } from './run.js';
+import type { ExperimentRun } from './reconcile-context.js';
 import { durationMs } from './steps.js';
 import { overallTimedOut, toRunning } from './state.js';
 

@@ -3,7 +3,7 @@
 import type { Experiment, ExperimentStatus, WaltNode } from '../../../api/v1alpha1/index.js';
 import { experimentStepStream } from '../../../api/v1alpha1/index.js';
 import { keyOf, type ReconcileContext } from '../../../runtime/index.js';
-import type { AgentResolver } from './agents.js';
+import type { AgentResolver } from './agent-of-node.js';
 import type { ExperimentRef } from './claims.js';
 import type { ConfigMapStore } from './configmaps.js';
 import type { NodeOps } from './node-ops.js';
