@@ -3,8 +3,14 @@
 // configured the way its manual and the Raspberry Pi network-boot guide say; a scapy client
 // (test/support/dhcp-reference-probe.py, not our codec) sends the same firmware-shaped request to both
 // servers from a client with the same MAC; the fields a PXE ROM or the Pi bootloader acts on must agree.
-// Where the two differ by design (our ProxyDHCP offer names the file at once, dnsmasq's sends a boot menu
-// first) the test follows each answer the way a PXE 2.1 ROM does and compares where the ROM ends up.
+// Where the two differ by design (our ProxyDHCP offer names the file at once with discovery control 8,
+// dnsmasq's sends a boot menu to BIOS ROMs and nothing to UEFI ones) the test follows each answer the way
+// a PXE ROM does and compares where the ROM ends up. Not compared, on purpose: the address itself (each
+// server has its own allocation order), yiaddr of a port-4011 ACK (dnsmasq copies ciaddr, we send 0: the
+// ROM keeps its address either way), option 66 (we send it beside siaddr; dnsmasq does not), and the
+// UUID echo in the authoritative chainload set-up (dnsmasq echoes it only as a PXE server).
+// Not covered here: an arm64 UEFI ROM and iPXE's own DHCP (option 175), whose answers name files and
+// URLs that dnsmasq would only repeat from its configuration.
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +19,9 @@ import { startFixtureAgent, type FixtureAgent } from '../support/dhcp-agent-proc
 import {
   probeReference,
   startDnsmasq,
+  type BootFirmware,
   type Dnsmasq,
+  type Firmware,
   type ReferenceAnswer,
 } from '../support/dhcp-reference.js';
 import {
@@ -116,6 +124,11 @@ async function clients(t: Twin, mac: string, ip?: string): Promise<[Client, Clie
 const text = (value: unknown): string | undefined => (value as { text?: string } | undefined)?.text;
 const hex = (value: unknown): string | undefined => (value as { hex?: string } | undefined)?.hex;
 
+/** The boot file a client reads: the header's file field, or option 67 (dnsmasq's choice when asked for it). */
+function bootFile(answer: ReferenceAnswer): string {
+  return answer.file || (text(answer.options['boot-file-name']) ?? '').replace(/\0+$/, '');
+}
+
 /** PXE sub-option 9 (boot menu) as items: [type, description]. */
 function bootMenu(answer: ReferenceAnswer): Array<[number, string]> | undefined {
   const menu = answer.pxe?.['9'];
@@ -137,31 +150,42 @@ function pxeEnvelope(answer: ReferenceAnswer & { sent: { uuid: string } }): obje
     serverId: answer.options.server_id,
     vendorClass: text(answer.options.vendor_class_id),
     uuidEchoed: hex(answer.options.pxe_client_machine_identifier) === answer.sent.uuid,
-    pxeOptionsDecodable: answer.pxe !== null,
+    // Option 43, when sent, must be a well-formed list of PXE sub-options
+    pxeOptionsValid: answer.options.vendor_specific === undefined || answer.pxe !== null,
   };
 }
 
 type Answer = ReferenceAnswer & { sent: { uuid: string } };
-const probe = (
-  client: Client,
-  firmware: Parameters<typeof probeReference>[1],
-  server?: string,
-): Promise<Answer> => probeReference(client, firmware, server) as Promise<Answer>;
+const probe = (client: Client, firmware: Firmware, server?: string, item?: number): Promise<Answer> =>
+  probeReference(client, firmware, server, item) as Promise<Answer>;
+
+/** The iPXE binary each firmware gets (agents/dhcp/boot-options.ts; dnsmasq is configured the same). */
+const IPXE: Array<[BootFirmware, string]> = [
+  ['pxe-bios', 'undionly.kpxe'],
+  ['pxe-uefi', 'ipxe.efi'],
+];
 
 /**
- * Where a PXE 2.1 ROM gets its boot file after a ProxyDHCP offer: with discovery control bit 3 and a
- * file in the offer, from the offer; otherwise it asks the boot server of the menu's first item on
- * port 4011 and takes the file of that ACK.
+ * Where a PXE ROM gets its boot file after a ProxyDHCP offer: with discovery control bit 3 and a file in
+ * the offer, from the offer; otherwise it asks the boot server for the menu's first item on port 4011
+ * and takes the file of that ACK.
  */
-async function romBootTarget(client: Client, offer: Answer): Promise<{ siaddr: string; file: string }> {
+async function romBootTarget(
+  client: Client,
+  firmware: BootFirmware,
+  offer: Answer,
+): Promise<{ siaddr: string; file: string }> {
   const control = Number.parseInt(offer.pxe?.['6'] ?? '00', 16);
   if ((control & 0x08) !== 0 && offer.file !== '') return { siaddr: offer.siaddr, file: offer.file };
-  const ack = await probe(client, 'pxe-bios-4011', String(offer.options.server_id));
+  const item = bootMenu(offer)?.[0]?.[0];
+  const ack = await probe(client, `${firmware}-4011`, String(offer.options.server_id), item);
   return { siaddr: ack.siaddr, file: ack.file };
 }
 
-describe('ProxyDHCP compared with dnsmasq (proxy mode, PXE BIOS ROM)', () => {
+describe('ProxyDHCP compared with dnsmasq (proxy mode, PXE BIOS and UEFI ROMs)', () => {
   let t: Twin | undefined;
+  let mine: Client;
+  let theirs: Client;
 
   beforeAll(async () => {
     requireTool(TOOLS.dnsmasq);
@@ -172,54 +196,121 @@ describe('ProxyDHCP compared with dnsmasq (proxy mode, PXE BIOS ROM)', () => {
       `interface=${t.reference.bridge}`,
       'dhcp-range=10.77.0.0,proxy,255.255.255.0',
       'pxe-service=x86PC,"WalT",undionly.kpxe',
+      // CSA 7: what x86-64 UEFI firmware sends in option 93 (dnsmasq's name x86-64_EFI is 9)
+      'pxe-service=7,"WalT",ipxe.efi',
     ]);
+    // The ROM has its address from the segment's authoritative server (not part of this test)
+    [mine, theirs] = await clients(t, PC_MAC, '10.77.0.60');
   }, 120_000);
 
   afterAll(() => teardown(t));
 
-  it('Given a PXE DISCOVER, then both OFFER no address, from the server, with PXEClient and the UUID echoed', async () => {
-    const [mine, theirs] = await clients(t!, PC_MAC);
-    const [ours, reference] = await Promise.all([probe(mine, 'pxe-bios'), probe(theirs, 'pxe-bios')]);
-    expect(pxeEnvelope(ours)).toEqual(pxeEnvelope(reference));
-    expect(pxeEnvelope(ours)).toEqual({
-      op: 2,
-      from: SERVER,
-      messageType: 2,
-      serverId: SERVER,
-      vendorClass: 'PXEClient',
-      uuidEchoed: true,
-      pxeOptionsDecodable: true,
-    });
-    // No lease: a ProxyDHCP server never hands out an address or lease parameters
-    for (const answer of [ours, reference]) {
-      expect(answer.yiaddr).toBe('0.0.0.0');
-      expect(answer.options).not.toHaveProperty('lease_time');
-      expect(answer.options).not.toHaveProperty('subnet_mask');
-    }
-  });
+  it.each(IPXE)(
+    'Given a %s DISCOVER, then both OFFER no address, from the server, with PXEClient and the UUID echoed',
+    async (firmware) => {
+      const [ours, reference] = await Promise.all([probe(mine, firmware), probe(theirs, firmware)]);
+      expect(pxeEnvelope(ours)).toEqual(pxeEnvelope(reference));
+      expect(pxeEnvelope(ours)).toEqual({
+        op: 2,
+        from: SERVER,
+        messageType: 2,
+        serverId: SERVER,
+        vendorClass: 'PXEClient',
+        uuidEchoed: true,
+        pxeOptionsValid: true,
+      });
+      // No lease: a ProxyDHCP server never hands out an address or lease parameters
+      for (const answer of [ours, reference]) {
+        expect(answer.yiaddr).toBe('0.0.0.0');
+        expect(answer.options).not.toHaveProperty('lease_time');
+        expect(answer.options).not.toHaveProperty('subnet_mask');
+      }
+    },
+  );
 
-  it('Given the ROM follows each offer, then it ends up with the same file from the same server', async () => {
-    const [mine, theirs] = await clients(t!, PC_MAC, '10.77.0.60');
-    const [ours, reference] = await Promise.all([probe(mine, 'pxe-bios'), probe(theirs, 'pxe-bios')]);
-    const [ourTarget, referenceTarget] = await Promise.all([
-      romBootTarget(mine, ours),
-      romBootTarget(theirs, reference),
-    ]);
-    expect(ourTarget).toEqual(referenceTarget);
-    expect(ourTarget).toEqual({ siaddr: SERVER, file: 'undionly.kpxe' });
-  });
+  it.each(IPXE)(
+    'Given a %s ROM follows each offer, then it ends up with %s from the same server',
+    async (firmware, file) => {
+      const [ours, reference] = await Promise.all([probe(mine, firmware), probe(theirs, firmware)]);
+      const [ourTarget, referenceTarget] = await Promise.all([
+        romBootTarget(mine, firmware, ours),
+        romBootTarget(theirs, firmware, reference),
+      ]);
+      expect(ourTarget).toEqual(referenceTarget);
+      expect(ourTarget).toEqual({ siaddr: SERVER, file });
+    },
+  );
 
-  it('Given a boot server REQUEST on port 4011, then both ACK with the boot file, PXEClient and the UUID', async () => {
-    const [mine, theirs] = await clients(t!, PC_MAC, '10.77.0.61');
-    const [ours, reference] = await Promise.all([
-      probe(mine, 'pxe-bios-4011', SERVER),
-      probe(theirs, 'pxe-bios-4011', SERVER),
+  it.each(IPXE)(
+    'Given a %s boot server REQUEST on port 4011, then both ACK with %s, PXEClient and the UUID',
+    async (firmware, file) => {
+      // The item of dnsmasq's menu for this firmware, if it sends one (not to UEFI); ours ignores it
+      const item = bootMenu(await probe(theirs, firmware))?.[0]?.[0];
+      const [ours, reference] = await Promise.all([
+        probe(mine, `${firmware}-4011`, SERVER, item),
+        probe(theirs, `${firmware}-4011`, SERVER, item),
+      ]);
+      expect(pxeEnvelope(ours)).toEqual(pxeEnvelope(reference));
+      expect(pxeEnvelope(ours)).toMatchObject({ messageType: 5, vendorClass: 'PXEClient', uuidEchoed: true });
+      const endpoint = (a: Answer): unknown[] => [a.sport, a.siaddr, a.file];
+      expect(endpoint(ours)).toEqual(endpoint(reference));
+      expect(endpoint(ours)).toEqual([4011, SERVER, file]);
+    },
+  );
+});
+
+describe('PXE DHCP compared with dnsmasq (authoritative, the iPXE chainload set-up)', () => {
+  let t: Twin | undefined;
+  let mine: Client;
+  let theirs: Client;
+
+  beforeAll(async () => {
+    requireTool(TOOLS.dnsmasq);
+    requireTool(TOOLS.scapy);
+    t = await twin('walt-dhcp-ref-pxe-');
+    t.agent = await startFixtureAgent(t.ours.ns, t.dir, fixture('authoritative'));
+    // dnsmasq's documented way to hand each firmware its iPXE binary, by client architecture (93)
+    t.dnsmasq = await startDnsmasq(t.reference.ns, t.dir, [
+      `interface=${t.reference.bridge}`,
+      'dhcp-range=10.77.0.100,10.77.0.150,255.255.255.0,1h',
+      'dhcp-match=set:bios,option:client-arch,0',
+      'dhcp-match=set:efi64,option:client-arch,7',
+      `dhcp-boot=tag:bios,undionly.kpxe,,${SERVER}`,
+      `dhcp-boot=tag:efi64,ipxe.efi,,${SERVER}`,
     ]);
-    expect(pxeEnvelope(ours)).toEqual(pxeEnvelope(reference));
-    expect(pxeEnvelope(ours)).toMatchObject({ messageType: 5, vendorClass: 'PXEClient', uuidEchoed: true });
-    expect([ours.sport, ours.siaddr, ours.file]).toEqual([reference.sport, reference.siaddr, reference.file]);
-    expect([ours.sport, ours.siaddr, ours.file]).toEqual([4011, SERVER, 'undionly.kpxe']);
-  });
+    [mine, theirs] = await clients(t, PC_MAC);
+  }, 120_000);
+
+  afterAll(() => teardown(t));
+
+  it.each(IPXE)(
+    'Given a %s DISCOVER, then both offer an address, %s and its TFTP server',
+    async (firmware, file) => {
+      const [ours, reference] = await Promise.all([probe(mine, firmware), probe(theirs, firmware)]);
+      // dnsmasq echoes the client UUID only as a PXE server (pxe-service), not in this set-up: not compared
+      const bootFields = (a: Answer): object => ({
+        op: a.op,
+        from: a.from,
+        messageType: a.options['message-type'],
+        serverId: a.options.server_id,
+        siaddr: a.siaddr,
+        file: bootFile(a),
+        inSubnet: a.yiaddr.startsWith('10.77.0.') && a.yiaddr !== '10.77.0.0',
+        subnetMask: a.options.subnet_mask,
+      });
+      expect(bootFields(ours)).toEqual(bootFields(reference));
+      expect(bootFields(ours)).toEqual({
+        op: 2,
+        from: SERVER,
+        messageType: 2,
+        serverId: SERVER,
+        siaddr: SERVER,
+        file,
+        inSubnet: true,
+        subnetMask: '255.255.255.0',
+      });
+    },
+  );
 });
 
 describe('Raspberry Pi DHCP compared with dnsmasq (authoritative, the Pi network-boot set-up)', () => {
@@ -263,7 +354,7 @@ describe('Raspberry Pi DHCP compared with dnsmasq (authoritative, the Pi network
       serverId: SERVER,
       vendorClass: 'PXEClient',
       uuidEchoed: true,
-      pxeOptionsDecodable: true,
+      pxeOptionsValid: true,
       siaddr: SERVER,
       bootMenu: [[0, 'Raspberry Pi Boot']],
       inSubnet: true,

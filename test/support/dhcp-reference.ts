@@ -8,8 +8,10 @@ import { exec, type Client } from './netns.js';
 
 const PROBE = path.join(import.meta.dirname, 'dhcp-reference-probe.py');
 
-/** A firmware request shape of the probe (see dhcp-reference-probe.py). */
-export type Firmware = 'pxe-bios' | 'rpi' | 'pxe-bios-4011';
+/** A firmware whose DISCOVER the probe sends (see dhcp-reference-probe.py). */
+export type BootFirmware = 'pxe-bios' | 'pxe-uefi' | 'rpi';
+/** A DISCOVER, or with "-4011" the firmware's boot server REQUEST to a ProxyDHCP server. */
+export type Firmware = BootFirmware | `${BootFirmware}-4011`;
 
 /** One answer as scapy decoded it. */
 export interface ReferenceAnswer {
@@ -26,13 +28,18 @@ export interface ReferenceAnswer {
   pxe: Record<string, string> | null;
 }
 
-/** Sends one firmware-shaped request from the client's interface; resolves with the first answer. */
+/**
+ * Sends one firmware-shaped request from the client's interface; resolves with the first answer. A boot
+ * server request ("-4011") goes to `server` and asks for menu item `item` (none: no option 43).
+ */
 export async function probeReference(
   client: Client,
   firmware: Firmware,
   server?: string,
+  item?: number,
 ): Promise<ReferenceAnswer> {
-  const args = [PROBE, client.ifname, client.mac, firmware, ...(server ? [server] : [])];
+  const target = server ? [server, ...(item === undefined ? [] : [String(item)])] : [];
+  const args = [PROBE, client.ifname, client.mac, firmware, ...target];
   const { stdout } = await exec(client.ns, '/usr/bin/python3', args, 60_000);
   return JSON.parse(stdout.trim()) as ReferenceAnswer;
 }
