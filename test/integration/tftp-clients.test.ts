@@ -16,6 +16,7 @@ import { createFileResolver } from '../../agents/tftp/files.js';
 import { createTftpServer, type TftpServer } from '../../agents/tftp/server.js';
 import type { BootDecision } from '../../agents/netboot/gate.js';
 import { silentLogger } from '../../common/logger.js';
+import { requireTool, TOOLS } from '../support/require-tool.js';
 
 const run = promisify(execFile);
 const host = '127.0.0.1';
@@ -70,6 +71,7 @@ async function busyboxGet(file: string, dest: string, blksize: number): Promise<
 }
 
 beforeAll(async () => {
+  for (const tool of [TOOLS.tftpHpa, TOOLS.busybox]) requireTool(tool);
   dir = await mkdtemp(path.join(os.tmpdir(), 'walt-tftp-clients-'));
   const rootfs = path.join(dir, 'rootfs');
   boot = path.join(rootfs, 'boot', 'rpi-4-b');
