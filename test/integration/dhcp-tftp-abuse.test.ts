@@ -281,8 +281,12 @@ describe('DHCP and TFTP of the real agent under abuse', () => {
     ['a NUL inside the file name', Buffer.from('\x00\x01undionly\x00.kpxe\x00octet\x00', 'latin1')],
     ['a missing terminator', Buffer.from('\x00\x01undionly.kpxe\x00octet', 'latin1')],
     ['an unknown opcode', Buffer.from([0, 42, 0, 1])],
-  ])('answers a TFTP request with %s with ERROR 4', async (_what, packet) => {
-    expect(await tftpAnswer(leased, packet)).toMatchObject({ op: 'ERROR', code: 4 });
+  ])('answers a TFTP request with %s with ERROR 4 (malformed)', async (_what, packet) => {
+    expect(await tftpAnswer(leased, packet)).toMatchObject({
+      op: 'ERROR',
+      code: 4,
+      message: expect.stringMatching(/^malformed TFTP packet \(/) as string,
+    });
   });
 
   it('ignores a DECLINE from a device that does not hold the address; the holder may decline it', async () => {
