@@ -609,7 +609,8 @@ spec: {ref: "${ref}", insecureRegistry: true, pullSecret: {name: pull}}
       // A segment whose serverAddress is the recorder's: the control that shows the recorder would see a token
       const segment = await segmentPointingAt('127.0.0.0/8', '127.0.0.1', recorderUrl);
       const agent = await defaultAgentFor(operatorKc())(segment);
-      await expect(agent.exec('vn1', { command: ['true'] })).rejects.toBeDefined();
+      // The recorder's answer comes back as the agent's coded error: the request did reach it
+      await expect(agent.exec('vn1', { command: ['true'] })).rejects.toMatchObject({ code: 'WALT_ERR_TEST' });
       expect(seen).toEqual([`Bearer token-of-${segment}`]);
     });
   });
