@@ -37,7 +37,7 @@ export interface NodeResult {
   exitCode: number;
   /** The node killed it at its timeout. */
   timedOut: boolean;
-  /** Its process group outlived TERM (timeout or cancel) by the grace: the node sent KILL. */
+  /** Cancelled, and its process group outlived TERM by the grace: the node sent KILL. */
   killed?: boolean;
   output: CappedOutput;
   /** Why the log store did not take its output (exec with logStream); set when settling. */
