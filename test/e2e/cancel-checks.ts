@@ -10,9 +10,9 @@ import type { AgentOperations } from '../../api/agent/v1.js';
 export const EVIDENCE_DIR = '/tmp/walt-cancel-e2e';
 
 /**
- * A shell that traps TERM (writes "TERM" into <tag>.trap, exits `trapExit`), writes its pid (its process
- * group: the command channel makes it the group leader) and beats every second until ended. With
- * `ignoreTerm`, its whole group ignores TERM instead: only KILL ends it.
+ * A shell that traps TERM (writes "TERM" into <tag>.trap, exits `trapExit`), writes its process group
+ * (from /proc, whatever wraps it) and beats every second until ended. With `ignoreTerm`, its whole
+ * group ignores TERM instead: only KILL ends it.
  */
 export function longCommand(
   tag: string,
@@ -25,13 +25,14 @@ export function longCommand(
   return [
     'sh',
     '-c',
-    `mkdir -p ${EVIDENCE_DIR}; ${trap}; echo $$ >"${d}.pid"; while :; do date +%s >"${d}.beat"; sleep 1; done`,
+    `mkdir -p ${EVIDENCE_DIR}; ${trap}; s=$(cat /proc/$$/stat); set -- \${s##*) }; echo "$3" >"${d}.pgrp"; ` +
+      `while :; do date +%s >"${d}.beat"; sleep 1; done`,
   ];
 }
 
 export interface Evidence {
-  /** The command's shell (and process group), once it wrote it. */
-  pid: number | undefined;
+  /** The command's process group, once it wrote it. */
+  pgrp: number | undefined;
   /** Live (not zombie) processes of that process group on the node now. */
   groupAlive: number;
   /** What the TERM trap wrote ("TERM"), or "" when it did not run. */
@@ -42,7 +43,7 @@ export interface Evidence {
 function probeScript(tag: string): string {
   const d = `${EVIDENCE_DIR}/${tag}`;
   return [
-    `p=$(cat "${d}.pid" 2>/dev/null); n=0`,
+    `p=$(cat "${d}.pgrp" 2>/dev/null); n=0`,
     'if [ -n "$p" ]; then for f in /proc/[0-9]*/stat; do',
     // Fields after "pid (comm) ": state, ppid, pgrp.
     '  s=$(cat "$f" 2>/dev/null) || continue; set -- ${s##*) }',
@@ -56,9 +57,9 @@ function probeScript(tag: string): string {
 export async function evidenceOn(agent: AgentOperations, node: string, tag: string): Promise<Evidence> {
   const result = await agent.exec(node, { command: ['sh', '-c', probeScript(tag)], timeoutSeconds: 60 });
   if (result.exitCode !== 0) throw new Error(`the probe failed on ${node}: ${JSON.stringify(result)}`);
-  const [pid, alive, trap] = result.output.trim().split(' ');
+  const [pgrp, alive, trap] = result.output.trim().split(' ');
   return {
-    pid: pid === undefined || pid === '-' ? undefined : Number(pid),
+    pgrp: pgrp === undefined || pgrp === '-' ? undefined : Number(pgrp),
     groupAlive: Number(alive),
     trap: trap ?? '',
   };
