@@ -5,7 +5,10 @@
 // experiment asking for the same node waits in Acquiring (meanwhile `walt node run` and `walt node cp`
 // reach the node through the same channel); deleting the first releases the node, and
 // the second then claims it, boots and runs — its command uses the node's walt-log-echo helper. The
-// second keeps no logs: deleting it deletes its step output from the agent's store.
+// second keeps no logs: deleting it deletes its step output from the agent's store. Then cancels on the
+// node itself (cancel-checks.ts): deleting an Experiment whose run step still runs ends the command's
+// process group on the node (TERM first: its trap runs), and DELETE .../exec/<id> through the agent
+// API answers how the node ended the command (TERM, or KILL after the grace when it ignores TERM).
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +27,10 @@ import { startLab, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment, virtualNode } from '../../local/lab/resources.js';
 import { builtCli, ensureCliBuilt } from '../integration/cli-support.js';
 import { waitFor } from '../support/wait.js';
+import { connectAgent } from '../../client/agent.js';
+import type { AgentOperations } from '../../api/agent/v1.js';
+import { isWaltError } from '../../common/errors.js';
+import { evidenceOn, longCommand, type Evidence } from './cancel-checks.js';
 import { tearDownLab, withLabLogs } from './lab-fixture.js';
 import { kubeConfig, kubectl, testNamespace, uniqueName } from '../integration/support/cluster.js';
 
@@ -115,7 +122,7 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
   }, 20 * 60_000);
 
   afterAll(async () => {
-    for (const name of ['hello', 'hello-again']) {
+    for (const name of ['hello', 'hello-again', 'cancel-me']) {
       await api
         .deleteNamespacedCustomObject({ ...RESOURCES.experiment, namespace: ns.name, name })
         .catch(() => undefined);
@@ -277,4 +284,127 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
     },
     BOOT_TIMEOUT_MS + 180_000,
   );
+  /** The lab agent's API, as a client library user reaches it (the lab relays it to loopback). */
+  const labAgent = (): Promise<AgentOperations> =>
+    connectAgent(kc, segment, { urlPolicy: { allowLoopback: true } });
+  /** Whether step `step` of experiment `name` is Running; throws when the experiment failed. */
+  const stepRunning = async (name: string, step: string): Promise<boolean> => {
+    const now = await getExperiment(name);
+    if (now?.status?.phase === 'Failed') throw new Error(`experiment failed: ${now.status.message}`);
+    return now?.status?.steps?.find((s) => s.name === step)?.phase === 'Running';
+  };
+  /** `tag`'s evidence on the node; undefined while the node's channel is down (it boots). */
+  const evidence = (agent: AgentOperations, tag: string): Promise<Evidence | undefined> =>
+    evidenceOn(agent, nodeName, tag).catch((error: unknown) => {
+      if (isWaltError(error) && error.code === 'WALT_ERR_NODE_NOT_CONNECTED') return undefined;
+      throw error;
+    });
+
+  it(
+    'deleting an experiment cancels its running command on the node: TERM first, its process group gone',
+    async () => {
+      const agent = await labAgent();
+      // Given an experiment on the node's own image (releasing the node then reboots nothing, so the
+      // evidence stays), whose run step runs a command for up to 20 minutes
+      const exp = await exampleExperiment();
+      exp.metadata = { name: 'cancel-me', namespace: ns.name };
+      exp.spec.nodes = { names: [nodeName] };
+      exp.spec.image = 'base';
+      exp.spec.steps = [
+        { name: 'spin', run: { command: longCommand('exp'), timeout: '20m' } },
+      ] as Experiment['spec']['steps'];
+      // The operator takes a bootup less than a second before its boot request for the boot it asked
+      // for (lastBootup has second precision, bootedSince): applied right after the node's own boot,
+      // the step's command would go to the boot the requested reboot then ends.
+      await waitFor(
+        "the node's last bootup over a second old",
+        async () => {
+          const last = Date.parse((await getNode()).status?.lastBootup ?? '');
+          return Date.now() - last > 2000 || undefined;
+        },
+        30_000,
+      );
+      expect((await kubectl(['apply', '-f', '-'], stringify(exp))).code).toBe(0);
+      const before = await waitFor(
+        'the spin step running on the node',
+        async () => {
+          if (!(await stepRunning('cancel-me', 'spin'))) return undefined;
+          const seen = await evidence(agent, 'exp');
+          return seen && seen.groupAlive > 0 ? seen : undefined;
+        },
+        BOOT_TIMEOUT_MS,
+      ).catch((error: unknown) => {
+        throw explain(error);
+      });
+      expect(before.trap).toBe('');
+      // When the experiment is deleted
+      expect((await kubectl(['delete', 'experiment', 'cancel-me', '-n', ns.name, '--wait=false'])).code).toBe(
+        0,
+      );
+      // Then, long before the command's 20 minutes, its whole group is gone from the node, and its TERM
+      // trap ran (TERM came first, not a bare KILL)
+      const after = await waitFor(
+        "the command's process group gone from the node",
+        async () => {
+          const seen = await evidence(agent, 'exp');
+          return seen && seen.groupAlive === 0 ? seen : undefined;
+        },
+        120_000,
+      ).catch((error: unknown) => {
+        throw explain(error);
+      });
+      expect(after).toEqual({ pgrp: before.pgrp, groupAlive: 0, trap: 'TERM' });
+      // And the operator heard from the node how it ended (the trap exits 0)
+      const said = await waitFor(
+        "the operator's note of the cancel",
+        async () => {
+          const shown = await logShow('walt-server', '^platform\\.');
+          return shown.split('\n').find((line) => line.includes(`${ns.name}/cancel-me: step spin`));
+        },
+        60_000,
+      );
+      expect(said).toContain('ended by TERM (exit 0)');
+      await waitFor(
+        'the experiment to be gone',
+        async () => ((await getExperiment('cancel-me')) ? undefined : true),
+        120_000,
+      );
+    },
+    BOOT_TIMEOUT_MS + 300_000,
+  );
+
+  it('DELETE .../exec/<id> through the agent API ends the command on the node: TERM, or KILL when it ignores TERM', async () => {
+    const agent = await labAgent();
+    const cases = [
+      {
+        tag: 'api-term',
+        command: longCommand('api-term', { trapExit: 7 }),
+        ended: { exitCode: 7, killed: false },
+        trap: 'TERM',
+      },
+      {
+        tag: 'api-kill',
+        command: longCommand('api-kill', { ignoreTerm: true }),
+        ended: { exitCode: 137, killed: true },
+        trap: '',
+      },
+    ];
+    for (const { tag, command, ended, trap } of cases) {
+      // Given a long command running on the node, sent with an id
+      const id = `e2e-${tag}-${process.pid}`;
+      const execd = agent.exec(nodeName, { id, command, timeoutSeconds: 1200 });
+      execd.catch(() => undefined);
+      await waitFor(
+        `${tag} running on the node`,
+        async () => ((await evidence(agent, tag))?.groupAlive ?? 0) > 0 || undefined,
+        60_000,
+      );
+      // When a client cancels it by its id
+      const answer = await agent.cancelExec(nodeName, id);
+      // Then the answer says how the node ended it, the exec fails as cancelled, and the group is gone
+      expect(answer).toMatchObject({ id, was: 'running', ended });
+      await expect(execd).rejects.toMatchObject({ code: 'WALT_ERR_COMMAND_CANCELLED' });
+      expect(await evidenceOn(agent, nodeName, tag)).toMatchObject({ groupAlive: 0, trap });
+    }
+  }, 180_000);
 });
