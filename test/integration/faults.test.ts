@@ -247,6 +247,10 @@ describe('faults on real processes: agent, operator, node command loop, ganesha'
     });
     await lab.setNodeImage('default');
   }, 300_000);
+
+  it('every agent it started ran as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(lab.agentRefusals()).toEqual([]);
+  });
 });
 
 /** nfs-ls of `url` from `client` succeeds. */
