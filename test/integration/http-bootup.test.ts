@@ -12,6 +12,7 @@ import { createHttpMetrics } from '../../agents/http/metrics.js';
 import { createHttpServer } from '../../agents/http/server.js';
 import { IMAGE_DIGEST, imageFixture, segmentFixture, viewOf } from '../support/fixtures/http-boot.js';
 import { kubeConfig, uniqueName } from './support/cluster.js';
+import { waitFor } from '../support/wait.js';
 
 const group = 'walt.dev';
 const version = 'v1alpha1';
@@ -148,8 +149,12 @@ describe('HTTP bootup notification → WaltNode status', () => {
 
   it('keeps the Ready transition time on a second bootup while Ready stays True', async () => {
     const first = condition(await read(), 'Ready');
-    // Times have second precision: a second later, a new transition time would show.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Times have second precision: once the clock is past the second of the first transition, a new
+    // transition time would show (a wait on that condition, not on a guessed duration).
+    const firstSecond = Date.parse(String(first?.lastTransitionTime));
+    await waitFor('the clock past the first transition second', () =>
+      Promise.resolve(Date.now() >= firstSecond + 1000 ? true : undefined),
+    );
     expect((await notify()).status).toBe(200);
     const second = condition(await read(), 'Ready');
     expect(second?.lastTransitionTime).toBe(first?.lastTransitionTime);
