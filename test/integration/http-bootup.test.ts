@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
+import { agentServiceAccountName } from '../../api/rbac/segment-agent.js';
+import { applyIdentities, asServiceAccount } from '../../local/lab/identity.js';
 import { agentFieldManager, createBootupRecorder } from '../../agents/http/bootup-status.js';
 import { createHttpMetrics } from '../../agents/http/metrics.js';
 import { createHttpServer } from '../../agents/http/server.js';
@@ -46,6 +48,7 @@ describe('HTTP bootup notification → WaltNode status', () => {
   };
 
   beforeAll(async () => {
+    await applyIdentities(kc, [segment]);
     const created = (await api.createClusterCustomObject({
       group,
       version,
@@ -70,7 +73,12 @@ describe('HTTP bootup notification → WaltNode status', () => {
       // The test client (127.0.0.1) holds the node's lease: only the node may notify its bootup.
       macOfIp: (ip) => (ip === '127.0.0.1' ? mac : undefined),
       exportPathOf: () => '/exports/debian',
-      onBootup: createBootupRecorder({ kc, segment, logger: silentLogger() }),
+      // As the agent records it: as its segment's ServiceAccount (ADR 0011).
+      onBootup: createBootupRecorder({
+        kc: asServiceAccount(kc, agentServiceAccountName(segment)),
+        segment,
+        logger: silentLogger(),
+      }),
       logger: silentLogger(),
       metrics: createHttpMetrics(new Registry()),
     });
