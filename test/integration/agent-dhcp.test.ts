@@ -26,7 +26,6 @@ import { startSegmentAgent, withAgentLog, type SegmentAgent } from '../support/s
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
-
 describe('boot agent in its own network namespace: DHCP from the cluster state', () => {
   const kc = kubeConfig();
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
