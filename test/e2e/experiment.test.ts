@@ -17,9 +17,11 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import {
+  experimentStepStream,
   experimentStreamRegex,
   RESOURCES,
   type Experiment,
+  type WaltImage,
   type WaltNode,
 } from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
@@ -38,6 +40,18 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BOOT_TIMEOUT_MS = 6 * 60_000;
 const run = promisify(execFile);
 
+interface LogEntry {
+  stream: string;
+  line: string;
+}
+
+/** A command's output as the lines the log store keeps: a last line without newline counts. */
+function outputLinesOf(output: string | undefined): string[] {
+  return (output ?? '').replace(/\n$/, '').split('\n');
+}
+
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 async function exampleExperiment(): Promise<Experiment> {
   const text = await readFile(path.join(ROOT, 'examples', 'experiment.yaml'), 'utf8');
   return parseAllDocuments(text)[0]!.toJSON() as Experiment;
@@ -52,6 +66,8 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
   let lab: Lab;
   let dir: string;
   let walt: string;
+  /** The output of experiment hello's uname step (its stream is checked again after deletions). */
+  let unameOutput: string[] = [];
 
   const getNode = (): Promise<WaltNode> =>
     api.getClusterCustomObject({ ...RESOURCES.node, name: nodeName }) as Promise<WaltNode>;
@@ -70,9 +86,76 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       env: { ...process.env, WALT_AGENT_URL_ALLOW_LOOPBACK: '1' },
       timeout: 60_000,
     });
-  /** `walt log show` of the whole history of `issuer`'s streams matching `streams`. */
-  const logShow = async (issuer: string, streams: string): Promise<string> =>
-    (await cli('log', 'show', '--history', 'full', '--issuers', issuer, '--streams', streams)).stdout;
+  /**
+   * `walt log show` of the whole history of `issuer`'s streams matching `streams`, one entry per
+   * line: its stream and its text, whole (the checks below compare lines, never substrings of the
+   * output, where a stream name alone would match).
+   */
+  const logShow = async (issuer: string, streams: string): Promise<LogEntry[]> => {
+    const args = ['log', 'show', '--history', 'full', '--issuers', issuer, '--streams', streams];
+    const { stdout } = await cli(...args, '--format', '{stream}\t{line}');
+    return stdout
+      .split('\n')
+      .slice(0, -1)
+      .map((entry) => {
+        const tab = entry.indexOf('\t');
+        return { stream: entry.slice(0, tab), line: entry.slice(tab + 1) };
+      });
+  };
+  /** The lines of one stream. */
+  const linesOf = (entries: readonly LogEntry[], stream: string): string[] =>
+    entries.filter((e) => e.stream === stream).map((e) => e.line);
+
+  /**
+   * Platform streams: the agent's image pull (the digest it reported for this segment) and the
+   * node's bootup (its address and image), whole lines on their streams.
+   */
+  const expectPlatformLines = async (node: WaltNode): Promise<void> => {
+    const platform = await logShow('walt-server', '^platform\\.');
+    const image = (await api.getNamespacedCustomObject({
+      ...RESOURCES.image,
+      namespace: ns.name,
+      name: 'debian-pc',
+    })) as WaltImage;
+    // The digest this segment's agent reported pulling (status.segments), the one its line names.
+    const digest = image.status?.segments?.find((e) => e.segment === segment)?.digest ?? '(none)';
+    const pulled = new RegExp(
+      `^image ${escapeRegex(`${ns.name}/debian-pc`)}: ${escapeRegex(digest)} ` +
+        'ready to boot \\(pulled and unpacked in [0-9.]+ s\\)$',
+    );
+    expect(platform).toContainEqual({
+      stream: 'platform.devices',
+      line: expect.stringMatching(pulled) as string,
+    });
+    const booted = new RegExp(
+      `^node ${escapeRegex(nodeName)} is booted \\(ip: ${escapeRegex(node.status!.ip!)}, ` +
+        `image: ${escapeRegex(`${ns.name}/debian-pc`)}(:[\\w.-]+)?\\)$`,
+    );
+    expect(platform).toContainEqual({
+      stream: 'platform.nodes',
+      line: expect.stringMatching(booted) as string,
+    });
+  };
+
+  /**
+   * hello-again keeps no logs: deleting it deletes its step output (exactly the marker step's
+   * output lines) from the agent's store; hello's (kept, the default) stays, line for line.
+   */
+  const expectLogsKeptAsAsked = async (marker: { output?: string } | undefined): Promise<void> => {
+    const stepLines = async (name: string): Promise<LogEntry[]> =>
+      logShow(nodeName, experimentStreamRegex(ns.name, name));
+    const markerStream = experimentStepStream(ns.name, 'hello-again', 'marker');
+    expect(await stepLines('hello-again')).toEqual(
+      outputLinesOf(marker?.output).map((line) => ({ stream: markerStream, line })),
+    );
+    expect((await kubectl(['delete', 'experiment', 'hello-again', '-n', ns.name, '--wait=true'])).code).toBe(
+      0,
+    );
+    expect(await stepLines('hello-again')).toEqual([]);
+    expect(linesOf(await stepLines('hello'), experimentStepStream(ns.name, 'hello', 'uname'))).toEqual(
+      unameOutput,
+    );
+  };
   const experimentIn = async (
     name: string,
     steps?: Experiment['spec']['steps'],
@@ -166,20 +249,20 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       expect(node.status?.claimedBy).toEqual({ namespace: ns.name, name: 'hello' });
       expect(node.status?.bootedImage?.name).toBe(`${ns.name}/debian-pc`);
 
-      // The same output through the log store, with the CLI users run.
+      // The same output through the log store, with the CLI users run: the step's stream holds
+      // exactly the lines of its output.
+      unameOutput = outputLinesOf(result?.output);
+      const unameStream = experimentStepStream(ns.name, 'hello', 'uname');
       const logs = await waitFor(
         'the output in walt log show',
         async () => {
-          const shown = await logShow(nodeName, '^experiment\\.');
-          return shown.includes('Debian GNU/Linux 12') ? shown : undefined;
+          const shown = linesOf(await logShow(nodeName, '^experiment\\.'), unameStream);
+          return shown.length >= unameOutput.length ? shown : undefined;
         },
         30_000,
       );
-      expect(logs).toMatch(/Linux .*x86_64/);
-      // Platform streams: the agent's image pulls and the node's bootups.
-      const platform = await logShow('walt-server', '^platform\\.');
-      expect(platform).toContain(`image ${ns.name}/debian-pc: sha256:`);
-      expect(platform).toContain(`node ${nodeName} is booted`);
+      expect(logs).toEqual(unameOutput);
+      await expectPlatformLines(node);
 
       // Users reach the same channel with the CLI: walt node run, walt node cp both ways.
       const ran = await cli('node', 'run', nodeName, '--', 'cat', '/etc/walt-marker');
@@ -254,12 +337,12 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       const shown = await waitFor(
         'the walt-log-echo line',
         async () => {
-          const out = await logShow(nodeName, '^e2e\\.marker$');
-          return out.includes('marker experiment') ? out : undefined;
+          const out = linesOf(await logShow(nodeName, '^e2e\\.marker$'), 'e2e.marker');
+          return out.length > 0 ? out : undefined;
         },
         30_000,
       );
-      expect(shown).toContain('marker experiment');
+      expect(shown).toEqual(['marker experiment']);
       // Released at the end: claim cleared, the node's own image back.
       const node = await waitFor(
         'the node released',
@@ -273,14 +356,7 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
 
       // The second experiment keeps no logs: deleting it deletes its step output from the agent's
       // store; the first one's (kept, the default) stays.
-      const stepLines = (name: string): Promise<string> =>
-        logShow(nodeName, experimentStreamRegex(ns.name, name));
-      expect(await stepLines('hello-again')).toContain('experiment');
-      expect(
-        (await kubectl(['delete', 'experiment', 'hello-again', '-n', ns.name, '--wait=true'])).code,
-      ).toBe(0);
-      expect(await stepLines('hello-again')).toBe('');
-      expect(await stepLines('hello')).toContain('Debian GNU/Linux 12');
+      await expectLogsKeptAsAsked(marker);
     },
     BOOT_TIMEOUT_MS + 180_000,
   );

@@ -4,14 +4,12 @@
 // whose image is ready gets the iPXE path, its script, kernel and boot files, and its bootup
 // notification sets its WaltNode status; unknown WalT nodes become WaltNodes (auto-registration); the
 // segment status shows the agent's heartbeat and leases in use.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { PERSIST_OWNER } from '../../agents/nfs/ganesha-config.js';
-import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../runtime/index.js';
 import {
@@ -23,10 +21,10 @@ import { buildImage, pushLayout } from '../support/oci-builder.js';
 import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import { addClient, createSegment, destroySegment, exec, randomMac, type Segment } from '../support/netns.js';
+import { stop } from '../support/fault-processes.js';
+import { startSegmentAgent, withAgentLog, type SegmentAgent } from '../support/segment-agent.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
-
-const root = path.resolve(import.meta.dirname, '..', '..');
 
 describe('boot agent in its own network namespace: DHCP from the cluster state', () => {
   const kc = kubeConfig();
@@ -43,9 +41,8 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
   let registry: TestRegistry;
   let operator: Manager;
   let ns: Awaited<ReturnType<typeof testNamespace>>;
-  let agent: ChildProcess;
+  let agent: SegmentAgent | undefined;
   let dir: string;
-  let agentLog = '';
   let rootExport = '';
   let bootableIp = '';
   let bootableNs = '';
@@ -127,42 +124,23 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
         spec: { mac: knownMac, model: 'pc-x86-64', segment: segmentName },
       },
     });
-    agent = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        net.ns,
-        path.join(root, 'node_modules', '.bin', 'tsx'),
-        path.join(root, 'agents', 'main.ts'),
-        '--segment',
-        segmentName,
-        '--boot',
-        '--cache-dir',
-        path.join(dir, 'cache'),
-        '--health-port',
-        '0',
-        '--lease-namespace',
-        'default',
-        '--identity',
-        'agent-netns',
-        '--nfs-grace',
-        '2s',
-        // Boot files from disk here; the e2e suites boot VMs with the caches on (the default).
-        '--boot-cache-mib',
-        '0',
-      ],
-      { env: { ...process.env, WALT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    agent.stdout!.on('data', (d: Buffer) => (agentLog += d.toString()));
-    agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
+    agent = await startSegmentAgent({
+      admin: kc,
+      dir,
+      ns: net.ns,
+      segment: segmentName,
+      cacheDir: path.join(dir, 'cache'),
+      identity: 'agent-netns',
+      // Boot files from disk here; the e2e suites boot VMs with the caches on (the default).
+      args: ['--nfs-grace', '2s', '--boot-cache-mib', '0'],
+    });
     // The agent reports a heartbeat in the segment status once DHCP serves.
     await waitFor(
       'the agent heartbeat',
       async () => (await getSegment()).status?.agent?.lastHeartbeat,
       60000,
     ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n--- agent log ---\n${agentLog.slice(-4000)}`);
+      throw withAgentLog(agent, error);
     });
   }, 120000);
 
@@ -172,7 +150,7 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
       await deleteImageWhileAgentRuns('bootable');
     } finally {
       // Whatever happened above, the agent process must go, or its pipes keep jest alive.
-      await stopProcessGroup(agent);
+      await stop(agent);
       await cleanUp();
     }
   }, 120000);
@@ -194,7 +172,9 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
       () => false,
     );
     if (gone) return;
-    process.stderr.write(`[agent-dhcp] image deletion stuck; agent log tail:\n${agentLog.slice(-6000)}\n`);
+    process.stderr.write(
+      `[agent-dhcp] image deletion stuck; agent log tail:\n${agent?.log().slice(-6000)}\n`,
+    );
     await api.patchNamespacedCustomObject(
       { ...image, body: { metadata: { finalizers: [] } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -309,7 +289,7 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     // Given a poll of boot A waiting, as a hard reset leaves it (no FIN ever comes)
     const stale = curl('-w', '%{http_code}', `${nodeApi}/commands/next?wait=30&boot=boot-a`);
     await waitFor('the command channel up', () =>
-      Promise.resolve(/"node":"[^"]+".*command channel up/.test(agentLog) ? true : undefined),
+      Promise.resolve(/"node":"[^"]+".*command channel up/.test(agent!.log()) ? true : undefined),
     );
     // When boot B notifies its bootup
     await curl(
@@ -459,5 +439,9 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
       return (s.status?.leasesInUse ?? 0) >= 2 ? s : undefined;
     });
     expect(segment.status?.agent?.host).toBeTruthy();
+  });
+
+  it('did all of the above as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(agent!.refusals()).toEqual([]);
   });
 });
