@@ -435,7 +435,7 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
         "the operator's note of the cancel",
         async () => {
           const shown = await logShow('walt-server', '^platform\\.');
-          return shown.split('\n').find((line) => line.includes(`${ns.name}/cancel-me: step spin`));
+          return shown.find((e) => e.line.includes(`${ns.name}/cancel-me: step spin`))?.line;
         },
         60_000,
       );

@@ -6,7 +6,17 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { credentialsFromDockerConfig, DigestMismatch, isTransient, NoPlatform, parseReference, platformForModel, RegistryClient, RegistryUnauthorized, RegistryUnreachable } from '../../oci/index.js';
+import {
+  credentialsFromDockerConfig,
+  DigestMismatch,
+  isTransient,
+  NoPlatform,
+  parseReference,
+  platformForModel,
+  RegistryClient,
+  RegistryUnauthorized,
+  RegistryUnreachable,
+} from '../../oci/index.js';
 import { decompress as zstdDecompress } from 'fzstd';
 import tar from 'tar-stream';
 import { gunzipSync } from 'node:zlib';

@@ -4,7 +4,18 @@
 import * as k8s from '@kubernetes/client-node';
 import { defineError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
-import { type Controller, createApplier, createController, createEventRecorder, createFinalizers, createMetrics, createStatusWriter, type ReconcileContext, setCondition, withOwner } from '../../runtime/index.js';
+import {
+  type Controller,
+  createApplier,
+  createController,
+  createEventRecorder,
+  createFinalizers,
+  createMetrics,
+  createStatusWriter,
+  type ReconcileContext,
+  setCondition,
+  withOwner,
+} from '../../runtime/index.js';
 import { eventually, images, waltImages, type WaltImageObject } from './runtime-support.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 

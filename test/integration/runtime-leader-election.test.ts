@@ -7,7 +7,7 @@
 // role) and /metrics of both, over real HTTP.
 import * as k8s from '@kubernetes/client-node';
 import { silentLogger } from '../../common/logger.js';
-import { createManager, type Controller, type Manager } from '../../runtime/index.js';
+import { type Controller, createManager, type Manager } from '../../runtime/index.js';
 import { eventually, images, waltImages, type WaltImageObject } from './runtime-support.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
