@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point of `walt` (and of `kubectl walt`, through cli/kubectl-walt). Runs the command, then exits
-// with the code of the outcome: 0, or the category of the coded error (cli/errors.ts, cli/README.md).
+// with the code of the outcome: 0, or the category of the coded error (cli/exit-codes.ts, cli/README.md).
 import { CommanderError } from 'commander';
 import { isWaltError } from '../common/errors.js';
 import { createContext } from './context.js';

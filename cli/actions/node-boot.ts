@@ -1,5 +1,5 @@
 // `walt node boot <node-set> <image>` (WalT's deploy): set spec.image; the boot agent reboots each
-// node into it (reboot-on-image-change). The image must exist and support every node's model; nodes
+// node into it (agents/power/image-reboot.ts). The image must exist and support every node's model; nodes
 // already on it are left alone, as WalT does.
 import { ERR_CLI_IMAGE_NOT_FOUND } from '../../client/errors.js';
 import { RESOURCES, type WaltImage, type WaltNode } from '../../api/v1alpha1/index.js';

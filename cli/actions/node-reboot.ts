@@ -1,5 +1,5 @@
 // `walt node reboot <node-set> [--hard]`: stamp each node with the time of the request; the agent
-// running the node carries it out once (agents/vnodes/requested-reboot.ts).
+// running the node carries it out once (agents/power/requested-reboot.ts).
 import { REBOOT_MODE_ANNOTATION, REBOOT_REQUESTED_AT_ANNOTATION } from '../../api/node/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';

@@ -275,7 +275,7 @@ describe('walt CLI', () => {
     const pending = await run('node', 'wait', name, '--timeout', '2s');
     expect(pending.code).toBe(EXIT.timeout);
     expect(pending.stderr).toContain('reboot requested');
-    // The agent records the request (as agents/vnodes/requested-reboot.ts does), the node boots again
+    // The agent records the request (as agents/power/requested-reboot.ts does), the node boots again
     const waiting = watching('waltnodes', () => true, 'node', 'wait', name, '--timeout', '60s');
     await waiting.watching;
     await patchNodeStatus(name, {
