@@ -186,6 +186,15 @@ describe('examples/: every file applied on a testbed lab and followed to its end
         expect({ step: name, node, boots: during.length }).toEqual({ step: name, node, boots: 1 });
       }
     }
+    // A soft reboot is the node's own `reboot`: the agent must not have had to power-cycle it (the
+    // fallback after boot.timeout, which would also end in one boot).
+    const { startTime, completionTime } = stepOf(done, 'restart');
+    const hard = (await readFile(lab.agentLogFile, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('"msg":"node rebooted as requested"'))
+      .map((l) => JSON.parse(l) as { time: string; node: string })
+      .filter((l) => Date.parse(l.time) >= ms(startTime) && Date.parse(l.time) < ms(completionTime) + 1000);
+    expect(hard.map((l) => l.node)).toEqual([]);
   };
 
   // Each file of examples/ and the end state it reaches here, in the order README applies them. The
