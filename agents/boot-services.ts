@@ -6,12 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { WaltSegment } from '../api/v1alpha1/index.js';
 import type { Logger } from '../common/logger.js';
-import { bootCacheBudgets, DEFAULT_BOOT_CACHE_MIB } from './boot-cache.js';
+import { bootCacheBudgets, DEFAULT_BOOT_CACHE_MIB } from './boot-memory-budget.js';
 import { createBootupRecorder } from './http/bootup-status.js';
 import type { FileCacheOptions } from './http/file-cache.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createHttpServer, type BootupEvent, type HttpLimits, type HttpPlugin } from './http/server.js';
-import type { Cache, CacheView } from './netboot/cache-view.js';
+import type { Cache, CacheView } from './netboot/informer-boot-view.js';
 import { decideBoot, type BootTarget } from './netboot/gate.js';
 import { nodeKernelArgs } from './netboot/kernel-args.js';
 import { followSegment, type SegmentFollower } from './netboot/segment-follower.js';
@@ -39,7 +39,7 @@ export interface BootServicesOptions {
   beforeBootupRecorded?: (event: BootupEvent) => void;
   /** Told each bootup after it is recorded (platform log stream). */
   onBootup?: (event: BootupEvent) => void;
-  /** Memory for hot boot files, HTTP and TFTP together (boot-cache.ts; default 192). */
+  /** Memory for hot boot files, HTTP and TFTP together (boot-memory-budget.ts; default 192). */
   cacheMib?: number;
   /** Timeouts, sizes and connection caps of the HTTP service (http/limits.ts; defaults otherwise). */
   httpLimits?: Partial<HttpLimits>;

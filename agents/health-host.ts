@@ -1,4 +1,4 @@
-// Where the agent's health and metrics server (/healthz, /readyz, /metrics: operator/runtime/health.ts)
+// Where the agent's health and metrics server (/healthz, /readyz, /metrics: runtime/health.ts)
 // may listen. In boot mode the agent runs inside the segment's network namespace, where every address
 // but loopback is on the lab network: a wildcard or the segment address would publish the agent's
 // metrics (node names, addresses, request counts) to every device there. So the default is loopback,

@@ -1,6 +1,7 @@
 // The boot agent of one WaltSegment: the image cache (pull + unpack of every WaltImage, per-segment
 // status, garbage collection; leader-elected per segment) and, with --boot, the DHCP, TFTP and HTTP
 // boot services on the segment interface this process owns (run it in the segment's network namespace).
+import { systemNamespace } from '../api/system-namespace.js';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,24 +11,30 @@ import { parseDurationMs } from '../common/duration.js';
 import { isWaltError } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kube-config.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import { createManager, type Manager } from '../operator/runtime/manager.js';
-import type { Controller } from '../operator/runtime/controller.js';
-import { createInformer, type Informer } from '../operator/runtime/informer.js';
+import {
+  type Controller,
+  createInformer,
+  createManager,
+  type Informer,
+  type Manager,
+} from '../runtime/index.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
-import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-cache.js';
+import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-memory-budget.js';
 import { createBootServices } from './boot-services.js';
 import { checkHealthHost, DEFAULT_HEALTH_HOST } from './health-host.js';
 import { createDownRecorder } from './http/bootup-status.js';
 import type { HttpLimits } from './http/server.js';
 import { createCommandService, type CommandService } from './commands/index.js';
-import { createLogService, type LogService, type LogServiceStoreConfig } from './logs/index.js';
+import { createLogService, type LogService, type LogServiceStoreConfig } from './log-service/index.js';
 import { createDhcpService } from './dhcp/service.js';
 import { createNfsService } from './nfs/service.js';
 import { createRaService } from './ra/service.js';
+import { physicalPowerController } from './power/physical-controller.js';
+import { createRebootPath } from './power/reboot-path.js';
 import { createVnodeService } from './vnodes/index.js';
-import { cacheView, type CacheView } from './netboot/cache-view.js';
+import { cacheView, type CacheView } from './netboot/informer-boot-view.js';
 import { imageAgentController } from './images/controller.js';
-import { secretReader } from './images/image-client.js';
+import { secretReader } from '../oci/index.js';
 import { cleanTemporary } from './images/store/gc.js';
 import { cacheLayout } from './images/store/layout.js';
 
@@ -49,7 +56,7 @@ export interface AgentOptions {
   /**
    * Serve DHCP, TFTP, HTTP and NFS boot on this process's network (the agent owns the segment's
    * interface). `nfsGraceMs`: how long an image no node uses stays exported; `cacheMib`: memory for
-   * hot boot files (HTTP and TFTP, boot-cache.ts); `httpLimits`: timeouts, sizes and connection
+   * hot boot files (HTTP and TFTP, boot-memory-budget.ts); `httpLimits`: timeouts, sizes and connection
    * caps of the HTTP service (agents/http/limits.ts).
    */
   boot?: { leasesFile: string; nfsGraceMs?: number; cacheMib?: number; httpLimits?: Partial<HttpLimits> };
@@ -123,7 +130,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     const commands = createCommandService({
       kc: options.kc,
       segment: options.segment,
-      namespace: options.namespace ?? 'walt-system',
+      namespace: options.namespace ?? systemNamespace(),
       apiUrl: options.apiUrl ?? (() => apiUrlOf(segments.get(options.segment))),
       workDir: path.join(options.cacheDir, 'commands'),
       appendLogs: (lines) => logs.append(lines.map((line) => ({ ...line, ts: new Date(line.ts) }))),
@@ -172,6 +179,13 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         metrics: manager.metrics.registry,
         bridgeOf: () => segments.get(options.segment)?.spec.interface,
         onConsoleLine: (node, line) => logs.consoleLine(node, line),
+      }),
+    );
+    // Nodes powered from outside (PoE, webhook): the same reboot path, without the qemu driver.
+    manager.addController(
+      physicalPowerController({
+        segment: options.segment,
+        reboots: createRebootPath({ kc: options.kc, segment: options.segment, logger }),
       }),
     );
   }

@@ -4,7 +4,7 @@
 // for <file> options, and WalT's node-set keywords for <node-set> arguments. Node names would need a
 // call to the cluster at each <TAB>; that is left to a later version.
 import type { Argument, Command, Option } from 'commander';
-import { NODE_SET_KEYWORDS } from './node-sets.js';
+import { NODE_SET_KEYWORDS } from '../client/node-sets.js';
 
 export interface CommandSpec {
   /** Names from the program down, e.g. ["node", "boot"] (empty for the program). */

@@ -5,11 +5,11 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
 import { createAgentDirectory, type AgentDirectory } from '../client/agents.js';
-import { createWaltClient, type WaltClient } from './client.js';
-import { loadKube, type KubeOptions } from './kube.js';
-import { defaultImageNamespace, type Ownership } from './node-sets.js';
+import { createObjectClient, type ObjectClient } from '../client/objects.js';
+import { loadKube, type KubeOptions } from '../client/kube.js';
+import { defaultImageNamespace, type Ownership } from '../client/node-sets.js';
 import type { ProgressStream } from './progress-printer.js';
-import { kubeWatch, type WatchFn } from './watch.js';
+import { kubeWatch, type WatchFn } from '../client/watch.js';
 
 export interface Io {
   out(text: string): void;
@@ -21,7 +21,7 @@ export interface Io {
 }
 
 export interface CliContext {
-  client: WaltClient;
+  client: ObjectClient;
   namespace: string;
   owner: Ownership;
   io: Io;
@@ -53,7 +53,7 @@ export const processIo: Io = {
 
 export function createContext(command: Command): CliContext {
   const kube = loadKube(command.optsWithGlobals<KubeOptions>());
-  const client = createWaltClient(kube);
+  const client = createObjectClient(kube);
   return {
     client,
     namespace: kube.namespace,

@@ -1,10 +1,10 @@
 // Which log lines `walt log show` and `walt log wait` select (pure): issuers as a node set (WalT's
 // default my-nodes) where names that are not nodes are kept as issuer names (the server and platform
 // components log too), and the stream and line regexes, checked before any request.
+import { ERR_CLI_BAD_NODE_SET, ERR_CLI_BAD_REGEX } from '../client/errors.js';
 import type { LogQueryParams } from '../api/agent/v1.js';
 import type { WaltNode } from '../api/v1alpha1/index.js';
-import { ERR_CLI_BAD_NODE_SET, ERR_CLI_BAD_REGEX } from './errors.js';
-import { NODE_SET_KEYWORDS, isFree, isMine, type Ownership } from './node-sets.js';
+import { NODE_SET_KEYWORDS, isFree, isMine, type Ownership } from '../client/node-sets.js';
 
 export const DEFAULT_ISSUERS = 'my-nodes';
 const ISSUER = /^[a-zA-Z0-9]([-a-zA-Z0-9._]*[a-zA-Z0-9])?$/;

@@ -1,6 +1,6 @@
 import { isWaltError } from '../common/errors.js';
+import { ERR_CLI_BAD_LOG_FORMAT } from '../client/errors.js';
 import type { ApiLogLine } from '../api/agent/v1.js';
-import { ERR_CLI_BAD_LOG_FORMAT } from './errors.js';
 import { DEFAULT_LOG_FORMAT, compileLogFormat, strftime } from './log-format.js';
 
 // A local time, as WalT prints timestamps in the client's time zone.

@@ -1,8 +1,8 @@
 // `walt log show --format` (pure): WalT's Python format strings, e.g. the default
 // "{timestamp:%H:%M:%S.%f} {issuer}.{stream} -> {line}". Fields: timestamp (with an optional strftime
 // specification, local time as WalT prints it), issuer, stream, line; {{ and }} are braces.
+import { ERR_CLI_BAD_LOG_FORMAT } from '../client/errors.js';
 import type { ApiLogLine } from '../api/agent/v1.js';
-import { ERR_CLI_BAD_LOG_FORMAT } from './errors.js';
 
 export const DEFAULT_LOG_FORMAT = '{timestamp:%H:%M:%S.%f} {issuer}.{stream} -> {line}';
 

@@ -1,5 +1,5 @@
 import { isWaltError } from '../common/errors.js';
-import { ERR_CLI_BAD_HISTORY } from './errors.js';
+import { ERR_CLI_BAD_HISTORY } from '../client/errors.js';
 import { parseHistory } from './log-history.js';
 
 const now = new Date('2026-03-01T12:00:00.000Z');

@@ -2,8 +2,8 @@
 // `[start]:[end]` where a bound is -<n>[smhd] (before now), a checkpoint name, or a date. Dates contain
 // colons themselves, so every colon is tried as the separator and the one leaving two valid bounds
 // wins (dates are preferred over checkpoint names when both readings are possible).
+import { ERR_CLI_BAD_HISTORY } from '../client/errors.js';
 import type { LogQueryParams } from '../api/agent/v1.js';
-import { ERR_CLI_BAD_HISTORY } from './errors.js';
 import { isDate, isRelative, parsePointInTime } from './log-dates.js';
 
 export const CHECKPOINT_NAME = /^[a-zA-Z0-9]+[a-zA-Z0-9-]+$/;

@@ -1,8 +1,8 @@
 // `walt log wait` decides when to stop (pure): mode ANY stops at the first matching line, mode ALL
 // once every selected issuer has emitted one (WalT's --mode). The lines given are already filtered by
 // the agent (issuers, streams, line regex).
+import { ERR_CLI_USAGE } from '../client/errors.js';
 import type { ApiLogLine } from '../api/agent/v1.js';
-import { ERR_CLI_USAGE } from './errors.js';
 
 export const WAIT_MODES = ['ANY', 'ALL'] as const;
 export type WaitMode = (typeof WAIT_MODES)[number];

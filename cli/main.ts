@@ -4,7 +4,7 @@
 import { CommanderError } from 'commander';
 import { isWaltError } from '../common/errors.js';
 import { createContext } from './context.js';
-import { CommandExit, EXIT, exitCodeOf } from './errors.js';
+import { CommandExit, EXIT, exitCodeOf } from './exit-codes.js';
 import { buildProgram } from './program.js';
 
 /** Commander's own outcomes: help and version are successes, anything else is a usage error. */

@@ -4,9 +4,9 @@ import {
   ERR_CLI_UNKNOWN_CONFIG_KEY,
   ERR_CLI_USAGE,
   ERR_CLI_VIRTUAL_ONLY_SETTING,
-} from './errors.js';
+} from '../client/errors.js';
 import { configOf, parseAssignments, renderConfig, SETTING_KEYS, settingsPatch } from './node-config.js';
-import { node } from './test-fixtures.js';
+import { node } from '../test/support/fixtures/walt-objects.js';
 
 function errorOf(run: () => unknown): unknown {
   try {

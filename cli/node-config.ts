@@ -1,13 +1,13 @@
 // `walt node config` settings (pure): WalT's keys and value syntax (walt-reference §2.7), mapped to
 // WaltNode spec.settings, and for virtual nodes to spec.virtual. Values are checked here so a typo is
 // reported with what to write; the CRD checks them again.
-import type { WaltNode } from '../api/v1alpha1/index.js';
 import {
   ERR_CLI_BAD_CONFIG_VALUE,
   ERR_CLI_UNKNOWN_CONFIG_KEY,
   ERR_CLI_USAGE,
   ERR_CLI_VIRTUAL_ONLY_SETTING,
-} from './errors.js';
+} from '../client/errors.js';
+import type { WaltNode } from '../api/v1alpha1/index.js';
 
 type Section = 'settings' | 'virtual';
 

@@ -1,6 +1,6 @@
 import { isWaltError } from '../common/errors.js';
+import { ERR_CLI_BAD_COPY } from '../client/errors.js';
 import { planCopy } from '../client/copy-plan.js';
-import { ERR_CLI_BAD_COPY } from './errors.js';
 import { parseCopyArgs } from './node-cp-args.js';
 
 describe('walt node cp arguments', () => {

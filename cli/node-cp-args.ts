@@ -1,8 +1,8 @@
 // `walt node cp` arguments (pure): exactly one side is on a node, written <node>:<path> (WalT's form);
 // the other is a local path. A relative node path is relative to /root. A local path containing ":"
 // can be written ./a:b.
+import { ERR_CLI_BAD_COPY } from '../client/errors.js';
 import { nodePath } from '../client/copy-plan.js';
-import { ERR_CLI_BAD_COPY } from './errors.js';
 
 export type CopyArgs =
   | { direction: 'toNode'; node: string; nodePath: string; localPath: string }

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
+import { ERR_CLI_BAD_OUTPUT } from '../client/errors.js';
 import { isWaltError } from '../common/errors.js';
-import { ERR_CLI_BAD_OUTPUT } from './errors.js';
 import {
   formatSize,
   parseOutputFormat,
@@ -9,9 +9,9 @@ import {
   shortDigest,
   type Column,
 } from './output.js';
-import { node } from './test-fixtures.js';
+import { node } from '../test/support/fixtures/walt-objects.js';
 import { IMAGE_COLUMNS, NODE_COLUMNS } from './views.js';
-import { image } from './test-fixtures.js';
+import { image } from '../test/support/fixtures/walt-objects.js';
 import type { WaltNode } from '../api/v1alpha1/index.js';
 
 describe('parseOutputFormat', () => {

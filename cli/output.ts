@@ -1,9 +1,9 @@
 // Printing objects the way kubectl does (pure): a table of padded columns without borders (`-o wide`
 // adds columns), or the objects as a v1 List in JSON or YAML, or kind.group/name lines (`-o name`).
+import { ERR_CLI_BAD_OUTPUT } from '../client/errors.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { GROUP } from '../api/v1alpha1/index.js';
-import { ERR_CLI_BAD_OUTPUT } from './errors.js';
 
 /** What -o accepts; "table" is the default (no -o). */
 export const OUTPUT_FORMATS = ['json', 'yaml', 'wide', 'name'] as const;

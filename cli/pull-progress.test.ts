@@ -1,6 +1,6 @@
 import type { Condition } from '../api/v1alpha1/index.js';
 import { pullView } from './pull-progress.js';
-import { image } from './test-fixtures.js';
+import { image } from '../test/support/fixtures/walt-objects.js';
 
 const at = '2026-01-01T00:00:00Z';
 const cond = (type: string, status: Condition['status'], reason: string, message = ''): Condition => ({

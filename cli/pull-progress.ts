@@ -2,7 +2,7 @@
 // (digest, models), each segment's boot agent pulls and unpacks it (status.segments[], with byte
 // progress), and the operator sums them up (status.progress, the Ready condition).
 import type { WaltImage } from '../api/v1alpha1/index.js';
-import { modelsOf } from './image-ref.js';
+import { modelsOf } from '../client/image-ref.js';
 import { formatSize, shortDigest } from './output.js';
 
 export type PullView =

@@ -1,5 +1,5 @@
 import { isWaltError } from '../common/errors.js';
-import { ERR_CLI_NO_SEGMENT, ERR_CLI_SEGMENT_NOT_FOUND, ERR_CLI_SEVERAL_SEGMENTS } from './errors.js';
+import { ERR_CLI_NO_SEGMENT, ERR_CLI_SEGMENT_NOT_FOUND, ERR_CLI_SEVERAL_SEGMENTS } from '../client/errors.js';
 import { pickSegment } from './segments.js';
 
 function codeOf(run: () => unknown): string | undefined {

@@ -1,6 +1,6 @@
+import { ERR_CLI_NO_SEGMENT, ERR_CLI_SEGMENT_NOT_FOUND, ERR_CLI_SEVERAL_SEGMENTS } from '../client/errors.js';
 // Which segment a new virtual node joins (pure): the one asked for, else the only one there is (a
 // single-lab testbed needs no --segment, as WalT has a single walt-net).
-import { ERR_CLI_NO_SEGMENT, ERR_CLI_SEGMENT_NOT_FOUND, ERR_CLI_SEVERAL_SEGMENTS } from './errors.js';
 
 export function pickSegment(existing: readonly string[], wanted?: string): string {
   if (wanted !== undefined) {

@@ -1,5 +1,5 @@
 import { isWaltError } from '../common/errors.js';
-import { ERR_CLI_USAGE } from './errors.js';
+import { ERR_CLI_USAGE } from '../client/errors.js';
 import { formatDuration, parseTimeout } from './timeout.js';
 
 describe('parseTimeout', () => {

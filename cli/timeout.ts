@@ -1,7 +1,7 @@
 // --timeout values (pure): a duration as the CRDs write them ("90s", "10m", "1h30m"), or a bare
 // number of seconds as WalT's `--timeout SECONDS` takes.
+import { ERR_CLI_USAGE } from '../client/errors.js';
 import { parseDurationMs } from '../common/duration.js';
-import { ERR_CLI_USAGE } from './errors.js';
 
 export function parseTimeout(text: string): number {
   const ms = /^[0-9]+$/.test(text) ? Number(text) * 1000 : parseDurationMs(text);

@@ -2,7 +2,7 @@
 // resources: name, model, ip, image, phase (WalT's "booted") and who claims the node.
 import type { WaltImage, WaltNode, WaltSegment } from '../api/v1alpha1/index.js';
 import type { Condition } from '../api/v1alpha1/index.js';
-import { modelsOf } from './image-ref.js';
+import { modelsOf } from '../client/image-ref.js';
 import { formatSize, shortDigest, type Column } from './output.js';
 
 function conditionOf(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {

@@ -5,6 +5,7 @@
 // "token"), never where the status says (any writer of the status could point it elsewhere; ADR 0011).
 // The token is read on the first call that needs it, so read-only log queries work for users who may
 // not read the Secret.
+import { DEFAULT_SYSTEM_NAMESPACE } from '../api/system-namespace.js';
 import * as k8s from '@kubernetes/client-node';
 import {
   AGENT_PATHS,
@@ -55,8 +56,6 @@ export interface AgentLocation {
   tokenSecret: { namespace: string; name: string };
 }
 
-const DEFAULT_AGENT_NAMESPACE = 'walt-system';
-
 /**
  * Where the agent of `segment` is: its published URL once checked (WALT_ERR_AGENT_URL_REFUSED
  * otherwise), and its token Secret by name, whatever status.agent.tokenSecret says.
@@ -71,7 +70,10 @@ export function agentLocation(
   return {
     segment: name,
     apiUrl: checkAgentApiUrl(apiUrl, { name, serverAddress: segment.spec.serverAddress }, policy),
-    tokenSecret: { namespace: policy.namespace ?? DEFAULT_AGENT_NAMESPACE, name: agentTokenSecretName(name) },
+    tokenSecret: {
+      namespace: policy.namespace ?? DEFAULT_SYSTEM_NAMESPACE,
+      name: agentTokenSecretName(name),
+    },
   };
 }
 

@@ -10,10 +10,10 @@
 import * as k8s from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube-config.js';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
-import { createWaltClient as createObjectClient } from '../cli/client.js';
-import { namespaceOf } from '../cli/kube.js';
-import { defaultImageNamespace } from '../cli/node-sets.js';
-import { kubeWatch } from '../cli/watch.js';
+import { createObjectClient } from './objects.js';
+import { namespaceOf } from './kube.js';
+import { defaultImageNamespace } from './node-sets.js';
+import { kubeWatch } from './watch.js';
 import type { AgentOptions } from './agent.js';
 import { createAgentDirectory } from './agents.js';
 import { createLogsApi, type LogsApi } from './logs.js';

@@ -1,17 +1,17 @@
 // Nodes for scripts (WalT's api.nodes): read them, boot an image, reboot, wait until they run the
 // wanted image, run commands and copy files through the agent of each node's segment. The checks are
 // the CLI's (node sets, image models); ownership is left to the caller (WalT's force=True).
+import { ERR_CLI_IMAGE_NOT_FOUND, ERR_CLI_TIMEOUT, ERR_CLI_UNKNOWN_NODES } from './errors.js';
+import { isBooted } from '../api/node/index.js';
+import { REBOOT_MODE_ANNOTATION, REBOOT_REQUESTED_AT_ANNOTATION } from '../api/node/index.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecRequest, ExecResult } from '../api/agent/v1.js';
 import { RESOURCES, type WaltImage, type WaltNode } from '../api/v1alpha1/index.js';
-import { REBOOT_MODE_ANNOTATION, REBOOT_REQUESTED_AT_ANNOTATION } from '../agents/vnodes/requested-reboot.js';
-import { isBooted } from '../cli/actions/node-wait.js';
-import type { WaltClient as ObjectClient } from '../cli/client.js';
-import { ERR_CLI_IMAGE_NOT_FOUND, ERR_CLI_TIMEOUT, ERR_CLI_UNKNOWN_NODES } from '../cli/errors.js';
-import { checkModels, parseImageArg, specImageOf } from '../cli/image-ref.js';
-import { effectiveImage, resolveNodeSet, type Ownership } from '../cli/node-sets.js';
-import { watchUntil, type WatchFn } from '../cli/watch.js';
+import type { ObjectClient } from './objects.js';
+import { checkModels, parseImageArg, specImageOf } from './image-ref.js';
+import { effectiveImage, resolveNodeSet, type Ownership } from './node-sets.js';
+import { watchUntil, type WatchFn } from './watch.js';
 import type { AgentDirectory } from './agents.js';
 import { nodePath, planCopy } from './copy-plan.js';
 import { packLocal, unpackLocal } from './local-tar.js';

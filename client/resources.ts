@@ -2,7 +2,7 @@
 // namespace's objects, read and created with the CLI's object client (coded errors, field manager
 // walt-cli).
 import { API_VERSION, RESOURCES, type Experiment, type WaltImage } from '../api/v1alpha1/index.js';
-import type { WaltClient as ObjectClient } from '../cli/client.js';
+import type { ObjectClient } from './objects.js';
 
 export interface ImagesApi {
   list(): Promise<WaltImage[]>;

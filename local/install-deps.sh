@@ -11,8 +11,10 @@ log() { echo "[install-deps] $*" >&2; }
 # boot-agent tests use network namespaces (iproute2) and reference DHCP clients (busybox udhcpc, dhclient),
 # a TFTP client (tftp-hpa) and the reference TFTP server of bench/tftp (tftpd-hpa). The agent serves
 # NFS with nfs-ganesha (FSAL VFS) and rpcbind, tested with libnfs-utils; virtual nodes are qemu with its
-# iPXE ROMs; the default node image is made with debootstrap. dnsmasq-base sends the segment's IPv6
-# router advertisements (RA only) and is the reference DHCP/TFTP server of bench/boot-storm. The log
+# iPXE ROMs; the agent's TFTP serves the iPXE binaries of PXE firmware from ipxe (undionly.kpxe,
+# ipxe.efi in /usr/lib/ipxe), and the chainload test boots them with OVMF's own PXE (ovmf); the default
+# node image is made with debootstrap. dnsmasq-base sends the segment's IPv6 router advertisements (RA
+# only), received in tests by rdisc6 (ndisc6), and is the reference DHCP/TFTP server of bench/boot-storm. The log
 # store's PostgreSQL option is tested against a real server (the tests start their own). The node
 # scripts are tested with each HTTP client an image may have (curl, wget, busybox wget, bash), and
 # `walt log show --realtime` in a terminal driven by tmux.
@@ -20,7 +22,7 @@ DEBIAN_PACKAGES=(ca-certificates curl wget tmux openssl util-linux git
   docker-registry skopeo umoci apache2-utils
   iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
-  qemu-system-x86 ipxe-qemu debootstrap dnsmasq-base
+  qemu-system-x86 ipxe-qemu ipxe ovmf debootstrap dnsmasq-base ndisc6
   postgresql)
 
 missing=()

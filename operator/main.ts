@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { secretReader } from '../agents/images/image-client.js';
+import { secretReader } from '../oci/index.js';
 import type { AgentUrlPolicy } from '../api/agent/api-url.js';
 import { connectAgent } from '../client/agent.js';
 import { createLogger } from '../common/logger.js';
@@ -11,7 +11,7 @@ import { loadKubeConfig } from '../common/kube-config.js';
 import { waltImageController } from './controllers/waltimage/controller.js';
 import type { AgentOperations } from '../api/agent/v1.js';
 import { registerExperimentController } from './controllers/experiment/controller.js';
-import { createManager, type Manager } from './runtime/manager.js';
+import { createManager, type Manager } from '../runtime/index.js';
 
 export interface OperatorOptions {
   kc: k8s.KubeConfig;

@@ -14,7 +14,7 @@ import type { ExecResult } from '../../api/agent/v1.js';
 import { silentLogger } from '../../common/logger.js';
 import { createHttpMetrics } from '../http/metrics.js';
 import { createHttpServer } from '../http/server.js';
-import { imageFixture, nodeFixture, segmentFixture, viewOf } from '../http/test-fixtures.js';
+import { imageFixture, nodeFixture, segmentFixture, viewOf } from '../../test/support/fixtures/http-boot.js';
 import type { LogLine } from './channel.js';
 import { createChannelService, type ChannelService } from './channel-service.js';
 

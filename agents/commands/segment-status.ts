@@ -6,7 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { API_VERSION, RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import { createStatusWriter, type StatusWriter } from '../../operator/runtime/status.js';
+import { createStatusWriter, type StatusWriter } from '../../runtime/index.js';
 import type { SecretRef } from './token.js';
 
 export const API_FIELD_MANAGER = 'walt-agent-api';

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { AGENT_TOKEN_KEY, agentTokenSecretName } from '../../api/agent/v1.js';
-import { statusCodeOf } from '../../operator/runtime/resource.js';
+import { statusCodeOf } from '../../runtime/index.js';
 
 /** The two calls used, so that tests can hand a small fake. */
 export type SecretsApi = Pick<k8s.CoreV1Api, 'readNamespacedSecret' | 'createNamespacedSecret'>;

@@ -7,11 +7,10 @@
 // - a discovered WaltNode that has not booted within `forgetAfter` is deleted.
 // A node counts as discovered while it carries the label walt.dev/discovered=true (a user adopting one
 // removes the label) and as booted once its status has a lastBootup.
+import { DISCOVERED_LABEL } from '../../api/node/index.js';
 import { AUTO_REGISTER_LIMITS, type WaltNode, type WaltSegmentSpec } from '../../api/v1alpha1/index.js';
 import { parseDurationMs } from '../../common/duration.js';
 import { TokenBucket } from '../netboot/token-bucket.js';
-
-export const DISCOVERED_LABEL = 'walt.dev/discovered';
 
 export interface AutoRegisterLimits {
   maxPending: number;

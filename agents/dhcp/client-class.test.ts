@@ -1,7 +1,7 @@
 import { classify } from './client-class.js';
 import { OPT, u16Value, userClassValue } from './options.js';
 import { decode, emptyPacket, macToBuffer, type DhcpPacket } from './packet.js';
-import { ipxeDiscoverBytes, rpiDiscoverBytes } from './test-fixtures.js';
+import { ipxeDiscoverBytes, rpiDiscoverBytes } from '../../test/support/fixtures/dhcp.js';
 
 function request(mac: string, options: Array<[number, Buffer]>): DhcpPacket {
   return { ...emptyPacket(), chaddr: macToBuffer(mac), options: new Map(options) };

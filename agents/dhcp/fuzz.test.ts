@@ -12,7 +12,7 @@ import {
   readyImage,
   rpiDiscoverBytes,
   segmentObject,
-} from './test-fixtures.js';
+} from '../../test/support/fixtures/dhcp.js';
 
 const seeds = [ipxeDiscoverBytes(), rpiDiscoverBytes()];
 

@@ -10,7 +10,7 @@ import {
   userClassValue,
 } from './options.js';
 import { decode } from './packet.js';
-import { ipxeDiscoverBytes } from './test-fixtures.js';
+import { ipxeDiscoverBytes } from '../../test/support/fixtures/dhcp.js';
 
 const options = (): Map<number, Buffer> => {
   const result = decode(ipxeDiscoverBytes());

@@ -1,6 +1,6 @@
 import { BROADCAST_FLAG, decode, emptyPacket, encode, macOf, type DhcpPacket } from './packet.js';
 import { OPT } from './options.js';
-import { header, ipxeDiscoverBytes, PC_MAC } from './test-fixtures.js';
+import { header, ipxeDiscoverBytes, PC_MAC } from '../../test/support/fixtures/dhcp.js';
 
 function decoded(buf: Buffer): DhcpPacket {
   const result = decode(buf);

@@ -21,7 +21,7 @@ import {
   readyImage,
   rpiDiscoverBytes,
   segmentObject,
-} from './test-fixtures.js';
+} from '../../test/support/fixtures/dhcp.js';
 
 const NOW = 1_000_000;
 const PC = '52:54:00:12:34:56';

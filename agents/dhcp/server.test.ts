@@ -9,7 +9,7 @@ import { silentLogger } from '../../common/logger.js';
 import { serialiseLeases } from './lease-file.js';
 import { bind, emptyLeases, offer } from './leases.js';
 import { createDhcpServer } from './server.js';
-import { fixtureView, segmentObject } from './test-fixtures.js';
+import { fixtureView, segmentObject } from '../../test/support/fixtures/dhcp.js';
 
 const HOUR = 3_600_000;
 const NOW = 10 * HOUR;

@@ -2,6 +2,7 @@
 // spec (restarting it when they change), registers unknown WalT nodes as WaltNodes when the segment
 // allows auto-registration (capped and rate limited, auto-register.ts), deletes discovered nodes that
 // never booted, and reports the agent heartbeat and leases in use in the segment's status.
+import { DISCOVERED_LABEL } from '../../api/node/index.js';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,17 +13,11 @@ import { isNodeMac } from '../../api/v1alpha1/fields.js';
 import { API_VERSION, RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { counterIn } from '../../common/metrics.js';
-import { createStatusWriter, rfc3339, type StatusWriter } from '../../operator/runtime/status.js';
-import type { Cache, CacheView } from '../netboot/cache-view.js';
+import { createStatusWriter, rfc3339, type StatusWriter } from '../../runtime/index.js';
+import type { Cache, CacheView } from '../netboot/informer-boot-view.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import { normaliseMac } from '../netboot/gate.js';
-import {
-  autoRegisterLimitsOf,
-  DISCOVERED_LABEL,
-  isPendingDiscovered,
-  Registrar,
-  staleDiscovered,
-} from './auto-register.js';
+import { autoRegisterLimitsOf, isPendingDiscovered, Registrar, staleDiscovered } from './auto-register.js';
 import type { DiscoveredDevice } from './responder.js';
 import { LeaseNotifier } from './lease-notifier.js';
 import { createDhcpServer, type DhcpServer } from './server.js';

@@ -1,7 +1,7 @@
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { agentFieldManager, bootupStatus, downStatus } from './bootup-status.js';
 import type { BootupEvent } from './context.js';
-import { nodeFixture } from './test-fixtures.js';
+import { nodeFixture } from '../../test/support/fixtures/http-boot.js';
 
 describe('bootupStatus', () => {
   const at = new Date('2026-01-02T03:04:05.678Z');

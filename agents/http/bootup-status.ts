@@ -4,8 +4,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import { rfc3339, setCondition } from '../../operator/runtime/conditions.js';
-import { createStatusWriter, type Status } from '../../operator/runtime/status.js';
+import { createStatusWriter, rfc3339, setCondition, type Status } from '../../runtime/index.js';
 import type { BootupEvent } from './context.js';
 
 export function agentFieldManager(segment: string): string {

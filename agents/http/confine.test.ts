@@ -2,7 +2,7 @@ import path from 'node:path';
 import { isWaltError } from '../../common/errors.js';
 import { confineToBootDir, resolveInRoot } from './confine.js';
 import { HttpPathEscape } from './errors.js';
-import { makeRootfs, MODEL, type FixtureRootfs } from './test-fixtures.js';
+import { makeRootfs, MODEL, type FixtureRootfs } from '../../test/support/fixtures/http-boot.js';
 
 describe('resolveInRoot', () => {
   let fx: FixtureRootfs;

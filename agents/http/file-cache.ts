@@ -5,7 +5,7 @@
 // mtime: images are immutable once unpacked), so a replaced file is a new entry, never stale data. The
 // file is still opened per request (confinement, O_NOFOLLOW); only its bytes come from here.
 import type { FileHandle } from 'node:fs/promises';
-import type { CacheObserver } from '../netboot/bounded-cache.js';
+import type { CacheObserver } from '../netboot/byte-budget-lru.js';
 import { FileValueCache, type FileValueCacheOptions } from '../netboot/file-value-cache.js';
 import type { FileIdentity } from '../netboot/read-whole.js';
 

@@ -1,14 +1,14 @@
 // Prometheus metrics of the HTTP service, in the registry the agent passes.
 import { Counter, type Registry } from 'prom-client';
-import type { CacheObserver } from '../netboot/bounded-cache.js';
-import { bootCacheObserver } from '../netboot/cache-metrics.js';
+import type { CacheObserver } from '../netboot/byte-budget-lru.js';
+import { bootCacheObserver } from '../netboot/boot-file-cache-metrics.js';
 
 export interface HttpMetrics {
   /** walt_http_requests_total{route,code}: answers by route pattern and status code. */
   readonly requests: Counter<'route' | 'code'>;
   /** walt_http_sent_bytes_total{route}: body bytes of completed answers. */
   readonly bytesSent: Counter<'route'>;
-  /** walt_boot_cache_{lookups_total,bytes}{cache="http"}: the file cache (cache-metrics.ts). */
+  /** walt_boot_cache_{lookups_total,bytes}{cache="http"}: the file cache (boot-file-cache-metrics.ts). */
   readonly fileCache: CacheObserver;
 }
 

@@ -7,7 +7,13 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { FileCacheOptions } from './file-cache.js';
 import { CHUNK_BYTES } from './pump.js';
-import { bytes, type FixtureRootfs, makeRootfs, MODEL, oneNodeServer } from './test-fixtures.js';
+import {
+  bytes,
+  type FixtureRootfs,
+  makeRootfs,
+  MODEL,
+  oneNodeServer,
+} from '../../test/support/fixtures/http-boot.js';
 
 const MAC = '52:54:00:00:01:01';
 

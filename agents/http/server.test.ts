@@ -20,7 +20,7 @@ import {
   segmentFixture,
   viewOf,
   type FixtureRootfs,
-} from './test-fixtures.js';
+} from '../../test/support/fixtures/http-boot.js';
 
 const run = promisify(execFile);
 const MAC1 = '52:54:00:00:00:01';

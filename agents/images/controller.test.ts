@@ -1,4 +1,4 @@
-import type { PlatformImage } from './inspect.js';
+import type { PlatformImage } from '../../oci/index.js';
 import { permanentFailureWait, platformsToPull } from './controller.js';
 
 const digest = 'sha256:' + 'a'.repeat(64);

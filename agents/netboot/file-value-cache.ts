@@ -1,9 +1,9 @@
 // Values made from whole files (the file itself, for HTTP; its DATA packets, for TFTP), kept under a
-// byte budget (bounded-cache.ts). Keyed by what identifies an unpacked image file's content (device,
+// byte budget (byte-budget-lru.ts). Keyed by what identifies an unpacked image file's content (device,
 // inode, size, mtime: images are immutable once unpacked), so a replaced file is a new entry, never
 // stale data; files above a size limit are never kept (they are streamed).
 import type { FileHandle } from 'node:fs/promises';
-import { BoundedCache, type CacheObserver } from './bounded-cache.js';
+import { BoundedCache, type CacheObserver } from './byte-budget-lru.js';
 import { identityKey, readWhole, type FileIdentity } from './read-whole.js';
 
 export interface FileValueCacheOptions {

@@ -2,13 +2,14 @@
 // iPXE script, TFTP (including Raspberry Pi serial-number paths), HTTP boot files and NFS exports all
 // ask this function, so a node is either bootable everywhere or nowhere. Pure: the agent hands it a
 // view built from its informer caches and its image cache, never from a synchronous API call.
+import { systemNamespace } from '../../api/system-namespace.js';
 import path from 'node:path';
-import { platformOfModel } from '../images/inspect.js';
+import { platformOfModel } from '../../oci/index.js';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import { isNodeModel, type NodeModelName } from '../../api/v1alpha1/node-models.js';
 
 /** Namespace holding the default images, named `<model>-default` (WalT's waltplatform/<model>-default). */
-export const DEFAULT_IMAGE_NAMESPACE = process.env.WALT_SYSTEM_NAMESPACE ?? 'walt-system';
+export const DEFAULT_IMAGE_NAMESPACE = systemNamespace();
 
 export interface BootRequest {
   segment: string;

@@ -1,5 +1,5 @@
 import type { WaltSegment } from '../../api/v1alpha1/index.js';
-import type { Cache } from './cache-view.js';
+import type { Cache } from './informer-boot-view.js';
 import { followSegment } from './segment-follower.js';
 
 const segment = (name: string, generation: number): WaltSegment =>

@@ -1,7 +1,7 @@
 // Services of the agent that depend on its WaltSegment's spec (DHCP settings, the server address) apply
 // it when the segment appears and again on each change, one change at a time and in order.
 import type { WaltSegment } from '../../api/v1alpha1/index.js';
-import type { Cache } from './cache-view.js';
+import type { Cache } from './informer-boot-view.js';
 
 export interface SegmentFollower {
   /** Resolves once the segment's current spec (if it exists yet) has been applied. */

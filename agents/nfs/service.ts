@@ -8,13 +8,13 @@ import type { Registry } from 'prom-client';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { clampDelay } from '../../common/timers.js';
-import type { Cache, CacheView } from '../netboot/cache-view.js';
+import type { Cache, CacheView } from '../netboot/informer-boot-view.js';
 import { decideBoot, type BootTarget } from '../netboot/gate.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
 import { allocateExportId, loadExportIds, saveExportIds, type ExportIds } from './export-ids.js';
 import { imagePseudoPath, planExports, type ExportPlan } from './export-plan.js';
 import { ensureView, removeView } from './export-view.js';
-import { createGanesha, type Ganesha } from './ganesha-process.js';
+import { createGanesha, type Ganesha, type GaneshaOptions } from './ganesha-process.js';
 import { PERSIST_OWNER, renderGaneshaConfig, type ExportSpec } from './ganesha-config.js';
 import { createNfsMetrics, type NfsMetrics } from './metrics.js';
 import { imageEnvFile, readNodeFiles, type NodeFile } from './node-files.js';
@@ -34,6 +34,10 @@ export interface NfsServiceOptions {
   graceMs?: number;
   /** How long changes are gathered before one reconcile (default 200 ms). */
   debounceMs?: number;
+  /** How long after a failed reconcile (a server that did not start) it is tried again (default 5 s). */
+  retryDelayMs?: number;
+  /** Starts the NFS server process (default nfs-ganesha; unit tests give a double). */
+  createServer?: (options: GaneshaOptions) => Ganesha;
 }
 
 export interface NfsService {
@@ -132,7 +136,7 @@ class Service implements NfsService {
         this.pending = false;
         await this.reconcile().catch((error: unknown) => {
           this.options.logger.error({ err: error }, 'NFS exports not applied: trying again shortly');
-          setTimeout(() => this.poke(), RETRY_DELAY_MS).unref();
+          setTimeout(() => this.poke(), this.options.retryDelayMs ?? RETRY_DELAY_MS).unref();
         });
       });
   }
@@ -232,16 +236,26 @@ class Service implements NfsService {
       await this.ganesha.reload(config);
       this.metrics.reloads.inc();
     } else {
-      this.ganesha = createGanesha({
-        workDir: this.dirs.root,
-        bindAddress: this.address!,
-        logger: this.options.logger.child({ service: 'nfs' }),
-        onExit: (code, signal) => this.restartLater(code, signal),
-      });
-      await this.ganesha.start(config);
+      await this.startServer(config);
     }
     this.lastConfig = config;
     this.options.logger.info({ exports: exports.map((e) => e.pseudo) }, 'NFS exports applied');
+  }
+
+  private async startServer(config: string): Promise<void> {
+    const ganesha = (this.options.createServer ?? createGanesha)({
+      workDir: this.dirs.root,
+      bindAddress: this.address!,
+      logger: this.options.logger.child({ service: 'nfs' }),
+      onExit: (code, signal) => this.restartLater(code, signal),
+    });
+    this.ganesha = ganesha;
+    await ganesha.start(config).catch((error: unknown) => {
+      // A server that did not become ready was stopped by start(): forget it, so that the retry starts
+      // a new one. Kept, every later reconcile reloaded a dead server and the exports never came back.
+      if (this.ganesha === ganesha) this.ganesha = undefined;
+      throw error;
+    });
   }
 
   private restartLater(code: number | null, signal: NodeJS.Signals | null): void {

@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
+import { powerDriverOf } from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { isWaltError } from '../../common/errors.js';
 import type { PowerDriver } from './driver.js';
-import { createPowerDrivers, powerDriverName } from './drivers.js';
+import { createPowerDrivers } from './drivers.js';
 import { ERR_POWER_DRIVER_UNAVAILABLE, ERR_POWER_NO_DRIVER, ERR_POWER_NOT_IMPLEMENTED } from './errors.js';
 
 function node(driver: string, virtual = false): WaltNode {
@@ -32,12 +33,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-describe('powerDriverName', () => {
+describe('powerDriverOf', () => {
   it('follows spec.power.driver; a virtual node at "none" is powered by qemu', () => {
-    expect(powerDriverName(node('snmp-poe'))).toBe('snmp-poe');
-    expect(powerDriverName(node('none'))).toBe('none');
-    expect(powerDriverName(node('none', true))).toBe('qemu');
-    expect(powerDriverName(node('qemu', true))).toBe('qemu');
+    expect(powerDriverOf(node('snmp-poe'))).toBe('snmp-poe');
+    expect(powerDriverOf(node('none'))).toBe('none');
+    expect(powerDriverOf(node('none', true))).toBe('qemu');
+    expect(powerDriverOf(node('qemu', true))).toBe('qemu');
   });
 });
 

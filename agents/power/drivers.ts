@@ -1,25 +1,14 @@
 // Which power driver acts on a node: chosen by spec.power.driver. Only qemu (the vnode service of the
 // agent) exists so far; snmp-poe and webhook are placeholders that fail with "not implemented yet".
 import type { WaltNode } from '../../api/v1alpha1/index.js';
-import type { POWER_DRIVERS } from '../../api/v1alpha1/index.js';
+import { powerDriverOf, type PowerDriverName } from '../../api/node/index.js';
 import type { WaltError } from '../../common/errors.js';
 import type { PowerDriver } from './driver.js';
 import { ERR_POWER_DRIVER_UNAVAILABLE, ERR_POWER_NO_DRIVER, ERR_POWER_NOT_IMPLEMENTED } from './errors.js';
 
-export type PowerDriverName = (typeof POWER_DRIVERS)[number];
-
 export interface PowerDrivers extends PowerDriver {
   /** The driver acting on `node` (a failing one when it has none). */
   driverFor(node: WaltNode): PowerDriver;
-}
-
-/**
- * The driver a node uses. A virtual node left at "none" (the schema default) is powered by qemu all
- * the same: the agent that runs the VM can always power it.
- */
-export function powerDriverName(node: WaltNode): PowerDriverName {
-  const driver = node.spec.power?.driver ?? 'none';
-  return driver === 'none' && node.spec.virtual ? 'qemu' : driver;
 }
 
 /** A driver whose every operation fails with `error(node)`. */
@@ -38,7 +27,7 @@ export function createPowerDrivers(available: { qemu?: PowerDriver } = {}): Powe
     // NOT IMPLEMENTED YET: an HTTP POST to spec.power.webhook.url.
     webhook: failing((node) => ERR_POWER_NOT_IMPLEMENTED('webhook', name(node))),
   };
-  const driverFor = (node: WaltNode): PowerDriver => drivers[powerDriverName(node)];
+  const driverFor = (node: WaltNode): PowerDriver => drivers[powerDriverOf(node)];
   return {
     driverFor,
     hardReboot: (node) => driverFor(node).hardReboot(node),

@@ -1,13 +1,15 @@
 // IPv6 router advertisements on the segment. iPXE configures IPv4 (DHCP) and IPv6 (SLAAC) together and
 // waits for both: on a link without a router it spends ~16 s waiting for an advertisement on every boot.
 // Sending RAs needs raw ICMPv6 sockets, which Node does not have, so the agent runs dnsmasq in RA-only
-// mode (no DNS, no DHCP) on the segment interface with a stable unique local prefix.
+// mode (no DNS, no DHCP) on the segment interface with a stable unique local prefix. A dnsmasq that
+// exits is started again, after 2 s doubling to 60 s while it keeps exiting (ra-restart.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import type { Cache } from '../netboot/cache-view.js';
+import type { Cache } from '../netboot/informer-boot-view.js';
 import { followSegment, type SegmentFollower } from '../netboot/segment-follower.js';
+import { nextRestartDelay, type RestartState } from './ra-restart.js';
 import { segmentUla } from './ula.js';
 
 const run = promisify(execFile);
@@ -27,6 +29,8 @@ class Service implements RaService {
   private child: ChildProcess | undefined;
   private iface: string | undefined;
   private follower: SegmentFollower | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarts: RestartState = { failures: 0 };
 
   constructor(private readonly options: RaServiceOptions) {}
 
@@ -50,6 +54,8 @@ class Service implements RaService {
   }
 
   private kill(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     const pid = this.child?.pid;
     this.child = undefined;
     if (pid !== undefined) {
@@ -88,14 +94,28 @@ class Service implements RaService {
     child.stderr?.on('data', (chunk: Buffer) =>
       this.options.logger.warn({ stderr: chunk.toString().trim() }, 'dnsmasq (RA)'),
     );
+    const started = Date.now();
     child.once('exit', (code, signal) => {
-      if (this.child === child) {
-        this.child = undefined;
-        this.options.logger.warn({ code, signal }, 'router advertisements stopped');
-      }
+      // kill() forgets the child first: only an exit nobody asked for gets here
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.restarts = nextRestartDelay(this.restarts, Date.now() - started);
+      const restartInMs = this.restarts.delayMs;
+      this.options.logger.warn(
+        { code, signal, restartInMs },
+        'router advertisements stopped: restarting dnsmasq',
+      );
+      this.restartTimer = setTimeout(() => this.restart(iface), restartInMs).unref();
     });
     this.child = child;
     this.options.logger.info({ iface, address }, 'sending IPv6 router advertisements (dnsmasq, RA only)');
+  }
+
+  private restart(iface: string): void {
+    this.restartTimer = undefined;
+    this.apply(iface).catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'router advertisements not restarted'),
+    );
   }
 }
 

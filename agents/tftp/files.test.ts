@@ -41,7 +41,10 @@ beforeAll(async () => {
   await symlink('../../../../etc/passwd', path.join(boot, 'rel-escape'));
   await symlink('/etc/passwd', path.join(boot, 'abs-passwd'));
   await symlink('/boot/rpi-4-b/start4.elf', path.join(boot, 'abs-inside'));
-  await symlink('../../../static/undionly.kpxe', path.join(dir, 'static', 'escape'));
+  // As Debian's ipxe package does: /usr/lib/ipxe/ipxe.efi -> /boot/ipxe.efi (a host path)
+  await mkdir(path.join(dir, 'host-boot'));
+  await writeFile(path.join(dir, 'host-boot', 'ipxe.efi'), 'ipxe for uefi');
+  await symlink(path.join(dir, 'host-boot', 'ipxe.efi'), path.join(dir, 'static', 'ipxe.efi'));
   const decisions: Record<string, BootDecision> = {
     [MAC]: allow(path.join(dir, 'rootfs')),
     '02:00:00:00:00:02': { allow: false, reason: 'NoImage', message: 'no image' },
@@ -77,7 +80,9 @@ describe('createFileResolver', () => {
       'WALT_ERR_TFTP_PATH_ESCAPE',
     );
     await expect(refusedCode(resolve('rel-escape', '10.0.0.1'))).resolves.toBe('WALT_ERR_TFTP_PATH_ESCAPE');
-    await expect(refusedCode(resolve('escape', '10.0.0.9'))).resolves.toBe('WALT_ERR_TFTP_PATH_ESCAPE');
+    await expect(refusedCode(resolve('../host-boot/ipxe.efi', '10.0.0.9'))).resolves.toBe(
+      'WALT_ERR_TFTP_PATH_ESCAPE',
+    );
   });
 
   it('never serves host files for absolute requests', async () => {
@@ -89,6 +94,17 @@ describe('createFileResolver', () => {
   it('serves static files to everyone, and says why anything else is refused', async () => {
     await expect(file(resolve('undionly.kpxe', '10.0.0.9'))).resolves.toBe('static/undionly.kpxe');
     await expect(file(resolve('undionly.kpxe', '10.0.0.1'))).resolves.toBe('static/undionly.kpxe');
+  });
+
+  it("follows the static directory's links as the host does (it is the host's, not an image)", async () => {
+    // Given Debian's layout, a link out of the static directory to the host's /boot
+    // Then a client gets the file it points to, a booting node as much as an unknown machine
+    await expect(file(resolve('ipxe.efi', '10.0.0.9'))).resolves.toBe('host-boot/ipxe.efi');
+    await expect(file(resolve('/ipxe.efi', '10.0.0.1'))).resolves.toBe('host-boot/ipxe.efi');
+    // And the request itself still cannot leave the directory
+    await expect(refusedCode(resolve('static/../../host-boot/ipxe.efi', '10.0.0.9'))).resolves.toBe(
+      'WALT_ERR_TFTP_PATH_ESCAPE',
+    );
     await expect(refusedCode(resolve('start4.elf', '10.0.0.9'))).resolves.toBe(
       'WALT_ERR_TFTP_UNKNOWN_CLIENT',
     );

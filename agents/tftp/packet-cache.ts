@@ -4,7 +4,7 @@
 // is already several times dnsmasq's). Keyed by what identifies an unpacked image file's content, like
 // the HTTP file cache; larger files are streamed through a read-ahead buffer (block-reader.ts).
 import type { FileHandle } from 'node:fs/promises';
-import type { CacheObserver } from '../netboot/bounded-cache.js';
+import type { CacheObserver } from '../netboot/byte-budget-lru.js';
 import { FileValueCache, type FileValueCacheOptions } from '../netboot/file-value-cache.js';
 import type { FileIdentity } from '../netboot/read-whole.js';
 import { toNetascii } from './netascii.js';

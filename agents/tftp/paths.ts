@@ -10,7 +10,9 @@
 //   absolute symlink target starts again at the rootfs, a ".." above the rootfs is refused
 //   (WALT_ERR_TFTP_PATH_ESCAPE), never clamped.
 // - A static directory (iPXE binaries such as undionly.kpxe, ipxe.efi) answers what the node's boot
-//   directory does not have, and everything for machines that may not netboot (yet).
+//   directory does not have, and everything for machines that may not netboot (yet). It belongs to the
+//   host, so its symlinks are the host's: followed from the host root (Debian links /usr/lib/ipxe/
+//   ipxe.efi to /boot/ipxe.efi); only the request is confined to it.
 import path from 'node:path';
 import type { WaltError } from '../../common/errors.js';
 import type { BootDecision } from '../netboot/gate.js';
@@ -163,7 +165,10 @@ export function createBootPathResolver(
       if (found.reason !== 'missing') return walkRefusal(found.reason, filename);
     }
     if (staticDir) {
-      const found = await resolveInRoot(staticDir, wanted, probe);
+      // The static directory is the host's (a distribution package, root's), not an image: its links
+      // are followed as the host follows them (Debian's ipxe.efi is a link to /boot/ipxe.efi). The
+      // request itself stays inside it: normalised above, it holds no ".." any more.
+      const found = await resolveInRoot('/', path.join(path.resolve(staticDir), wanted), probe);
       if (found.ok) return { path: found.path, source: 'static' };
       if (found.reason !== 'missing') return walkRefusal(found.reason, filename);
     }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/logger.js';
 import type { BootDecision } from '../netboot/gate.js';
-import { tftpGet, TftpRemoteError } from './client.js';
+import { tftpGet, TftpRemoteError } from '../../test/support/tftp-client.js';
 import { createFileResolver } from './files.js';
 import { toNetascii } from './netascii.js';
 import { decodePacket, encodeRequest, type TftpPacket } from './packet.js';

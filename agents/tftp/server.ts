@@ -7,7 +7,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.js';
-import { bootCacheObserver } from '../netboot/cache-metrics.js';
+import { bootCacheObserver } from '../netboot/boot-file-cache-metrics.js';
 import { KeyedLimiter, type BucketSpec } from '../netboot/token-bucket.js';
 import {
   cachedBlocks,

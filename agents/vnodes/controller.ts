@@ -7,15 +7,20 @@
 //
 // The finalizer is managed here, not by the runtime's finalizer option: that one would put it on
 // every WaltNode, physical ones and other segments' included.
+import { POWERED_CONDITION } from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
-import type { ReconcileContext, ReconcileOutcome } from '../../operator/runtime/controller.js';
-import { getCondition, setCondition } from '../../operator/runtime/conditions.js';
-import type { ManagedControllerOptions } from '../../operator/runtime/manager.js';
-import { bootedSince, type ImageRebooter } from './reboot-on-image-change.js';
-import type { RequestedRebooter } from './requested-reboot.js';
+import {
+  getCondition,
+  type ManagedControllerOptions,
+  type ReconcileContext,
+  type ReconcileOutcome,
+  setCondition,
+} from '../../runtime/index.js';
+import { bootedSince, type ImageRebooter } from '../power/image-reboot.js';
+import type { RequestedRebooter } from '../power/requested-reboot.js';
 import type { VnodeRunner } from './runner.js';
-import { POWERED_CONDITION, poweredCondition } from './status.js';
+import { poweredCondition } from './status.js';
 
 export function vnodeFinalizer(segment: string): string {
   return `vnode.walt.dev/${segment}`;

@@ -6,15 +6,13 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import type { Controller } from '../../operator/runtime/controller.js';
-import type { LeaderService, Manager } from '../../operator/runtime/manager.js';
-import type { PowerDriver } from '../power/driver.js';
-import { createPowerDrivers, type PowerDrivers } from '../power/drivers.js';
+import type { Controller, LeaderService, Manager } from '../../runtime/index.js';
+import type { PowerDrivers } from '../power/drivers.js';
+import { qemuDriver } from '../power/qemu.js';
+import { createRebootPath } from '../power/reboot-path.js';
 import { chooseAccel } from './accel.js';
 import { vnodeController } from './controller.js';
 import { vnodeMetrics } from './metrics.js';
-import { createImageRebooter } from './reboot-on-image-change.js';
-import { createRequestedRebooter } from './requested-reboot.js';
 import { VnodeRunner } from './runner.js';
 import type { SupervisorOptions } from './supervisor.js';
 
@@ -46,15 +44,6 @@ export interface VnodeService extends LeaderService {
   hardReboot(nodeName: string): Promise<void>;
 }
 
-/** The qemu power driver: power operations on the VMs this agent runs. */
-function qemuDriver(runner: VnodeRunner): PowerDriver {
-  return {
-    hardReboot: (node) => runner.hardReboot(node.metadata.name),
-    powerOn: (node) => runner.powerOn(node.metadata.name),
-    powerOff: (node) => runner.powerOff(node.metadata.name),
-  };
-}
-
 export function createVnodeService(options: VnodeServiceOptions): VnodeService {
   const logger = options.logger.child({ service: 'vnodes' });
   // Set once the controller exists (the runner is made first, the controller needs it).
@@ -78,16 +67,19 @@ export function createVnodeService(options: VnodeServiceOptions): VnodeService {
     ...(options.qemu ? { qemu: options.qemu } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
   });
-  const power = createPowerDrivers({ qemu: qemuDriver(runner) });
-  const rebooter = createImageRebooter({ kc: options.kc, segment: options.segment, power, logger });
-  const requestRebooter = createRequestedRebooter({
+  const reboots = createRebootPath({
     kc: options.kc,
     segment: options.segment,
-    power,
     logger,
+    qemu: qemuDriver(runner),
   });
   const added = options.manager.addController(
-    vnodeController({ segment: options.segment, runner, rebooter, requestRebooter }),
+    vnodeController({
+      segment: options.segment,
+      runner,
+      rebooter: reboots.image,
+      requestRebooter: reboots.request,
+    }),
   );
   wake.controller = added;
   // A node gone without our finalizer (removed by hand): its VM must not outlive it.
@@ -99,7 +91,7 @@ export function createVnodeService(options: VnodeServiceOptions): VnodeService {
   });
   return {
     controller: added,
-    power,
+    power: reboots.drivers,
     hardReboot: (nodeName) => runner.hardReboot(nodeName),
     // VMs start as the controller reconciles their nodes.
     start: () => Promise.resolve(),
@@ -108,5 +100,4 @@ export function createVnodeService(options: VnodeServiceOptions): VnodeService {
 }
 
 export { vnodeFieldManager, vnodeFinalizer } from './controller.js';
-export { POWERED_CONDITION } from './status.js';
 export { tapName } from './tap.js';

@@ -1,11 +1,9 @@
 // What the supervisor's state means in the WaltNode: the Powered condition (pure) and the events
 // that mark a VM's life (VMStarted, VMCrashed, VMStopped).
-import type { ConditionInput } from '../../operator/runtime/conditions.js';
-import { rfc3339 } from '../../operator/runtime/conditions.js';
+import { POWERED_CONDITION } from '../../api/node/index.js';
+import { type ConditionInput, rfc3339 } from '../../runtime/index.js';
 import type { VmExit, VmNotice } from './supervisor-state.js';
 import type { VmSnapshot } from './supervisor.js';
-
-export const POWERED_CONDITION = 'Powered';
 
 /** "exited with code 1 (qemu: …)", "was killed by SIGKILL", "could not start: …". */
 export function describeExit(exit: VmExit): string {

@@ -7,6 +7,7 @@
 // - a loopback address (127.0.0.0/8, [::1]) only when the caller opts in (the local lab relays the agent's
 //   port to loopback): on a shared machine any local user may listen on a loopback port.
 // Always: no user info, no path but "/", no query, no fragment; at most 2048 characters.
+import { DEFAULT_SYSTEM_NAMESPACE } from '../system-namespace.js';
 import { defineError } from '../../common/errors.js';
 
 export const ERR_AGENT_URL_REFUSED = defineError(
@@ -41,7 +42,7 @@ function isLoopback(hostname: string): boolean {
 }
 
 function serviceHosts(segment: string, policy: AgentUrlPolicy): string[] {
-  const service = `walt-agent-${segment}.${policy.namespace ?? 'walt-system'}.svc`;
+  const service = `walt-agent-${segment}.${policy.namespace ?? DEFAULT_SYSTEM_NAMESPACE}.svc`;
   return [service, `${service}.${policy.clusterDomain ?? 'cluster.local'}`];
 }
 

@@ -4,11 +4,12 @@
 // what RBAC cannot (create by name, spec.segment, one's own status entry) live in config/rbac/agent.yaml;
 // this renders the objects that differ per segment, for the local lab, the tests and whoever installs a
 // segment. Pure: objects in, nothing sent.
+import { DEFAULT_SYSTEM_NAMESPACE } from '../system-namespace.js';
 import type * as k8s from '@kubernetes/client-node';
 import { agentTokenSecretName } from '../agent/v1.js';
 
 /** The namespace of the boot agents, their token Secrets and Leases (and of the operator). */
-export const AGENT_NAMESPACE = 'walt-system';
+export const AGENT_NAMESPACE = DEFAULT_SYSTEM_NAMESPACE;
 /** The operator's ServiceAccount (config/rbac/operator.yaml). */
 export const OPERATOR_SERVICE_ACCOUNT = 'walt-operator';
 /** The ClusterRole every agent is bound to (config/rbac/agent.yaml). */

@@ -9,10 +9,10 @@ import { ensureBinaries } from '../../local/controlplane/binaries.js';
 import { startControlPlane, stopControlPlane } from '../../local/controlplane/controlplane.js';
 import { installCrds } from '../../local/controlplane/crds.js';
 import { createOperator } from '../../operator/main.js';
-import { bridgeApiserver, bridgeLoopbackPort } from '../../test/support/apiserver-bridge.js';
+import { bridgeApiserver, bridgeLoopbackPort } from '../../local/lab/apiserver-bridge.js';
 import type { Segment } from '../../test/support/netns.js';
 import { buildImage, pushLayout } from '../../test/support/oci-builder.js';
-import { startRegistry } from '../../test/support/registry.js';
+import { startRegistry } from '../../local/lab/registry.js';
 import { clientMac } from './clients.js';
 import {
   killNamespaceProcesses,

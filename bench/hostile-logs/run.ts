@@ -24,9 +24,9 @@ import { RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { ensureBinaries } from '../../local/controlplane/binaries.js';
 import { startControlPlane, stopControlPlane } from '../../local/controlplane/controlplane.js';
 import { installCrds } from '../../local/controlplane/crds.js';
-import { openSqliteLogStore } from '../../logs/sqlite-store.js';
-import type { LogLine } from '../../logs/store.js';
-import { bridgeApiserver } from '../../test/support/apiserver-bridge.js';
+import { openSqliteLogStore } from '../../log-store/sqlite-store.js';
+import type { LogLine } from '../../log-store/store.js';
+import { bridgeApiserver } from '../../local/lab/apiserver-bridge.js';
 import { addClient, createSegment, destroySegment, exec, randomMac } from '../../test/support/netns.js';
 import { Cleanup, killNamespaceProcesses, poll, startServer } from '../boot-storm/proc.js';
 

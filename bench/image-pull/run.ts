@@ -16,7 +16,7 @@ import { startControlPlane, stopControlPlane } from '../../local/controlplane/co
 import { installCrds } from '../../local/controlplane/crds.js';
 import { createOperator } from '../../operator/main.js';
 import { buildImage, pushLayout, type LayerEntry } from '../../test/support/oci-builder.js';
-import { startRegistry } from '../../test/support/registry.js';
+import { startRegistry } from '../../local/lab/registry.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({

@@ -2,7 +2,7 @@
 // node streams, the server's platform and daemon streams, and a boot agent. Deterministic (LCG), so
 // every back end stores the same lines. Timestamps advance ~3.6 ms per line (1M lines ≈ one hour)
 // with node-side jitter, as node-provided timestamps are not in arrival order.
-import type { LogLine } from '../../logs/types.js';
+import type { LogLine } from '../../log-store/types.js';
 
 export const START_MS = Date.UTC(2025, 4, 1, 8, 0, 0);
 const STEP_MS = 3.6;

@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openPostgresLogStore } from '../../logs/postgres-store.js';
-import { openSqliteLogStore } from '../../logs/sqlite-store.js';
-import type { LogStore } from '../../logs/store.js';
-import { findPostgresBin, startTestPostgres, type TestPostgres } from '../../logs/test-postgres.js';
-import type { LogQuery } from '../../logs/types.js';
+import { openPostgresLogStore } from '../../log-store/postgres-store.js';
+import { openSqliteLogStore } from '../../log-store/sqlite-store.js';
+import type { LogStore } from '../../log-store/store.js';
+import { findPostgresBin, startTestPostgres, type TestPostgres } from '../../test/support/postgres.js';
+import type { LogQuery } from '../../log-store/types.js';
 import { batches, timeOfLine } from './dataset.js';
 
 const { values } = parseArgs({

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { makeRootfs, MODEL, oneNodeServer } from '../../agents/http/test-fixtures.js';
+import { makeRootfs, MODEL, oneNodeServer } from '../../test/support/fixtures/http-boot.js';
 import type { BootDecision } from '../../agents/netboot/gate.js';
 import { createFileResolver } from '../../agents/tftp/files.js';
 import { createTftpServer } from '../../agents/tftp/server.js';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { Registry } from 'prom-client';
-import { tftpGet } from '../../agents/tftp/client.js';
+import { tftpGet } from '../../test/support/tftp-client.js';
 import { createFileResolver } from '../../agents/tftp/files.js';
 import { createTftpServer } from '../../agents/tftp/server.js';
 import type { BootDecision } from '../../agents/netboot/gate.js';

@@ -2,9 +2,9 @@
 // it asks for a network boot again). WalT asks first; here a terminal gets the question, a script
 // passes --force. Virtual nodes are removed with `walt node remove` (their VM goes too), as in WalT.
 // The device's log lines stay in the agents' log stores (WalT deletes them): say so.
+import { ERR_CLI_CONFIRM, ERR_CLI_UNKNOWN_NODES, ERR_CLI_VIRTUAL_DEVICE } from '../../client/errors.js';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_CONFIRM, ERR_CLI_UNKNOWN_NODES, ERR_CLI_VIRTUAL_DEVICE } from '../errors.js';
 
 export interface DeviceForgetOptions {
   force?: boolean;

@@ -2,22 +2,22 @@
 // in the current namespace unless the file says otherwise); with --wait, follow its phases and step
 // results until it ends — exit 0 when it Succeeded, 8 when it Failed, 5 after --timeout; --follow
 // also prints its steps' log lines meanwhile.
-import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
-import { API_VERSION, RESOURCES, type Experiment } from '../../api/v1alpha1/index.js';
-import { createLogsApi } from '../../client/logs.js';
-import type { CliContext } from '../context.js';
 import {
   ERR_CLI_BAD_MANIFEST,
   ERR_CLI_EXPERIMENT_FAILED,
   ERR_CLI_NOT_FOUND,
   ERR_CLI_TIMEOUT,
-} from '../errors.js';
+} from '../../client/errors.js';
+import { readFile } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
+import { API_VERSION, RESOURCES, type Experiment } from '../../api/v1alpha1/index.js';
+import { createLogsApi } from '../../client/logs.js';
+import type { CliContext } from '../context.js';
 import { experimentStreamRegex } from '../../api/v1alpha1/index.js';
 import { experimentEvents, isFinished } from '../experiment-view.js';
 import { DEFAULT_LOG_FORMAT, compileLogFormat } from '../log-format.js';
 import { formatDuration, parseTimeout } from '../timeout.js';
-import { watchUntil } from '../watch.js';
+import { watchUntil } from '../../client/watch.js';
 import { printLines } from './log-show.js';
 
 export const DEFAULT_EXPERIMENT_TIMEOUT = '2h';

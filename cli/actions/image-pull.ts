@@ -1,8 +1,6 @@
 // `walt image pull <ref>`: create a WaltImage for any OCI reference and follow it until its nodes can
 // boot it: resolved by the operator, pulled and unpacked by every segment's boot agent. Pulling an
 // image that exists with the same reference just follows it (the command can be run again).
-import { API_VERSION, RESOURCES, type WaltImage } from '../../api/v1alpha1/index.js';
-import type { CliContext } from '../context.js';
 import {
   ERR_CLI_BAD_IMAGE_NAME,
   ERR_CLI_IMAGE_REF_DIFFERS,
@@ -10,12 +8,14 @@ import {
   ERR_CLI_PULL_FAILED,
   ERR_CLI_TIMEOUT,
   ERR_CLI_USAGE,
-} from '../errors.js';
-import { imageNameFromRef, isImageName } from '../image-ref.js';
+} from '../../client/errors.js';
+import { API_VERSION, RESOURCES, type WaltImage } from '../../api/v1alpha1/index.js';
+import type { CliContext } from '../context.js';
+import { imageNameFromRef, isImageName } from '../../client/image-ref.js';
 import { createProgressPrinter, type ProgressPrinter } from '../progress-printer.js';
 import { pullView } from '../pull-progress.js';
 import { formatDuration, parseTimeout } from '../timeout.js';
-import { watchUntil } from '../watch.js';
+import { watchUntil } from '../../client/watch.js';
 
 export const DEFAULT_PULL_TIMEOUT = '30m';
 

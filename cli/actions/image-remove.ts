@@ -1,9 +1,9 @@
 // `walt image remove <name>`: refused while a node boots the image, as in WalT.
+import { ERR_CLI_IMAGE_IN_USE, ERR_CLI_IMAGE_NOT_FOUND } from '../../client/errors.js';
 import { RESOURCES, type WaltImage } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_IMAGE_IN_USE, ERR_CLI_IMAGE_NOT_FOUND } from '../errors.js';
-import { parseImageArg } from '../image-ref.js';
-import { effectiveImage } from '../node-sets.js';
+import { parseImageArg } from '../../client/image-ref.js';
+import { effectiveImage } from '../../client/node-sets.js';
 import { listNodes } from './nodes.js';
 
 export async function imageRemove(ctx: CliContext, name: string): Promise<void> {

@@ -1,16 +1,16 @@
 // `walt image rename <old> <new>`: WaltImage names are immutable, so the image is created again under
 // the new name with the same spec and labels, then the old one is deleted. As in WalT it is refused
 // while a node boots the image, and when the new name is taken.
-import { API_VERSION, RESOURCES, type WaltImage } from '../../api/v1alpha1/index.js';
-import type { CliContext } from '../context.js';
 import {
   ERR_CLI_ALREADY_EXISTS,
   ERR_CLI_IMAGE_IN_USE,
   ERR_CLI_IMAGE_NOT_FOUND,
   ERR_CLI_USAGE,
-} from '../errors.js';
-import { parseImageArg } from '../image-ref.js';
-import { effectiveImage } from '../node-sets.js';
+} from '../../client/errors.js';
+import { API_VERSION, RESOURCES, type WaltImage } from '../../api/v1alpha1/index.js';
+import type { CliContext } from '../context.js';
+import { parseImageArg } from '../../client/image-ref.js';
+import { effectiveImage } from '../../client/node-sets.js';
 import { listNodes } from './nodes.js';
 
 function imageName(ctx: CliContext, arg: string): { namespace: string; name: string } {

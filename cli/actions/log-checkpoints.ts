@@ -1,10 +1,10 @@
 // `walt log add-checkpoint|list-checkpoints|remove-checkpoint`: WalT's named points in time, to use
 // as --history bounds. They belong to the current namespace (WalT: to the user), and are written to
 // the agent of every segment so that ranges mean the same on each.
+import { ERR_CLI_BAD_CHECKPOINT, ERR_CLI_BAD_DATE } from '../../client/errors.js';
 import type { ApiCheckpoint } from '../../api/agent/v1.js';
 import { createLogsApi } from '../../client/logs.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_BAD_CHECKPOINT, ERR_CLI_BAD_DATE } from '../errors.js';
 import { parsePointInTime } from '../log-dates.js';
 import { CHECKPOINT_NAME } from '../log-history.js';
 import { parseOutputFormat, renderColumns, renderData } from '../output.js';

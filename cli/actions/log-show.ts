@@ -1,10 +1,10 @@
 // `walt log show`: log lines of the selected issuers from the agents' stores (--history RANGE), then,
 // with --realtime, new lines as they arrive until interrupted — WalT's history-then-realtime, which
 // the agents' follow route provides in one stream (no line lost or repeated between the two).
+import { ERR_CLI_USAGE } from '../../client/errors.js';
 import type { ApiLogLine, LogQueryParams } from '../../api/agent/v1.js';
 import { createLogsApi } from '../../client/logs.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_USAGE } from '../errors.js';
 import { DEFAULT_ISSUERS, filterParams, resolveIssuers, type LogFilterOptions } from '../log-filters.js';
 import { DEFAULT_LOG_FORMAT, compileLogFormat } from '../log-format.js';
 import { parseHistory, type HistoryRange } from '../log-history.js';

@@ -1,10 +1,10 @@
 // `walt log wait <regex>`: follow the selected issuers' new lines (and those of the last
 // --time-margin seconds) until a line matches (--mode ANY) or every issuer has emitted one (ALL),
 // printing the matching lines; exit 5 after --timeout.
+import { ERR_CLI_TIMEOUT, ERR_CLI_USAGE } from '../../client/errors.js';
 import { createLogsApi } from '../../client/logs.js';
 import { clearLongTimeout, setLongTimeout } from '../../common/timers.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_TIMEOUT, ERR_CLI_USAGE } from '../errors.js';
 import { DEFAULT_LOG_FORMAT, compileLogFormat } from '../log-format.js';
 import { createWaitPredicate, parseWaitMode } from '../log-wait.js';
 import { formatDuration, parseTimeout } from '../timeout.js';

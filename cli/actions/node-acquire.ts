@@ -4,10 +4,10 @@
 // at once cannot both win: the second gets "changed meanwhile" (exit 4). Acquire refuses nodes already
 // yours and, without --force, nodes of others; release requires yours, drops the claim and boots the
 // default image again.
+import { ERR_CLI_ALREADY_YOURS, ERR_CLI_NOT_YOURS } from '../../client/errors.js';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_ALREADY_YOURS, ERR_CLI_NOT_YOURS } from '../errors.js';
-import { checkOwnership, isMine, ownerOf } from '../node-sets.js';
+import { checkOwnership, isMine, ownerOf } from '../../client/node-sets.js';
 import { selectNodes } from './nodes.js';
 
 /** The claim name of a user's own acquire (an Experiment's claim carries the Experiment's name). */

@@ -1,11 +1,11 @@
 // `walt node boot <node-set> <image>` (WalT's deploy): set spec.image; the boot agent reboots each
 // node into it (reboot-on-image-change). The image must exist and support every node's model; nodes
 // already on it are left alone, as WalT does.
+import { ERR_CLI_IMAGE_NOT_FOUND } from '../../client/errors.js';
 import { RESOURCES, type WaltImage, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_IMAGE_NOT_FOUND } from '../errors.js';
-import { checkModels, parseImageArg, specImageOf, type ImageChoice } from '../image-ref.js';
-import { bootsDefaultImage, checkOwnership } from '../node-sets.js';
+import { checkModels, parseImageArg, specImageOf, type ImageChoice } from '../../client/image-ref.js';
+import { bootsDefaultImage, checkOwnership } from '../../client/node-sets.js';
 import { selectNodes, withoutPowerDriver } from './nodes.js';
 
 export interface NodeBootOptions {

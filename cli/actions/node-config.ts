@@ -3,7 +3,7 @@
 import { RESOURCES } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
 import { configOf, parseAssignments, renderConfig, settingsPatch } from '../node-config.js';
-import { checkOwnership } from '../node-sets.js';
+import { checkOwnership } from '../../client/node-sets.js';
 import { parseOutputFormat, renderData } from '../output.js';
 import { selectNodes } from './nodes.js';
 

@@ -1,12 +1,12 @@
 // `walt node cp <src> <dst>`: files between this machine and a node, as a tar through the agent of the
 // node's segment; the local side is the system's tar. Like cp, a destination that is a directory
 // receives the source under its own name.
+import { ERR_CLI_BAD_COPY, ERR_CLI_UNKNOWN_NODES } from '../../client/errors.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { planCopy } from '../../client/copy-plan.js';
 import { packLocal, unpackLocal } from '../../client/local-tar.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_BAD_COPY, ERR_CLI_UNKNOWN_NODES } from '../errors.js';
 import { parseCopyArgs } from '../node-cp-args.js';
 import { listNodes } from './nodes.js';
 

@@ -1,6 +1,11 @@
 // `walt node create <name>`: a virtual node (WalT: a qemu VM with a random 52:54:00 MAC and model
 // pc-x86-64). The segment's boot agent starts it and it network-boots like a PC.
 import {
+  ERR_CLI_ALREADY_EXISTS,
+  ERR_CLI_BAD_NODE_NAME,
+  ERR_CLI_IMAGE_NOT_FOUND,
+} from '../../client/errors.js';
+import {
   API_VERSION,
   RESOURCES,
   type WaltImage,
@@ -8,8 +13,7 @@ import {
   type WaltSegment,
 } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_ALREADY_EXISTS, ERR_CLI_BAD_NODE_NAME, ERR_CLI_IMAGE_NOT_FOUND } from '../errors.js';
-import { checkModels, parseImageArg, specImageOf } from '../image-ref.js';
+import { checkModels, parseImageArg, specImageOf } from '../../client/image-ref.js';
 import { allocateMac } from '../mac.js';
 import { parseAssignments } from '../node-config.js';
 import { pickSegment } from '../segments.js';

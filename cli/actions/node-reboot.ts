@@ -1,12 +1,9 @@
 // `walt node reboot <node-set> [--hard]`: stamp each node with the time of the request; the agent
 // running the node carries it out once (agents/vnodes/requested-reboot.ts).
+import { REBOOT_MODE_ANNOTATION, REBOOT_REQUESTED_AT_ANNOTATION } from '../../api/node/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
-import {
-  REBOOT_MODE_ANNOTATION,
-  REBOOT_REQUESTED_AT_ANNOTATION,
-} from '../../agents/vnodes/requested-reboot.js';
 import type { CliContext } from '../context.js';
-import { checkOwnership } from '../node-sets.js';
+import { checkOwnership } from '../../client/node-sets.js';
 import { selectNodes, withoutPowerDriver } from './nodes.js';
 
 export interface NodeRebootOptions {

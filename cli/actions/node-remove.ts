@@ -1,9 +1,9 @@
 // `walt node remove <node-set>`: delete virtual nodes (their agent stops the VM and deletes its disks
 // before the node goes, through its finalizer). Refused for physical nodes, as in WalT.
+import { ERR_CLI_PHYSICAL_NODE } from '../../client/errors.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_PHYSICAL_NODE } from '../errors.js';
-import { checkOwnership } from '../node-sets.js';
+import { checkOwnership } from '../../client/node-sets.js';
 import { selectNodes } from './nodes.js';
 
 export interface NodeRemoveOptions {

@@ -1,9 +1,10 @@
 // `walt node run <node-set> <command…>`: run a command on each node in turn through the agent of its
 // segment (WalT runs it over SSH, sequentially), print its output, and end with its exit status. With
 // several nodes, each output comes under a "=== node ===" header and the status is the first non-zero.
+import { ERR_CLI_COMMAND_TIMEOUT } from '../../client/errors.js';
 import type { ExecResult } from '../../api/agent/v1.js';
 import type { CliContext } from '../context.js';
-import { CommandExit, ERR_CLI_COMMAND_TIMEOUT } from '../errors.js';
+import { CommandExit } from '../exit-codes.js';
 import { formatDuration, parseTimeout } from '../timeout.js';
 import { selectNodes } from './nodes.js';
 

@@ -1,7 +1,7 @@
 // `walt node show`: like WalT, your nodes and the free ones by default; --all adds the nodes of
 // other namespaces.
 import type { CliContext } from '../context.js';
-import { isFree, isMine } from '../node-sets.js';
+import { isFree, isMine } from '../../client/node-sets.js';
 import { parseOutputFormat, renderObjects } from '../output.js';
 import { NODE_COLUMNS } from '../views.js';
 import { listNodes } from './nodes.js';

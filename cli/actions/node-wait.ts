@@ -1,22 +1,18 @@
 // `walt node wait <node-set> [--timeout 10m]`: until every node is Ready (WalT: has notified its
 // bootup). A node whose requested reboot is not carried out yet is not counted as booted, even if it
 // still shows Ready from before, so `walt node reboot vn1 && walt node wait vn1` waits for the reboot.
+import { ERR_CLI_TIMEOUT, ERR_CLI_UNKNOWN_NODES } from '../../client/errors.js';
+import { isBooted, rebootPending } from '../../api/node/index.js';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
-import { rebootPending } from '../../agents/vnodes/requested-reboot.js';
 import type { CliContext } from '../context.js';
-import { ERR_CLI_TIMEOUT, ERR_CLI_UNKNOWN_NODES } from '../errors.js';
 import { formatDuration, parseTimeout } from '../timeout.js';
-import { watchUntil } from '../watch.js';
+import { watchUntil } from '../../client/watch.js';
 import { selectNodes } from './nodes.js';
 
 export const DEFAULT_WAIT_TIMEOUT = '10m';
 
 export interface NodeWaitOptions {
   timeout?: string;
-}
-
-export function isBooted(node: WaltNode): boolean {
-  return node.status?.phase === 'Ready' && !rebootPending(node);
 }
 
 /** "vn1 (Booting), vn2 (no status yet)". */

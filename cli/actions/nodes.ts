@@ -1,7 +1,7 @@
 // Reading nodes for the node commands: all WaltNodes (cluster-scoped), and the ones a node set names.
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
-import { resolveNodeSet } from '../node-sets.js';
+import { resolveNodeSet } from '../../client/node-sets.js';
 
 export async function listNodes(ctx: CliContext, labelSelector?: string): Promise<WaltNode[]> {
   return (await ctx.client.list<WaltNode>(RESOURCES.node, labelSelector ? { labelSelector } : {})).items;

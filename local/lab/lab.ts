@@ -11,14 +11,14 @@ import path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { agentServiceAccountName, AGENT_NAMESPACE } from '../../api/rbac/segment-agent.js';
 import { createOperator } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
+import type { Manager } from '../../runtime/index.js';
 import {
   bridgeApiserver,
   bridgeLoopbackPort,
   exposeNetnsPort,
   type ApiserverBridge,
-} from '../../test/support/apiserver-bridge.js';
-import { startRegistry, type TestRegistry } from '../../test/support/registry.js';
+} from './apiserver-bridge.js';
+import { startRegistry, type TestRegistry } from './registry.js';
 import { stopProcessGroup } from '../process-group.js';
 import { applyIdentities, asServiceAccount } from './identity.js';
 import { createNetwork, deleteNetwork, type LabNetwork } from './netns.js';

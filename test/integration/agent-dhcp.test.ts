@@ -13,10 +13,14 @@ import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/i
 import { PERSIST_OWNER } from '../../agents/nfs/ganesha-config.js';
 import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
-import { bridgeApiserver, bridgeLoopbackPort, type ApiserverBridge } from '../support/apiserver-bridge.js';
+import type { Manager } from '../../runtime/index.js';
+import {
+  bridgeApiserver,
+  bridgeLoopbackPort,
+  type ApiserverBridge,
+} from '../../local/lab/apiserver-bridge.js';
 import { buildImage, pushLayout } from '../support/oci-builder.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import { addClient, createSegment, destroySegment, exec, randomMac, type Segment } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';

@@ -13,8 +13,12 @@ import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
-import { bridgeApiserver, bridgeLoopbackPort, type ApiserverBridge } from '../support/apiserver-bridge.js';
+import type { Manager } from '../../runtime/index.js';
+import {
+  bridgeApiserver,
+  bridgeLoopbackPort,
+  type ApiserverBridge,
+} from '../../local/lab/apiserver-bridge.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import {
   addClient,
@@ -27,7 +31,7 @@ import {
 } from '../support/netns.js';
 import { buildImage, pushLayout } from '../support/oci-builder.js';
 import type { RawPlan, RawResult } from '../support/raw-http.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 

@@ -10,9 +10,9 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { stopProcessGroup } from '../../local/process-group.js';
-import { openSqliteLogStore } from '../../logs/sqlite-store.js';
-import type { LogLine } from '../../logs/store.js';
-import { bridgeApiserver, type ApiserverBridge } from '../support/apiserver-bridge.js';
+import { openSqliteLogStore } from '../../log-store/sqlite-store.js';
+import type { LogLine } from '../../log-store/store.js';
+import { bridgeApiserver, type ApiserverBridge } from '../../local/lab/apiserver-bridge.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import {
   addClient,

@@ -8,7 +8,7 @@ import { RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { createSegmentStatusWriter } from '../../agents/commands/segment-status.js';
 import { ensureAgentToken } from '../../agents/commands/token.js';
 import { silentLogger } from '../../common/logger.js';
-import { createStatusWriter, rfc3339 } from '../../operator/runtime/status.js';
+import { createStatusWriter, rfc3339 } from '../../runtime/index.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
 describe('agent API token and segment status', () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { Experiment, WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
-import { EXIT } from '../../cli/errors.js';
+import { EXIT } from '../../cli/exit-codes.js';
 import { ensureCliBuilt, walt } from './cli-support.js';
 import { publishFakeAgent, startFakeAgent, type FakeAgent } from './cli-fake-agent.js';
 import { kubeConfig, testNamespace, uniqueName, type CommandResult } from './support/cluster.js';

@@ -1,13 +1,13 @@
 // The `walt` command against the run's real apiserver, as a user runs it: a child process (the built
 // dist/cli/main.js, see cli-support.ts) reading KUBECONFIG. No operator, agent or qemu: the tests write the statuses those
 // would write (phase Ready, image resolution), through the status subresource.
+import { REBOOT_REQUESTED_AT_ANNOTATION } from '../../api/node/index.js';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
-import { REBOOT_REQUESTED_AT_ANNOTATION } from '../../agents/vnodes/requested-reboot.js';
-import { EXIT } from '../../cli/errors.js';
+import { EXIT } from '../../cli/exit-codes.js';
 import { ensureCliBuilt, walt } from './cli-support.js';
 import { kubeConfig, testNamespace, uniqueName, type CommandResult } from './support/cluster.js';
 

@@ -13,7 +13,7 @@ import { ipValue, MessageType, OPT, u8Value } from '../../agents/dhcp/options.js
 import { emptyPacket, encode, macToBuffer } from '../../agents/dhcp/packet.js';
 import { decodePacket, encodeRequest, type TftpPacket } from '../../agents/tftp/packet.js';
 import { stopProcessGroup } from '../../local/process-group.js';
-import { bridgeApiserver, type ApiserverBridge } from '../support/apiserver-bridge.js';
+import { bridgeApiserver, type ApiserverBridge } from '../../local/lab/apiserver-bridge.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import {
   addClient,

@@ -25,8 +25,7 @@ import {
 } from '../../api/v1alpha1/index.js';
 import { WaltError } from '../../common/errors.js';
 import { createOperator } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
-import { rfc3339 } from '../../operator/runtime/conditions.js';
+import { type Manager, rfc3339 } from '../../runtime/index.js';
 import { waitFor } from '../support/wait.js';
 import {
   impersonating,

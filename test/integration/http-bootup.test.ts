@@ -10,7 +10,7 @@ import { silentLogger } from '../../common/logger.js';
 import { agentFieldManager, createBootupRecorder } from '../../agents/http/bootup-status.js';
 import { createHttpMetrics } from '../../agents/http/metrics.js';
 import { createHttpServer } from '../../agents/http/server.js';
-import { IMAGE_DIGEST, imageFixture, segmentFixture, viewOf } from '../../agents/http/test-fixtures.js';
+import { IMAGE_DIGEST, imageFixture, segmentFixture, viewOf } from '../support/fixtures/http-boot.js';
 import { kubeConfig, uniqueName } from './support/cluster.js';
 
 const group = 'walt.dev';

@@ -5,8 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { inspectImage, pinnedReference } from '../../agents/images/inspect.js';
-import { DigestMismatch, RegistryClient } from '../../agents/images/registry/index.js';
+import { DigestMismatch, inspectImage, pinnedReference, RegistryClient } from '../../oci/index.js';
 import { collectGarbage } from '../../agents/images/store/gc.js';
 import { cacheLayout, type CacheLayout } from '../../agents/images/store/layout.js';
 import type { PullProgress } from '../../agents/images/store/progress.js';
@@ -15,7 +14,7 @@ import { layerApplier, registrySource } from '../../agents/images/store/registry
 import { UnpackPathEscape } from '../../agents/images/unpack/index.js';
 import { silentLogger } from '../../common/logger.js';
 import { buildImage, buildMultiArchImage, pushLayout, type LayerEntry } from '../support/oci-builder.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 
 const logger = silentLogger();
 const base: LayerEntry[] = [

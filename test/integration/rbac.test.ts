@@ -20,12 +20,16 @@ import { RESOURCES, type WaltImage, type WaltNode, type WaltSegment } from '../.
 import { applyIdentities, asServiceAccount } from '../../local/lab/identity.js';
 import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator, defaultAgentFor } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
-import { bridgeApiserver, bridgeLoopbackPort, type ApiserverBridge } from '../support/apiserver-bridge.js';
+import type { Manager } from '../../runtime/index.js';
+import {
+  bridgeApiserver,
+  bridgeLoopbackPort,
+  type ApiserverBridge,
+} from '../../local/lab/apiserver-bridge.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import { addClient, createSegment, destroySegment, exec, randomMac, type Segment } from '../support/netns.js';
 import { buildImage, pushLayout } from '../support/oci-builder.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { waitFor } from '../support/wait.js';
 import { impersonating, kubeConfig, kubectl, testNamespace, uniqueName } from './support/cluster.js';
 

@@ -6,17 +6,17 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { credentialsFromDockerConfig } from '../../agents/images/registry/auth.js';
-import { RegistryClient } from '../../agents/images/registry/client.js';
 import {
+  credentialsFromDockerConfig,
   DigestMismatch,
   isTransient,
   NoPlatform,
+  parseReference,
+  platformForModel,
+  RegistryClient,
   RegistryUnauthorized,
   RegistryUnreachable,
-} from '../../agents/images/registry/errors.js';
-import { platformForModel } from '../../agents/images/registry/platform.js';
-import { parseReference } from '../../agents/images/registry/reference.js';
+} from '../../oci/index.js';
 import { decompress as zstdDecompress } from 'fzstd';
 import tar from 'tar-stream';
 import { gunzipSync } from 'node:zlib';
@@ -30,7 +30,7 @@ import {
   type BuiltIndex,
   type ImageDescription,
 } from '../support/oci-builder.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 
 function osImage(architecture: string, variant?: string): ImageDescription {
   return {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
-import { tftpGet } from '../../agents/tftp/client.js';
+import { tftpGet } from '../support/tftp-client.js';
 import { createFileResolver } from '../../agents/tftp/files.js';
 import { createTftpServer, type TftpServer } from '../../agents/tftp/server.js';
 import type { BootDecision } from '../../agents/netboot/gate.js';

@@ -21,7 +21,7 @@ import type { VmSnapshot } from '../../agents/vnodes/supervisor.js';
 import { tapName } from '../../agents/vnodes/tap.js';
 import { createVm, type Vm } from '../../agents/vnodes/vm.js';
 import { createVnodeService, type VnodeService } from '../../agents/vnodes/index.js';
-import { createManager, type Manager } from '../../operator/runtime/manager.js';
+import { createManager, type Manager } from '../../runtime/index.js';
 import { createSegment, destroySegment, exec, type Segment } from '../support/netns.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, uniqueName } from './support/cluster.js';

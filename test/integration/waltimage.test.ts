@@ -9,9 +9,9 @@ import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../../api/v1alpha1/index.js';
 import { createAgent, type Agent } from '../../agents/main.js';
 import { createOperator } from '../../operator/main.js';
-import type { Manager } from '../../operator/runtime/manager.js';
+import type { Manager } from '../../runtime/index.js';
 import { buildImage, buildMultiArchImage, pushLayout, type LayerEntry } from '../support/oci-builder.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, kubectl, testNamespace } from './support/cluster.js';
 

@@ -11,9 +11,13 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type Experiment, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
-import { bridgeApiserver, bridgeLoopbackPort, type ApiserverBridge } from './apiserver-bridge.js';
+import {
+  bridgeApiserver,
+  bridgeLoopbackPort,
+  type ApiserverBridge,
+} from '../../local/lab/apiserver-bridge.js';
 import { buildImage, pushLayout } from './oci-builder.js';
-import { startRegistry, type TestRegistry } from './registry.js';
+import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { kill9, startIn, stop, TSX, type RealProcess } from './fault-processes.js';
 import {
   addClient,

@@ -8,7 +8,7 @@
 // lease address. (Before, a sender without a lease was let through: "we cannot tell" meant "accept".)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
-import { rfc3339 } from '../../../operator/runtime/conditions.js';
+import { rfc3339 } from '../../../runtime/index.js';
 import { decideBoot, imageRefOf } from '../../netboot/gate.js';
 import { clientIp, type BootupEvent, type HttpContext } from '../context.js';
 import { HttpBootupNotRecorded, HttpNotTheNode, HttpOtherSegment } from '../errors.js';

@@ -1,6 +1,6 @@
 // Binds the registry client and the unpacker to the shapes the pull orchestration needs.
 import type { Logger } from '../../../common/logger.js';
-import { InvalidManifest, type RegistryClient } from '../registry/index.js';
+import { InvalidManifest, type RegistryClient } from '../../../oci/index.js';
 import { applyLayer } from '../unpack/index.js';
 import type { LayerApplier, PullSource } from './pull.js';
 

@@ -17,7 +17,7 @@ import {
   zstdOf,
   type Sandbox,
   type TestEntry,
-} from './test-layers.js';
+} from '../../../test/support/fixtures/oci-layers.js';
 
 const MTIME = new Date('2021-06-07T08:09:10Z');
 const asRoot = process.getuid?.() === 0;

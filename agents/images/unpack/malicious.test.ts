@@ -24,7 +24,7 @@ import {
   tarOf,
   zstdOf,
   type TestEntry,
-} from './test-layers.js';
+} from '../../../test/support/fixtures/oci-layers.js';
 
 const MARK = 'walt-unpack-escape-marker';
 

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { isWaltError } from '../../../common/errors.js';
 import { applyLayer } from './apply-layer.js';
-import { makeSandbox, streamOf, TAR, tarOf, type TestEntry } from './test-layers.js';
+import {
+  makeSandbox,
+  streamOf,
+  TAR,
+  tarOf,
+  type TestEntry,
+} from '../../../test/support/fixtures/oci-layers.js';
 
 // Names from a tiny alphabet, so that sequences often collide: a symlink and then a file under it,
 // `..` runs, whiteouts of earlier entries.

@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnpackSymlinkEscape } from './errors.js';
 import { cleanPath, RootResolver } from './secure-path.js';
-import { makeSandbox, type Sandbox } from './test-layers.js';
+import { makeSandbox, type Sandbox } from '../../../test/support/fixtures/oci-layers.js';
 
 describe('cleanPath', () => {
   it.each([

@@ -15,7 +15,7 @@ import {
   treeOf,
   type Sandbox,
   type TestEntry,
-} from './test-layers.js';
+} from '../../../test/support/fixtures/oci-layers.js';
 
 const UMOCI = '/usr/bin/umoci';
 const MTIME = new Date('2022-02-03T04:05:06Z');

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWaltError } from '../../../common/errors.js';
 import { UnpackBadArchive } from './errors.js';
-import { applyTar, makeSandbox, treeOf, type Sandbox } from './test-layers.js';
+import { applyTar, makeSandbox, treeOf, type Sandbox } from '../../../test/support/fixtures/oci-layers.js';
 import { parseWhiteout } from './whiteout.js';
 
 describe('parseWhiteout', () => {

@@ -1,6 +1,6 @@
 import type { Experiment } from '../../../api/v1alpha1/index.js';
 import { commandsToCancel } from './cancel.js';
-import type { ExperimentRun } from './run.js';
+import type { ExperimentRun } from './reconcile-context.js';
 
 /** Just what commandsToCancel reads of a run. */
 function runOf(exp: Pick<Experiment, 'spec' | 'status'>): ExperimentRun {

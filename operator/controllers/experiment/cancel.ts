@@ -3,8 +3,8 @@
 // target node without a result yet. Aborting the operator's HTTP wait alone leaves the command running
 // on the node until its own timeout. An agent that cannot be reached is reported (Warning event),
 // not retried: ending the experiment must not wait on it, and the command's timeout still ends it.
-import { describeFailure } from './agents.js';
-import type { ExperimentRun } from './run.js';
+import { describeFailure } from './agent-of-node.js';
+import type { ExperimentRun } from './reconcile-context.js';
 import { stepTargets } from './steps.js';
 
 /** Each node and command id of run steps still Running, nodes with a recorded result left out. */

@@ -2,7 +2,7 @@
 // from nodes are kept in one per node, owned by the experiment (deleted with it).
 import * as k8s from '@kubernetes/client-node';
 import type { Experiment } from '../../../api/v1alpha1/index.js';
-import { createApplier, ownerReference } from '../../runtime/apply.js';
+import { createApplier, ownerReference } from '../../../runtime/index.js';
 import { FIELD_MANAGER, FETCHED_FILES_KEY } from './constants.js';
 import { ERR_CONFIGMAP_KEY } from './errors.js';
 

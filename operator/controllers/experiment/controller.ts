@@ -7,19 +7,23 @@ import type * as k8s from '@kubernetes/client-node';
 import type { AgentOperations } from '../../../api/agent/v1.js';
 import { RESOURCES, type Experiment, type WaltNode } from '../../../api/v1alpha1/index.js';
 import type { Logger } from '../../../common/logger.js';
-import type { Controller, ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
-import type { Manager } from '../../runtime/manager.js';
-import { describeError } from '../../runtime/resource.js';
-import { keyOf } from '../../runtime/workqueue.js';
-import { acquire, start } from './acquire.js';
-import { agentResolver, type AgentFor } from './agents.js';
-import { booting } from './booting.js';
+import {
+  type Controller,
+  describeError,
+  keyOf,
+  type Manager,
+  type ReconcileContext,
+  type ReconcileOutcome,
+} from '../../../runtime/index.js';
+import { acquire, start } from './phase-acquiring.js';
+import { agentResolver, type AgentFor } from './agent-of-node.js';
+import { booting } from './phase-booting.js';
 import { createConfigMapStore, type ConfigMapStore } from './configmaps.js';
 import { FIELD_MANAGER, PLATFORM_ISSUER, PLATFORM_STREAM, RELEASE_FINALIZER } from './constants.js';
 import { createNodeOps, type NodeOps } from './node-ops.js';
 import { release, releaseOnDelete } from './release.js';
-import { ExperimentRun, type ControllerDeps } from './run.js';
-import { running } from './running.js';
+import { ExperimentRun, type ControllerDeps } from './reconcile-context.js';
+import { running } from './phase-running.js';
 import { TaskRegistry } from './tasks.js';
 
 export interface ExperimentControllerOptions {

@@ -7,10 +7,10 @@
 //   when the image does not change or a hard reboot is wanted;
 // - on release: the previous image back, our annotations gone, and the claim cleared only if it is
 //   still ours (guarded by resourceVersion again).
+import { REBOOT_REQUESTED_AT_ANNOTATION } from '../../../api/node/index.js';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode } from '../../../api/v1alpha1/index.js';
-import { REBOOT_REQUESTED_AT_ANNOTATION } from '../../../agents/vnodes/requested-reboot.js';
-import { createResourceClient, statusCodeOf } from '../../runtime/resource.js';
+import { createResourceClient, statusCodeOf } from '../../../runtime/index.js';
 import { isClaimedBy, type ExperimentRef } from './claims.js';
 import { BOOT_REQUESTED_AT_ANNOTATION, FIELD_MANAGER, PREVIOUS_IMAGE_ANNOTATION } from './constants.js';
 

@@ -4,12 +4,11 @@
 // status list and any node the cache shows claimed by it (partial claims) — restore the previous
 // image, then clear the claim (only if still ours); phase becomes the outcome, Released turns True.
 import { experimentStreamRegex } from '../../../api/v1alpha1/index.js';
-import type { ReconcileOutcome } from '../../runtime/controller.js';
-import { statusCodeOf } from '../../runtime/resource.js';
-import { describeFailure } from './agents.js';
+import { type ReconcileOutcome, statusCodeOf } from '../../../runtime/index.js';
+import { describeFailure } from './agent-of-node.js';
 import { cancelCommands } from './cancel.js';
 import { isClaimedBy } from './claims.js';
-import type { ExperimentRun } from './run.js';
+import type { ExperimentRun } from './reconcile-context.js';
 import { toReleased, toReleasing, type Outcome } from './state.js';
 
 /** Restores and un-claims `names` (nodes already gone are skipped). */

@@ -8,7 +8,7 @@
 // becomes that outcome and the Released condition turns True. So Succeeded and Failed are terminal and
 // always mean "nodes released"; Releasing means "finished, giving the nodes back".
 import type { ExperimentSpec, ExperimentStatus } from '../../../api/v1alpha1/index.js';
-import { getCondition, rfc3339, setCondition, type ConditionInput } from '../../runtime/conditions.js';
+import { type ConditionInput, getCondition, rfc3339, setCondition } from '../../../runtime/index.js';
 import { CONDITION } from './constants.js';
 import { stepKind } from './steps.js';
 

@@ -1,6 +1,6 @@
 // A `checkpoint` step: the checkpoint is added, owned by the experiment's namespace, in the log store
 // of each agent serving a target node (one call per segment).
-import { describeFailure, type AgentResolver } from './agents.js';
+import { describeFailure, type AgentResolver } from './agent-of-node.js';
 import type { TaskBody } from './tasks.js';
 
 export interface CheckpointStepInput {

@@ -1,6 +1,6 @@
 import type { AgentOperations } from '../../../api/agent/v1.js';
 import type { Experiment } from '../../../api/v1alpha1/index.js';
-import { agentResolver } from './agents.js';
+import { agentResolver } from './agent-of-node.js';
 import type { ConfigMapStore } from './configmaps.js';
 import { copyStepTask } from './step-copy.js';
 import { checkpointStepTask } from './step-checkpoint.js';

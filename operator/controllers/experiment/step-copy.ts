@@ -4,7 +4,7 @@
 // ConfigMap <experiment>-<step>-<node> (binaryData files.tar, owned by the experiment), refused over
 // 900 KiB (what a ConfigMap holds with room to spare).
 import type { Experiment } from '../../../api/v1alpha1/index.js';
-import { describeFailure, type AgentResolver } from './agents.js';
+import { describeFailure, type AgentResolver } from './agent-of-node.js';
 import type { ConfigMapStore } from './configmaps.js';
 import { FETCHED_FILES_KEY, FETCHED_FILES_LIMIT_BYTES } from './constants.js';
 import { ERR_FILES_TOO_LARGE } from './errors.js';

@@ -1,8 +1,7 @@
 // Ending a step: its phase, completion time, per-node results and reason in status, an event and a
 // platform log line.
-import type { ReconcileOutcome } from '../../runtime/controller.js';
-import { rfc3339 } from '../../runtime/conditions.js';
-import type { ExperimentRun } from './run.js';
+import { type ReconcileOutcome, rfc3339 } from '../../../runtime/index.js';
+import type { ExperimentRun } from './reconcile-context.js';
 import { withStep } from './state.js';
 import type { StepOutcome } from './tasks.js';
 

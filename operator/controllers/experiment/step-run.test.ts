@@ -1,5 +1,5 @@
 import type { AgentOperations, ExecRequest, ExecResult } from '../../../api/agent/v1.js';
-import { agentResolver } from './agents.js';
+import { agentResolver } from './agent-of-node.js';
 import { WaltError } from '../../../common/errors.js';
 import { ERR_AGENT_UNREACHABLE } from '../../../client/errors.js';
 import { resumeRunStepTask, runResult, runStepTask } from './step-run.js';

@@ -6,8 +6,8 @@
 // WALT_ERR_COMMAND_LOST, which becomes the node's failure.
 import type { AgentOperations, ExecRequest, ExecResult } from '../../../api/agent/v1.js';
 import { isWaltError } from '../../../common/errors.js';
-import type { AgentResolver } from './agents.js';
-import { describeFailure } from './agents.js';
+import type { AgentResolver } from './agent-of-node.js';
+import { describeFailure } from './agent-of-node.js';
 import { AGENT_RETRY_MS, CONNECT_TIMEOUT_SECONDS, OUTPUT_LIMIT_BYTES } from './constants.js';
 import { truncateTail } from './output.js';
 import { durationMs, type Step } from './steps.js';

@@ -7,9 +7,9 @@
 // they may have had effects, and their outcome is unknown.
 import { randomBytes } from 'node:crypto';
 import { experimentStepStream } from '../../../api/v1alpha1/index.js';
-import { rfc3339 } from '../../runtime/conditions.js';
+import { rfc3339 } from '../../../runtime/index.js';
 import { ERR_STEP_INTERRUPTED, ERR_STEP_TIMEOUT } from './errors.js';
-import type { ExperimentRun } from './run.js';
+import type { ExperimentRun } from './reconcile-context.js';
 import { checkpointStepTask } from './step-checkpoint.js';
 import { copyStepTask } from './step-copy.js';
 import { resumeRunStepTask, runStepTask, type RunStepInput } from './step-run.js';

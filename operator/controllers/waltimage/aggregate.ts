@@ -1,7 +1,7 @@
 // The WaltImage conditions the operator shows, derived from what each boot agent reported for its
 // segment (status.segments[]) and from the operator's own resolution of the reference.
 
-import type { ConditionInput } from '../../runtime/conditions.js';
+import type { ConditionInput } from '../../../runtime/index.js';
 
 export type { ConditionInput };
 

@@ -3,19 +3,25 @@
 // Pulled / Unpacked / Ready conditions from what the boot agents report per segment.
 import type * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltImage, type WaltImageStatus } from '../../../api/v1alpha1/index.js';
-import { clientForImage, type SecretReader } from '../../../agents/images/image-client.js';
-import { inspectImage, type ImageInspection } from '../../../agents/images/inspect.js';
-import { messageOf, reasonOf } from '../../../agents/images/reasons.js';
-import { isTransient } from '../../../agents/images/registry/index.js';
 import {
-  getCondition,
-  rfc3339,
-  setCondition,
+  clientForImage,
+  type ImageInspection,
+  inspectImage,
+  isTransient,
+  type SecretReader,
+} from '../../../oci/index.js';
+import {
   type Condition,
   type ConditionInput,
-} from '../../runtime/conditions.js';
-import type { ManagedControllerOptions } from '../../runtime/manager.js';
-import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
+  getCondition,
+  type ManagedControllerOptions,
+  messageOf,
+  reasonOf,
+  type ReconcileContext,
+  type ReconcileOutcome,
+  rfc3339,
+  setCondition,
+} from '../../../runtime/index.js';
 import { aggregate } from './aggregate.js';
 import { recheckDecision, type RecheckDecision } from './recheck.js';
 import { parseDurationMs } from '../../../common/duration.js';

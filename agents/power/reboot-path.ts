@@ -1,0 +1,32 @@
+// One reboot path for every node of a segment: the power drivers, and the two reasons the agent
+// reboots a node (its image changed; a user asked, `walt node reboot`). Virtual nodes (the vnode
+// controller) and nodes powered from outside (physical-controller.ts) both go through it, so a new
+// driver is one file in this folder and a row in drivers.ts.
+import type * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../../common/logger.js';
+import { createPowerDrivers, type PowerDrivers } from './drivers.js';
+import type { PowerDriver } from './driver.js';
+import { createImageRebooter, type ImageRebooter } from './image-reboot.js';
+import { createRequestedRebooter, type RequestedRebooter } from './requested-reboot.js';
+
+export interface RebootPath {
+  readonly drivers: PowerDrivers;
+  /** Reboots a node that runs another image than its spec asks for, once per spec generation. */
+  readonly image: ImageRebooter;
+  /** Reboots a node once per `walt node reboot` request. */
+  readonly request: RequestedRebooter;
+}
+
+export interface RebootPathOptions {
+  kc: k8s.KubeConfig;
+  segment: string;
+  logger: Logger;
+  /** The qemu driver, where this agent runs VMs. */
+  qemu?: PowerDriver;
+}
+
+export function createRebootPath(options: RebootPathOptions): RebootPath {
+  const drivers = createPowerDrivers(options.qemu ? { qemu: options.qemu } : {});
+  const common = { kc: options.kc, segment: options.segment, power: drivers, logger: options.logger };
+  return { drivers, image: createImageRebooter(common), request: createRequestedRebooter(common) };
+}

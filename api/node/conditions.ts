@@ -1,0 +1,8 @@
+// Condition types on WaltNode.status written by the agents, read by the operator and the CLI.
+
+/** The last `walt node reboot` request the agent carried out (message: "requested at <time>; …"). */
+export const REBOOT_REQUEST_CONDITION = 'RebootRequest';
+/** The last image change the agent rebooted the node for (observedGeneration: the spec's). */
+export const IMAGE_REBOOT_CONDITION = 'ImageReboot';
+/** Whether the node is powered (a virtual node: its VM runs). */
+export const POWERED_CONDITION = 'Powered';

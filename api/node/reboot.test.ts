@@ -1,0 +1,119 @@
+import type { WaltNode } from '../v1alpha1/index.js';
+import { REBOOT_REQUESTED_AT_ANNOTATION } from './annotations.js';
+import { REBOOT_REQUEST_CONDITION } from './conditions.js';
+import { decideRequestedReboot, handledRequest, isBooted, powerDriverOf, rebootPending } from './reboot.js';
+
+const T1 = '2026-11-27T10:00:00.123Z';
+const T2 = '2026-11-27T10:05:00.000Z';
+
+function node(
+  options: { requested?: string; handled?: string; driver?: string; virtual?: boolean } = {},
+): WaltNode {
+  return {
+    apiVersion: 'walt.dev/v1alpha1',
+    kind: 'WaltNode',
+    metadata: {
+      name: 'vn1',
+      uid: 'u1',
+      generation: 2,
+      ...(options.requested ? { annotations: { [REBOOT_REQUESTED_AT_ANNOTATION]: options.requested } } : {}),
+    },
+    spec: {
+      mac: '52:54:00:00:00:01',
+      model: 'pc-x86-64',
+      segment: 'lab',
+      image: 'default',
+      power: { driver: options.driver ?? 'qemu' },
+      ...(options.virtual === false ? {} : { virtual: { cpus: 1, memory: '1Gi' } }),
+      settings: {},
+    },
+    status: {
+      phase: 'Ready',
+      ...(options.handled
+        ? {
+            conditions: [
+              {
+                type: REBOOT_REQUEST_CONDITION,
+                status: 'True',
+                reason: 'Rebooted',
+                message: `requested at ${options.handled}; hard-rebooted`,
+                lastTransitionTime: '2026-11-27T09:00:00Z',
+              },
+            ],
+          }
+        : {}),
+    },
+  } as WaltNode;
+}
+
+describe('decideRequestedReboot', () => {
+  it('reboots for a request newer than the last one handled', () => {
+    expect(decideRequestedReboot(node({ requested: T1 }))).toEqual({
+      reboot: true,
+      requestedAt: T1,
+      generation: 2,
+    });
+    expect(decideRequestedReboot(node({ requested: T2, handled: T1 }))).toMatchObject({ reboot: true });
+  });
+
+  it('does nothing without a request, for a bad one, or for one already handled', () => {
+    expect(decideRequestedReboot(node())).toMatchObject({ why: 'NoRequest' });
+    expect(decideRequestedReboot(node({ requested: 'yesterday' }))).toMatchObject({ why: 'InvalidRequest' });
+    // A date Date.parse reads but the status could not record (it has a space)
+    expect(decideRequestedReboot(node({ requested: '2026-11-27 10:00:00' }))).toMatchObject({
+      why: 'InvalidRequest',
+    });
+    expect(decideRequestedReboot(node({ requested: T1, handled: T1 }))).toMatchObject({
+      why: 'AlreadyHandled',
+    });
+    expect(decideRequestedReboot(node({ requested: T1, handled: T2 }))).toMatchObject({
+      why: 'AlreadyHandled',
+    });
+    // Handled by this process, not recorded yet
+    expect(decideRequestedReboot(node({ requested: T1 }), T1)).toMatchObject({ why: 'AlreadyHandled' });
+  });
+});
+
+describe('handledRequest', () => {
+  it('reads the request time back from the RebootRequest condition', () => {
+    expect(handledRequest(node({ handled: T1 }))).toBe(T1);
+    expect(handledRequest(node())).toBeUndefined();
+  });
+});
+
+describe('powerDriverOf', () => {
+  it('is qemu for a virtual node left at none, the spec for any other node', () => {
+    expect(powerDriverOf(node({ driver: 'none' }))).toBe('qemu');
+    expect(powerDriverOf(node({ driver: 'webhook' }))).toBe('webhook');
+    expect(powerDriverOf(node({ driver: 'none', virtual: false }))).toBe('none');
+    expect(powerDriverOf(node({ driver: 'snmp-poe', virtual: false }))).toBe('snmp-poe');
+  });
+});
+
+describe('rebootPending', () => {
+  it('is true while a request is newer than the one the status records as handled', () => {
+    expect(rebootPending(node({ requested: T2, handled: T1 }))).toBe(true);
+    expect(rebootPending(node({ requested: T1, handled: T1 }))).toBe(false);
+    expect(rebootPending(node())).toBe(false);
+  });
+
+  it('counts a virtual node left at driver none: its agent reboots it like any VM', () => {
+    // Before the rule moved to api/, only driver qemu counted, and `walt node wait` returned at once.
+    expect(rebootPending(node({ requested: T2, driver: 'none' }))).toBe(true);
+  });
+
+  it('counts a physical node with a power driver, not one without (nobody could reboot it)', () => {
+    expect(rebootPending(node({ requested: T2, driver: 'snmp-poe', virtual: false }))).toBe(true);
+    expect(rebootPending(node({ requested: T2, driver: 'none', virtual: false }))).toBe(false);
+  });
+});
+
+describe('isBooted', () => {
+  it('is Ready with no reboot pending', () => {
+    expect(isBooted(node())).toBe(true);
+    expect(isBooted(node({ requested: T2, handled: T1 }))).toBe(false);
+    const booting = node();
+    booting.status = { phase: 'Booting' };
+    expect(isBooted(booting)).toBe(false);
+  });
+});

@@ -1,0 +1,62 @@
+// When a node counts as booted, and when a reboot someone asked for is still to happen: one rule for
+// the CLI (`walt node wait`), the client library, the operator (experiment steps) and the agents that
+// carry reboots out. Pure functions of a WaltNode.
+import type { WaltNode } from '../v1alpha1/index.js';
+import type { POWER_DRIVERS } from '../v1alpha1/index.js';
+import { REBOOT_REQUESTED_AT_ANNOTATION } from './annotations.js';
+import { REBOOT_REQUEST_CONDITION } from './conditions.js';
+
+export type PowerDriverName = (typeof POWER_DRIVERS)[number];
+
+// Only RFC 3339 (no spaces): the request time is read back from the condition message.
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+const HANDLED = /^requested at (\S+);/;
+
+export type RequestedRebootDecision =
+  | { reboot: false; why: 'NoRequest' | 'InvalidRequest' | 'AlreadyHandled' }
+  | { reboot: true; requestedAt: string; generation: number };
+
+/**
+ * The driver that powers `node`. A virtual node left at "none" (the schema default) is powered by qemu
+ * all the same: the agent that runs its VM can always power it.
+ */
+export function powerDriverOf(node: WaltNode): PowerDriverName {
+  const driver = node.spec.power?.driver ?? 'none';
+  return driver === 'none' && node.spec.virtual ? 'qemu' : driver;
+}
+
+/** The request time the node's status records as handled last, if any. */
+export function handledRequest(node: WaltNode): string | undefined {
+  const message = node.status?.conditions?.find((c) => c.type === REBOOT_REQUEST_CONDITION)?.message;
+  return message ? HANDLED.exec(message)?.[1] : undefined;
+}
+
+/**
+ * Whether `node` must reboot for a request: its annotation holds a valid time newer than both the
+ * request recorded in its status and `handledHere`, the one the caller handled last (the status may
+ * not show it yet).
+ */
+export function decideRequestedReboot(node: WaltNode, handledHere?: string): RequestedRebootDecision {
+  const requestedAt = node.metadata.annotations?.[REBOOT_REQUESTED_AT_ANNOTATION];
+  if (!requestedAt) return { reboot: false, why: 'NoRequest' };
+  const at = Date.parse(requestedAt);
+  if (!RFC3339.test(requestedAt) || Number.isNaN(at)) return { reboot: false, why: 'InvalidRequest' };
+  const handled = [handledRequest(node), handledHere].some((h) => h !== undefined && Date.parse(h) >= at);
+  if (handled) return { reboot: false, why: 'AlreadyHandled' };
+  return { reboot: true, requestedAt, generation: node.metadata.generation ?? 0 };
+}
+
+/**
+ * Whether a requested reboot of `node` is still to happen: a node that still shows Ready from before
+ * the reboot is not booted yet. Every node with a power driver counts — the agent handles requests
+ * for all of them, and records a failure too (then the request is handled, and no longer pending);
+ * a node without one ("none", physical) is never rebooted, so waiting for it would never end.
+ */
+export function rebootPending(node: WaltNode): boolean {
+  return powerDriverOf(node) !== 'none' && decideRequestedReboot(node).reboot;
+}
+
+/** Booted as `walt node wait` means it: Ready, and no requested reboot still to happen. */
+export function isBooted(node: WaltNode): boolean {
+  return node.status?.phase === 'Ready' && !rebootPending(node);
+}
