@@ -71,6 +71,8 @@ Next:
   kubectl patch wn vn1 --type merge -p '{"spec":{"image":"<namespace>/<WaltImage>"}}'   # reboot into another image
   kubectl apply -f examples/experiment.yaml         # claim vn1, boot default/debian-pc, run uname, release
   kubectl get exp hello -o yaml                     # phase, step results with the command's output
+  kubectl apply -f examples/vnode-2.yaml            # a second virtual node, vn2
+  npm run walt -- experiment run examples/experiment-selector.yaml --follow   # both nodes: copy, reboot, boot
   npm run walt -- log show --history full --issuers vn1   # logs of vn1 (its output, walt-log-echo lines)
   npm run walt -- node run vn1 -- uname -a          # a command on the node (its command channel)
   local/testbed.sh down                             # stop everything (--purge also deletes the data)

@@ -36,6 +36,8 @@ export interface LabOptions {
   /** Where the operator watches (default: all namespaces). */
   namespace?: string;
   logLevel?: string;
+  /** The registry's loopback port (default: a free one; the testbed's is TESTBED_REGISTRY_PORT). */
+  registryPort?: number;
 }
 
 export interface Lab {
@@ -102,7 +104,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     await applyIdentities(options.kc, [options.segment]);
     await createNetwork(options.network);
     cleanups.push(() => deleteNetwork(options.network.ns));
-    const registry = await startRegistry();
+    const registry = await startRegistry(options.registryPort ? { port: options.registryPort } : {});
     cleanups.push(() => registry.stop());
     const bridges: ApiserverBridge[] = [
       await bridgeApiserver(options.network.ns, options.kc.getCurrentCluster()!.server),

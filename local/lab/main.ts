@@ -1,18 +1,20 @@
 // The local testbed's lab process (started by `local/testbed.sh up`, stopped by `down`): brings up the
-// lab segment (network namespace walt-lab, bridge walt-net, 192.168.152.1/22), a registry holding the
-// default image, the operator and the boot agent, applies examples/segment.yaml, the default image and
-// examples/vnode.yaml, waits for vn1 to be Ready, prints LAB READY, and keeps everything running until
-// SIGTERM/SIGINT. Needs KUBECONFIG (the testbed's control plane).
+// lab segment (network namespace walt-lab, bridge walt-net, 192.168.152.1/22), a registry on
+// 127.0.0.1:5000 holding the default image, the operator and the boot agent, applies
+// examples/segment.yaml, the default image walt-system/pc-x86-64-default, examples/image.yaml (as
+// default/debian-pc, which examples/experiment.yaml boots) and examples/vnode.yaml, waits for vn1 to be
+// Ready, prints LAB READY, and keeps everything running until SIGTERM/SIGINT. Needs KUBECONFIG (the
+// testbed's control plane).
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { loadKubeConfig } from '../../common/kube-config.js';
 import { parseAllDocuments } from 'yaml';
-import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
+import { RESOURCES, type WaltImage, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../default-image/image.js';
 import { startLab, tailOf, type Lab } from './lab.js';
-import { applyAll, defaultImage, labImage } from './resources.js';
+import { applyAll, defaultImage, defaultImageRef, TESTBED_REGISTRY_PORT } from './resources.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const READY_TIMEOUT_MS = 10 * 60_000;
@@ -60,6 +62,8 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
   const image = await ensureDefaultImage();
   const segment = await example<WaltSegment>('segment.yaml');
   const vnode = await example<WaltNode>('vnode.yaml');
+  const userImage = await example<WaltImage>('image.yaml');
+  userImage.metadata.namespace = 'default';
   const dir = labDir();
   say(`starting the lab segment "${segment.metadata.name}" (logs in ${dir})`);
   const lab = await startLab({
@@ -71,13 +75,17 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
       bridge: segment.spec.interface,
       address: `${segment.spec.serverAddress}/${segment.spec.subnet.split('/')[1]}`,
     },
+    registryPort: TESTBED_REGISTRY_PORT,
   });
   try {
     const since = Date.now();
-    const ref = `${lab.registry.host}/walt/pc-x86-64-default:latest`;
+    const ref = defaultImageRef(lab.registry.host);
+    // examples/image.yaml names this registry, so that applying it on the testbed changes nothing.
+    if (userImage.spec.ref !== ref)
+      throw new Error(`examples/image.yaml refers to ${userImage.spec.ref}, the testbed pushes ${ref}`);
     await pushImage(image.layoutDir, image.tag, ref);
-    // default/debian-pc: the image examples/image.yaml describes, which examples/experiment.yaml boots.
-    await applyAll(kc, [segment, defaultImage(ref), labImage('default', 'debian-pc', ref), vnode]);
+    // default/debian-pc is examples/image.yaml, which examples/experiment.yaml boots.
+    await applyAll(kc, [segment, defaultImage(ref), userImage, vnode]);
     say(
       `applied segment ${segment.metadata.name}, images walt-system/pc-x86-64-default and default/debian-pc, node ${vnode.metadata.name}`,
     );

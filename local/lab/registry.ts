@@ -22,6 +22,8 @@ export interface StartRegistryOptions {
   auth?: RegistryAuth;
   /** Token mode only: whether anonymous clients may pull (default true, like a public registry). */
   anonymousPull?: boolean;
+  /** A fixed loopback port (the local testbed's 5000) instead of a free one. */
+  port?: number;
 }
 
 export interface TestRegistry {
@@ -65,7 +67,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
 
 async function startIn(dir: string, options: StartRegistryOptions): Promise<TestRegistry> {
   const auth = options.auth ?? 'none';
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   const storageDir = path.join(dir, 'storage');
   const logFile = path.join(dir, 'registry.log');

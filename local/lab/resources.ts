@@ -7,6 +7,17 @@ import { DEFAULT_IMAGE_NAMESPACE } from '../../agents/netboot/gate.js';
 
 const FIELD_MANAGER = 'walt-lab';
 
+/**
+ * The local testbed's registry port (127.0.0.1:5000, the registry's usual port): fixed so that
+ * examples/image.yaml can name it. The end-to-end labs take a free port instead.
+ */
+export const TESTBED_REGISTRY_PORT = 5000;
+
+/** Where a lab pushes the default image, in its registry `registryHost` ("127.0.0.1:<port>"). */
+export function defaultImageRef(registryHost: string): string {
+  return `${registryHost}/walt/pc-x86-64-default:latest`;
+}
+
 export function labSegment(
   name: string,
   network: { bridge: string; subnet: string; serverAddress: string },

@@ -1,9 +1,13 @@
 // Every manifest in examples/ applies to the real apiserver, and `kubectl get` prints our columns.
+// The cluster-scoped objects (segment lab, nodes vn1, vn2, rpi-kitchen) get a suffix, references and
+// pool labels included: test/e2e/examples.test.ts boots the examples under their own names on the same apiserver,
+// possibly at the same time. test/e2e/examples.test.ts is also where each example reaches its end state.
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { kubeConfig, kubectl, testNamespace } from './support/cluster.js';
 
 const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
@@ -11,20 +15,50 @@ const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergeP
 
 interface ExampleObject {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    segment?: string;
+    nodes?: { names?: string[]; selector?: { matchLabels?: Record<string, string> } };
+  };
+}
+
+const SUFFIX = `-${randomBytes(3).toString('hex')}`;
+const CLUSTER_SCOPED = ['WaltNode', 'WaltSegment'];
+const POOL = 'walt.dev/pool';
+const clusterName = (name: string): string => `${name}${SUFFIX}`;
+
+/** The example with its cluster-scoped names (and the references to them) suffixed. */
+function suffixed(o: ExampleObject): ExampleObject {
+  const copy = structuredClone(o);
+  if (CLUSTER_SCOPED.includes(o.kind)) copy.metadata.name = clusterName(o.metadata.name);
+  if (copy.spec.segment) copy.spec.segment = clusterName(copy.spec.segment);
+  if (copy.spec.nodes?.names) copy.spec.nodes.names = copy.spec.nodes.names.map(clusterName);
+  for (const labels of [copy.metadata.labels, copy.spec.nodes?.selector?.matchLabels]) {
+    if (labels?.[POOL]) labels[POOL] = clusterName(labels[POOL]);
+  }
+  return copy;
 }
 
 async function exampleFiles(): Promise<string[]> {
   return (await readdir(examplesDir)).filter((f) => f.endsWith('.yaml')).sort();
 }
 
+async function fileObjects(file: string): Promise<ExampleObject[]> {
+  const text = await readFile(path.join(examplesDir, file), 'utf8');
+  return parseAllDocuments(text).map((doc) => suffixed(doc.toJS() as ExampleObject));
+}
+
 async function exampleObjects(): Promise<ExampleObject[]> {
   const objects: ExampleObject[] = [];
-  for (const file of await exampleFiles()) {
-    const text = await readFile(path.join(examplesDir, file), 'utf8');
-    for (const doc of parseAllDocuments(text)) objects.push(doc.toJS() as ExampleObject);
-  }
+  for (const file of await exampleFiles()) objects.push(...(await fileObjects(file)));
   return objects;
+}
+
+/** A file's objects (suffixed), as `kubectl apply -f -` reads them. */
+async function manifestOf(files: string[]): Promise<string> {
+  const docs: string[] = [];
+  for (const file of files) for (const o of await fileObjects(file)) docs.push(stringify(o));
+  return docs.join('---\n');
 }
 
 /** The header of the table kubectl printed for one resource type. */
@@ -60,7 +94,7 @@ describe('examples/', () => {
 
   it('applies every manifest with kubectl apply', async () => {
     for (const file of await exampleFiles()) {
-      const result = await kubectl(['apply', '-n', ns.name, '-f', path.join(examplesDir, file)]);
+      const result = await kubectl(['apply', '-n', ns.name, '-f', '-'], await manifestOf([file]));
       expect({ file, ...result }).toMatchObject({ file, code: 0, stderr: '' });
     }
     // Applying again changes nothing: no object's spec generation moves. Cluster-scoped kinds list
@@ -80,7 +114,7 @@ describe('examples/', () => {
       );
     };
     const before = await generations();
-    const again = await kubectl(['apply', '-n', ns.name, '-f', examplesDir]);
+    const again = await kubectl(['apply', '-n', ns.name, '-f', '-'], await manifestOf(await exampleFiles()));
     expect(again.code).toBe(0);
     expect(await generations()).toEqual(before);
     expect(Object.keys(before)).toHaveLength((await exampleObjects()).length);
@@ -94,7 +128,7 @@ describe('examples/', () => {
         group: 'walt.dev',
         version: 'v1alpha1',
         plural: 'waltnodes',
-        name: 'vn1',
+        name: clusterName('vn1'),
         body: { status: { phase: 'Ready', ip: '192.168.152.20' } },
       },
       mergePatch,
@@ -138,10 +172,14 @@ describe('examples/', () => {
     ]);
     // And the rows show spec and status values
     expect(result.stdout).toMatch(
-      /waltnode\.walt\.dev\/vn1\s+pc-x86-64\s+52:54:00:a1:b2:c3\s+192\.168\.152\.20\s+default\s+Ready/,
+      new RegExp(
+        `waltnode\\.walt\\.dev/${clusterName('vn1')}\\s+pc-x86-64\\s+52:54:00:a1:b2:c3\\s+192\\.168\\.152\\.20\\s+default\\s+Ready`,
+      ),
     );
     expect(result.stdout).toMatch(
-      /waltsegment\.walt\.dev\/lab\s+walt-net\s+192\.168\.152\.0\/22\s+192\.168\.152\.1\s+authoritative/,
+      new RegExp(
+        `waltsegment\\.walt\\.dev/${clusterName('lab')}\\s+walt-net\\s+192\\.168\\.152\\.0/22\\s+192\\.168\\.152\\.1\\s+authoritative`,
+      ),
     );
   });
 
@@ -153,8 +191,8 @@ describe('examples/', () => {
       expect.arrayContaining([
         'experiment.walt.dev/hello',
         'waltimage.walt.dev/debian-pc',
-        'waltnode.walt.dev/vn1',
-        'waltsegment.walt.dev/lab',
+        `waltnode.walt.dev/${clusterName('vn1')}`,
+        `waltsegment.walt.dev/${clusterName('lab')}`,
       ]),
     );
   });

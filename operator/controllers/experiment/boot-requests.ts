@@ -25,6 +25,11 @@ async function requestOne(run: ExperimentRun, name: string, reboot: BootRequest[
   run.deps.requested.set(name, at);
 }
 
+/** Asks `name` for a hard reboot into the experiment's image now (a soft reboot it could not start). */
+export async function rebootHardNow(run: ExperimentRun, name: string): Promise<void> {
+  await requestOne(run, name, 'hard');
+}
+
 /** Asks `names` to boot the experiment's image; their status entries restart at attempt 1. */
 export async function requestBoots(
   run: ExperimentRun,
