@@ -376,13 +376,17 @@ describe('walt CLI workflows', () => {
     const show = (...args: string[]) => run('log', 'show', '--format', '{line}', ...args);
     const filtered = await show('--history', 'full', '--issuers', `${machine},other`, '--streams', '^app$');
     expect(filtered).toMatchObject({ code: 0, stdout: 'result=42\nnoise\n' });
-    // The store's regexes: JavaScript syntax (Unicode mode) run by RE2; a POSIX class is refused by the
-    // agent with its code, never read as JavaScript without the u flag reads it (a silent mismatch)
+    // The store's regexes: JavaScript syntax (Unicode mode) run by RE2. A POSIX class is refused, by the
+    // CLI as by the agent, never read as JavaScript without the u flag reads it (a silent mismatch)
     const js = await show('--history', 'full', '--issuers', machine, '--streams', '^app\\d$');
     expect(js).toMatchObject({ code: 0, stdout: 'digit stream\n' });
     const posix = await show('--history', 'full', '--issuers', machine, '--streams', '^app[[:digit:]]$');
     expect(posix).toMatchObject({ code: EXIT.usage, stdout: '' });
-    expect(posix.stderr).toContain('[WALT_ERR_LOGS_BAD_REGEX]');
+    expect(posix.stderr).toContain('[WALT_ERR_CLI_BAD_REGEX]');
+    const refused = async (): Promise<void> => {
+      for await (const line of agent.queryLogs({ stream: '^app[[:digit:]]$' })) void line;
+    };
+    await expect(refused()).rejects.toMatchObject({ code: 'WALT_ERR_LOGS_BAD_REGEX' });
 
     expect(await run('log', 'add-checkpoint', 'cp1', '--date', '-45s')).toMatchObject({ code: 0 });
     const kept = await agent.listCheckpoints(ns.name);
