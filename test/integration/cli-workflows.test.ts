@@ -30,6 +30,7 @@ describe('walt CLI workflows', () => {
   const nodes: string[] = [];
   let ns: Awaited<ReturnType<typeof testNamespace>>;
   const machine = uniqueName('cliw-m');
+  const second = uniqueName('cliw-m2');
   let lab: CliLab;
   let tmp: string;
 
@@ -82,6 +83,7 @@ describe('walt CLI workflows', () => {
       netns: `wcliw-${process.pid}`,
       prefix: '10.98.0',
       node: machine,
+      machines: [second],
       dir: path.join(tmp, 'lab'),
     });
   }, 300_000);
@@ -285,6 +287,12 @@ describe('walt CLI workflows', () => {
     expect(one).toMatchObject({ code: 0, stdout: here.stdout });
     const where = await run('node', 'run', machine, '--', 'sh', '-c', 'echo "$WALT_API"');
     expect(where.stdout).toBe(`http://${lab.net.serverIp}/api/v1/nodes/${machine}\n`);
+    const both = await run('node', 'run', `${machine},${second}`, '--', 'sh', '-c', 'echo "$WALT_API"');
+    const nodeApi = (name: string): string => `http://${lab.net.serverIp}/api/v1/nodes/${name}`;
+    expect(both).toMatchObject({
+      code: 0,
+      stdout: `=== ${machine} ===\n${nodeApi(machine)}\n=== ${second} ===\n${nodeApi(second)}\n`,
+    });
     const three = await run('node', 'run', machine, '--', 'sh', '-c', 'echo exiting; exit 3');
     expect(three).toMatchObject({ code: 3, stdout: 'exiting\n' });
     expect((await run('node', 'run', 'ghost-node', 'true')).code).toBe(EXIT.notFound);
@@ -432,6 +440,23 @@ describe('walt CLI workflows', () => {
       result = await within(waiting, 1000);
     }
     expect(await waiting).toEqual({ code: 0, stdout: 'app service ready\n', stderr: '' });
+    // --mode ALL: until each machine has said it (both say it each round, at most 60 rounds)
+    const all = run(
+      ...['log', 'wait', '^all ready$', '--mode', 'ALL', '--timeout', '90s'],
+      ...['--issuers', `${machine},${second}`],
+    );
+    let allDone: CommandResult | undefined;
+    for (let i = 0; i < 60 && allDone === undefined; i += 1) {
+      await Promise.all(lab.nodes.map((n) => n.logEcho('app', 'all ready')));
+      allDone = await within(all, 1000);
+    }
+    const waited = await all;
+    expect(waited).toMatchObject({ code: 0, stderr: '' });
+    const issuers = waited.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => /^\S+ (\S+)\.app -> all ready$/.exec(l)?.[1]);
+    expect(new Set(issuers)).toEqual(new Set([machine, second]));
     const never = await run('log', 'wait', 'never', '--issuers', machine, '--timeout', '1s');
     expect(never.code).toBe(EXIT.timeout);
   }, 120_000);

@@ -1,7 +1,8 @@
 // The lab the CLI and client-library suites run against: the real boot agent (agents/main.ts) in its
 // network namespace as its segment's ServiceAccount, the real operator (images, experiments) watching
 // the suite's namespace only, a local registry holding a real pushed image, and one simulated machine
-// (simulated-node.ts) that takes its address from the agent's DHCP and speaks the real node protocol.
+// (simulated-node.ts) that takes its address from the agent's DHCP and speaks the real node protocol
+// (more when asked: `machines`).
 // All of it is local/lab/lab.ts, as the local testbed and the end-to-end suites start it; the agent's
 // API is relayed to a loopback port, which clients accept with WALT_AGENT_URL_ALLOW_LOOPBACK=1.
 // One lab per suite: each takes a namespace, a registry and a few ports.
@@ -28,6 +29,8 @@ export interface CliLabOptions {
   prefix: string;
   /** The simulated machine's WaltNode. */
   node: string;
+  /** More simulated machines (WaltNodes of these names), each booted on the default image. */
+  machines?: readonly string[];
   /** Scratch directory (removed by the caller). */
   dir: string;
 }
@@ -38,7 +41,10 @@ export const LAB_IMAGE = 'lab-img';
 export interface CliLab {
   lab: Lab;
   net: Segment;
+  /** The machine of options.node. */
   node: SimulatedNode;
+  /** Every machine: options.node first, then options.machines. */
+  nodes: SimulatedNode[];
   /** The pushed image's reference, manifest digest and size (its compressed layers). */
   imageRef: string;
   imageDigest: string;
@@ -72,17 +78,23 @@ export async function startCliLab(options: CliLabOptions): Promise<CliLab> {
   const network: LabNetwork = { ns: options.netns, bridge: 'br0', address: `${prefix}.1/24` };
   const lab = await startLab({ kc, workDir: path.join(dir, 'lab'), segment, network, namespace });
   const net = labAsSegment(network, `${prefix}.0/24`);
-  let node: SimulatedNode | undefined;
+  const names = [options.node, ...(options.machines ?? [])];
+  const nodes: SimulatedNode[] = [];
   const logs = (): string =>
-    `--- agent ---\n${tailOf(lab.agentLogFile)}\n--- ${options.node} ---\n${node?.log() ?? ''}`;
+    [
+      `--- agent ---\n${tailOf(lab.agentLogFile)}`,
+      ...nodes.map((n) => `--- ${n.options.name} ---\n${n.log()}`),
+    ].join('\n');
   const waitOr = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> =>
     waitFor(what, probe, timeoutMs).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\n${logs()}`);
     });
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const stop = async (): Promise<void> => {
-    await node?.stop();
-    await api.deleteClusterCustomObject({ ...RESOURCES.node, name: options.node }).catch(() => undefined);
+    for (const node of nodes) await node.stop();
+    for (const name of names) {
+      await api.deleteClusterCustomObject({ ...RESOURCES.node, name }).catch(() => undefined);
+    }
     await api
       .deleteNamespacedCustomObject({ ...RESOURCES.image, namespace, name: LAB_IMAGE })
       .catch(() => undefined);
@@ -92,16 +104,19 @@ export async function startCliLab(options: CliLabOptions): Promise<CliLab> {
   };
   try {
     const image = await pushLabImage(dir, lab);
-    const mac = randomMac('52:54:00');
+    const macs = names.map(() => randomMac('52:54:00'));
     await applyAll(kc, [
       labSegment(segment, { bridge: 'br0', subnet: `${prefix}.0/24`, serverAddress: `${prefix}.1` }),
       labImage(namespace, LAB_IMAGE, image.ref),
-      {
-        apiVersion: 'walt.dev/v1alpha1',
-        kind: 'WaltNode',
-        metadata: { name: options.node },
-        spec: { mac, model: 'pc-x86-64', segment },
-      } as never,
+      ...names.map(
+        (name, i) =>
+          ({
+            apiVersion: 'walt.dev/v1alpha1',
+            kind: 'WaltNode',
+            metadata: { name },
+            spec: { mac: macs[i], model: 'pc-x86-64', segment },
+          }) as never,
+      ),
     ]);
     await waitOr(
       'the agent to publish its API in the segment status',
@@ -124,18 +139,21 @@ export async function startCliLab(options: CliLabOptions): Promise<CliLab> {
       },
       120_000,
     );
-    node = await SimulatedNode.plug({
-      kc,
-      segment: net,
-      name: options.node,
-      mac,
-      dir: path.join(dir, 'node'),
-    });
-    await node.startWatching().catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${logs()}`);
-    });
+    for (const [i, name] of names.entries()) {
+      const node = await SimulatedNode.plug({
+        kc,
+        segment: net,
+        name,
+        mac: macs[i]!,
+        dir: path.join(dir, `node-${i}`),
+      });
+      nodes.push(node);
+      await node.startWatching().catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${logs()}`);
+      });
+    }
     const pushed = { imageRef: image.ref, imageDigest: image.digest, imageSize: image.size };
-    return { lab, net, node, ...pushed, waitOr, logs, stop };
+    return { lab, net, node: nodes[0]!, nodes, ...pushed, waitOr, logs, stop };
   } catch (error) {
     await stop();
     throw error;
