@@ -30,11 +30,14 @@ export function resolveIssuers(set: string, nodes: readonly WaltNode[], owner: O
   return [...names];
 }
 
-/** A regex as the agent will use it (JavaScript syntax, searched), checked here. */
+/**
+ * A regex as the agent will use it (JavaScript syntax in Unicode mode, searched), checked here: without
+ * the u flag JavaScript would let `[[:digit:]]` through, which the agent refuses.
+ */
 export function checkRegex(what: string, regex: string | undefined): string | undefined {
   if (regex === undefined) return undefined;
   try {
-    new RegExp(regex);
+    new RegExp(regex, 'u');
   } catch (error) {
     throw ERR_CLI_BAD_REGEX(what, regex, (error as Error).message);
   }

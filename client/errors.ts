@@ -154,7 +154,7 @@ export const ERR_CLI_BAD_LOG_FORMAT = defineError(
 export const ERR_CLI_BAD_REGEX = defineError(
   'WALT_ERR_CLI_BAD_REGEX',
   (what: string, regex: string, detail: string) =>
-    `${what} ${regex} is not a valid regular expression: ${detail}`,
+    `${what} ${regex} is not a valid regular expression: ${detail}; write JavaScript syntax (Unicode mode), as the agents read it: \\d, not [[:digit:]]`,
   400,
 );
 

@@ -31,12 +31,20 @@ export interface NodesApi {
   reboot(names: string | readonly string[], options?: { hard?: boolean }): Promise<void>;
   /** Until every node is Ready on its spec.image (and no requested reboot is pending). */
   wait(names: string | readonly string[], options?: { timeoutMs?: number }): Promise<WaltNode[]>;
+  /** A command on the node; waits up to 300 s for its command channel unless connectTimeoutSeconds says otherwise. */
   run(node: string, command: readonly string[], options?: Omit<ExecRequest, 'command'>): Promise<ExecResult>;
   /** Local `source` to `destination` on the node (into it if it is a directory, like cp). */
   copyTo(node: string, source: string, destination: string): Promise<void>;
   /** `source` on the node to local `destination` (into it if it is a directory). */
   copyFrom(node: string, source: string, destination: string): Promise<void>;
 }
+
+/**
+ * How long run() waits for a node's command channel by default, as `walt node run` does: a node that
+ * just notified its bootup (nodes.wait is over) opens the channel a moment later; the agent's own
+ * default (0) would fail at once with WALT_ERR_NODE_NOT_CONNECTED.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 300;
 
 const setOf = (names: string | readonly string[]): string =>
   typeof names === 'string' ? names : names.join(',');
@@ -66,7 +74,11 @@ export function createNodesApi(deps: NodesDeps): NodesApi {
   };
   const agentOf = async (name: string) => agents.forSegment((await nodeNamed(name)).spec.segment);
   const run: NodesApi['run'] = async (node, command, options = {}) =>
-    (await agentOf(node)).exec(node, { ...options, command: [...command] });
+    (await agentOf(node)).exec(node, {
+      connectTimeoutSeconds: DEFAULT_CONNECT_TIMEOUT_SECONDS,
+      ...options,
+      command: [...command],
+    });
   return {
     list: async (set) => (set ? select(set) : all()),
     get: (name) => objects.get<WaltNode>(RESOURCES.node, name),

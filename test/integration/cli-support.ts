@@ -11,16 +11,17 @@ import type { CommandResult } from './support/cluster.js';
 
 export const root = path.resolve(import.meta.dirname, '..', '..');
 export const builtCli = path.join(root, 'dist', 'cli', 'main.js');
+// Every folder tsconfig.build.json compiles (the layout of docs/architecture.md; test/ and bench/ are not built).
 const SOURCE_DIRS = [
-  'api',
   'common',
+  'api',
   'runtime',
   'oci',
   'log-store',
-  'cli',
   'client',
-  'agents',
   'operator',
+  'agents',
+  'cli',
   'node',
   'local',
   'crds',

@@ -1,0 +1,28 @@
+// The CLI checks a log regex as the agents read it (JavaScript syntax, Unicode mode) before asking them.
+import { isWaltError } from '../common/errors.js';
+import { checkRegex } from './log-filters.js';
+
+/** The code of what `check` throws (undefined if it does not throw). */
+function codeOf(check: () => unknown): string | undefined {
+  try {
+    check();
+  } catch (error) {
+    return isWaltError(error) ? error.code : String(error);
+  }
+  return undefined;
+}
+
+describe('checkRegex', () => {
+  it('accepts JavaScript syntax in Unicode mode', () => {
+    expect(checkRegex('--streams', '^app\\d$')).toBe('^app\\d$');
+    expect(checkRegex('--streams', undefined)).toBeUndefined();
+  });
+
+  it('refuses a POSIX bracket class, which JavaScript without the u flag would read as a class and a ]', () => {
+    expect(codeOf(() => checkRegex('--streams', '^app[[:digit:]]$'))).toBe('WALT_ERR_CLI_BAD_REGEX');
+  });
+
+  it('refuses what no JavaScript regex is', () => {
+    expect(codeOf(() => checkRegex('the line regex', '('))).toBe('WALT_ERR_CLI_BAD_REGEX');
+  });
+});
