@@ -13,5 +13,6 @@ rm -rf dist && node_modules/.bin/tsc -p tsconfig.build.json
 node_modules/.bin/eslint .
 node_modules/.bin/prettier --check . >/dev/null || { node_modules/.bin/prettier --check . ; exit 1; }
 node_modules/.bin/tsx crds/generate.ts --check
+node_modules/.bin/tsx local/layers/main.ts
 echo "[test] jest (unit + integration)" >&2
 NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning" exec node_modules/.bin/jest "$@"

@@ -4,13 +4,7 @@ import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
 import type { Status, StatusUpdate, StatusWriter } from '../../runtime/index.js';
 import { ERR_POWER_NO_DRIVER } from './errors.js';
-import {
-  bootedSince,
-  createImageRebooter,
-  decideImageReboot,
-  imageRebootStatus,
-  wantedImage,
-} from './image-reboot.js';
+import { createImageRebooter, decideImageReboot, imageRebootStatus, wantedImage } from './image-reboot.js';
 
 function node(
   options: { image?: string; booted?: string; phase?: string; generation?: number } = {},
@@ -160,25 +154,5 @@ describe('createImageRebooter', () => {
     expect(await rebooter.check(node({ booted: 'lab/old' }))).toBe(false);
     expect(hardReboot).toHaveBeenCalledTimes(1);
     expect(writer.applied).toEqual([{ conditions: [expect.objectContaining({ reason: 'RebootFailed' })] }]);
-  });
-});
-
-describe('bootedSince', () => {
-  const booted = (lastBootup?: string): WaltNode => {
-    const n = node({ booted: 'lab/old' });
-    if (lastBootup) n.status!.lastBootup = lastBootup;
-    return n;
-  };
-  const start = Date.parse('2026-11-27T10:00:00.500Z');
-
-  it('is true for a bootup notified after the VM started (second precision allowed for)', () => {
-    expect(bootedSince(booted('2026-11-27T10:00:30Z'), start)).toBe(true);
-    expect(bootedSince(booted('2026-11-27T10:00:00Z'), start)).toBe(true);
-  });
-
-  it('is false for a bootup of an earlier run, or none', () => {
-    expect(bootedSince(booted('2026-11-27T09:59:00Z'), start)).toBe(false);
-    expect(bootedSince(booted(), start)).toBe(false);
-    expect(bootedSince(booted('2026-11-27T10:00:30Z'), undefined)).toBe(false);
   });
 });

@@ -44,18 +44,6 @@ export function decideImageReboot(node: WaltNode, rebootedFor?: number): ImageRe
   return { reboot: true, wanted, booted, generation };
 }
 
-/**
- * Whether the node's last bootup notification came from a boot that began at `startedAt` or later
- * (pure). A VM (re)started since its last bootup has not booted yet, whatever its phase still says:
- * its current boot already fetches the current image, rebooting it would only cost a boot.
- */
-export function bootedSince(node: WaltNode, startedAt: number | undefined): boolean {
-  const lastBootup = node.status?.lastBootup;
-  if (!lastBootup || startedAt === undefined) return false;
-  // lastBootup has second precision: it may read up to a second before the real notification.
-  return Date.parse(lastBootup) + 1000 > startedAt;
-}
-
 /** The status recording a reboot for an image change, or its failure (pure). */
 export function imageRebootStatus(
   node: WaltNode,

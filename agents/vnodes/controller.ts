@@ -7,6 +7,7 @@
 //
 // The finalizer is managed here, not by the runtime's finalizer option: that one would put it on
 // every WaltNode, physical ones and other segments' included.
+import { bootedSince } from '../../api/node/index.js';
 import { POWERED_CONDITION } from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
@@ -17,7 +18,7 @@ import {
   type ReconcileOutcome,
   setCondition,
 } from '../../runtime/index.js';
-import { bootedSince, type ImageRebooter } from '../power/image-reboot.js';
+import { type ImageRebooter } from '../power/image-reboot.js';
 import type { RequestedRebooter } from '../power/requested-reboot.js';
 import type { VnodeRunner } from './runner.js';
 import { poweredCondition } from './status.js';

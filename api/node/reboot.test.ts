@@ -1,7 +1,14 @@
 import type { WaltNode } from '../v1alpha1/index.js';
 import { REBOOT_REQUESTED_AT_ANNOTATION } from './annotations.js';
 import { REBOOT_REQUEST_CONDITION } from './conditions.js';
-import { decideRequestedReboot, handledRequest, isBooted, powerDriverOf, rebootPending } from './reboot.js';
+import {
+  bootedSince,
+  decideRequestedReboot,
+  handledRequest,
+  isBooted,
+  powerDriverOf,
+  rebootPending,
+} from './reboot.js';
 
 const T1 = '2026-11-27T10:00:00.123Z';
 const T2 = '2026-11-27T10:05:00.000Z';
@@ -115,5 +122,25 @@ describe('isBooted', () => {
     const booting = node();
     booting.status = { phase: 'Booting' };
     expect(isBooted(booting)).toBe(false);
+  });
+});
+
+describe('bootedSince', () => {
+  const booted = (lastBootup?: string): WaltNode => {
+    const n = node();
+    if (lastBootup) n.status!.lastBootup = lastBootup;
+    return n;
+  };
+  const start = Date.parse('2026-11-27T10:00:00.500Z');
+
+  it('is true for a bootup notified after the VM started (second precision allowed for)', () => {
+    expect(bootedSince(booted('2026-11-27T10:00:30Z'), start)).toBe(true);
+    expect(bootedSince(booted('2026-11-27T10:00:00Z'), start)).toBe(true);
+  });
+
+  it('is false for a bootup of an earlier run, or none', () => {
+    expect(bootedSince(booted('2026-11-27T09:59:00Z'), start)).toBe(false);
+    expect(bootedSince(booted(), start)).toBe(false);
+    expect(bootedSince(booted('2026-11-27T10:00:30Z'), undefined)).toBe(false);
   });
 });

@@ -60,3 +60,15 @@ export function rebootPending(node: WaltNode): boolean {
 export function isBooted(node: WaltNode): boolean {
   return node.status?.phase === 'Ready' && !rebootPending(node);
 }
+
+/**
+ * Whether the node's last bootup notification came from a boot that began at `startedAt` or later
+ * A VM (re)started since its last bootup has not booted yet, whatever its phase still says:
+ * its current boot already fetches the current image, rebooting it would only cost a boot.
+ */
+export function bootedSince(node: WaltNode, startedAt: number | undefined): boolean {
+  const lastBootup = node.status?.lastBootup;
+  if (!lastBootup || startedAt === undefined) return false;
+  // lastBootup has second precision: it may read up to a second before the real notification.
+  return Date.parse(lastBootup) + 1000 > startedAt;
+}

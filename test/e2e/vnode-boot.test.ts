@@ -5,7 +5,8 @@
 // outside /persist is gone after the reboot, the one inside stays. Switching spec.image reboots the
 // node into the second image (its marker file shows it). The bytes the node read over NFS while
 // booting are printed against the image size (lazy transfer). A kill -9 of the VM's qemu is a crash:
-// the agent starts it again and the node boots back to Ready (docs/faults.md).
+// the agent starts it again and the node boots back to Ready (docs/faults.md). `walt node reboot` then
+// `walt node wait` waits for the new boot of a virtual node left at power driver none (api/node/reboot.ts).
 import { execFile } from 'node:child_process';
 import { readFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { startLab, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment, virtualNode } from '../../local/lab/resources.js';
 import { promisify } from 'node:util';
 import { waitFor } from '../support/wait.js';
+import { ensureCliBuilt, walt } from '../integration/cli-support.js';
 import { tearDownLab, withLabLogs } from './lab-fixture.js';
 import { kubeConfig, testNamespace, uniqueName } from '../integration/support/cluster.js';
 
@@ -61,6 +63,7 @@ describe('a virtual node network-boots an OCI image over NFS (qemu, end to end)'
     dir = await mkdtemp(path.join(os.tmpdir(), 'walt-e2e-'));
     const image = await ensureDefaultImage();
     rootfsBytes = Number((await run('du', ['-sb', image.rootfsDir])).stdout.split('\t')[0]);
+    await ensureCliBuilt();
     ns = await testNamespace('e2e');
     lab = await startLab({
       kc,
@@ -189,5 +192,44 @@ describe('a virtual node network-boots an OCI image over NFS (qemu, end to end)'
       process.stdout.write(`[e2e] fault: qemu kill -9 → Ready again in ${(Date.now() - started) / 1000} s\n`);
     },
     BOOT_TIMEOUT_MS + 30_000,
+  );
+
+  it(
+    'walt node wait after walt node reboot waits for the new boot, for a virtual node left at driver none',
+    async () => {
+      // Given the node Ready, at power driver none (the schema default: qemu powers it all the same)
+      await api.patchClusterCustomObject(
+        { ...RESOURCES.node, name: nodeName, body: { spec: { power: { driver: 'none' } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+      const before = await waitFor(
+        'the node Ready at driver none',
+        async () => {
+          const n = await getNode();
+          return n.status?.phase === 'Ready' && n.spec.power?.driver === 'none' ? n : undefined;
+        },
+        BOOT_TIMEOUT_MS,
+      );
+      // When the user reboots it and waits
+      const cli = ['-n', ns.name];
+      const reboot = await walt([...cli, 'node', 'reboot', nodeName, '--force']);
+      expect({ code: reboot.code, stderr: reboot.stderr }).toEqual({ code: 0, stderr: '' });
+      const requestedAt = (await getNode()).metadata.annotations?.['walt.dev/reboot-requested-at'];
+      expect(requestedAt).toBeDefined();
+      const wait = await walt([...cli, 'node', 'wait', nodeName, '--timeout', '6m']);
+      // Then the wait ends only once the node has notified a boot that came after the request
+      expect({ code: wait.code, stderr: wait.stderr }).toEqual({ code: 0, stderr: '' });
+      const after = await getNode();
+      expect(after.status?.lastBootup).not.toBe(before.status?.lastBootup);
+      // lastBootup has second precision
+      expect(Date.parse(after.status!.lastBootup!) + 1000).toBeGreaterThan(Date.parse(requestedAt!));
+      expect(after.status?.conditions?.find((c) => c.type === 'RebootRequest')).toMatchObject({
+        status: 'True',
+        reason: 'Rebooted',
+        message: `requested at ${requestedAt}; hard-rebooted`,
+      });
+      expect(wait.stdout).toBe(`${nodeName}: Ready (${after.status?.ip})\n`);
+    },
+    BOOT_TIMEOUT_MS + 60_000,
   );
 });

@@ -11,7 +11,20 @@ import type { CommandResult } from './support/cluster.js';
 
 export const root = path.resolve(import.meta.dirname, '..', '..');
 export const builtCli = path.join(root, 'dist', 'cli', 'main.js');
-const SOURCE_DIRS = ['api', 'common', 'cli', 'client', 'agents', 'operator', 'logs', 'node', 'local', 'crds'];
+const SOURCE_DIRS = [
+  'api',
+  'common',
+  'runtime',
+  'oci',
+  'log-store',
+  'cli',
+  'client',
+  'agents',
+  'operator',
+  'node',
+  'local',
+  'crds',
+];
 const lockDir = path.join(root, 'dist', '.walt-cli-build.lock');
 const STALE_LOCK_MS = 5 * 60_000;
 // Once a suite of this run has checked or built dist/, later suites use it as it is: a source edited

@@ -2,8 +2,8 @@
 // hard-rebooted after a timeout, or has failed for good (pure). "Since the request" is what proves the
 // boot is ours: lastBootup (second precision, see bootedSince) no earlier than the request, and the
 // booted image the wanted one, and the Ready condition True.
+import { bootedSince } from '../../../api/node/index.js';
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
-import { bootedSince } from '../../../agents/power/image-reboot.js';
 import { isConditionTrue } from '../../../runtime/index.js';
 
 export interface BootWaitInput {
