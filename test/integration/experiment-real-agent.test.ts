@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REBOOT_REQUEST_CONDITION, REBOOT_REQUESTED_AT_ANNOTATION } from '../../api/node/index.js';
+import { RESOURCES } from '../../api/v1alpha1/index.js';
 import { causeOf, ExperimentLab } from '../support/experiment-lab.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
@@ -55,13 +56,13 @@ describe('Experiment controller against the real agent and simulated machines', 
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 180_000);
 
-  it('copies a ConfigMap key to the node and a node directory back into a ConfigMap, through the agent', async () => {
+  it('claims a node, boots it, runs run/copy/checkpoint/wait steps through the agent, records results and releases', async () => {
     // Given a ConfigMap and an experiment that writes, sends, reads and fetches files on m1
     await lab.core.createNamespacedConfigMap({
       namespace: ns.name,
       body: { metadata: { name: 'app' }, data: { 'conf.json': '{"level":3}\n' } },
     });
-    await lab.createExperiment('copies', {
+    await lab.createExperiment('hello', {
       nodes: { names: [m1] },
       steps: [
         {
@@ -74,31 +75,45 @@ describe('Experiment controller against the real agent and simulated machines', 
         },
         { name: 'show', run: { command: ['cat', '/etc/app/app.json'] } },
         { name: 'fetch', copy: { direction: 'fromNode', source: '/var/log/app', destination: 'logs' } },
+        { name: 'mark', checkpoint: { name: 'after-show' } },
+        { name: 'settle', wait: { duration: '1s' } },
       ],
     });
     // When it runs to its end
-    const done = await lab.finished('copies');
+    const done = await lab.finished('hello');
     // Then it succeeded, every step in order, on the machine the agent leased its address to
-    expect(causeOf(done)).toBe('Succeeded/Succeeded: all 4 steps succeeded');
+    expect(causeOf(done)).toBe('Succeeded/Succeeded: all 6 steps succeeded');
     expect(done.status!.steps!.map((s) => `${s.name}=${s.phase}`)).toEqual([
       'write=Succeeded',
       'conf=Succeeded',
       'show=Succeeded',
       'fetch=Succeeded',
+      'mark=Succeeded',
+      'settle=Succeeded',
     ]);
     expect(done.status!.nodes).toEqual([
       expect.objectContaining({ name: m1, phase: 'Released', bootAttempts: 1, ip: lab.machine(m1).ip }),
     ]);
+    const conditions = Object.fromEntries(
+      done.status!.conditions!.map((c) => [c.type, `${c.status}/${c.reason}`]),
+    );
+    expect(conditions).toEqual({
+      NodesClaimed: 'True/Claimed',
+      NodesReady: 'True/Ready',
+      Completed: 'True/Succeeded',
+      Released: 'True/Released',
+    });
+    expect(done.status!.conditions!.every((c) => c.observedGeneration === done.metadata.generation)).toBe(
+      true,
+    );
+    expect(done.status!.steps![0]!.commandId).toMatch(/^[0-9a-zA-Z]{1,16}-[0-9a-f]{16}$/);
     // The file came through the agent into the machine's filesystem, and the node read it back
     expect(await readFile(path.join(lab.machine(m1).root, 'etc/app/app.json'), 'utf8')).toBe('{"level":3}\n');
     expect(done.status!.steps![2]!.results).toEqual([{ node: m1, exitCode: 0, output: '{"level":3}\n' }]);
-    // And the node's directory, archived by its own tar, is in a ConfigMap owned by the experiment,
-    // readable by GNU tar
-    const fetched = await lab.core.readNamespacedConfigMap({
-      namespace: ns.name,
-      name: `copies-fetch-${m1}`,
-    });
-    expect(fetched.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Experiment', name: 'copies' });
+    // And the node's directory, archived by its own (busybox) tar, is in a ConfigMap owned by the
+    // experiment, readable by GNU tar
+    const fetched = await lab.core.readNamespacedConfigMap({ namespace: ns.name, name: `hello-fetch-${m1}` });
+    expect(fetched.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Experiment', name: 'hello' });
     const tarFile = path.join(dir, 'fetched.tar');
     await writeFile(tarFile, Buffer.from(fetched.binaryData!['files.tar']!, 'base64'));
     expect((await run('tar', ['-t', '-f', tarFile])).stdout.split('\n').filter(Boolean).sort()).toEqual([
@@ -106,6 +121,17 @@ describe('Experiment controller against the real agent and simulated machines', 
       'app/a.log',
     ]);
     expect((await run('tar', ['-x', '-O', '-f', tarFile, 'app/a.log'])).stdout).toBe('started\n');
+    // And the agent's store holds the step's output, the checkpoint and the platform lines
+    const stream = `^experiment\\.${ns.name}\\.hello\\.show$`;
+    expect(await lab.logLines(m1, stream)).toEqual(['{"level":3}']);
+    expect(await lab.checkpoints(m1, ns.name)).toEqual([
+      expect.objectContaining({ name: 'after-show', owner: ns.name }),
+    ]);
+    const platform = await lab.platformLines(m1, `^experiment ${ns.name}/hello:`);
+    expect(platform.join('\n')).toMatch(/claimed .*\n(.|\n)*Running(.|\n)*Succeeded/);
+    expect(await lab.eventReasons('hello')).toEqual(
+      expect.arrayContaining(['NodesClaimed', 'StepSucceeded', 'Succeeded', 'Released']),
+    );
     // And the node was given back: claim cleared, its image what it was
     const node = await lab.getNode(m1);
     expect(node.status?.claimedBy).toBeUndefined();
@@ -135,6 +161,11 @@ describe('Experiment controller against the real agent and simulated machines', 
     // Given a step running on m1 until the test releases it
     const machineRoot = lab.machine(m1).root;
     const script = 'echo run >>/runs; while [ ! -e /release ]; do sleep 1; done; echo finished';
+    const execRoute = '/api/v1/nodes/:name/exec';
+    const [execsBefore, attachesBefore] = [
+      await lab.agentRequests(execRoute),
+      await lab.agentRequests(`${execRoute}/:id`),
+    ];
     await lab.createExperiment('restarted', {
       nodes: { names: [m1] },
       steps: [{ name: 'work', run: { command: ['sh', '-c', script] } }],
@@ -170,11 +201,15 @@ describe('Experiment controller against the real agent and simulated machines', 
     expect(reasons.filter((r) => r === 'StepSucceeded')).toHaveLength(1);
     expect(reasons).not.toContain('StepFailed');
     expect(await lab.platformLines(m1, line)).toHaveLength(1);
+    // And the agent was sent one exec for the whole experiment (the first operator's, answered when
+    // its connection closed), and the attach (GET .../exec/<id>) of the new one
+    expect(await lab.agentRequests(execRoute)).toBe(execsBefore + 1);
+    expect(await lab.agentRequests(`${execRoute}/:id`)).toBeGreaterThan(attachesBefore);
   }, 400_000);
 
-  it('claims by selector: two experiments on a pool of two each get their own machine', async () => {
+  it('claims by selector: two experiments on a pool of two each get their own machine; a third waits for its node; keep.logs false deletes the logs', async () => {
     // Given two experiments picking one node each from the pool, started together; each step says which
-    // machine ran it (its kernel command line names the node) and holds until both run
+    // machine ran it (its kernel command line names the node) and holds until released
     const selector = { matchLabels: { 'walt.dev/test-pool': pool } };
     for (const name of [m1, m2]) await rm(path.join(lab.machine(name).root, 'release'), { force: true });
     const hold =
@@ -183,6 +218,7 @@ describe('Experiment controller against the real agent and simulated machines', 
       await lab.createExperiment(name, {
         nodes: { selector, count: 1 },
         steps: [{ name: 'which', run: { command: ['sh', '-c', hold] } }],
+        ...(name === 'pick-a' ? { keep: { logs: false } } : {}),
       });
     }
     // When both run at once
@@ -195,6 +231,22 @@ describe('Experiment controller against the real agent and simulated machines', 
         ),
       );
     }
+    // And a third experiment asks for m1 by name while it is held: it waits, saying for whom
+    await lab.createExperiment('waiter', {
+      nodes: { names: [m1] },
+      steps: [{ name: 'echo', run: { command: ['echo', 'hi'] } }],
+    });
+    const waiting = await lab.until(
+      'waiter',
+      `waiting for ${m1}`,
+      (e) => e.status?.phase === 'Acquiring' && (e.status.message ?? '').startsWith(`waiting for ${m1}`),
+    );
+    const holder = ['pick-a', 'pick-b'].find((n) => lab.latest(n)?.status?.nodes?.[0]?.name === m1);
+    expect(causeOf(waiting)).toBe(`Acquiring/-: waiting for ${m1} (claimed by ${ns.name}/${holder})`);
+    expect(waiting.status?.conditions?.find((c) => c.type === 'NodesClaimed')).toMatchObject({
+      status: 'False',
+      reason: 'Waiting',
+    });
     for (const name of [m1, m2]) await writeFile(path.join(lab.machine(name).root, 'release'), '');
     const [a, b] = [await lab.finished('pick-a'), await lab.finished('pick-b')];
     // Then each succeeded on a node of its own, and the command ran on that node's machine
@@ -211,6 +263,23 @@ describe('Experiment controller against the real agent and simulated machines', 
     }
     // And the dead machine, outside the pool, was never claimed
     expect((await lab.getNode(dead)).status?.claimedBy).toBeUndefined();
+    // And the waiter got m1 once its holder released it, and ran there
+    const waited = await lab.finished('waiter');
+    expect(causeOf(waited)).toBe('Succeeded/Succeeded: all 1 steps succeeded');
+    expect(waited.status!.steps![0]!.results).toEqual([{ node: m1, exitCode: 0, output: 'hi\n' }]);
+    // And deleting pick-a (keep.logs false) deletes its step output from the agent's store, not pick-b's
+    const streamOf = (name: string): string => `^experiment\\.${ns.name}\\.${name}\\.which$`;
+    expect(await lab.logLines(m1, streamOf('pick-a'))).toEqual([`walt.node=${nodeOf(a)}`]);
+    await lab.api.deleteNamespacedCustomObject({
+      ...RESOURCES.experiment,
+      namespace: ns.name,
+      name: 'pick-a',
+    });
+    await lab.waitOr('the LogsDeleted event of pick-a', async () =>
+      (await lab.eventReasons('pick-a')).includes('LogsDeleted') ? true : undefined,
+    );
+    expect(await lab.logLines(m1, streamOf('pick-a'))).toEqual([]);
+    expect(await lab.logLines(m1, streamOf('pick-b'))).toEqual([`walt.node=${nodeOf(b)}`]);
   }, 400_000);
 
   it('hard-reboots a node that does not boot in time, counts the retries, then fails; the agent handles each request', async () => {

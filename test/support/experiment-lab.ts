@@ -24,7 +24,7 @@ import {
   type ExposedPort,
 } from '../../local/lab/apiserver-bridge.js';
 import { applyIdentities, asServiceAccount } from '../../local/lab/identity.js';
-import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
+import { freePort, startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { createOperator } from '../../operator/main.js';
 import { createInformer, type Informer, type Manager } from '../../runtime/index.js';
 import { BusyboxMachine } from './busybox-machine.js';
@@ -90,6 +90,8 @@ export class ExperimentLab {
   private experiments: Informer<Experiment> | undefined;
   private nodes: Informer<WaltNode> | undefined;
   private operators = 0;
+  /** The agent's health and metrics port, on loopback inside the segment's namespace. */
+  private healthPort = 0;
 
   private constructor(readonly options: ExperimentLabOptions) {
     this.api = options.kc.makeApiClient(k8s.CustomObjectsApi);
@@ -186,7 +188,8 @@ export class ExperimentLab {
       mode: 0o600,
     });
     const args = [path.join(root, 'agents', 'main.ts'), '--segment', segment, '--boot'];
-    args.push('--cache-dir', path.join(dir, 'agent-cache'), '--health-port', '0');
+    this.healthPort = await freePort();
+    args.push('--cache-dir', path.join(dir, 'agent-cache'), '--health-port', String(this.healthPort));
     args.push('--lease-namespace', AGENT_NAMESPACE, '--identity', `expreal-agent-${segment}`);
     args.push('--api-url', `http://127.0.0.1:${this.agentApi!.port}`);
     args.push('--nfs-grace', '2s', '--boot-cache-mib', '0');
@@ -387,14 +390,45 @@ export class ExperimentLab {
     return events.items.flatMap((e) => Array<string>(e.count ?? 1).fill(e.reason ?? ''));
   }
 
-  /** Lines of the platform log (the agent's store) matching `regex`, asked from a machine. */
-  async platformLines(from: string, regex: string): Promise<string[]> {
-    const query = new URLSearchParams({ stream: '^platform\\.experiments$', line: regex, limit: '1000' });
+  /** Lines of the agent's log store whose stream (and line) match, asked from machine `from`. */
+  async logLines(from: string, stream: string, line?: string): Promise<string[]> {
+    const query = new URLSearchParams({ stream, limit: '1000', ...(line ? { line } : {}) });
+    const answer = await this.machineCurl(from, `/api/v1/logs/query?${query.toString()}`);
+    return (JSON.parse(answer) as { logs: Array<{ line: string }> }).logs.map((l) => l.line);
+  }
+
+  /** Lines of the platform log (the agent's store) matching `regex`, asked from machine `from`. */
+  platformLines(from: string, regex: string): Promise<string[]> {
+    return this.logLines(from, '^platform\\.experiments$', regex);
+  }
+
+  /** The agent's checkpoints of `owner` (its public GET), asked from machine `from`. */
+  async checkpoints(from: string, owner: string): Promise<Array<{ name: string; owner?: string }>> {
+    const answer = await this.machineCurl(from, `/api/v1/checkpoints?owner=${encodeURIComponent(owner)}`);
+    return (JSON.parse(answer) as { checkpoints: Array<{ name: string; owner?: string }> }).checkpoints;
+  }
+
+  private async machineCurl(from: string, pathAndQuery: string): Promise<string> {
     const { stdout } = await exec(this.machine(from).client.ns, 'curl', [
       ...['-fsS', '-m', '30'],
-      `http://${this.serverIp}/api/v1/logs/query?${query.toString()}`,
+      `http://${this.serverIp}${pathAndQuery}`,
     ]);
-    return (JSON.parse(stdout) as { logs: Array<{ line: string }> }).logs.map((l) => l.line);
+    return stdout;
+  }
+
+  /**
+   * walt_http_requests_total of the agent for `method` on `route` (a route pattern, e.g.
+   * /api/v1/nodes/:name/exec/:id), summed over status codes, from its own /metrics.
+   */
+  async agentRequests(route: string): Promise<number> {
+    const { stdout } = await exec(this.net.ns, 'curl', [
+      ...['-fsS', '-m', '30'],
+      `http://127.0.0.1:${this.healthPort}/metrics`,
+    ]);
+    return stdout
+      .split('\n')
+      .filter((l) => l.startsWith('walt_http_requests_total{') && l.includes(`route="${route}"`))
+      .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
   }
 
   /** Deletes everything the lab made, even after a failed set-up. */
