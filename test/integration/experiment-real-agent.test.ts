@@ -1,12 +1,13 @@
 // The Experiment controller against the REAL boot agent (test/support/experiment-lab.ts): the agent
 // in its segment's network namespace as its segment's ServiceAccount, the operator as walt-operator,
 // and machines that boot through the agent's DHCP, iPXE script, HTTP and NFS and run the real node
-// scripts (test/support/busybox-machine.ts). Proves, where test/integration/experiment-controller.test.ts
-// only shows it against an in-memory agent: copy steps both ways through the agent's transfers and the
-// node's tar; a run step failing with the node's real exit code and output; an operator restart during
-// a step, which attaches to the node's command by id and never sends it twice; claims by selector
-// across two experiments; and the boot timeout path — hard reboot requested, retries counted, Failed —
-// with the agent's real handling of the reboot request of a node whose power driver cannot act.
+// scripts (test/support/busybox-machine.ts). Proves, where an earlier suite only showed it against an
+// in-memory agent: run, copy (both ways, through the agent's transfers and the node's tar),
+// checkpoint, wait, boot and reboot steps; a run step failing with the node's real exit code and
+// output; an operator restart during a step, which attaches to the node's command by id and never
+// sends it twice; claims by selector and by name; keep.logs false; and the boot timeout path — hard
+// reboot requested, retries counted, Failed — with the agent's real handling of the reboot request
+// of a node whose power driver cannot act.
 // Every wait is on a condition of the Experiment's status as the watch saw it; failures name the cause
 // (phase/reason: message) and the processes' logs.
 import { execFile } from 'node:child_process';
@@ -155,6 +156,39 @@ describe('Experiment controller against the real agent and simulated machines', 
     ]);
     expect(after).toMatchObject({ name: 'after', phase: 'Skipped' });
     expect(await lab.eventReasons('broken')).toEqual(expect.arrayContaining(['StepFailed', 'Released']));
+  }, 400_000);
+
+  it('runs boot and reboot steps: each boots the machine again on the image, soft and hard alike', async () => {
+    // Given an experiment on m2 that reads its boot id between a soft reboot, a boot and a hard reboot
+    const bootId = { run: { command: ['cat', '/proc/sys/kernel/random/boot_id'] } };
+    const bootsBefore = lab.machine(m2).boots;
+    await lab.createExperiment('reboots', {
+      nodes: { names: [m2] },
+      steps: [
+        { name: 'id0', ...bootId },
+        { name: 'soft', reboot: {} },
+        { name: 'id1', ...bootId },
+        { name: 'again', boot: {} },
+        { name: 'id2', ...bootId },
+        { name: 'hard', reboot: { hard: true } },
+        { name: 'id3', ...bootId },
+      ],
+    });
+    // When it runs to its end
+    const done = await lab.finished('reboots');
+    // Then every step succeeded; each (re)boot step reports the image the node came up on
+    expect(causeOf(done)).toBe('Succeeded/Succeeded: all 7 steps succeeded');
+    const steps = done.status!.steps!;
+    for (const name of ['soft', 'again', 'hard']) {
+      expect(steps.find((s) => s.name === name)).toMatchObject({
+        phase: 'Succeeded',
+        results: [{ node: m2, message: `booted ${ns.name}/img` }],
+      });
+    }
+    // And the machine booted four times (the claim, then one per step), each read a new boot id
+    expect(lab.machine(m2).boots - bootsBefore).toBe(4);
+    const ids = ['id0', 'id1', 'id2', 'id3'].map((n) => steps.find((s) => s.name === n)!.results![0]!.output);
+    expect(new Set(ids).size).toBe(4);
   }, 400_000);
 
   it('after an operator restart during a step, attaches to the node command by its id; it ran once', async () => {

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { boundIp, udhcpcBound } from './fault-lab.js';
+import { boundIp, pidsIn, udhcpcBound } from './fault-lab.js';
 import { startIn, stop, type RealProcess } from './fault-processes.js';
 import { addClient, exec, type Client, type Segment } from './netns.js';
 import { waitFor } from './wait.js';
@@ -24,6 +24,8 @@ const run = promisify(execFile);
 const NODE_DIR = path.resolve(import.meta.dirname, '..', '..', 'node', 'walt');
 const BUSYBOX = '/usr/bin/busybox';
 const CHROOT = '/usr/sbin/chroot';
+const POWER_APPLETS = new Set(['reboot', 'halt', 'poweroff', 'init', 'linuxrc', 'shutdown']);
+const POWER_STUB = '#!/bin/sh\necho "simulated machine: $0 is the lab power cycle here"\n';
 /** How long one boot may take to find the agent serving it the image it should run. */
 const BOOT_DEADLINE_MS = 120_000;
 
@@ -87,7 +89,12 @@ async function makeRoot(root: string): Promise<void> {
   }
   const applets = (await run(BUSYBOX, ['--list'])).stdout.split('\n').filter(Boolean);
   for (const applet of applets) {
-    if (applet !== 'busybox') await symlink('busybox', path.join(root, 'bin', applet));
+    if (applet === 'busybox') continue;
+    // busybox's reboot signals init, which in a chroot is this host's: the machine's power commands
+    // do nothing here, the lab power-cycles it (an experiment's soft reboot asks for a boot too).
+    if (POWER_APPLETS.has(applet))
+      await writeFile(path.join(root, 'bin', applet), POWER_STUB, { mode: 0o755 });
+    else await symlink('busybox', path.join(root, 'bin', applet));
   }
   await run('mknod', ['-m', '666', path.join(root, 'dev', 'null'), 'c', '1', '3']);
 }
@@ -142,10 +149,18 @@ export class BusyboxMachine {
     });
   }
 
-  /** Cuts the power: the command loop (and the commands it started) stop, the address goes. */
+  /** Cuts the power: the command loop and every command it started end, the address goes. */
   async powerOff(): Promise<void> {
     await stop(this.loop);
     this.loop = undefined;
+    // Commands run in sessions of their own, adopted by init: a power cut ends them too.
+    for (const pid of pidsIn(this.client.ns)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
     await exec(this.client.ns, 'ip', ['addr', 'flush', 'dev', this.client.ifname]);
   }
 
