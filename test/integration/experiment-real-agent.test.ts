@@ -51,6 +51,9 @@ describe('Experiment controller against the real agent and simulated machines', 
     ]);
   }, 300_000);
 
+  // A test that failed half-way must not leave a claim on a machine the next test needs.
+  afterEach(() => lab?.deleteExperiments(), 90_000);
+
   afterAll(async () => {
     await lab?.destroy();
     await ns?.remove();

@@ -7,8 +7,9 @@
 //   injected (node scripts and image.env) → the REAL node/walt/notify-bootup → the REAL
 //   node/walt/walt-command-loop, both run by busybox sh inside the chroot, whose /proc/cmdline holds the
 //   kernel arguments of the script and /proc/sys/kernel/random/boot_id a fresh id per boot.
-// What is not simulated: the kernel itself (no NFS root mount: commands run in the chroot, on this
-// host), and the power button — the caller power-cycles the machine (powerCycle) where a power driver
+// What is not simulated: the kernel itself (no NFS root mount: commands run as root in the chroot, on
+// this host — the chroot keeps their paths in the machine, it is no security boundary), and the power
+// button — the caller power-cycles the machine (powerCycle) where a power driver
 // would (there is none for a machine without a PoE port or a webhook endpoint: agents/power/drivers.ts).
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -31,7 +32,7 @@ const BOOT_DEADLINE_MS = 120_000;
 
 export interface BusyboxMachineOptions {
   segment: Segment;
-  /** The WaltNode it is (the name arrives by the kernel command line of the agent's script). */
+  /** Its MAC, the spec.mac of its WaltNode (the node's name reaches it on the kernel command line). */
   mac: string;
   /** Scratch directory; the machine's root filesystem is <dir>/root. */
   dir: string;
@@ -104,6 +105,8 @@ export class BusyboxMachine {
   /** How many times it notified a bootup; the address of its last lease. */
   boots = 0;
   ip = '';
+  /** The last failed attempt of each boot that needed more than one (retried). */
+  readonly failures: string[] = [];
   readonly root: string;
   private loop: RealProcess | undefined;
 
@@ -132,13 +135,23 @@ export class BusyboxMachine {
   /** Powers the machine on and boots it: resolves once its bootup was notified and its loop runs. */
   async powerOn(options: BootOptions = {}): Promise<void> {
     await this.lease();
-    const deadline = Date.now() + BOOT_DEADLINE_MS;
-    for (;;) {
-      const served = await this.firmware();
-      if (!options.image || served === options.image) break;
-      if (Date.now() > deadline)
-        throw new Error(`the agent served ${served} to ${this.options.mac}, not ${options.image}`);
-    }
+    // A boot that fails starts over, as iPXE chains its script again and an initramfs retries its
+    // NFS mount (the agent may name an export a moment before nfs-ganesha serves it).
+    let failure = '';
+    await waitFor(
+      `the agent to serve ${options.image ?? 'an image'} to ${this.options.mac}`,
+      async () => {
+        const served = await this.firmware().catch((error: unknown) => {
+          failure = (error as Error).message;
+          return undefined;
+        });
+        return served !== undefined && (!options.image || served === options.image) ? served : undefined;
+      },
+      BOOT_DEADLINE_MS,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; last failure: ${failure}`, { cause: error });
+    });
+    this.failures.push(...(failure ? [failure] : []));
     await writeFile(path.join(this.root, 'proc/sys/kernel/random/boot_id'), `${randomUUID()}\n`);
     await this.inMachine(['/bin/sh', '/walt/notify-bootup'], 120_000);
     this.boots += 1;

@@ -313,7 +313,9 @@ export class ExperimentLab {
   logs(): string {
     const parts = [`--- agent ---\n${this.agent?.log().slice(-6000) ?? ''}`];
     for (const [name, entry] of this.machines) {
-      parts.push(`--- ${name} ---\n${entry.machine.log().slice(-2000)}\n${entry.errors.join('\n')}`);
+      const { machine, errors } = entry;
+      const failures = machine.failures.map((f) => `retried after: ${f}`);
+      parts.push(`--- ${name} ---\n${machine.log().slice(-2000)}\n${[...failures, ...errors].join('\n')}`);
     }
     return parts.join('\n');
   }
@@ -431,9 +433,31 @@ export class ExperimentLab {
       .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
   }
 
+  /**
+   * Deletes every Experiment of the lab and waits until they are gone (their nodes released), so that
+   * one test's leftovers never hold a machine another test needs.
+   */
+  async deleteExperiments(): Promise<void> {
+    const { namespace } = this.options;
+    await this.api.deleteCollectionNamespacedCustomObject({ ...RESOURCES.experiment, namespace });
+    await this.waitOr(
+      'the experiments to go',
+      async () => {
+        const list = (await this.api.listNamespacedCustomObject({
+          ...RESOURCES.experiment,
+          namespace,
+        })) as { items: unknown[] };
+        return list.items.length === 0 ? true : undefined;
+      },
+      60_000,
+    );
+  }
+
   /** Deletes everything the lab made, even after a failed set-up. */
   async destroy(): Promise<void> {
     const { namespace } = this.options;
+    // Experiments go while the operator runs: it releases their nodes and removes their finalizer.
+    await this.deleteExperiments().catch(() => undefined);
     await this.stopOperator().catch(() => undefined);
     await this.experiments?.stop();
     await this.nodes?.stop();
