@@ -131,8 +131,12 @@ describe('Experiment controller against the real agent and simulated machines', 
     expect(await lab.checkpoints(m1, ns.name)).toEqual([
       expect.objectContaining({ name: 'after-show', owner: ns.name }),
     ]);
-    const platform = await lab.platformLines(m1, `^experiment ${ns.name}/hello:`);
-    expect(platform.join('\n')).toMatch(/claimed .*\n(.|\n)*Running(.|\n)*Succeeded/);
+    // (the operator sends its platform lines without waiting, the agent stores them in batches)
+    const platform = await lab.waitOr('the platform line of the outcome', async () => {
+      const lines = await lab.platformLines(m1, `^experiment ${ns.name}/hello:`);
+      return lines.some((l) => l.includes(': Succeeded: ')) ? lines : undefined;
+    });
+    expect(platform.join('\n')).toMatch(/claimed .*\n(.|\n)*Running(.|\n)*Succeeded: /);
     expect(await lab.eventReasons('hello')).toEqual(
       expect.arrayContaining(['NodesClaimed', 'StepSucceeded', 'Succeeded', 'Released']),
     );

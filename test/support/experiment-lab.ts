@@ -312,6 +312,10 @@ export class ExperimentLab {
   /** The tails of the agent's output and of each machine's loop, and the power hand's errors. */
   logs(): string {
     const parts = [`--- agent ---\n${this.agent?.log().slice(-6000) ?? ''}`];
+    for (const [name, versions] of this.history) {
+      const steps = (versions.at(-1)?.status?.steps ?? []).map((s) => `${s.name}=${s.phase}`);
+      parts.push(`--- experiment ${name}: ${causeOf(versions.at(-1))} [${steps.join(' ')}]`);
+    }
     for (const [name, entry] of this.machines) {
       const { machine, errors } = entry;
       const failures = machine.failures.map((f) => `retried after: ${f}`);
