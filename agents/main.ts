@@ -11,13 +11,7 @@ import { parseDurationMs } from '../common/duration.js';
 import { isWaltError } from '../common/errors.js';
 import { loadKubeConfig } from '../common/kube-config.js';
 import { createLogger, type Logger } from '../common/logger.js';
-import {
-  type Controller,
-  createInformer,
-  createManager,
-  type Informer,
-  type Manager,
-} from '../runtime/index.js';
+import { type Controller, createInformer, createManager, type Informer, type Manager } from '../runtime/index.js';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/index.js';
 import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-memory-budget.js';
 import { createBootServices } from './boot-services.js';

@@ -1,10 +1,11 @@
-// The CLI's access to walt.dev objects: CustomObjectsApi calls for one kind at a time, namespaced or
+// The CLI's access to walt.dev objects: the reconcile runtime's resource client for one kind at a time, namespaced or
 // not, with every failure turned into a coded error. Writes are merge patches, server-side applies or
 // creates recorded under the field manager "walt-cli", so `kubectl get -o yaml --show-managed-fields` says who changed what.
 import * as k8s from '@kubernetes/client-node';
 import type { Resource } from '../api/v1alpha1/index.js';
 import { isNotFound, translateApiError } from './api-errors.js';
 import type { Kube } from './kube.js';
+import { createResourceClient, type ObjectRef, type ResourceClient } from '../runtime/index.js';
 
 export const FIELD_MANAGER = 'walt-cli';
 
@@ -47,27 +48,32 @@ export interface ObjectClient {
   collectionPath(resource: Resource, namespace?: string): string;
 }
 
-const mergePatchHeader = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-const applyHeader = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
-
 /** "WaltNode vn1", "WaltImage lab/debian", for messages. */
 export function describeObject(resource: Resource, name: string, namespace?: string): string {
   return `${resource.kind} ${resource.namespaced && namespace ? `${namespace}/` : ''}${name}`;
 }
 
-class CustomObjectsClient implements ObjectClient {
-  private readonly api: k8s.CustomObjectsApi;
+const MERGE = k8s.PatchStrategy.MergePatch;
+const APPLY = k8s.PatchStrategy.ServerSideApply;
+const AS_CLI = { fieldManager: FIELD_MANAGER };
 
-  constructor(readonly kube: Kube) {
-    this.api = kube.kc.makeApiClient(k8s.CustomObjectsApi);
+/** The runtime's resource client for each kind, with every failure turned into a coded error. */
+class CliObjectClient implements ObjectClient {
+  private readonly clients = new Map<string, ResourceClient<k8s.KubernetesObject>>();
+
+  constructor(readonly kube: Kube) {}
+
+  private client<T extends k8s.KubernetesObject>(resource: Resource): ResourceClient<T> {
+    let client = this.clients.get(resource.plural);
+    if (!client) {
+      client = createResourceClient(this.kube.kc, resource);
+      this.clients.set(resource.plural, client);
+    }
+    return client as unknown as ResourceClient<T>;
   }
 
-  private base(resource: Resource): { group: string; version: string; plural: string } {
-    return { group: resource.group, version: resource.version, plural: resource.plural };
-  }
-
-  private ns(resource: Resource, namespace?: string): string | undefined {
-    return resource.namespaced ? (namespace ?? this.kube.namespace) : undefined;
+  private ref(resource: Resource, name: string, namespace?: string): ObjectRef {
+    return resource.namespaced ? { name, namespace: namespace ?? this.kube.namespace } : { name };
   }
 
   private async call<R>(verb: string, object: string, run: () => Promise<R>): Promise<R> {
@@ -82,18 +88,15 @@ class CustomObjectsClient implements ObjectClient {
     resource: Resource,
     options: ListOptions = {},
   ): Promise<Listed<T>> {
-    const namespace = this.ns(resource, options.namespace);
-    const params = {
-      ...this.base(resource),
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-    };
+    const namespace = resource.namespaced ? (options.namespace ?? this.kube.namespace) : undefined;
     const what = `${resource.plural}${namespace ? ` in namespace ${namespace}` : ''}`;
-    const listed = (await this.call('list', what, () =>
-      namespace
-        ? this.api.listNamespacedCustomObject({ ...params, namespace })
-        : this.api.listClusterCustomObject(params),
-    )) as k8s.KubernetesListObject<T>;
+    const listed = await this.call('list', what, () =>
+      this.client<T>(resource).list({
+        namespace,
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+      }),
+    );
     return { items: listed.items, resourceVersion: listed.metadata?.resourceVersion };
   }
 
@@ -102,31 +105,27 @@ class CustomObjectsClient implements ObjectClient {
     name: string,
     namespace?: string,
   ): Promise<T | undefined> {
-    const ns = this.ns(resource, namespace);
-    const params = { ...this.base(resource), name };
+    const ref = this.ref(resource, name, namespace);
     try {
-      return (await (ns
-        ? this.api.getNamespacedCustomObject({ ...params, namespace: ns })
-        : this.api.getClusterCustomObject(params))) as T;
+      return await this.client<T>(resource).get(ref);
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw translateApiError(error, {
         verb: 'read',
-        object: describeObject(resource, name, ns),
+        object: describeObject(resource, name, ref.namespace),
         server: this.kube.server,
       });
     }
   }
 
   async create<T extends k8s.KubernetesObject>(resource: Resource, body: T): Promise<T> {
-    const ns = this.ns(resource, body.metadata?.namespace);
-    const params = { ...this.base(resource), body, fieldManager: FIELD_MANAGER };
-    const object = describeObject(resource, body.metadata?.name ?? '?', ns);
-    return (await this.call('create', object, () =>
-      ns
-        ? this.api.createNamespacedCustomObject({ ...params, namespace: ns })
-        : this.api.createClusterCustomObject(params),
-    )) as T;
+    const ref = this.ref(resource, body.metadata?.name ?? '?', body.metadata?.namespace);
+    const placed = ref.namespace
+      ? { ...body, metadata: { ...body.metadata, namespace: ref.namespace } }
+      : body;
+    return this.call('create', describeObject(resource, ref.name, ref.namespace), () =>
+      this.client<T>(resource).create(placed, AS_CLI),
+    );
   }
 
   async mergePatch<T extends k8s.KubernetesObject>(
@@ -134,14 +133,10 @@ class CustomObjectsClient implements ObjectClient {
     target: { name: string; namespace?: string },
     patch: object,
   ): Promise<T> {
-    const ns = this.ns(resource, target.namespace);
-    const params = { ...this.base(resource), name: target.name, body: patch, fieldManager: FIELD_MANAGER };
-    const object = describeObject(resource, target.name, ns);
-    return (await this.call('update', object, () =>
-      ns
-        ? this.api.patchNamespacedCustomObject({ ...params, namespace: ns }, mergePatchHeader)
-        : this.api.patchClusterCustomObject(params, mergePatchHeader),
-    )) as T;
+    const ref = this.ref(resource, target.name, target.namespace);
+    return this.call('update', describeObject(resource, ref.name, ref.namespace), () =>
+      this.client<T>(resource).patch(ref, patch, MERGE, AS_CLI),
+    );
   }
 
   async mergePatchStatus<T extends k8s.KubernetesObject>(
@@ -149,43 +144,32 @@ class CustomObjectsClient implements ObjectClient {
     target: { name: string; namespace?: string },
     patch: object,
   ): Promise<T> {
-    const ns = this.ns(resource, target.namespace);
-    const params = { ...this.base(resource), name: target.name, body: patch, fieldManager: FIELD_MANAGER };
-    const object = `the status of ${describeObject(resource, target.name, ns)}`;
-    return (await this.call('update', object, () =>
-      ns
-        ? this.api.patchNamespacedCustomObjectStatus({ ...params, namespace: ns }, mergePatchHeader)
-        : this.api.patchClusterCustomObjectStatus(params, mergePatchHeader),
-    )) as T;
+    const ref = this.ref(resource, target.name, target.namespace);
+    return this.call('update', `the status of ${describeObject(resource, ref.name, ref.namespace)}`, () =>
+      this.client<T>(resource).patchStatus(ref, patch, MERGE, AS_CLI),
+    );
   }
 
   async apply<T extends k8s.KubernetesObject>(resource: Resource, body: T): Promise<T> {
-    const ns = this.ns(resource, body.metadata?.namespace);
-    const name = body.metadata?.name ?? '?';
-    const params = { ...this.base(resource), name, body, fieldManager: FIELD_MANAGER, force: true };
-    return (await this.call('apply', describeObject(resource, name, ns), () =>
-      ns
-        ? this.api.patchNamespacedCustomObject({ ...params, namespace: ns }, applyHeader)
-        : this.api.patchClusterCustomObject(params, applyHeader),
-    )) as T;
+    const ref = this.ref(resource, body.metadata?.name ?? '?', body.metadata?.namespace);
+    return this.call('apply', describeObject(resource, ref.name, ref.namespace), () =>
+      this.client<T>(resource).patch(ref, body, APPLY, AS_CLI),
+    );
   }
 
   async remove(resource: Resource, name: string, namespace?: string): Promise<void> {
-    const ns = this.ns(resource, namespace);
-    const params = { ...this.base(resource), name };
-    await this.call('delete', describeObject(resource, name, ns), () =>
-      ns
-        ? this.api.deleteNamespacedCustomObject({ ...params, namespace: ns })
-        : this.api.deleteClusterCustomObject(params),
+    const ref = this.ref(resource, name, namespace);
+    await this.call('delete', describeObject(resource, name, ref.namespace), () =>
+      this.client(resource).remove(ref),
     );
   }
 
   collectionPath(resource: Resource, namespace?: string): string {
-    const ns = this.ns(resource, namespace);
-    return `/apis/${resource.group}/${resource.version}${ns ? `/namespaces/${ns}` : ''}/${resource.plural}`;
+    const ns = resource.namespaced ? (namespace ?? this.kube.namespace) : undefined;
+    return this.client(resource).collectionPath(ns);
   }
 }
 
 export function createObjectClient(kube: Kube): ObjectClient {
-  return new CustomObjectsClient(kube);
+  return new CliObjectClient(kube);
 }

@@ -17,10 +17,13 @@ log() { echo "[install-deps] $*" >&2; }
 # only), received in tests by rdisc6 (ndisc6), and is the reference DHCP/TFTP server of bench/boot-storm. The log
 # store's PostgreSQL option is tested against a real server (the tests start their own). The node
 # scripts are tested with each HTTP client an image may have (curl, wget, busybox wget, bash), and
-# `walt log show --realtime` in a terminal driven by tmux.
+# `walt log show --realtime` in a terminal driven by tmux. Oracles independent of our code: dnsmasq
+# (above) answers the same DHCP requests as the agent, sent and decoded by scapy (python3-scapy); atftp
+# downloads with windowsize. A test whose tool is missing fails and names the package
+# (test/support/require-tool.ts): every such package is in this list.
 DEBIAN_PACKAGES=(ca-certificates curl wget tmux openssl util-linux git
   docker-registry skopeo umoci apache2-utils
-  iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa
+  iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa atftp python3-scapy
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
   qemu-system-x86 ipxe-qemu ipxe ovmf debootstrap dnsmasq-base ndisc6
   postgresql)

@@ -3,21 +3,23 @@ import pg from 'pg';
 import { toPostgresRegex } from './posix-regex.js';
 import { openPostgresLogStore } from './postgres-store.js';
 import { describeLogStore } from '../test/support/log-store-contract.js';
+import { missingToolMessage, type Tool } from '../test/support/require-tool.js';
 import { findPostgresBin, startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
 
-const bin = findPostgresBin();
-const describeWithServer = bin === undefined ? describe.skip : describe;
-if (bin === undefined) {
-  console.warn(
-    'PostgreSQL server binaries not found (install the Debian package postgresql or set WALT_PG_BIN): skipping',
-  );
-}
+const POSTGRES: Tool = {
+  name: 'PostgreSQL server (initdb, pg_ctl)',
+  probe: ['initdb', '--version'],
+  debian: 'postgresql',
+};
 
 let server: TestPostgres;
 let n = 0;
 
-describeWithServer('PostgreSQL log store', () => {
+describe('PostgreSQL log store', () => {
   beforeAll(async () => {
+    // The contract's second implementation must run: a missing server fails, it never skips
+    if (findPostgresBin() === undefined)
+      throw new Error(missingToolMessage(POSTGRES, 'no /usr/lib/postgresql/<version>/bin, nor WALT_PG_BIN'));
     server = await startTestPostgres();
   }, 120_000);
 

@@ -42,6 +42,8 @@ export {
   createResourceClient,
   describeError,
   statusCodeOf,
+  type ListSelection,
+  type ResourceClient,
   type ObjectRef,
   type ResourceType,
 } from './resource.js';

@@ -19,10 +19,19 @@ export interface ObjectRef {
 
 export type Patch = k8s.PatchStrategy;
 
+/** Which objects a list returns (a namespaced kind without a namespace: every namespace). */
+export interface ListSelection {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
 export interface ResourceClient<T extends k8s.KubernetesObject> {
   readonly resource: ResourceType;
   get(ref: ObjectRef): Promise<T>;
-  list(options: { namespace?: string; labelSelector?: string }): Promise<k8s.KubernetesListObject<T>>;
+  list(options: ListSelection): Promise<k8s.KubernetesListObject<T>>;
+  create(body: T, options?: { fieldManager?: string }): Promise<T>;
+  remove(ref: ObjectRef): Promise<void>;
   patch(ref: ObjectRef, body: unknown, strategy: Patch, apply?: { fieldManager: string }): Promise<T>;
   patchStatus(ref: ObjectRef, body: unknown, strategy: Patch, apply?: { fieldManager: string }): Promise<T>;
   /** The path a watch uses (collection, optionally in one namespace). */
@@ -98,13 +107,30 @@ class CustomResourceClient<T extends k8s.KubernetesObject> implements ResourceCl
     return (await read) as T;
   }
 
-  async list(options: { namespace?: string; labelSelector?: string }): Promise<k8s.KubernetesListObject<T>> {
-    const { namespace, labelSelector } = options;
+  async list(options: ListSelection): Promise<k8s.KubernetesListObject<T>> {
+    const { namespace, labelSelector, fieldSelector } = options;
     const read =
       this.resource.namespaced && namespace
-        ? this.api.listNamespacedCustomObject({ ...this.base(), namespace, labelSelector })
-        : this.api.listClusterCustomObject({ ...this.base(), labelSelector });
+        ? this.api.listNamespacedCustomObject({ ...this.base(), namespace, labelSelector, fieldSelector })
+        : this.api.listClusterCustomObject({ ...this.base(), labelSelector, fieldSelector });
     return (await read) as k8s.KubernetesListObject<T>;
+  }
+
+  async create(body: T, options: { fieldManager?: string } = {}): Promise<T> {
+    const params = { ...this.base(), body, fieldManager: options.fieldManager };
+    const namespace = body.metadata?.namespace;
+    const call =
+      this.resource.namespaced && namespace
+        ? this.api.createNamespacedCustomObject({ ...params, namespace })
+        : this.api.createClusterCustomObject(params);
+    return (await call) as T;
+  }
+
+  async remove(ref: ObjectRef): Promise<void> {
+    const params = { ...this.base(), name: ref.name };
+    await (this.resource.namespaced
+      ? this.api.deleteNamespacedCustomObject({ ...params, namespace: ref.namespace ?? '' })
+      : this.api.deleteClusterCustomObject(params));
   }
 
   async patch(ref: ObjectRef, body: unknown, strategy: Patch, apply?: { fieldManager: string }): Promise<T> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import type { ExecResult } from '../../api/agent/v1.js';
+import type { CancelAnswer, ExecResult } from '../../api/agent/v1.js';
 import { silentLogger } from '../../common/logger.js';
 import { createHttpMetrics } from '../http/metrics.js';
 import { createHttpServer } from '../http/server.js';
@@ -191,6 +191,11 @@ describe.each(TOOLS)('command channel with $name', (tool) => {
     expect(result.output).toBe(`${path.join(dir, 'home')}\n${nasty.map((a) => `<${a}>`).join('')}`);
   });
 
+  it('runs a shell builtin as given (no program to exec): its own exit status', async () => {
+    const res = await exec(NODE, { command: ['exit', '4'] });
+    expect(((await res.json()) as ExecResult).exitCode).toBe(4);
+  });
+
   it('kills a command at its timeout and returns what it wrote', async () => {
     const started = Date.now();
     const res = await exec(NODE, {
@@ -293,35 +298,72 @@ describe.each(TOOLS)('command channel with $name', (tool) => {
     expect(await later.json()).toMatchObject({ exitCode: 0, output: 'once\n' });
   });
 
-  it('DELETE .../exec/<id> kills the command on the node', async () => {
-    // Given a long command running on the node, its shell's pid written down
-    const id = `cancel-${tool.name.replace(/[^a-z]/gi, '')}`;
-    const pidFile = path.join(dir, `${id}.pid`);
-    const answer = exec(NODE, { id, command: ['sh', '-c', `echo $$ >'${pidFile}'; sleep 300`] });
-    await waitFor(
-      () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'),
-      15_000,
-      () => loopLog,
-    );
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(alive(pid)).toBe(true);
-    // When a caller cancels it
-    const cancelled = await fetch(`${base}/api/v1/nodes/${NODE}/exec/${id}`, {
+  /** DELETE .../exec/<id>, as a controller sends it. */
+  const cancel = (id: string): Promise<Response> =>
+    fetch(`${base}/api/v1/nodes/${NODE}/exec/${id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${TOKEN}` },
     });
-    // Then the agent says it was running, the exec answers 409 cancelled
-    expect(cancelled.status).toBe(200);
-    expect(await cancelled.json()).toEqual({ id, was: 'running' });
-    const res = await answer;
-    expect(res.status).toBe(409);
-    expect(((await res.json()) as { error: string }).error).toBe('WALT_ERR_COMMAND_CANCELLED');
-    // And the node's loop ends the command's processes (TERM to its group)
+  /** The pid a command wrote into `file` (a whole line), once it did. */
+  const pidIn = async (file: string): Promise<number> => {
     await waitFor(
-      () => !alive(pid),
+      () => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n'),
       15_000,
       () => loopLog,
     );
+    return Number(readFileSync(file, 'utf8'));
+  };
+
+  it('DELETE .../exec/<id> ends the command on the node with TERM to its group, and answers how it ended', async () => {
+    // Given a long command running on the node: a shell that traps TERM, and a child in its group
+    const id = `cancel-${tool.name.replace(/[^a-z]/gi, '')}`;
+    const [pidFile, childFile, trapFile] = ['pid', 'child', 'trap'].map((f) =>
+      path.join(dir, `${id}.${f}`),
+    ) as [string, string, string];
+    const script =
+      `trap 'echo TERM >"${trapFile}"; echo trapped; exit 7' TERM; ` +
+      `echo started; sleep 300 & echo $! >"${childFile}"; echo $$ >"${pidFile}"; wait`;
+    const answer = exec(NODE, { id, command: ['sh', '-c', script], logStream: id });
+    const [pid, child] = [await pidIn(pidFile), await pidIn(childFile)];
+    expect([running(pid), running(child)]).toEqual([true, true]);
+    // When a caller cancels it
+    const cancelled = await cancel(id);
+    // Then the agent answers once the node reported the ending: TERM (the trap ran, exit 7), no KILL
+    expect(cancelled.status).toBe(200);
+    const body = (await cancelled.json()) as CancelAnswer;
+    expect(body).toMatchObject({ id, was: 'running', ended: { exitCode: 7, killed: false } });
+    expect(readFileSync(trapFile, 'utf8')).toBe('TERM\n');
+    // And the exec answers 409 cancelled
+    const res = await answer;
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe('WALT_ERR_COMMAND_CANCELLED');
+    // And the whole group is gone on the node, the child too
+    await waitFor(
+      () => !running(pid) && !running(child),
+      15_000,
+      () => loopLog,
+    );
+    // And what it wrote until then is in the log store
+    expect(logs.filter((l) => l.stream === id).map((l) => l.line)).toEqual(['started', 'trapped']);
+  });
+
+  it('DELETE .../exec/<id> of a command that ignores TERM: KILL after the grace, answered as killed', async () => {
+    // Given a command whose whole group ignores TERM
+    const id = `stubborn-${tool.name.replace(/[^a-z]/gi, '')}`;
+    const pidFile = path.join(dir, `${id}.pid`);
+    const answer = exec(NODE, {
+      id,
+      command: ['sh', '-c', `trap '' TERM; echo $$ >"${pidFile}"; while :; do sleep 1; done`],
+    });
+    const pid = await pidIn(pidFile);
+    // When a caller cancels it
+    const body = (await (await cancel(id)).json()) as CancelAnswer;
+    // Then the node sent KILL once TERM did not end it: exit 128 + 9
+    expect(body).toMatchObject({ id, was: 'running', ended: { exitCode: 137, killed: true } });
+    expect(running(pid)).toBe(false);
+    expect((await answer).status).toBe(409);
+    // And a cancel after that finds it finished
+    expect(await (await cancel(id)).json()).toEqual({ id, was: 'finished' });
   });
 
   it('answers 404 WALT_ERR_COMMAND_LOST for an id it has no record of', async () => {
@@ -522,11 +564,11 @@ async function waitFor(check: () => boolean, ms: number, describe: () => string)
   }
 }
 
-/** Whether process `pid` exists (signal 0). */
-function alive(pid: number): boolean {
+/** Whether process `pid` runs (exists and is not a zombie no one reaped yet). */
+function running(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }

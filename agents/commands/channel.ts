@@ -2,9 +2,17 @@
 // archive into a directory of a node, get one of a path. Each becomes a script queued for the node;
 // archives travel as transfers beside it. Decides the answers; routes only map HTTP. An exec may carry
 // the caller's id: a second exec with it, or GET .../exec/<id>, attaches to the same command (its output
-// stored and counted once); DELETE .../exec/<id> cancels it.
+// stored and counted once); DELETE .../exec/<id> cancels it and answers how the node ended it. When the
+// log store refuses a command's output, the answer says so (outputNotStored) and a metric counts it:
+// a caller that asked for the output in the store must not believe it is there.
 import type { Readable } from 'node:stream';
-import type { ApiAppendLogs, CancelAnswer, ExecResult, FilesResult } from '../../api/agent/v1.js';
+import type {
+  ApiAppendLogs,
+  CancelAnswer,
+  CancelEnding,
+  ExecResult,
+  FilesResult,
+} from '../../api/agent/v1.js';
 import type { Logger } from '../../common/logger.js';
 import type { CommandQueue, Outcome } from './command-queue.js';
 import {
@@ -16,7 +24,7 @@ import {
   NodeFilesFailed,
   NodeNotConnected,
 } from './errors.js';
-import type { CommandMetrics, CommandResultLabel } from './metrics.js';
+import type { CancelLabel, CommandMetrics, CommandResultLabel } from './metrics.js';
 import { outputLines, type CappedOutput } from './output.js';
 import { splitArchivePath, type ValidExec, type ValidFiles } from './requests.js';
 import { archiveScript, execScript, extractScript } from './scripts.js';
@@ -29,7 +37,11 @@ export interface NodeResult {
   exitCode: number;
   /** The node killed it at its timeout. */
   timedOut: boolean;
+  /** Cancelled, and its process group outlived TERM by the grace: the node sent KILL. */
+  killed?: boolean;
   output: CappedOutput;
+  /** Why the log store did not take its output (exec with logStream); set when settling. */
+  outputNotStored?: string;
 }
 
 export type LogLine = ApiAppendLogs['lines'][number] & { ts: string };
@@ -57,8 +69,8 @@ interface Run {
   connectTimeoutSeconds: number;
   /** The caller's id (idempotency key). */
   id?: string;
-  /** Once, when the command ends (after the metrics). */
-  settle?: (outcome: Outcome<NodeResult>) => Promise<void>;
+  /** Once, when the command ends (after the metrics); may return the outcome everyone sees. */
+  settle?: (outcome: Outcome<NodeResult>) => Promise<Outcome<NodeResult> | void>;
 }
 
 export type { CancelAnswer };
@@ -89,7 +101,15 @@ export function execResultOf(outcome: Ended): ExecResult {
     truncatedBytes: result.output.truncatedBytes,
     timedOut: result.timedOut,
     durationMs: outcome.durationMs,
+    ...(result.outputNotStored === undefined ? {} : { outputNotStored: result.outputNotStored }),
   };
+}
+
+/** How the node ended a cancelled command, when it said so. */
+function endingOf(outcome: Outcome<NodeResult>): CancelEnding | undefined {
+  if (outcome.kind !== 'cancelled' || !outcome.ended) return undefined;
+  const { result, durationMs } = outcome.ended;
+  return { exitCode: result.exitCode, killed: result.killed === true, durationMs };
 }
 
 export class CommandChannel {
@@ -116,11 +136,17 @@ export class CommandChannel {
     return this.answer(node, await outcome, id);
   }
 
-  /** DELETE .../exec/<id>: cancels command `id` (a running one is killed on the node). */
-  cancel(node: string, id: string): CancelAnswer {
-    const was = this.deps.queue.cancel(node, id);
-    if (!was) throw CommandLost(node, id);
-    return { id, was };
+  /**
+   * DELETE .../exec/<id>: cancels command `id`; for a running one, answers once the node reported how
+   * it ended it (TERM, or KILL after the grace), or the queue gave up waiting for that report.
+   */
+  async cancel(node: string, id: string): Promise<CancelAnswer> {
+    const cancelled = this.deps.queue.cancel(node, id);
+    if (!cancelled) throw CommandLost(node, id);
+    const { was } = cancelled;
+    if (was !== 'running') return { id, was };
+    const ended = endingOf(await cancelled.outcome);
+    return ended ? { id, was, ended } : { id, was };
   }
 
   private answer(node: string, outcome: Outcome<NodeResult>, id: string | undefined): ExecResult {
@@ -198,7 +224,8 @@ export class CommandChannel {
         // Counted and stored once per command, however many callers attach to it.
         settle: async (outcome) => {
           metrics.commands.inc({ result: label(outcome) });
-          await run.settle?.(outcome);
+          if (outcome.kind === 'cancelled') metrics.cancels.inc({ ending: cancelLabel(outcome) });
+          return run.settle?.(outcome);
         },
       });
       return await submitted.outcome;
@@ -208,19 +235,53 @@ export class CommandChannel {
     }
   }
 
-  private async storeOutcome(node: string, stream: string, outcome: Outcome<NodeResult>): Promise<void> {
-    if (outcome.kind !== 'finished' && outcome.kind !== 'timedOut') return;
-    await this.storeOutput(node, stream, execResultOf(outcome).output);
+  /**
+   * Stores the output lines of an ended command (also of one cancelled while it ran: what it wrote
+   * until then); the outcome says when the store refused them.
+   */
+  private async storeOutcome(
+    node: string,
+    stream: string,
+    outcome: Outcome<NodeResult>,
+  ): Promise<Outcome<NodeResult> | void> {
+    if (outcome.kind === 'finished') {
+      const failure = await this.storeOutput(node, stream, outcome.result.output.output);
+      return failure === undefined
+        ? undefined
+        : { ...outcome, result: { ...outcome.result, outputNotStored: failure } };
+    }
+    if (outcome.kind !== 'cancelled' || !outcome.ended) return undefined;
+    const { ended } = outcome;
+    const failure = await this.storeOutput(node, stream, ended.result.output.output);
+    if (failure === undefined) return undefined;
+    return { ...outcome, ended: { ...ended, result: { ...ended.result, outputNotStored: failure } } };
   }
 
-  private async storeOutput(node: string, stream: string, output: string): Promise<void> {
+  /** Appends the lines of `output`; undefined when stored, else why not (counted, logged). */
+  private async storeOutput(node: string, stream: string, output: string): Promise<string | undefined> {
     const ts = new Date().toISOString();
     const lines = outputLines(output).map((line) => ({ ts, issuer: node, stream, line }));
-    if (lines.length === 0) return;
+    if (lines.length === 0) return undefined;
     try {
       await this.deps.appendLogs(lines);
+      return undefined;
     } catch (err) {
+      this.deps.metrics.outputStoreFailures.inc();
       this.deps.logger.warn({ err, node, stream }, 'could not store the command output in the log store');
+      return describeStoreFailure(err);
     }
   }
+}
+
+/** The cancels metric's label: how the node ended the command, or that it did not say. */
+function cancelLabel(outcome: Outcome<NodeResult> & { kind: 'cancelled' }): CancelLabel {
+  if (outcome.ended) return outcome.ended.result.killed === true ? 'kill' : 'term';
+  return outcome.unconfirmed ? 'unconfirmed' : 'queued';
+}
+
+/** What ExecResult.outputNotStored says: the store's coded error when it has one, else its message. */
+function describeStoreFailure(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === 'string' && code.startsWith('WALT_ERR_') ? `${code}: ${message}` : message;
 }

@@ -342,30 +342,74 @@ describe('CommandQueue: ids, attaching, cancelling', () => {
     expect(queue.attach('n1', 'c')).toBeUndefined();
   });
 
-  it('cancels a queued command (never sent) and a running one (the node is told at its next poll)', async () => {
+  it('cancels a queued command (never sent) and a running one (the node is told, and reports the kill)', async () => {
     const { queue } = fixture(1);
     await touch(queue, 'n1');
     const running = queue.submit('n1', { ...spec('long'), id: 'run' });
     const queued = queue.submit('n1', { ...spec('later'), id: 'wait' });
     expect(await poll(queue, 'n1').result).toEqual({ id: 'run', script: 'long' });
     // When the queued one is cancelled, then the running one
-    expect(queue.cancel('n1', 'wait')).toBe('pending');
-    expect(queue.cancel('n1', 'run')).toBe('running');
-    // Then both end as cancelled at once
+    expect(queue.cancel('n1', 'wait')?.was).toBe('pending');
+    const cancel = queue.cancel('n1', 'run');
+    expect(cancel?.was).toBe('running');
+    // Then the queued one ends as cancelled at once, never sent
     await expect(queued.outcome).resolves.toEqual({ kind: 'cancelled' });
-    await expect(running.outcome).resolves.toEqual({ kind: 'cancelled' });
-    // And the next poll tells the node to kill the running one; the queued one is never sent
+    // And the next poll tells the node to kill the running one; a second cancel does not tell it twice
     expect(await poll(queue, 'n1').result).toEqual({ id: 'run', cancel: true });
+    expect(queue.cancel('n1', 'run')?.was).toBe('running');
     const idle = poll(queue, 'n1');
     let given: Dispatch | undefined;
     void idle.result.then((d) => (given = d));
     await Promise.resolve();
     expect(given).toBeUndefined();
     idle.abort();
-    // The node's late result is refused; a second cancel finds it finished; an unknown id is unknown
-    expect(queue.complete('n1', 'run', 'late')).toBe(false);
-    expect(queue.cancel('n1', 'run')).toBe('finished');
+    // And the running one ends when the node reports how the kill ended it, for its callers and the cancel
+    let settled = false;
+    void running.outcome.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    expect(queue.complete('n1', 'run', 'killed by TERM')).toBe(true);
+    const ended = { kind: 'cancelled', ended: { result: 'killed by TERM', durationMs: 0 } };
+    await expect(running.outcome).resolves.toEqual(ended);
+    await expect(cancel?.outcome).resolves.toEqual(ended);
+    // A cancel after that finds it finished; an unknown id is unknown
+    expect(queue.cancel('n1', 'run')?.was).toBe('finished');
     expect(queue.cancel('n1', 'nope')).toBeUndefined();
+  });
+
+  it('a cancel the node does not confirm within the kill grace and the slack ends unconfirmed', async () => {
+    const { queue, clock } = fixture();
+    await touch(queue, 'n1');
+    // Given a long command (timeout 1 h) running on the node, cancelled
+    const running = queue.submit('n1', { ...spec('long', 3_600_000), id: 'x' });
+    await poll(queue, 'n1').result;
+    const node = poll(queue, 'n1');
+    expect(queue.cancel('n1', 'x')?.was).toBe('running');
+    expect(await node.result).toEqual({ id: 'x', cancel: true });
+    // When the node says nothing (it keeps polling) until just before the kill grace and the slack
+    clock.t += 5_000 + 15_000 - 1;
+    await touch(queue, 'n1');
+    queue.sweep();
+    let settled = false;
+    void running.outcome.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    // Then at that deadline, not at the command's own timeout, it ends cancelled, unconfirmed
+    clock.t += 1;
+    queue.sweep();
+    await expect(running.outcome).resolves.toEqual({ kind: 'cancelled', unconfirmed: true });
+    // And the node's result after that is refused
+    expect(queue.complete('n1', 'x', 'late')).toBe(false);
+  });
+
+  it('a command being cancelled whose node reboots ends cancelled, unconfirmed (not lost)', async () => {
+    const { queue } = fixture();
+    await touch(queue, 'n1');
+    const running = queue.submit('n1', { ...spec('long'), id: 'x' });
+    await poll(queue, 'n1', 'boot-1').result;
+    queue.cancel('n1', 'x');
+    queue.rebooted('n1', 'boot-2');
+    await expect(running.outcome).resolves.toEqual({ kind: 'cancelled', unconfirmed: true });
   });
 
   it('forgets kills for a node that rebooted: its commands died with the boot', async () => {
@@ -373,7 +417,7 @@ describe('CommandQueue: ids, attaching, cancelling', () => {
     await touch(queue, 'n1');
     queue.submit('n1', { ...spec('long'), id: 'x' });
     await poll(queue, 'n1', 'boot-1').result;
-    expect(queue.cancel('n1', 'x')).toBe('running');
+    expect(queue.cancel('n1', 'x')?.was).toBe('running');
     queue.rebooted('n1', 'boot-2');
     const next = poll(queue, 'n1', 'boot-2');
     let given: Dispatch | undefined;

@@ -7,9 +7,15 @@
 // A caller may name its command (an idempotency key): submitting that id again attaches to the same
 // command instead of running it twice, and a finished command's outcome is kept for a bounded time and
 // count so that a caller that lost its connection (or restarted) can attach to it afterwards. A
-// running command can be cancelled: the node is told at its next poll and kills the command's group.
+// running command can be cancelled: the node is told at its next poll, ends the command's group (TERM,
+// KILL after a grace) and reports how it ended; the command's callers learn that ending, or, when the
+// node says nothing within the grace and the slack, that the cancel was not confirmed.
 import { randomBytes } from 'node:crypto';
-import { COMMAND_CHANNEL_TIMEOUT_SECONDS, COMMAND_RESULT_KEEP_SECONDS } from '../../api/agent/v1.js';
+import {
+  COMMAND_CANCEL_KILL_SECONDS,
+  COMMAND_CHANNEL_TIMEOUT_SECONDS,
+  COMMAND_RESULT_KEEP_SECONDS,
+} from '../../api/agent/v1.js';
 import { ChannelStopped, NodeNotConnected } from './errors.js';
 
 /** What a node is given: a command's id and the sh script to run, or the id of a command to kill. */
@@ -26,9 +32,10 @@ export interface CommandSpec<R> {
   id?: string;
   /**
    * Runs once when the command ends, before anyone attached sees the outcome (metrics, storing the
-   * output): attaching twice does not do it twice. It must not throw.
+   * output): attaching twice does not do it twice. What it returns is the outcome everyone sees (to
+   * say what settling did), nothing: the outcome as it was. It must not throw.
    */
-  settle?: (outcome: Outcome<R>) => Promise<void>;
+  settle?: (outcome: Outcome<R>) => Promise<Outcome<R> | void>;
 }
 
 export type Outcome<R> =
@@ -38,8 +45,12 @@ export type Outcome<R> =
   | { kind: 'timedOut'; durationMs: number }
   /** The node was not connected in time, or its channel was lost with the command queued or running. */
   | { kind: 'lost'; reason: 'notConnected' | 'channelLost' | 'stopped' }
-  /** A caller cancelled it (the node was told to kill it when it had started). */
-  | { kind: 'cancelled' };
+  /**
+   * A caller cancelled it. `ended`: it had started, and the node reported how the kill ended it.
+   * `unconfirmed`: it had started, and the node did not report within the kill grace and the slack (or
+   * rebooted, or its channel was lost). Neither: it was cancelled before the node took it.
+   */
+  | { kind: 'cancelled'; ended?: { result: R; durationMs: number }; unconfirmed?: true };
 
 export interface Submitted<R> {
   id: string;
@@ -50,6 +61,12 @@ export interface Submitted<R> {
 
 /** Where a command was when cancel() was called. */
 export type CancelResult = 'pending' | 'running' | 'finished';
+
+export interface Cancelled<R> {
+  was: CancelResult;
+  /** The command's outcome: for a running one, once the node confirmed the kill (or did not in time). */
+  outcome: Promise<Outcome<R>>;
+}
 
 export interface CommandQueueOptions {
   now?: () => number;
@@ -76,6 +93,8 @@ interface Entry<R> {
   /** Pending only: fail as notConnected if the node has not connected by then. */
   connectBy?: number;
   dispatchedAt?: number;
+  /** Running, and a caller cancelled it: the node was (or will be) told to kill it. */
+  cancelledAt?: number;
   /** The boot of the node whose poll took it (once dispatched, when the poll named it). */
   bootId?: string;
   deadline: number;
@@ -107,6 +126,7 @@ interface NodeState<R> {
 }
 
 const DEFAULT_GRACE_MS = 15_000;
+const KILL_MS = COMMAND_CANCEL_KILL_SECONDS * 1000;
 const DEFAULT_MAX_IN_FLIGHT = 8;
 const DEFAULT_KEEP_FINISHED_MS = COMMAND_RESULT_KEEP_SECONDS * 1000;
 const DEFAULT_KEEP_FINISHED_COUNT = 4096;
@@ -171,10 +191,7 @@ export class CommandQueue<R> {
     const id = spec.id ?? this.newId();
     let settled!: (outcome: Outcome<R>) => void;
     const ended = new Promise<Outcome<R>>((r) => (settled = r));
-    const outcome = ended.then(async (o) => {
-      await spec.settle?.(o);
-      return o;
-    });
+    const outcome = ended.then(async (o) => (await spec.settle?.(o)) ?? o);
     const entry: Entry<R> = {
       id,
       node,
@@ -201,26 +218,31 @@ export class CommandQueue<R> {
   }
 
   /**
-   * Cancels command `id` of `node`: a queued one never runs; a running one ends now for its callers
-   * (outcome cancelled) and the node is told at its next poll to kill it. Undefined when unknown.
+   * Cancels command `id` of `node`: a queued one never runs (outcome cancelled at once); the node is told
+   * to kill a running one at its next poll, and its outcome waits for the node's report of the kill (at
+   * most the kill grace plus the slack). Cancelling a command being cancelled waits for the same outcome.
+   * Undefined when the id is unknown.
    */
-  cancel(node: string, id: string): CancelResult | undefined {
+  cancel(node: string, id: string): Cancelled<R> | undefined {
     const state = this.nodes.get(node);
     const index = state?.pending.findIndex((entry) => entry.id === id) ?? -1;
     if (state && index >= 0) {
       const entry = state.pending.splice(index, 1)[0] as Entry<R>;
       entry.resolve({ kind: 'cancelled' });
-      return 'pending';
+      return { was: 'pending', outcome: entry.outcome };
     }
     const running = state?.inFlight.get(id);
     if (state && running) {
-      state.inFlight.delete(id);
-      running.resolve({ kind: 'cancelled' });
-      state.cancels.push(id);
-      this.pump(node);
-      return 'running';
+      if (running.cancelledAt === undefined) {
+        running.cancelledAt = this.now();
+        running.deadline = Math.min(running.deadline, running.cancelledAt + KILL_MS + this.graceMs);
+        state.cancels.push(id);
+        this.pump(node);
+      }
+      return { was: 'running', outcome: running.outcome };
     }
-    return this.finished.has(keyOf(node, id)) ? 'finished' : undefined;
+    const done = this.finished.get(keyOf(node, id));
+    return done ? { was: 'finished', outcome: done.outcome } : undefined;
   }
 
   /**
@@ -265,7 +287,11 @@ export class CommandQueue<R> {
     if (!state || !entry) return false;
     this.seen(node);
     state.inFlight.delete(id);
-    entry.resolve({ kind: 'finished', result, durationMs: this.now() - (entry.dispatchedAt ?? 0) });
+    const ended = { result, durationMs: this.now() - (entry.dispatchedAt ?? 0) };
+    // A command cancelled while it ran ends as cancelled, even when it finished on its own meanwhile.
+    entry.resolve(
+      entry.cancelledAt === undefined ? { kind: 'finished', ...ended } : { kind: 'cancelled', ended },
+    );
     this.pump(node);
     return true;
   }
@@ -333,7 +359,9 @@ export class CommandQueue<R> {
 
   private expire(entry: Entry<R>, now: number): boolean {
     if (now < entry.deadline) return false;
-    entry.resolve({ kind: 'timedOut', durationMs: now - (entry.dispatchedAt ?? entry.submittedAt) });
+    // The node did not confirm the kill in time: cancelled, unconfirmed.
+    if (entry.cancelledAt !== undefined) entry.resolve({ kind: 'cancelled', unconfirmed: true });
+    else entry.resolve({ kind: 'timedOut', durationMs: now - (entry.dispatchedAt ?? entry.submittedAt) });
     return true;
   }
 
@@ -349,14 +377,19 @@ export class CommandQueue<R> {
     for (const entry of state.inFlight.values()) {
       if (!other(entry.bootId)) continue;
       state.inFlight.delete(entry.id);
-      entry.resolve({ kind: 'lost', reason: 'channelLost' });
+      this.lose(entry, 'channelLost');
     }
   }
 
+  /** Fails `entry` as lost; one being cancelled ends as cancelled (unconfirmed): it was asked to end. */
+  private lose(entry: Entry<R>, reason: 'channelLost' | 'stopped'): void {
+    entry.resolve(
+      entry.cancelledAt === undefined ? { kind: 'lost', reason } : { kind: 'cancelled', unconfirmed: true },
+    );
+  }
+
   private failAll(state: NodeState<R>, reason: 'channelLost' | 'stopped'): void {
-    for (const entry of [...state.pending, ...state.inFlight.values()]) {
-      entry.resolve({ kind: 'lost', reason });
-    }
+    for (const entry of [...state.pending, ...state.inFlight.values()]) this.lose(entry, reason);
     state.pending = [];
     state.inFlight.clear();
     state.cancels = [];

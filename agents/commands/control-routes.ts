@@ -2,7 +2,8 @@
 // checked in onRequest (before any body is read):
 //   POST /api/v1/nodes/<name>/exec            ExecRequest → ExecResult (waits for the command)
 //   GET  /api/v1/nodes/<name>/exec/<id>       → ExecResult of command <id> (waits; attaches)
-//   DELETE /api/v1/nodes/<name>/exec/<id>     cancels command <id> (killed on the node) → CancelAnswer
+//   DELETE /api/v1/nodes/<name>/exec/<id>     cancels command <id> (ended on the node: TERM, then KILL)
+//                                             → CancelAnswer, once the node said how it ended
 //   PUT  /api/v1/nodes/<name>/files?path=<dir>   tar body, extracted into <dir> → FilesResult
 //   GET  /api/v1/nodes/<name>/files?path=<path>  a tar of <path>, its last component as the top entry
 // Both files routes take ?timeoutSeconds= (default 600) and ?connectTimeoutSeconds= (default 0).
@@ -92,7 +93,8 @@ export function registerExecByIdRoutes(
   );
   scope.delete<{ Params: CommandParams }>(
     '/api/v1/nodes/:name/exec/:id',
-    { onRequest, schema: { params: commandParams } },
+    // A cancel of a running command waits for the node's report (the kill grace plus a slack).
+    { onRequest: [onRequest, waitsLong], schema: { params: commandParams } },
     (request) => channel.cancel(knownNode(ctx, request), request.params.id),
   );
 }

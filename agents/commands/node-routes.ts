@@ -4,7 +4,9 @@
 //   GET  /api/v1/nodes/<name>/commands/next?wait=<s>[&boot=<boot id>]
 //                                                        204, or 200 "<id>\n<sh script>" (long poll),
 //                                                        or 200 "cancel:<id>\n": kill command <id>
-//   POST /api/v1/nodes/<name>/commands/<id>/result?exit=<code>[&timedOut=1][&size=<bytes>]  body: output
+//   POST /api/v1/nodes/<name>/commands/<id>/result?exit=<code>[&timedOut=1][&killed=1][&cancelled=1]
+//        [&size=<bytes>]  body: output (killed: KILL was sent after TERM; cancelled: informative, the
+//        agent knows which commands it cancelled)
 //   GET  /api/v1/nodes/<name>/transfers/<id>            a tar archive to extract (toNode)
 //   POST /api/v1/nodes/<name>/transfers/<id>            a tar archive the agent asked for (fromNode)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -35,6 +37,7 @@ interface PollQuery {
 interface ResultQuery {
   exit?: string;
   timedOut?: string;
+  killed?: string;
   size?: string;
 }
 
@@ -55,7 +58,16 @@ function pollWaitMs(wait: unknown): number {
   return Math.min(seconds, MAX_POLL_WAIT_SECONDS) * 1000;
 }
 
-function exitOf(query: ResultQuery): { exitCode: number; timedOut: boolean; size: number | undefined } {
+const isSet = (flag: string | undefined): boolean => flag === '1' || flag === 'true';
+
+interface ExitOf {
+  exitCode: number;
+  timedOut: boolean;
+  killed: boolean;
+  size: number | undefined;
+}
+
+function exitOf(query: ResultQuery): ExitOf {
   const exitCode = Number(query.exit);
   if (query.exit === undefined || !Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) {
     throw BadCommand('?exit= must be the exit status of the command, 0 to 255');
@@ -63,7 +75,7 @@ function exitOf(query: ResultQuery): { exitCode: number; timedOut: boolean; size
   const size = query.size === undefined ? undefined : Number(query.size);
   if (size !== undefined && (!Number.isSafeInteger(size) || size < 0))
     throw BadCommand('?size= must be a byte count');
-  return { exitCode, timedOut: query.timedOut === '1' || query.timedOut === 'true', size };
+  return { exitCode, timedOut: isSet(query.timedOut), killed: isSet(query.killed), size };
 }
 
 async function nextCommand(
@@ -96,10 +108,10 @@ async function commandResult(
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const node = nodeOfRequest(ctx, request).metadata.name;
-  const { exitCode, timedOut, size } = exitOf(request.query);
+  const { exitCode, timedOut, killed, size } = exitOf(request.query);
   const tail = new OutputTail();
   await readInto(bodyStream(request), tail);
-  const result: NodeResult = { exitCode, timedOut, output: tail.result(size) };
+  const result: NodeResult = { exitCode, timedOut, ...(killed ? { killed } : {}), output: tail.result(size) };
   if (!deps.queue.complete(node, request.params.id, result)) throw CommandUnknown(node, request.params.id);
   return reply.code(204).send();
 }

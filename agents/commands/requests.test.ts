@@ -61,7 +61,10 @@ describe('files paths', () => {
 
 describe('scripts', () => {
   it('start with the timeout line the loop reads', () => {
-    expect(execScript(['echo', 'a b'], 12)).toBe("#walt:timeout=12\n'echo' 'a b'\n");
+    expect(execScript(['echo', 'a b'], 12)).toBe(
+      "#walt:timeout=12\nset -- 'echo' 'a b'\n" +
+        'case $(command -v -- "$1") in /*) exec "$@" ;; esac\n"$@"\n',
+    );
     expect(extractScript('abc', '/x', 5).split('\n')[0]).toBe('#walt:timeout=5');
     expect(archiveScript('abc', '/', 'etc', 5).split('\n')[0]).toBe('#walt:timeout=5');
   });

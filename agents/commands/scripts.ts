@@ -10,9 +10,18 @@ function header(timeoutSeconds: number): string {
   return `${TIMEOUT_LINE_PREFIX}${Math.max(1, Math.ceil(timeoutSeconds))}\n`;
 }
 
-/** Runs `argv` as given; a shell builtin (echo, cd, ...) works too, as over WalT's ssh. */
+/**
+ * Runs `argv` as given; a shell builtin (echo, cd, ...) works too, as over WalT's ssh. A program
+ * replaces the script's shell (exec): its exit status is the command's own, also when a cancel or the
+ * timeout sends TERM (a trap's `exit 7` is reported as 7, not as the shell's 143).
+ */
 export function execScript(argv: readonly string[], timeoutSeconds: number): string {
-  return `${header(timeoutSeconds)}${shellCommand(argv)}\n`;
+  return [
+    `${header(timeoutSeconds)}set -- ${shellCommand(argv)}`,
+    'case $(command -v -- "$1") in /*) exec "$@" ;; esac',
+    '"$@"',
+    '',
+  ].join('\n');
 }
 
 /** Ids are the queue's hex ids; anything else never goes into a script. */

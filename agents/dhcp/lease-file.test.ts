@@ -99,6 +99,6 @@ describe('LeaseFile (debounced writes)', () => {
     const leases = new LeaseFile(path.join(dir, 'no', 'such', 'dir', 'leases.json'), {
       onError: () => undefined,
     });
-    await expect(leases.commit(stateWith(1))).rejects.toThrow();
+    await expect(leases.commit(stateWith(1))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -329,6 +329,40 @@ describe('respond (proxy)', () => {
   });
 });
 
+describe('respond (PXE client UUID, option 97)', () => {
+  const uuid = Buffer.concat([Buffer.from([0]), Buffer.from('00112233445566778899aabbccddeeff', 'hex')]);
+
+  it('echoes the UUID a PXE ROM sent, in offers and ACKs, authoritative and proxy', () => {
+    const node = nodeObject('pc1', PC, 'pc-x86-64');
+    const withUuid: Array<[number, Buffer]> = [...pxe(0), [OPT.CLIENT_UUID, uuid]];
+    const offer = respond(request(PC, MessageType.DISCOVER, withUuid), context([node]));
+    expect(offer.reply!.options.get(OPT.CLIENT_UUID)).toEqual(uuid);
+    const proxy = context([node], 'proxy');
+    expect(
+      respond(request(PC, MessageType.DISCOVER, withUuid), proxy).reply!.options.get(OPT.CLIENT_UUID),
+    ).toEqual(uuid);
+    const ack = respond(request(PC, MessageType.REQUEST, withUuid, '10.0.0.77'), {
+      ...proxy,
+      localPort: 4011,
+    });
+    expect(ack.reply!.options.get(OPT.CLIENT_UUID)).toEqual(uuid);
+  });
+
+  it('echoes nothing the client did not send, nor a malformed UUID, nor to a non-PXE client', () => {
+    const node = nodeObject('pc1', PC, 'pc-x86-64');
+    const ctx = context([node]);
+    expect(respond(request(PC, MessageType.DISCOVER, pxe(0)), ctx).reply!.options.has(OPT.CLIENT_UUID)).toBe(
+      false,
+    );
+    const short: Array<[number, Buffer]> = [...pxe(0), [OPT.CLIENT_UUID, uuid.subarray(0, 9)]];
+    expect(respond(request(PC, MessageType.DISCOVER, short), ctx).reply!.options.has(OPT.CLIENT_UUID)).toBe(
+      false,
+    );
+    const plain = respond(request(PC, MessageType.DISCOVER, [[OPT.CLIENT_UUID, uuid]]), ctx);
+    expect(plain.reply!.options.has(OPT.CLIENT_UUID)).toBe(false);
+  });
+});
+
 describe('respond (other)', () => {
   it('ignores replies and mode off', () => {
     const ctx = context([]);

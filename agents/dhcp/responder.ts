@@ -8,6 +8,7 @@ import type { DhcpConfig } from './config.js';
 import { inSubnet, intToIp, ipToInt } from './ipv4.js';
 import * as L from './leases.js';
 import {
+  clientUuid,
   getIp,
   getString,
   ipsValue,
@@ -154,6 +155,16 @@ interface ReplySpec {
   options?: Map<number, Buffer>;
 }
 
+/**
+ * A PXE ROM's client UUID (option 97), echoed in every answer to it (DHCP and ProxyDHCP): the PXE 2.1
+ * specification asks servers to return it when the client sent it, and dnsmasq, the oracle of
+ * test/integration/dhcp-reference.test.ts, does.
+ */
+function echoedUuid(req: Request): Buffer | undefined {
+  if (req.client.kind !== 'pxe' && req.client.kind !== 'rpi') return undefined;
+  return clientUuid(req.packet.options) ? req.packet.options.get(OPT.CLIENT_UUID) : undefined;
+}
+
 function buildReply(req: Request, spec: ReplySpec): DhcpPacket {
   const { packet } = req;
   const options = new Map<number, Buffer>([
@@ -162,6 +173,8 @@ function buildReply(req: Request, spec: ReplySpec): DhcpPacket {
   ]);
   for (const [code, value] of spec.options ?? []) options.set(code, value);
   for (const [code, value] of spec.boot?.options ?? []) options.set(code, value);
+  const uuid = echoedUuid(req);
+  if (uuid) options.set(OPT.CLIENT_UUID, uuid);
   return {
     ...replyHeader(packet, spec),
     options: orderOptions(options, parameterRequestList(packet.options)),

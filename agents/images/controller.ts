@@ -5,27 +5,9 @@
 import type { WaltImage } from '../../api/v1alpha1/index.js';
 import { isWaltError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import {
-  type Condition,
-  type ConditionInput,
-  type ManagedControllerOptions,
-  messageOf,
-  reasonOf,
-  type ReconcileContext,
-  type ReconcileOutcome,
-  setCondition,
-} from '../../runtime/index.js';
+import { type Condition, type ConditionInput, type ManagedControllerOptions, messageOf, reasonOf, type ReconcileContext, type ReconcileOutcome, setCondition } from '../../runtime/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
-import {
-  clientForImage,
-  inspectImage,
-  isTransient,
-  pinnedReference,
-  type PlatformImage,
-  platformOfModel,
-  type RegistryClient,
-  type SecretReader,
-} from '../../oci/index.js';
+import { clientForImage, inspectImage, isTransient, pinnedReference, type PlatformImage, platformOfModel, type RegistryClient, type SecretReader } from '../../oci/index.js';
 import { collectGarbage } from './store/gc.js';
 import { readRecord } from './store/image-record.js';
 import type { CacheLayout } from './store/layout.js';

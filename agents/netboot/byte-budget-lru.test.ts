@@ -30,7 +30,9 @@ describe('BoundedCache', () => {
 
   it('forgets a failed build, so the next caller tries again', async () => {
     const cache = new BoundedCache<string>(100);
-    await expect(cache.get('k', 10, () => Promise.reject(new Error('read failed')))).rejects.toThrow();
+    await expect(cache.get('k', 10, () => Promise.reject(new Error('read failed')))).rejects.toThrow(
+      'read failed',
+    );
     await new Promise((r) => setImmediate(r));
     expect(cache.size).toBe(0);
     expect(await cache.get('k', 10, () => Promise.resolve('ok'))).toBe('ok');

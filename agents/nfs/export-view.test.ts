@@ -56,7 +56,7 @@ describe('image views', () => {
     const view = path.join(dir, 'views', 'v1');
     await ensureView({ dir: view, rootfs, files: files('one') });
     await removeView(view);
-    await expect(stat(view)).rejects.toThrow();
+    await expect(stat(view)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readFile(path.join(rootfs, 'etc/hostname'), 'utf8')).toBe('image\n');
   });
 });

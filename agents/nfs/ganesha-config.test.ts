@@ -70,7 +70,7 @@ describe('renderGaneshaConfig', () => {
         exports: [persist],
         persistOwner: { uid: 0, gid: 0 },
       }),
-    ).toThrow();
+    ).toThrow(/the \/persist owner must be an unprivileged uid\/gid, not 0/);
   });
 
   it('leaves out exports nobody may mount', () => {
@@ -83,12 +83,12 @@ describe('renderGaneshaConfig', () => {
   });
 
   it.each([
-    ['a path that would close the string', { ...image, path: '/x"; } EXPORT { Path = "/' }],
-    ['a client that is not an address', { ...image, clients: ['*'] }],
-    ['a client with a block inside', { ...image, clients: ['1.2.3.4; }'] }],
-  ])('refuses %s', (_what, spec) => {
+    ['a path that would close the string', { ...image, path: '/x"; } EXPORT { Path = "/' }, /^unsafe path/],
+    ['a client that is not an address', { ...image, clients: ['*'] }, /^NFS clients are IPv4/],
+    ['a client with a block inside', { ...image, clients: ['1.2.3.4; }'] }, /^NFS clients are IPv4/],
+  ])('refuses %s', (_what, spec, cause) => {
     expect(() =>
       renderGaneshaConfig({ bindAddress: '10.0.0.1', recoveryRoot: '/r', exports: [spec] }),
-    ).toThrow();
+    ).toThrow(cause);
   });
 });

@@ -7,13 +7,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { IMAGE_REBOOT_CONDITION } from '../../api/node/index.js';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import {
-  createStatusWriter,
-  getCondition,
-  setCondition,
-  type Status,
-  type StatusWriter,
-} from '../../runtime/index.js';
+import { createStatusWriter, getCondition, setCondition, type Status, type StatusWriter } from '../../runtime/index.js';
 import { imageRefOf } from '../netboot/gate.js';
 import type { PowerDriver } from './driver.js';
 

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/logger.js';
 import type { BootDecision } from '../netboot/gate.js';
 import { tftpGet, TftpRemoteError } from '../../test/support/tftp-client.js';
+import { TftpClientBusy, TftpFileNotFound, TftpReadOnly, TftpUnsupportedMode } from './errors.js';
 import { createFileResolver } from './files.js';
 import { toNetascii } from './netascii.js';
 import { decodePacket, encodeRequest, type TftpPacket } from './packet.js';
@@ -158,16 +159,19 @@ describe('TFTP server with our client', () => {
 
   it('answers a missing file with ERROR 1 and counts the refusal', async () => {
     const before = await metric('walt_tftp_transfers_total', 'refused');
-    await expect(get('nope.bin')).rejects.toMatchObject({ tftpCode: 1 });
+    await expect(get('nope.bin')).rejects.toMatchObject({
+      tftpCode: 1,
+      message: `TFTP server error 1: ${TftpFileNotFound('nope.bin', 'the boot directory of the node').message}`,
+    });
     await expect(get('nope.bin')).rejects.toBeInstanceOf(TftpRemoteError);
     expect(await metric('walt_tftp_transfers_total', 'refused')).toBe(before + 2);
   });
 
-  it('refuses writes with ERROR 2 and modes other than octet and netascii with ERROR 4', async () => {
+  it('refuses writes with ERROR 2 and modes other than octet and netascii with ERROR 4, each for its cause', async () => {
     const wrq = await exchange(encodeRequest({ op: 'WRQ', filename: 'x', mode: 'octet', options: {} }));
-    expect(wrq).toMatchObject({ op: 'ERROR', code: 2 });
+    expect(wrq).toMatchObject({ op: 'ERROR', code: 2, message: TftpReadOnly('x').message });
     const mail = await exchange(encodeRequest({ filename: 'small.bin', mode: 'mail', options: {} }));
-    expect(mail).toMatchObject({ op: 'ERROR', code: 4 });
+    expect(mail).toMatchObject({ op: 'ERROR', code: 4, message: TftpUnsupportedMode('mail').message });
   });
 
   it.each([
@@ -184,7 +188,13 @@ describe('TFTP server with our client', () => {
     ['an ACK on the listening port', Buffer.from([0, 4, 0, 1]), 5],
   ])('answers %s with an ERROR and counts it', async (_what, packet, code) => {
     const before = await metric('walt_tftp_malformed_total');
-    expect(await exchange(packet)).toMatchObject({ op: 'ERROR', code });
+    // The cause, not just the code: a malformed request (4), or no transfer with this TID (5)
+    const message = code === 4 ? /^malformed TFTP packet \(/ : /^unknown transfer ID/;
+    expect(await exchange(packet)).toMatchObject({
+      op: 'ERROR',
+      code,
+      message: expect.stringMatching(message) as string,
+    });
     expect(await metric('walt_tftp_malformed_total')).toBe(before + 1);
   });
 
@@ -375,7 +385,11 @@ describe('TFTP server caps and ERROR rate limit', () => {
     for (const c of open) expect(await c.first).toMatchObject({ op: 'DATA', block: 1 });
     // Then the same address is over its cap
     const third = await silentClient('127.0.0.1');
-    expect(await third.first).toMatchObject({ op: 'ERROR', code: 0 });
+    expect(await third.first).toMatchObject({
+      op: 'ERROR',
+      code: 0,
+      message: TftpClientBusy('127.0.0.1', 2).message,
+    });
     expect(await capMetric('walt_tftp_client_capped_total')).toBe(1);
     // Another address is not
     const other = await silentClient('127.0.0.2');

@@ -11,13 +11,7 @@ import { bootedSince } from '../../api/node/index.js';
 import { POWERED_CONDITION } from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
-import {
-  getCondition,
-  type ManagedControllerOptions,
-  type ReconcileContext,
-  type ReconcileOutcome,
-  setCondition,
-} from '../../runtime/index.js';
+import { getCondition, type ManagedControllerOptions, type ReconcileContext, type ReconcileOutcome, setCondition } from '../../runtime/index.js';
 import { type ImageRebooter } from '../power/image-reboot.js';
 import type { RequestedRebooter } from '../power/requested-reboot.js';
 import type { VnodeRunner } from './runner.js';

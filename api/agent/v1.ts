@@ -170,14 +170,33 @@ export interface ExecRequest {
  * exec does. The agent keeps an ended command's outcome for COMMAND_RESULT_KEEP_SECONDS (and at most
  * 4096 of them); 404 WALT_ERR_COMMAND_LOST when it has no record of the id (it restarted since: it
  * keeps commands in memory only; or the result expired). DELETE /api/v1/nodes/<node>/exec/<id>
- * (token) cancels it: a queued command never runs, a running one is killed on the node (TERM to its
- * process group, KILL 5 s later) at the node's next poll; its exec and attach answers become 409
- * WALT_ERR_COMMAND_CANCELLED. Answers `{ id, was: "pending" | "running" | "finished" }`.
+ * (token) cancels it: a queued command never runs; a running one is ended on the node at the node's
+ * next poll (TERM to its process group, KILL COMMAND_CANCEL_KILL_SECONDS later if the group is still
+ * there), and the answer waits for the node's report of that ending (at most the kill grace plus 15 s);
+ * its exec and attach answers become 409 WALT_ERR_COMMAND_CANCELLED. Answers
+ * `{ id, was: "pending" | "running" | "finished", ended? }`.
  */
 export interface CancelAnswer {
   id: string;
   was: 'pending' | 'running' | 'finished';
+  /**
+   * A running command: how the node ended it. Absent when it never ran (pending), had finished before,
+   * or the node did not confirm in time (unreachable: the command's own timeout still ends it there).
+   */
+  ended?: CancelEnding;
 }
+
+export interface CancelEnding {
+  /** The command's exit status once ended: 128 + the signal's number when a signal killed its shell. */
+  exitCode: number;
+  /** The command's group outlived TERM by the grace: the node sent KILL. */
+  killed: boolean;
+  /** From the node taking the command to its report of the ending. */
+  durationMs: number;
+}
+
+/** Seconds the node waits after TERM before it sends KILL to a cancelled command's process group. */
+export const COMMAND_CANCEL_KILL_SECONDS = 5;
 
 /** How long the agent keeps the outcome of an ended command for GET .../exec/<id>. */
 export const COMMAND_RESULT_KEEP_SECONDS = 900;
@@ -191,6 +210,12 @@ export interface ExecResult {
   truncatedBytes: number;
   timedOut: boolean;
   durationMs: number;
+  /**
+   * With logStream only: why the output is not in the log store (the store refused the write: the
+   * error's code and message); absent when it was stored. The output above is complete either way;
+   * the agent counts these in walt_node_command_output_store_failures_total.
+   */
+  outputNotStored?: string;
 }
 
 /**

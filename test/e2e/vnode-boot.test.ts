@@ -194,6 +194,26 @@ describe('a virtual node network-boots an OCI image over NFS (qemu, end to end)'
     BOOT_TIMEOUT_MS + 30_000,
   );
 
+  it("sends the VM's serial console to the log store as stream virtualconsole", async () => {
+    // The lab relays the agent's API to loopback: the CLI may send the token there (local/testbed.sh env).
+    const env = { WALT_AGENT_URL_ALLOW_LOOPBACK: '1' };
+    const show = ['log', 'show', '--history', 'full', '--issuers', nodeName, '--streams', '^virtualconsole$'];
+    const lines = await waitFor(
+      "iPXE's boot line in the node's virtualconsole stream",
+      async () => {
+        const result = await walt([...show, '--format', '{issuer}.{stream} -> {line}'], { env });
+        if (result.code !== 0) throw new Error(`walt log show failed: ${result.stderr}`);
+        const found = result.stdout.split('\n');
+        return found.includes(`${nodeName}.virtualconsole -> walt: booting node ${nodeName} (pc-x86-64)`)
+          ? found
+          : undefined;
+      },
+      60_000,
+    );
+    // One line per console line: the kernel's banner is a line of its own too.
+    expect(lines.some((l) => l.startsWith(`${nodeName}.virtualconsole -> Linux version `))).toBe(true);
+  });
+
   it(
     'walt node wait after walt node reboot waits for the new boot, for a virtual node left at driver none',
     async () => {

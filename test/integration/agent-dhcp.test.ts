@@ -4,14 +4,12 @@
 // whose image is ready gets the iPXE path, its script, kernel and boot files, and its bootup
 // notification sets its WaltNode status; unknown WalT nodes become WaltNodes (auto-registration); the
 // segment status shows the agent's heartbeat and leases in use.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { PERSIST_OWNER } from '../../agents/nfs/ganesha-config.js';
-import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../runtime/index.js';
 import {
@@ -23,10 +21,10 @@ import { buildImage, pushLayout } from '../support/oci-builder.js';
 import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import { addClient, createSegment, destroySegment, exec, randomMac, type Segment } from '../support/netns.js';
+import { stop } from '../support/fault-processes.js';
+import { startSegmentAgent, withAgentLog, type SegmentAgent } from '../support/segment-agent.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
-
-const root = path.resolve(import.meta.dirname, '..', '..');
 
 describe('boot agent in its own network namespace: DHCP from the cluster state', () => {
   const kc = kubeConfig();
@@ -43,9 +41,8 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
   let registry: TestRegistry;
   let operator: Manager;
   let ns: Awaited<ReturnType<typeof testNamespace>>;
-  let agent: ChildProcess;
+  let agent: SegmentAgent | undefined;
   let dir: string;
-  let agentLog = '';
   let rootExport = '';
   let bootableIp = '';
   let bootableNs = '';
@@ -127,42 +124,23 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
         spec: { mac: knownMac, model: 'pc-x86-64', segment: segmentName },
       },
     });
-    agent = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        net.ns,
-        path.join(root, 'node_modules', '.bin', 'tsx'),
-        path.join(root, 'agents', 'main.ts'),
-        '--segment',
-        segmentName,
-        '--boot',
-        '--cache-dir',
-        path.join(dir, 'cache'),
-        '--health-port',
-        '0',
-        '--lease-namespace',
-        'default',
-        '--identity',
-        'agent-netns',
-        '--nfs-grace',
-        '2s',
-        // Boot files from disk here; the e2e suites boot VMs with the caches on (the default).
-        '--boot-cache-mib',
-        '0',
-      ],
-      { env: { ...process.env, WALT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    agent.stdout!.on('data', (d: Buffer) => (agentLog += d.toString()));
-    agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
+    agent = await startSegmentAgent({
+      admin: kc,
+      dir,
+      ns: net.ns,
+      segment: segmentName,
+      cacheDir: path.join(dir, 'cache'),
+      identity: 'agent-netns',
+      // Boot files from disk here; the e2e suites boot VMs with the caches on (the default).
+      args: ['--nfs-grace', '2s', '--boot-cache-mib', '0'],
+    });
     // The agent reports a heartbeat in the segment status once DHCP serves.
     await waitFor(
       'the agent heartbeat',
       async () => (await getSegment()).status?.agent?.lastHeartbeat,
       60000,
     ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n--- agent log ---\n${agentLog.slice(-4000)}`);
+      throw withAgentLog(agent, error);
     });
   }, 120000);
 
@@ -172,7 +150,7 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
       await deleteImageWhileAgentRuns('bootable');
     } finally {
       // Whatever happened above, the agent process must go, or its pipes keep jest alive.
-      await stopProcessGroup(agent);
+      await stop(agent);
       await cleanUp();
     }
   }, 120000);
@@ -194,7 +172,9 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
       () => false,
     );
     if (gone) return;
-    process.stderr.write(`[agent-dhcp] image deletion stuck; agent log tail:\n${agentLog.slice(-6000)}\n`);
+    process.stderr.write(
+      `[agent-dhcp] image deletion stuck; agent log tail:\n${agent?.log().slice(-6000)}\n`,
+    );
     await api.patchNamespacedCustomObject(
       { ...image, body: { metadata: { finalizers: [] } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -309,7 +289,7 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     // Given a poll of boot A waiting, as a hard reset leaves it (no FIN ever comes)
     const stale = curl('-w', '%{http_code}', `${nodeApi}/commands/next?wait=30&boot=boot-a`);
     await waitFor('the command channel up', () =>
-      Promise.resolve(/"node":"[^"]+".*command channel up/.test(agentLog) ? true : undefined),
+      Promise.resolve(/"node":"[^"]+".*command channel up/.test(agent!.log()) ? true : undefined),
     );
     // When boot B notifies its bootup
     await curl(
@@ -362,12 +342,15 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     expect(await list(`${rootExport}/boot/pc-x86-64`)).toMatch(/hello\.txt/);
     const walt = await list(`${rootExport}/walt`);
     for (const file of ['init', 'notify-bootup', 'lib.sh', 'image.env']) expect(walt).toContain(file);
-    // Read-only: a write is refused, and the cached image is untouched
+    // Read-only: a write is refused by the read-only export (not for any other reason), and the cached
+    // image is untouched
     const local = path.join(dir, 'written.txt');
     await writeFile(local, 'nope\n');
     await expect(
       exec(bootableNs, 'nfs-cp', [local, `nfs://10.78.0.1${rootExport}/written.txt`]),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({
+      stderr: expect.stringMatching(/CREATE of \/written\.txt failed with NFS3ERR_ROFS/) as string,
+    });
   });
 
   it("exports /persist read-write to the node's address only", async () => {
@@ -384,10 +367,16 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
     expect(await readFile(stored, 'utf8')).toBe('kept across reboots\n');
     // Written as root (nfs-cp sends uid 0), stored as the squashed owner (All_Squash): no root file on our disk
     expect((await stat(stored)).uid).toBe(PERSIST_OWNER.uid);
-    // Another machine of the segment may not mount it
+    // Another machine of the segment may not mount it: the mount itself is refused (MNT3ERR_ACCES). ganesha
+    // answers MNT3ERR_ACCES for a path it does not export too, so the node lists the same URL first: the
+    // export is there, and the refusal is the client restriction.
+    const persistUrl = `nfs://10.78.0.1/persist/${bootableName}`;
+    expect((await exec(bootableNs, 'nfs-ls', [persistUrl])).stdout).toContain('persisted.txt');
     const other = await addClient(net);
     await udhcpc(dir, other, [], { configure: true });
-    await expect(exec(other.ns, 'nfs-ls', [`nfs://10.78.0.1/persist/${bootableName}`])).rejects.toThrow();
+    await expect(exec(other.ns, 'nfs-ls', [persistUrl])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/Mount failed with error MNT3ERR_ACCES/) as string,
+    });
     expect(bootableIp).toMatch(/^10\.78\.0\./);
   });
 
@@ -450,5 +439,9 @@ describe('boot agent in its own network namespace: DHCP from the cluster state',
       return (s.status?.leasesInUse ?? 0) >= 2 ? s : undefined;
     });
     expect(segment.status?.agent?.host).toBeTruthy();
+  });
+
+  it('did all of the above as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(agent!.refusals()).toEqual([]);
   });
 });

@@ -5,13 +5,11 @@
 // read, slow bodies and headers cut, forged node routes, bad JSON and media types, huge headers and
 // URLs, hostile numbers in query strings, connection caps, and the health/metrics server off the lab.
 // The cases are counted in the last test (the issue asks for 40+).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
-import { stopProcessGroup } from '../../local/process-group.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../runtime/index.js';
 import {
@@ -32,6 +30,13 @@ import {
 import { buildImage, pushLayout } from '../support/oci-builder.js';
 import type { RawPlan, RawResult } from '../support/raw-http.js';
 import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
+import { stop } from '../support/fault-processes.js';
+import {
+  agentKubeconfig,
+  launchSegmentAgent,
+  type SegmentAgent,
+  withAgentLog,
+} from '../support/segment-agent.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
@@ -81,9 +86,9 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
   let registry: TestRegistry;
   let operator: Manager;
   let ns: Awaited<ReturnType<typeof testNamespace>>;
-  let agent: ChildProcess;
+  let agent: SegmentAgent | undefined;
+  let kubeconfig: string;
   let dir: string;
-  let agentLog = '';
   let nodeA: Client;
   let nodeB: Client;
   let stranger: Client;
@@ -137,32 +142,15 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
     spec: { mac, model: 'pc-x86-64', segment: segmentName, image },
   });
 
-  function startAgent(extra: string[]): ChildProcess {
-    return spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        net.ns,
-        tsx,
-        path.join(root, 'agents', 'main.ts'),
-        '--segment',
-        segmentName,
-        '--boot',
-        '--cache-dir',
-        path.join(dir, 'cache'),
-        '--leases-file',
-        path.join(dir, 'leases.json'),
-        '--lease-namespace',
-        'default',
-        '--identity',
-        'agent-hostile',
-        '--boot-cache-mib',
-        '0',
-        ...extra,
-      ],
-      { env: { ...process.env, WALT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
+  function startAgent(extra: string[]): SegmentAgent {
+    return launchSegmentAgent({
+      ns: net.ns,
+      segment: segmentName,
+      kubeconfig,
+      cacheDir: path.join(dir, 'cache'),
+      identity: 'agent-hostile',
+      args: ['--leases-file', path.join(dir, 'leases.json'), '--boot-cache-mib', '0', ...extra],
+    });
   }
 
   beforeAll(async () => {
@@ -237,6 +225,7 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
         declined: {},
       }),
     );
+    kubeconfig = await agentKubeconfig(kc, segmentName, dir);
     agent = startAgent([
       '--health-port',
       String(HEALTH_PORT),
@@ -248,14 +237,12 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
       '--http-max-connections-per-client',
       '4',
     ]);
-    agent.stdout!.on('data', (d: Buffer) => (agentLog += d.toString()));
-    agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
     await waitFor(
       'the agent heartbeat',
       async () => (await getSegment()).status?.agent?.lastHeartbeat,
       60000,
     ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n--- agent log ---\n${agentLog.slice(-4000)}`);
+      throw withAgentLog(agent, error);
     });
     await waitFor(
       'the image unpacked on the segment',
@@ -291,7 +278,7 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
   }, 180000);
 
   afterAll(async () => {
-    await stopProcessGroup(agent);
+    await stop(agent);
     for (const name of [nameA, nameB, nameExpired])
       await api.deleteClusterCustomObject({ ...RESOURCES.node, name }).catch(() => undefined);
     await api.deleteClusterCustomObject({ ...RESOURCES.segment, name: segmentName }).catch(() => undefined);
@@ -754,14 +741,15 @@ describe('boot agent HTTP service under hostile requests (real agent, network na
     });
 
     it('an agent told to serve metrics on the lab network refuses to start', async () => {
-      const child = startAgent(['--health-host', '0.0.0.0', '--health-port', String(HEALTH_PORT + 1)]);
-      let output = '';
-      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-      expect(code).toBe(1);
-      expect(output).toContain('WALT_ERR_AGENT_HEALTH_ON_LAB');
+      const refused = startAgent(['--health-host', '0.0.0.0', '--health-port', String(HEALTH_PORT + 1)]);
+      await refused.exited;
+      expect(refused.child.exitCode).toBe(1);
+      expect(refused.log()).toContain('WALT_ERR_AGENT_HEALTH_ON_LAB');
     });
+  });
+
+  it('served all of the above as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(agent!.refusals()).toEqual([]);
   });
 
   it('ran 40 or more hostile cases, each answer asserted', () => {

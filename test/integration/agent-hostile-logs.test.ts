@@ -3,13 +3,11 @@
 // the right lines, truncated by the time budget, or a coded 400), and while bombs run the agent still
 // answers /healthz and a DHCP exchange of a reference client (udhcpc). No timing threshold: the figures
 // are bench/hostile-logs's.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
-import { stopProcessGroup } from '../../local/process-group.js';
 import { openSqliteLogStore } from '../../log-store/sqlite-store.js';
 import type { LogLine } from '../../log-store/store.js';
 import { bridgeApiserver, type ApiserverBridge } from '../../local/lab/apiserver-bridge.js';
@@ -23,10 +21,11 @@ import {
   type Client,
   type Segment,
 } from '../support/netns.js';
+import { stop } from '../support/fault-processes.js';
+import { startSegmentAgent, withAgentLog, type SegmentAgent } from '../support/segment-agent.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, uniqueName } from './support/cluster.js';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const SERVER = '10.91.0.1';
 const HEALTH_PORT = 18082;
 const LINES = 200_000;
@@ -66,9 +65,8 @@ describe('the boot agent under regex bombs', () => {
   const macs = [randomMac('52:54:00'), randomMac('52:54:00')];
   let net: Segment;
   let bridge: ApiserverBridge;
-  let agent: ChildProcess;
+  let agent: SegmentAgent | undefined;
   let dir: string;
-  let agentLog = '';
   let client: Client;
   let prober: Client;
 
@@ -115,33 +113,17 @@ describe('the boot agent under regex bombs', () => {
         },
       });
     }
-    agent = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        net.ns,
-        path.join(root, 'node_modules', '.bin', 'tsx'),
-        path.join(root, 'agents', 'main.ts'),
-        ...['--segment', segmentName, '--boot', '--cache-dir', path.join(dir, 'cache')],
-        ...[
-          '--health-port',
-          String(HEALTH_PORT),
-          '--lease-namespace',
-          'default',
-          '--identity',
-          'agent-hostile',
-        ],
-      ],
-      {
-        // A long budget: the bombs run for seconds instead of being cut at once.
-        env: { ...process.env, WALT_LOG_LEVEL: 'warn', WALT_LOG_QUERY_BUDGET: '60s' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
-    agent.stdout!.on('data', (d: Buffer) => (agentLog += d.toString()));
-    agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
+    agent = await startSegmentAgent({
+      admin: kc,
+      dir,
+      ns: net.ns,
+      segment: segmentName,
+      cacheDir: path.join(dir, 'cache'),
+      identity: 'agent-hostile',
+      args: ['--health-port', String(HEALTH_PORT)],
+      // A long budget: the bombs run for seconds instead of being cut at once.
+      env: { WALT_LOG_LEVEL: 'warn', WALT_LOG_QUERY_BUDGET: '60s' },
+    });
     const getSegment = (): Promise<WaltSegment> =>
       api.getClusterCustomObject({ ...RESOURCES.segment, name: segmentName }) as Promise<WaltSegment>;
     await waitFor(
@@ -149,7 +131,7 @@ describe('the boot agent under regex bombs', () => {
       async () => (await getSegment()).status?.agent?.lastHeartbeat,
       60000,
     ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n--- agent log ---\n${agentLog.slice(-4000)}`);
+      throw withAgentLog(agent, error);
     });
     // A machine of the segment with an address, to talk HTTP; another one for DHCP exchanges.
     client = await addClient(net, { mac: macs[0] });
@@ -158,7 +140,7 @@ describe('the boot agent under regex bombs', () => {
   }, 180000);
 
   afterAll(async () => {
-    await stopProcessGroup(agent);
+    await stop(agent);
     for (const [i] of macs.entries()) {
       await api
         .deleteClusterCustomObject({ ...RESOURCES.node, name: `${segmentName}-n${i}` })
@@ -256,4 +238,8 @@ describe('the boot agent under regex bombs', () => {
       expect(body.truncated || body.logs.length === 1).toBe(true);
     }
   }, 600000);
+
+  it('ran as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(agent!.refusals()).toEqual([]);
+  });
 });

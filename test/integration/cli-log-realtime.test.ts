@@ -2,33 +2,20 @@
 // so the CLI sees a TTY as a user's shell gives it), lines are appended through the agent API, and
 // the pane is captured until they appear. The agent API is the test's (cli-fake-agent.ts), found
 // through the WaltSegment's status.agent.apiUrl as the CLI finds a real agent.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { builtCli, ensureCliBuilt } from './cli-support.js';
 import { publishFakeAgent, startFakeAgent, type FakeAgent } from './cli-fake-agent.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
+import { requireTool, TOOLS } from '../support/require-tool.js';
 
 const group = 'walt.dev';
 const version = 'v1alpha1';
 const exec = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function hasTmux(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v tmux'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const tmux = hasTmux();
-if (!tmux)
-  process.stderr.write('[cli-log-realtime] tmux is not installed: skipping (local/install-deps.sh)\n');
-const describeWithTmux = tmux ? describe : describe.skip;
-
-describeWithTmux('walt log show --realtime in a terminal (tmux)', () => {
+describe('walt log show --realtime in a terminal (tmux)', () => {
   const api = kubeConfig().makeApiClient(k8s.CustomObjectsApi);
   const segment = uniqueName('clirt-seg');
   const session = uniqueName('walt-rt');
@@ -49,6 +36,7 @@ describeWithTmux('walt log show --realtime in a terminal (tmux)', () => {
   }
 
   beforeAll(async () => {
+    requireTool(TOOLS.tmux); // the terminal is the point of this test: without tmux it fails
     await ensureCliBuilt();
     ns = await testNamespace('clirt');
     agent = await startFakeAgent();

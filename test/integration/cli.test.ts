@@ -8,6 +8,12 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage, WaltNode } from '../../api/v1alpha1/index.js';
 import { EXIT } from '../../cli/exit-codes.js';
+import {
+  startApiserverRecorder,
+  watchOf,
+  type ApiserverRecorder,
+  type RecordedRequest,
+} from '../support/apiserver-recorder.js';
 import { ensureCliBuilt, walt } from './cli-support.js';
 import { kubeConfig, testNamespace, uniqueName, type CommandResult } from './support/cluster.js';
 
@@ -15,8 +21,6 @@ const group = 'walt.dev';
 const version = 'v1alpha1';
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const at = '2026-01-01T00:00:00Z';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The rows of a table printed by the CLI: cells split on runs of 3+ spaces. */
 function rows(stdout: string): string[][] {
@@ -35,6 +39,33 @@ describe('walt CLI', () => {
   let ns: Awaited<ReturnType<typeof testNamespace>>;
 
   const run = (...args: string[]): Promise<CommandResult> => walt(['-n', ns.name, ...args]);
+  let recorder: ApiserverRecorder;
+  /**
+   * `walt` through the recording relay, and a wait for its watch: the test changes what it waits
+   * for only once the command is watching (no sleep that a slow start outlasts, and a command that
+   * only ever read the final state would not pass).
+   */
+  const watching = (
+    plural: string,
+    match: (r: RecordedRequest) => boolean,
+    ...args: string[]
+  ): { result: Promise<CommandResult>; watching: Promise<RecordedRequest> } => {
+    const since = recorder.mark();
+    let ended: CommandResult | undefined;
+    const result = walt(['-n', ns.name, ...args], { env: { KUBECONFIG: recorder.kubeconfig } });
+    void result.then((r) => (ended = r));
+    const open = recorder.waitFor(
+      `the watch of walt ${args.join(' ')}`,
+      (r) => watchOf(plural)(r) && match(r),
+      {
+        since,
+        timeoutMs: 60_000,
+        // A command that ended first (an error) fails the wait with its output.
+        gone: () => (ended ? `it ended before watching: ${JSON.stringify(ended)}` : undefined),
+      },
+    );
+    return { result, watching: open };
+  };
   const getNode = async (name: string): Promise<WaltNode | undefined> =>
     (await api
       .getClusterCustomObject({ group, version, plural: 'waltnodes', name })
@@ -89,6 +120,7 @@ describe('walt CLI', () => {
 
   beforeAll(async () => {
     await ensureCliBuilt();
+    recorder = await startApiserverRecorder(kubeConfig(), os.tmpdir());
     ns = await testNamespace('cli');
     await api.createClusterCustomObject({
       group,
@@ -130,6 +162,7 @@ describe('walt CLI', () => {
       .deleteClusterCustomObject({ group, version, plural: 'waltsegments', name: segment })
       .catch(() => undefined);
     await ns.remove();
+    await recorder?.stop();
   });
 
   it('creates a virtual node, refusing a taken name, a bad name and an unknown segment', async () => {
@@ -243,8 +276,8 @@ describe('walt CLI', () => {
     expect(pending.code).toBe(EXIT.timeout);
     expect(pending.stderr).toContain('reboot requested');
     // The agent records the request (as agents/vnodes/requested-reboot.ts does), the node boots again
-    const waiting = run('node', 'wait', name, '--timeout', '60s');
-    await sleep(3000);
+    const waiting = watching('waltnodes', () => true, 'node', 'wait', name, '--timeout', '60s');
+    await waiting.watching;
     await patchNodeStatus(name, {
       phase: 'Ready',
       conditions: [
@@ -257,7 +290,7 @@ describe('walt CLI', () => {
         },
       ],
     });
-    expect(await waiting).toMatchObject({ code: 0, stdout: `${name}: Ready (10.99.0.30)\n` });
+    expect(await waiting.result).toMatchObject({ code: 0, stdout: `${name}: Ready (10.99.0.30)\n` });
   }, 120_000);
 
   it('waits until nodes are Ready, and times out naming those that are not', async () => {
@@ -266,12 +299,19 @@ describe('walt CLI', () => {
     const timedOut = await run('node', 'wait', name, '--timeout', '1s');
     expect(timedOut.code).toBe(EXIT.timeout);
     expect(timedOut.stderr).toContain(`${name} (no status yet)`);
-    const waiting = run('node', 'wait', `${name},${physical}`, '--timeout', '60s');
-    await sleep(3000);
+    const waiting = watching(
+      'waltnodes',
+      () => true,
+      'node',
+      'wait',
+      `${name},${physical}`,
+      '--timeout',
+      '60s',
+    );
+    await waiting.watching;
     await patchNodeStatus(name, { phase: 'Ready', ip: '10.99.0.20' });
-    await sleep(500);
     await patchNodeStatus(physical, { phase: 'Ready' });
-    const result = await waiting;
+    const result = await waiting.result;
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${name}: Ready (10.99.0.20)\n${physical}: Ready\n`);
     expect((await run('node', 'wait', name, '--timeout', 'soon')).code).toBe(EXIT.usage);
@@ -363,8 +403,14 @@ describe('walt CLI', () => {
   }, 120_000);
 
   it('pulls an image: creates the WaltImage and follows its status to Ready, or to its failure', async () => {
-    const pulling = run('image', 'pull', 'registry.example.org/walt/alpine:3.20', '--timeout', '60s');
-    await sleep(3000);
+    const named = (name: string) => (r: RecordedRequest) => r.url.includes(`metadata.name%3D${name}`);
+    const pulling = watching(
+      'waltimages',
+      named('alpine-3.20'),
+      ...['image', 'pull', 'registry.example.org/walt/alpine:3.20', '--timeout', '60s'],
+    );
+    // It created the image before following it
+    await pulling.watching;
     expect((await getImage('alpine-3.20'))?.spec.ref).toBe('registry.example.org/walt/alpine:3.20');
     const digest = `sha256:${'cd'.repeat(32)}`;
     await patchImageStatus('alpine-3.20', {
@@ -373,17 +419,20 @@ describe('walt CLI', () => {
       progress: { bytesDone: 1048576, bytesTotal: 4194304 },
       segments: [{ segment, digest, progress: { bytesDone: 1048576, bytesTotal: 4194304 } }],
     });
-    await sleep(500);
     await patchImageStatus('alpine-3.20', { size: 4194304, conditions: [ready()] });
-    const done = await pulling;
+    const done = await pulling.result;
     expect(done.code).toBe(0);
     // Not a terminal: plain lines, the last one the result
     expect(done.stdout.trim().split('\n').pop()).toBe(
       'alpine-3.20: Ready (sha256:cdcdcdcdcdcd, pc-x86-64, 4.0MiB)',
     );
 
-    const failing = run('image', 'pull', 'registry.example.org/walt/ghost:1', '--name', 'ghost');
-    await sleep(3000);
+    const failing = watching(
+      'waltimages',
+      named('ghost'),
+      ...['image', 'pull', 'registry.example.org/walt/ghost:1', '--name', 'ghost'],
+    );
+    await failing.watching;
     await patchImageStatus('ghost', {
       conditions: [
         {
@@ -395,7 +444,7 @@ describe('walt CLI', () => {
         },
       ],
     });
-    const failed = await failing;
+    const failed = await failing.result;
     expect(failed.code).toBe(EXIT.failed);
     expect(failed.stderr).toContain('no such tag');
 

@@ -103,6 +103,8 @@ async function startAgent(segment: Segment, fixtureFile: string, leasesFile: str
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
+      // The DHCP server on a fixture view talks to no apiserver: it gets no credentials either.
+      env: { ...process.env, KUBECONFIG: '/nonexistent' },
     },
   );
   const output: string[] = [];

@@ -3,7 +3,6 @@
 // no client sends (bad TFTP modes and garbage, a DECLINE from a device that does not hold the address),
 // busybox udhcpc, sprayed MACs announcing a WalT node model (auto-registration capped and rate limited,
 // counted as WaltNodes on the apiserver, then collected), and a lease that expires.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,6 @@ import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import { ipValue, MessageType, OPT, u8Value } from '../../agents/dhcp/options.js';
 import { emptyPacket, encode, macToBuffer } from '../../agents/dhcp/packet.js';
 import { decodePacket, encodeRequest, type TftpPacket } from '../../agents/tftp/packet.js';
-import { stopProcessGroup } from '../../local/process-group.js';
 import { bridgeApiserver, type ApiserverBridge } from '../../local/lab/apiserver-bridge.js';
 import { udhcpc } from '../support/dhcp-clients.js';
 import {
@@ -24,6 +22,8 @@ import {
   type Client,
   type Segment,
 } from '../support/netns.js';
+import { stop } from '../support/fault-processes.js';
+import { lineCounter, startSegmentAgent, withAgentLog, type SegmentAgent } from '../support/segment-agent.js';
 import { waitFor } from '../support/wait.js';
 import { kubeConfig, uniqueName } from './support/cluster.js';
 
@@ -42,9 +42,10 @@ describe('DHCP and TFTP of the real agent under abuse', () => {
   const nodeMac = randomMac('52:54:00');
   let net: Segment;
   let bridge: ApiserverBridge;
-  let agent: ChildProcess;
+  let agent: SegmentAgent;
+  let dhcpServing: () => number = () => 0;
+  let tftpListening: () => number = () => 0;
   let dir: string;
-  let agentLog = '';
   /** A client holding a lease and an address (TFTP talks to configured clients). */
   let leased: Client;
   /** The client of the WaltNode, with its lease. */
@@ -68,14 +69,14 @@ describe('DHCP and TFTP of the real agent under abuse', () => {
   }
 
   async function patchLimits(limits: object): Promise<void> {
-    const serving = agentLog.split('DHCP serving').length;
+    const serving = dhcpServing();
     await api.patchClusterCustomObject(
       { ...RESOURCES.segment, name: segmentName, body: { spec: { autoRegisterLimits: limits } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
     // The DHCP service restarts with the new settings.
     await waitFor('DHCP serving the new settings', () =>
-      Promise.resolve(agentLog.split('DHCP serving').length > serving ? true : undefined),
+      Promise.resolve(dhcpServing() > serving ? true : undefined),
     );
   }
 
@@ -150,7 +151,7 @@ describe('DHCP and TFTP of the real agent under abuse', () => {
       const text = (await exec(net.ns, 'curl', ['-sf', `http://127.0.0.1:${HEALTH_PORT}/metrics`])).stdout;
       const dhcp = text.split('\n').filter((l) => l.includes('dhcp'));
       throw new Error(
-        `${(error as Error).message}\n${dhcp.join('\n')}\n--- agent log ---\n${agentLog.slice(-3000)}`,
+        `${(error as Error).message}\n${dhcp.join('\n')}\n--- agent log ---\n${agent.log().slice(-3000)}`,
       );
     });
   }
@@ -188,41 +189,30 @@ describe('DHCP and TFTP of the real agent under abuse', () => {
         spec: { mac: nodeMac, model: 'pc-x86-64', segment: segmentName },
       },
     });
-    agent = spawn(
-      'ip',
-      [
-        ...['netns', 'exec', net.ns, tsx, path.join(root, 'agents', 'main.ts')],
-        ...['--segment', segmentName, '--boot', '--cache-dir', path.join(dir, 'cache')],
-        ...[
-          '--health-port',
-          String(HEALTH_PORT),
-          '--lease-namespace',
-          'default',
-          '--identity',
-          'agent-abuse',
-        ],
-        ...['--nfs-grace', '2s', '--boot-cache-mib', '0'],
-      ],
-      { env: { ...process.env, WALT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    agent.stdout!.on('data', (d: Buffer) => (agentLog += d.toString()));
-    agent.stderr!.on('data', (d: Buffer) => (agentLog += d.toString()));
+    agent = await startSegmentAgent({
+      admin: kc,
+      dir,
+      ns: net.ns,
+      segment: segmentName,
+      cacheDir: path.join(dir, 'cache'),
+      identity: 'agent-abuse',
+      args: ['--health-port', String(HEALTH_PORT), '--nfs-grace', '2s', '--boot-cache-mib', '0'],
+    });
+    // Counted from its first line on (the log keeps a tail, and a restart is one more line).
+    dhcpServing = lineCounter(agent, /DHCP serving/);
+    tftpListening = lineCounter(agent, /tftp service listening/);
     await waitFor(
       'the agent serving DHCP',
-      () => Promise.resolve(agentLog.includes('DHCP serving') ? true : undefined),
+      () => Promise.resolve(dhcpServing() > 0 ? true : undefined),
       90_000,
     ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n--- agent log ---\n${agentLog.slice(-4000)}`);
+      throw withAgentLog(agent, error);
     });
-    await waitFor(
-      'TFTP listening',
-      () => Promise.resolve(agentLog.includes('tftp service listening') ? true : undefined),
-      60_000,
-    );
+    await waitFor('TFTP listening', () => Promise.resolve(tftpListening() > 0 ? true : undefined), 60_000);
   }, 180_000);
 
   afterAll(async () => {
-    await stopProcessGroup(agent);
+    await stop(agent);
     for (const node of await listDiscovered().catch(() => []))
       await api
         .deleteClusterCustomObject({ ...RESOURCES.node, name: node.metadata.name })
@@ -281,8 +271,12 @@ describe('DHCP and TFTP of the real agent under abuse', () => {
     ['a NUL inside the file name', Buffer.from('\x00\x01undionly\x00.kpxe\x00octet\x00', 'latin1')],
     ['a missing terminator', Buffer.from('\x00\x01undionly.kpxe\x00octet', 'latin1')],
     ['an unknown opcode', Buffer.from([0, 42, 0, 1])],
-  ])('answers a TFTP request with %s with ERROR 4', async (_what, packet) => {
-    expect(await tftpAnswer(leased, packet)).toMatchObject({ op: 'ERROR', code: 4 });
+  ])('answers a TFTP request with %s with ERROR 4 (malformed)', async (_what, packet) => {
+    expect(await tftpAnswer(leased, packet)).toMatchObject({
+      op: 'ERROR',
+      code: 4,
+      message: expect.stringMatching(/^malformed TFTP packet \(/) as string,
+    });
   });
 
   it('ignores a DECLINE from a device that does not hold the address; the holder may decline it', async () => {
@@ -353,4 +347,8 @@ describe('DHCP and TFTP of the real agent under abuse', () => {
       180_000,
     );
   }, 200_000);
+
+  it('ran as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(agent.refusals()).toEqual([]);
+  });
 });

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
+import { AGENT_NAMESPACE, agentLeaseName } from '../../api/rbac/segment-agent.js';
 import type { Experiment } from '../../api/v1alpha1/index.js';
 import { readState, startComponent, stopComponent } from '../../local/controlplane/controlplane.js';
 import { FaultLab } from '../support/fault-lab.js';
@@ -46,11 +47,11 @@ describe('faults: apiserver and etcd stopped and started under a running agent a
   let dir: string;
   let lab: FaultLab;
 
-  /** The renewTime (ms) of Lease `name` in the lab's namespace. */
-  async function renewedAt(name: string): Promise<number> {
+  /** The renewTime (ms) of Lease `name` in `leaseNamespace` (the operator's: the lab's namespace). */
+  async function renewedAt(name: string, leaseNamespace = namespace): Promise<number> {
     const lease = await kc
       .makeApiClient(k8s.CoordinationV1Api)
-      .readNamespacedLease({ name, namespace })
+      .readNamespacedLease({ name, namespace: leaseNamespace })
       .catch(() => undefined);
     const at = lease?.spec?.renewTime;
     return at ? new Date(at).getTime() : 0;
@@ -87,7 +88,8 @@ describe('faults: apiserver and etcd stopped and started under a running agent a
   }, 240_000);
 
   it('both recover without a restart (informers relist, Leases taken again) and an experiment completes', async () => {
-    const segmentLease = `walt-agent-${lab.options.segment}`;
+    // The agent's Lease is in walt-system, the only place its ServiceAccount may hold one.
+    const segmentLease = agentLeaseName(lab.options.segment);
     // Given an experiment run through the agent and the operator
     const before = await lab.completeExperiment('before', ['sh', '-c', 'echo before']);
     expect(summary(before)).toEqual(expect.objectContaining({ phase: 'Succeeded' }));
@@ -104,7 +106,8 @@ describe('faults: apiserver and etcd stopped and started under a running agent a
     await lab.waitOr(
       'the operator and the agent to lead again',
       async () =>
-        (await renewedAt('walt-operator')) > restartedAt && (await renewedAt(segmentLease)) > restartedAt
+        (await renewedAt('walt-operator')) > restartedAt &&
+        (await renewedAt(segmentLease, AGENT_NAMESPACE)) > restartedAt
           ? true
           : undefined,
       180_000,

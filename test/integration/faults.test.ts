@@ -63,14 +63,16 @@ describe('faults on real processes: agent, operator, node command loop, ganesha'
     expect(await readFile(runs, 'utf8')).toBe('run\n');
     expect(await lab.eventCount('reattach', 'StepSucceeded')).toBe(1);
     expect(await lab.eventCount('reattach', 'StepFailed')).toBe(0);
-    // And it was the new operator that attached to the command (its platform log line)
-    const reattached = `reattach: re-attaching to the commands of step work \\(id ${commandId}\\)`;
+    // And it was the new operator that attached to the command: one platform log line, this one
+    // whole (the query selects candidates; the check is on the exact line)
+    const reattached = `experiment ${ns.name}/reattach: re-attaching to the commands of step work (id ${commandId})`;
+    const candidates = 'reattach: re-attaching';
     await lab.waitOr(
       'the platform log line',
-      async () => ((await lab.platformLines(reattached)).length ? true : undefined),
+      async () => ((await lab.platformLines(candidates)).length ? true : undefined),
       30_000,
     );
-    expect(await lab.platformLines(reattached)).toHaveLength(1);
+    expect(await lab.platformLines(candidates)).toEqual([reattached]);
     costs.record({
       fault: 'operator kill -9 during a run step',
       seconds,
@@ -247,6 +249,10 @@ describe('faults on real processes: agent, operator, node command loop, ganesha'
     });
     await lab.setNodeImage('default');
   }, 300_000);
+
+  it('every agent it started ran as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(lab.agentRefusals()).toEqual([]);
+  });
 });
 
 /** nfs-ls of `url` from `client` succeeds. */

@@ -7,11 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
+import { agentServiceAccountName } from '../../api/rbac/segment-agent.js';
+import { applyIdentities, asServiceAccount } from '../../local/lab/identity.js';
 import { agentFieldManager, createBootupRecorder } from '../../agents/http/bootup-status.js';
 import { createHttpMetrics } from '../../agents/http/metrics.js';
 import { createHttpServer } from '../../agents/http/server.js';
 import { IMAGE_DIGEST, imageFixture, segmentFixture, viewOf } from '../support/fixtures/http-boot.js';
 import { kubeConfig, uniqueName } from './support/cluster.js';
+import { waitFor } from '../support/wait.js';
 
 const group = 'walt.dev';
 const version = 'v1alpha1';
@@ -45,6 +48,7 @@ describe('HTTP bootup notification → WaltNode status', () => {
   };
 
   beforeAll(async () => {
+    await applyIdentities(kc, [segment]);
     const created = (await api.createClusterCustomObject({
       group,
       version,
@@ -69,7 +73,12 @@ describe('HTTP bootup notification → WaltNode status', () => {
       // The test client (127.0.0.1) holds the node's lease: only the node may notify its bootup.
       macOfIp: (ip) => (ip === '127.0.0.1' ? mac : undefined),
       exportPathOf: () => '/exports/debian',
-      onBootup: createBootupRecorder({ kc, segment, logger: silentLogger() }),
+      // As the agent records it: as its segment's ServiceAccount (ADR 0011).
+      onBootup: createBootupRecorder({
+        kc: asServiceAccount(kc, agentServiceAccountName(segment)),
+        segment,
+        logger: silentLogger(),
+      }),
       logger: silentLogger(),
       metrics: createHttpMetrics(new Registry()),
     });
@@ -148,8 +157,12 @@ describe('HTTP bootup notification → WaltNode status', () => {
 
   it('keeps the Ready transition time on a second bootup while Ready stays True', async () => {
     const first = condition(await read(), 'Ready');
-    // Times have second precision: a second later, a new transition time would show.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Times have second precision: once the clock is past the second of the first transition, a new
+    // transition time would show (a wait on that condition, not on a guessed duration).
+    const firstSecond = Date.parse(String(first?.lastTransitionTime));
+    await waitFor('the clock past the first transition second', () =>
+      Promise.resolve(Date.now() >= firstSecond + 1000 ? true : undefined),
+    );
     expect((await notify()).status).toBe(200);
     const second = condition(await read(), 'Ready');
     expect(second?.lastTransitionTime).toBe(first?.lastTransitionTime);

@@ -38,6 +38,8 @@ describe('operator runtime: controller against a real apiserver', () => {
   const metrics = createMetrics({ defaultMetrics: false });
   const seen: Seen[] = [];
   const finalized: string[] = [];
+  /** Objects whose finalize was entered (it may still wait on the gate). */
+  const finalizing: string[] = [];
   const finalizeGate: { wait?: Promise<void>; open?: () => void } = {};
   const flakyAttempts = new Map<string, number>();
   let ns: Awaited<ReturnType<typeof testNamespace>>;
@@ -78,6 +80,7 @@ describe('operator runtime: controller against a real apiserver', () => {
       finalizer: {
         name: FINALIZER,
         async finalize(obj) {
+          finalizing.push(obj.metadata!.name!);
           await finalizeGate.wait;
           finalized.push(obj.metadata!.name!);
           // Another object's change wakes it again while the finalizer is being removed.
@@ -153,7 +156,8 @@ describe('operator runtime: controller against a real apiserver', () => {
       return obj?.metadata?.deletionTimestamp ? obj : undefined;
     });
     expect(pending.metadata?.finalizers).toContain(FINALIZER);
-    await new Promise((r) => setTimeout(r, 300));
+    // (finalize entered, and held at the gate: the controller is at the point the claim is about)
+    await eventually('finalize entered', () => finalizing.includes(name));
     expect(await api.get(ns.name, name)).toBeDefined();
     expect(finalized).not.toContain(name);
     // When finalize completes
@@ -170,7 +174,12 @@ describe('operator runtime: controller against a real apiserver', () => {
     await reconciledAt(name, 1);
     await api.remove(ns.name, name);
     await eventually('object gone', async () => (await api.get(ns.name, name)) === undefined);
-    await new Promise((r) => setTimeout(r, 500));
+    // Positive evidence that the controller is past every wake of it: the deletion is in its cache,
+    // and an object created afterwards was reconciled (one worker, keys in order).
+    await eventually('the deletion in the cache', () => !controller.informer.get(name, ns.name));
+    const later = uniqueName('later');
+    await api.create(ns.name, later);
+    await reconciledAt(later, 1);
     expect(finalized.filter((n) => n === name)).toEqual([name]);
   });
 

@@ -1,14 +1,34 @@
 // Two replicas (two managers) on one Lease: one leads and reconciles, the other stands by; when the
-// leader crashes (stops without releasing) the standby takes over once the lease expires; when the
-// leader stops gracefully it releases the lease and the standby takes over at once.
-// Also /healthz, /readyz (which role) and /metrics of both, over real HTTP.
+// leader crashes (stops without releasing) the standby takes over only once the lease expired; when the
+// leader stops gracefully it releases the lease and the standby takes over before it would have
+// expired. Both are checked on the Lease object itself (holder, renewTime, leaseDurationSeconds,
+// acquireTime, leaseTransitions): a standby that took a live lease (split brain) fails, however fast the
+// machine; no duration of the test's own is compared with anything. Also /healthz, /readyz (which
+// role) and /metrics of both, over real HTTP.
 import * as k8s from '@kubernetes/client-node';
 import { silentLogger } from '../../common/logger.js';
-import { createManager, type Manager } from '../../runtime/index.js';
+import { type Controller, createManager, type Manager } from '../../runtime/index.js';
 import { eventually, images, waltImages, type WaltImageObject } from './runtime-support.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
 const LEASE_MS = 4000;
+/**
+ * The lease the last leader holds before it stops gracefully: so long that a standby taking over
+ * before it expires can only have been let in by the release (a 4 s lease could expire on its own
+ * while a slow machine gets to the takeover).
+ */
+const LONG_LEASE_MS = 30_000;
+
+/** When a lease expires, from its own fields (ms since epoch). */
+function expiryOf(lease: k8s.V1Lease): number {
+  const renewed = new Date(lease.spec!.renewTime!).getTime();
+  return renewed + lease.spec!.leaseDurationSeconds! * 1000;
+}
+
+/** When its holder acquired it, from its own acquireTime (ms since epoch). */
+function acquiredAt(lease: k8s.V1Lease): number {
+  return new Date(lease.spec!.acquireTime!).getTime();
+}
 
 describe('operator runtime: leader election failover', () => {
   const kc = kubeConfig();
@@ -18,16 +38,17 @@ describe('operator runtime: leader election failover', () => {
   /** Replicas whose leader-only service (think: the segment's DHCP server) is running now. */
   const serving = new Set<string>();
   const managers: Manager[] = [];
+  const controllers = new Map<string, Controller<WaltImageObject>>();
   let ns: Awaited<ReturnType<typeof testNamespace>>;
 
-  function replica(identity: string): Manager {
+  function replica(identity: string, leaseDurationMs = LEASE_MS): Manager {
     const manager = createManager({
       kc,
       identity,
       leaderElection: {
         namespace: ns.name,
         name: 'walt-operator',
-        leaseDurationMs: LEASE_MS,
+        leaseDurationMs,
         renewDeadlineMs: 3000,
         retryPeriodMs: 250,
       },
@@ -36,7 +57,7 @@ describe('operator runtime: leader election failover', () => {
       logger: silentLogger(),
       handleSignals: false,
     });
-    manager.addController<WaltImageObject>({
+    const controller = manager.addController<WaltImageObject>({
       name: 'failover-test',
       resource: waltImages,
       namespace: ns.name,
@@ -46,6 +67,7 @@ describe('operator runtime: leader election failover', () => {
         return Promise.resolve();
       },
     });
+    controllers.set(identity, controller);
     manager.addLeaderService('dhcp-like', {
       start: () => Promise.resolve(void serving.add(identity)),
       stop: () => Promise.resolve(void serving.delete(identity)),
@@ -58,8 +80,12 @@ describe('operator runtime: leader election failover', () => {
     const res = await fetch(`http://127.0.0.1:${m.healthPort()}${path}`);
     return { status: res.status, body: await res.text() };
   };
-  const holder = async (): Promise<string | undefined> =>
-    (await leases.readNamespacedLease({ namespace: ns.name, name: 'walt-operator' })).spec?.holderIdentity;
+  const lease = (): Promise<k8s.V1Lease> =>
+    leases.readNamespacedLease({ namespace: ns.name, name: 'walt-operator' });
+  const holder = async (): Promise<string | undefined> => (await lease()).spec?.holderIdentity;
+  /** Polls `replica` until it leads; the time it was first seen leading. */
+  const leadingSince = (name: string, m: Manager, timeoutMs: number): Promise<number> =>
+    eventually(`${name} leads`, () => (m.isLeader() ? Date.now() : undefined), timeoutMs);
 
   beforeAll(async () => {
     ns = await testNamespace('rt-le');
@@ -79,10 +105,15 @@ describe('operator runtime: leader election failover', () => {
     // When an image is created
     const name = uniqueName('img');
     await api.create(ns.name, name);
-    // Then a reconciles it, and b (whose informer sees it too) does not
+    // Then a reconciles it, and b, whose informer holds it too (it saw the object), does not
     await eventually('a reconciled', () => reconciledBy.get(name)?.has('replica-a'));
     await eventually('b synced', () => b.readiness().informers['failover-test']);
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually("the object in b's informer", () =>
+      controllers
+        .get('replica-b')!
+        .informer.list()
+        .some((o) => o.metadata?.name === name),
+    );
     expect([...reconciledBy.get(name)!]).toEqual(['replica-a']);
     expect(b.isLeader()).toBe(false);
     // And only the leader runs the leader-only service
@@ -116,16 +147,25 @@ describe('operator runtime: leader election failover', () => {
     expect((await http(b, '/metrics')).body).toContain('walt_leader{identity="replica-b"} 0');
   });
 
-  it('when the leader crashes (no release), the standby takes over once the lease expires', async () => {
+  it('when the leader crashes (no release), the standby takes over only after the lease expired', async () => {
     const [a, b] = managers as [Manager, Manager];
     // When a stops without releasing the lease, as a crash would
-    const crashedAt = Date.now();
     await a.stop({ releaseLease: false });
-    // Then b leads within the lease duration (plus generous slack), and reconciles new objects
-    await eventually('b leads', () => b.isLeader(), LEASE_MS + 10_000);
-    const tookOver = Date.now() - crashedAt;
-    expect(tookOver).toBeLessThan(LEASE_MS + 10_000);
-    expect(await holder()).toBe('replica-b');
+    // Then the lease is left as a last renewed it, still naming a
+    const left = await lease();
+    expect(left.spec?.holderIdentity).toBe('replica-a');
+    const expired = expiryOf(left);
+    // And b takes it, acquiring it (its own acquireTime, and when it was first seen leading) no
+    // earlier than a's last renewTime + leaseDurationSeconds: no split brain while a's lease ran
+    const seenLeading = await leadingSince('b', b, LEASE_MS + 30_000);
+    const taken = await lease();
+    expect(taken.spec?.holderIdentity).toBe('replica-b');
+    expect(taken.spec?.leaseTransitions).toBe((left.spec?.leaseTransitions ?? 0) + 1);
+    expect({
+      msAcquiredBeforeExpiry: Math.max(0, expired - acquiredAt(taken)),
+      msSeenLeadingBeforeExpiry: Math.max(0, expired - seenLeading),
+    }).toEqual({ msAcquiredBeforeExpiry: 0, msSeenLeadingBeforeExpiry: 0 });
+    // And b runs the leader-only service and reconciles new objects
     await eventually('b serves', () => serving.has('replica-b'));
     const name = uniqueName('img');
     await api.create(ns.name, name);
@@ -133,19 +173,34 @@ describe('operator runtime: leader election failover', () => {
     expect(reconciledBy.get(name)?.has('replica-a')).toBe(false);
   });
 
-  it('when the leader stops gracefully it releases the lease and the standby takes over at once', async () => {
-    // Given c standing by behind leader b
+  it('when the leader stops gracefully it releases the lease and the standby takes over before it would have expired', async () => {
+    // Given d leading on a long lease, c standing by (b, the crash test's leader, steps aside first)
     const b = managers[1]!;
+    const d = replica('replica-d', LONG_LEASE_MS);
+    await d.start();
+    await b.stop();
+    await leadingSince('d', d, LEASE_MS + 30_000);
     const c = replica('replica-c');
     await c.start();
     await eventually('c synced', () => c.readiness().ready);
     expect(c.isLeader()).toBe(false);
-    // When b stops gracefully
-    await b.stop();
-    const stoppedAt = Date.now();
-    // Then c leads well before b's lease would have expired, and reconciles
-    await eventually('c leads', () => c.isLeader(), LEASE_MS + 10_000);
-    expect(Date.now() - stoppedAt).toBeLessThan(LEASE_MS - 500);
+    const held = await lease();
+    expect(held.spec).toMatchObject({
+      holderIdentity: 'replica-d',
+      leaseDurationSeconds: LONG_LEASE_MS / 1000,
+    });
+    // When d stops gracefully
+    const stopping = Date.now();
+    await d.stop();
+    // Then c acquires the lease after d began to stop (never while d led), and before d's lease
+    // would have expired: only the release let it in
+    await leadingSince('c', c, LONG_LEASE_MS + 20_000);
+    const taken = await lease();
+    expect(taken.spec?.holderIdentity).toBe('replica-c');
+    expect({
+      msAcquiredBeforeStopping: Math.max(0, stopping - acquiredAt(taken)),
+      acquiredBeforeHeldLeaseExpiry: acquiredAt(taken) < expiryOf(held),
+    }).toEqual({ msAcquiredBeforeStopping: 0, acquiredBeforeHeldLeaseExpiry: true });
     const name = uniqueName('img');
     await api.create(ns.name, name);
     await eventually('c reconciled', () => reconciledBy.get(name)?.has('replica-c'));

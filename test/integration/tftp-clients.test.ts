@@ -1,6 +1,7 @@
 // The boot agent's TFTP service against real clients on loopback: tftp-hpa and busybox tftp (Debian
-// packages), and our own client for windowsize and block-number rollover. Confinement is checked through
-// the real clients too.
+// packages), and our own client for windowsize and block-number rollover (atftp checks both independently
+// in tftp-reference.test.ts). Confinement is checked through the real clients too, each refusal by the
+// ERROR code and message the client printed, so a refusal for another cause fails.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,10 +11,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { tftpGet } from '../support/tftp-client.js';
+import { TftpFileNotFound, TftpPathEscape } from '../../agents/tftp/errors.js';
 import { createFileResolver } from '../../agents/tftp/files.js';
 import { createTftpServer, type TftpServer } from '../../agents/tftp/server.js';
 import type { BootDecision } from '../../agents/netboot/gate.js';
 import { silentLogger } from '../../common/logger.js';
+import { requireTool, TOOLS } from '../support/require-tool.js';
 
 const run = promisify(execFile);
 const host = '127.0.0.1';
@@ -68,6 +71,7 @@ async function busyboxGet(file: string, dest: string, blksize: number): Promise<
 }
 
 beforeAll(async () => {
+  for (const tool of [TOOLS.tftpHpa, TOOLS.busybox]) requireTool(tool);
   dir = await mkdtemp(path.join(os.tmpdir(), 'walt-tftp-clients-'));
   const rootfs = path.join(dir, 'rootfs');
   boot = path.join(rootfs, 'boot', 'rpi-4-b');
@@ -129,11 +133,18 @@ describe('tftp-hpa client', () => {
     expect(await sha256File(path.join(out, 'hpa-big-netascii'))).toBe(hashes['big.bin']);
   });
 
-  it('never gets host files or escapes', async () => {
-    const escaped = await hpaGet('../../etc/passwd', path.join(out, 'hpa-e1'));
-    expect(escaped).toMatch(/Error code 2/);
-    expect(await hpaGet('/etc/passwd', path.join(out, 'hpa-e2'))).toMatch(/Error code 1/);
-    expect(await hpaGet('escape', path.join(out, 'hpa-e3'))).toMatch(/Error code 2/);
+  it('never gets host files or escapes, each refused for its own cause', async () => {
+    // tftp-hpa prints the server's ERROR as "Error code <code>: <message>"
+    expect(await hpaGet('../../etc/passwd', path.join(out, 'hpa-e1'))).toContain(
+      `Error code 2: ${TftpPathEscape('../../etc/passwd').message}`,
+    );
+    // An absolute request is relative to the boot directory, where there is no etc/passwd
+    expect(await hpaGet('/etc/passwd', path.join(out, 'hpa-e2'))).toContain(
+      `Error code 1: ${TftpFileNotFound('/etc/passwd', 'the boot directory of the node').message}`,
+    );
+    expect(await hpaGet('escape', path.join(out, 'hpa-e3'))).toContain(
+      `Error code 2: ${TftpPathEscape('escape').message}`,
+    );
     await hpaGet('passwd', path.join(out, 'hpa-passwd'));
     expect(await readFile(path.join(out, 'hpa-passwd'), 'utf8')).toBe('image-passwd\n');
   });
@@ -152,9 +163,17 @@ describe('busybox tftp client', () => {
     expect(await sha256File(path.join(out, 'bb-serial'))).toBe(hashes['exact.bin']);
   });
 
-  it('is refused escapes', async () => {
-    await expect(busyboxGet('../../etc/passwd', path.join(out, 'bb-e1'), 512)).rejects.toThrow();
-    await expect(busyboxGet('escape', path.join(out, 'bb-e2'), 512)).rejects.toThrow();
+  it('is refused escapes with ERROR 2 and the escape named', async () => {
+    // busybox prints the server's ERROR as "server error: (<code>) <message>" and exits 1
+    for (const [file, dest] of [
+      ['../../etc/passwd', 'bb-e1'],
+      ['escape', 'bb-e2'],
+    ] as const) {
+      await expect(busyboxGet(file, path.join(out, dest), 512)).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining(`server error: (2) ${TftpPathEscape(file).message}`) as string,
+      });
+    }
   });
 });
 

@@ -13,6 +13,8 @@ import * as k8s from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
+import { agentServiceAccountName } from '../../api/rbac/segment-agent.js';
+import { applyIdentities, asServiceAccount } from '../../local/lab/identity.js';
 import { probeKvm } from '../../agents/vnodes/accel-probe.js';
 import { vnodeMetrics } from '../../agents/vnodes/metrics.js';
 import { consoleLogPath, diskPath } from '../../agents/vnodes/qemu-args.js';
@@ -210,8 +212,11 @@ describe('vnode controller against the real apiserver', () => {
     cacheDir = await mkdtemp(path.join(tmpdir(), 'walt-vnode-ctl-test-'));
     await api.createClusterCustomObject({ ...ref, body: body(name, true) });
     await api.createClusterCustomObject({ ...ref, body: body(physical, false) });
+    // The vnode service as the agent runs it: as its segment's ServiceAccount (ADR 0011).
+    await applyIdentities(kc, [segmentName]);
+    const agentKc = asServiceAccount(kc, agentServiceAccountName(segmentName));
     manager = createManager({
-      kc,
+      kc: agentKc,
       identity: 'vnode-test',
       healthPort: 0,
       healthHost: '127.0.0.1',
@@ -219,7 +224,7 @@ describe('vnode controller against the real apiserver', () => {
       handleSignals: false,
     });
     service = createVnodeService({
-      kc,
+      kc: agentKc,
       segment: segmentName,
       cacheDir,
       manager,

@@ -8,6 +8,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../../api/v1alpha1/index.js';
 import { createAgent, type Agent } from '../../agents/main.js';
+import { agentServiceAccountName, imagePullSecretAccess } from '../../api/rbac/segment-agent.js';
+import { applyIdentities, asServiceAccount } from '../../local/lab/identity.js';
 import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../runtime/index.js';
 import { buildImage, buildMultiArchImage, pushLayout, type LayerEntry } from '../support/oci-builder.js';
@@ -101,8 +103,10 @@ describe('WaltImage: operator + boot agent + real registry', () => {
       now,
       namespace: ns.name,
     });
+    // The agent as its segment's ServiceAccount (the admin credentials only set up, ADR 0011).
+    await applyIdentities(kc, [SEGMENT]);
     agent = await createAgent({
-      kc,
+      kc: asServiceAccount(kc, agentServiceAccountName(SEGMENT)),
       segment: SEGMENT,
       cacheDir: path.join(work, 'cache'),
       identity: 'agent-test',
@@ -199,6 +203,11 @@ describe('WaltImage: operator + boot agent + real registry', () => {
         data: { '.dockerconfigjson': Buffer.from(privateRegistry.dockerConfigJson()).toString('base64') },
       },
     });
+    // The namespace opens that Secret, and only it, to walt's agents (api/rbac/segment-agent.ts).
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const [role, binding] = imagePullSecretAccess(ns.name, ['lab-registry']);
+    await rbac.createNamespacedRole({ namespace: ns.name, body: role });
+    await rbac.createNamespacedRoleBinding({ namespace: ns.name, body: binding });
     await create('with-secret', { ref, pullSecret: { name: 'lab-registry' } });
     await waitCondition('with-secret', 'Ready', 'True');
   });

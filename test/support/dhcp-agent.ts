@@ -1,7 +1,8 @@
 // A DHCP server for integration tests, run inside an agent namespace:
 //   tsx test/support/dhcp-agent.ts <fixture.json> <leases.json>
 // The fixture holds the WaltSegment, WaltNodes, WaltImages and unpacked root filesystems the view
-// returns. Prints "READY" once listening, then one JSON line per discovered device or bound lease.
+// returns; it talks to no apiserver (the suites give it no credentials). Prints "READY" once
+// listening, then one JSON line per discovered device or bound lease.
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import type { WaltImage, WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';

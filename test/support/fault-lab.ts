@@ -19,6 +19,7 @@ import {
 import { buildImage, pushLayout } from './oci-builder.js';
 import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { kill9, startIn, stop, TSX, type RealProcess } from './fault-processes.js';
+import { agentKubeconfig, launchSegmentAgent, type SegmentAgent } from './segment-agent.js';
 import {
   addClient,
   createSegment,
@@ -41,7 +42,7 @@ export interface FaultLabOptions {
   kubeconfigFile?: string;
   /** "10.79.0" : the segment is <prefix>.0/24, the agent <prefix>.1, the operator <prefix>.250. */
   prefix: string;
-  /** Namespace of the experiments, Leases and token Secret. */
+  /** Namespace of the experiments and of the operator's Lease (the agent's Lease and token: walt-system). */
   namespace: string;
   /** Scratch directory (removed by the caller). */
   dir: string;
@@ -97,7 +98,10 @@ export class FaultLab {
   readonly serverIp: string;
   net!: Segment;
   nodeNs!: Client;
-  agent!: RealProcess;
+  agent!: SegmentAgent;
+  /** The agent's ServiceAccount kubeconfig (the lab's admin credentials only set up). */
+  private agentKubeconfig = '';
+  private readonly agents: SegmentAgent[] = [];
   operator!: RealProcess;
   loop!: RealProcess;
   private operatorNs!: Client;
@@ -133,6 +137,7 @@ export class FaultLab {
     this.bridges.push(await bridgeApiserver(this.operatorNs.ns, server));
     await this.createImage();
     await this.createObjects();
+    this.agentKubeconfig = await agentKubeconfig(kc, this.options.segment, dir);
     this.agent = this.startAgent();
     await this.waitOr(
       'the agent API in the segment status',
@@ -227,19 +232,25 @@ export class FaultLab {
     return boundIp(path.join(this.options.dir, 'node-dhcp.env'));
   }
 
-  startAgent(): RealProcess {
-    const { segment, dir, namespace } = this.options;
-    const args = [path.join(root, 'agents', 'main.ts'), '--segment', segment, '--boot'];
-    args.push('--cache-dir', path.join(dir, 'agent-cache'), '--health-port', '0');
-    args.push('--lease-namespace', namespace, '--nfs-grace', '2s', '--boot-cache-mib', '0');
-    // The same identity after a restart, as a restarted container of the same pod.
-    args.push('--identity', 'fault-agent');
-    return startIn('agent', {
+  /** The agent, as its segment's ServiceAccount (segment-agent.ts); its Lease and token in walt-system. */
+  startAgent(): SegmentAgent {
+    const { segment, dir } = this.options;
+    const agent = launchSegmentAgent({
       ns: this.net.ns,
-      command: TSX,
-      args,
-      env: { ...this.env, WALT_LOG_LEVEL: 'info' },
+      segment,
+      kubeconfig: this.agentKubeconfig,
+      cacheDir: path.join(dir, 'agent-cache'),
+      // The same identity after a restart, as a restarted container of the same pod.
+      identity: 'fault-agent',
+      args: ['--nfs-grace', '2s', '--boot-cache-mib', '0'],
     });
+    this.agents.push(agent);
+    return agent;
+  }
+
+  /** What the apiserver refused any agent this lab started (its ServiceAccount's rights fall short). */
+  agentRefusals(): string[] {
+    return this.agents.flatMap((agent) => agent.refusals());
   }
 
   /**
@@ -268,8 +279,8 @@ export class FaultLab {
         ...['--namespace', namespace, '--lease-namespace', namespace, '--health-port', '0'],
         ...['--identity', `fault-operator-${this.operators}`],
       ],
-      // The agent's token Secret is found by convention in this namespace (the agent's).
-      env: { ...this.env, WALT_SYSTEM_NAMESPACE: namespace },
+      // The agent's token Secret is found by convention in walt-system (the agent's namespace).
+      env: this.env,
     });
   }
 

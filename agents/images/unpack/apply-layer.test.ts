@@ -1,6 +1,7 @@
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWaltError } from '../../../common/errors.js';
+import { requireRoot } from '../../../test/support/require-tool.js';
 import { applyLayer } from './apply-layer.js';
 import { UnpackUnsupportedMediaType } from './errors.js';
 import {
@@ -20,7 +21,6 @@ import {
 } from '../../../test/support/fixtures/oci-layers.js';
 
 const MTIME = new Date('2021-06-07T08:09:10Z');
-const asRoot = process.getuid?.() === 0;
 
 const baseLayer: TestEntry[] = [
   { name: './', type: 'directory', mode: 0o755 },
@@ -76,7 +76,8 @@ describe('applyLayer: a normal layer', () => {
     });
   });
 
-  (asRoot ? it : it.skip)('sets owners with lchown when running as root', async () => {
+  it('sets owners with lchown when running as root', async () => {
+    requireRoot('checking the owners a layer sets (lchown)');
     await applyTar(sandbox.root, baseLayer);
     const home = lstatSync(join(sandbox.root, 'home/user/.profile'));
     expect([home.uid, home.gid]).toEqual([1000, 1000]);

@@ -1,5 +1,5 @@
 import type { Experiment } from '../../../api/v1alpha1/index.js';
-import { commandsToCancel } from './cancel.js';
+import { commandsToCancel, describeCancel } from './cancel.js';
 import type { ExperimentRun } from './reconcile-context.js';
 
 /** Just what commandsToCancel reads of a run. */
@@ -46,5 +46,18 @@ describe('commandsToCancel', () => {
       status: { nodes: [{ name: 'vn1' }], steps: [{ name: 's', phase: 'Running' }] },
     });
     expect(commandsToCancel(run)).toEqual([]);
+  });
+});
+
+describe('describeCancel', () => {
+  it('says how the node ended a running command, or that it did not confirm', () => {
+    expect(describeCancel({ id: 'a', was: 'pending' })).toBe('it was pending');
+    expect(
+      describeCancel({ id: 'a', was: 'running', ended: { exitCode: 143, killed: false, durationMs: 9 } }),
+    ).toBe('it was running; ended by TERM (exit 143)');
+    expect(
+      describeCancel({ id: 'a', was: 'running', ended: { exitCode: 137, killed: true, durationMs: 9 } }),
+    ).toBe('it was running; ended by KILL, after it outlived TERM (exit 137)');
+    expect(describeCancel({ id: 'a', was: 'running' })).toMatch(/did not confirm/);
   });
 });

@@ -1,5 +1,6 @@
 // Steps run as tracked tasks (run, copy, checkpoint): start the task once, show its progress in
-// status, end the step when it ends — or when it overruns its deadline (the task is aborted).
+// status, end the step when it ends — or when it overruns its deadline (the task is aborted, and a run
+// step's commands still running are cancelled on the nodes: TERM, then KILL).
 // A run step gets its command id in status (Running, commandId) before any command is sent; found
 // Running with no task (the operator restarted, or another replica took over while it ran) it is
 // resumed: its commands are attached to by that id, never sent again (step-run.ts). Other steps found
@@ -8,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { experimentStepStream } from '../../../api/v1alpha1/index.js';
 import { rfc3339 } from '../../../runtime/index.js';
+import { cancelCommands } from './cancel.js';
 import { ERR_STEP_INTERRUPTED, ERR_STEP_TIMEOUT } from './errors.js';
 import type { ExperimentRun } from './reconcile-context.js';
 import { checkpointStepTask } from './step-checkpoint.js';
@@ -119,6 +121,22 @@ async function taskOf(run: ExperimentRun, cursor: Cursor, key: string): Promise<
   return tasks.start(key, bodyFor(run, step, commandId), onChange);
 }
 
+/**
+ * A task past its step's deadline is aborted; a run step's commands are cancelled on the nodes without
+ * a result (status still says the step is Running): aborting the wait alone would leave them running
+ * there (a command sent late, after the node connected, or whose answer was lost).
+ */
+export async function endOverrun(
+  run: ExperimentRun,
+  task: Task,
+  step: Step,
+  deadline: number,
+): Promise<void> {
+  if (task.outcome() || run.deps.now() < deadline) return;
+  task.abort(ERR_STEP_TIMEOUT(step.name, Math.round(taskDeadlineMs(step) / 1000)));
+  if (step.run) await cancelCommands(run);
+}
+
 export async function taskStep(run: ExperimentRun, cursor: Cursor): Promise<StepAdvance> {
   const { step } = cursor;
   const { tasks } = run.deps;
@@ -132,9 +150,7 @@ export async function taskStep(run: ExperimentRun, cursor: Cursor): Promise<Step
     });
   }
   const deadline = task.startedAt + taskDeadlineMs(step);
-  if (!task.outcome() && run.deps.now() >= deadline) {
-    task.abort(ERR_STEP_TIMEOUT(step.name, Math.round(taskDeadlineMs(step) / 1000)));
-  }
+  await endOverrun(run, task, step, deadline);
   const outcome = task.outcome();
   if (!outcome) {
     await showProgress(run, step.name, task.startedAt, task.results());
