@@ -363,4 +363,8 @@ describe('Experiment controller against the real agent and simulated machines', 
     expect(node.status?.claimedBy).toBeUndefined();
     expect(node.spec.image).toBe('default');
   }, 400_000);
+
+  it('did all of the above with the agent as its own ServiceAccount: the apiserver refused it nothing', () => {
+    expect(lab.agent.refusals()).toEqual([]);
+  });
 });

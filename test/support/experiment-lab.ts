@@ -10,10 +10,9 @@
 // agent does through a driver for a node that has one — unless the machine is to stay dead.
 // The lab keeps every version of every Experiment it saw (a watch), so tests wait on conditions of the
 // status and can assert on the transitions it went through.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { AGENT_NAMESPACE, agentServiceAccountName } from '../../api/rbac/segment-agent.js';
 import { RESOURCES, type Experiment, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
 import {
@@ -23,17 +22,17 @@ import {
   type ApiserverBridge,
   type ExposedPort,
 } from '../../local/lab/apiserver-bridge.js';
-import { applyIdentities, asServiceAccount } from '../../local/lab/identity.js';
+import { asServiceAccount } from '../../local/lab/identity.js';
 import { freePort, startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { createOperator } from '../../operator/main.js';
 import { createInformer, type Informer, type Manager } from '../../runtime/index.js';
 import { BusyboxMachine } from './busybox-machine.js';
-import { startIn, stop, TSX, type RealProcess } from './fault-processes.js';
+import { stop } from './fault-processes.js';
+import { startSegmentAgent, type SegmentAgent } from './segment-agent.js';
 import { createSegment, destroySegment, exec, randomMac, type Segment } from './netns.js';
 import { buildImage, pushLayout } from './oci-builder.js';
 import { waitFor } from './wait.js';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const BOOT_REQUESTED_AT = 'experiment.walt.dev/boot-requested-at';
 
 /** The WaltImage every experiment of the lab boots ("img" of the lab's namespace). */
@@ -79,7 +78,7 @@ export class ExperimentLab {
   readonly core: k8s.CoreV1Api;
   readonly serverIp: string;
   net!: Segment;
-  agent!: RealProcess;
+  agent!: SegmentAgent;
   operator: Manager | undefined;
   readonly machines = new Map<string, LabMachine>();
   /** Every version of each Experiment seen, by name, oldest first. */
@@ -114,7 +113,6 @@ export class ExperimentLab {
   private async setUp(): Promise<void> {
     const { prefix, kc, dir, segment } = this.options;
     await mkdir(dir, { recursive: true });
-    await applyIdentities(kc, [segment]);
     this.net = await createSegment({ subnet: `${prefix}.0/24`, serverIp: this.serverIp });
     this.bridges.push(await bridgeApiserver(this.net.ns, kc.getCurrentCluster()!.server));
     await this.createImage();
@@ -181,23 +179,20 @@ export class ExperimentLab {
   }
 
   /** The agent as its segment's ServiceAccount: the admin kubeconfig never reaches it. */
-  private async startAgent(): Promise<RealProcess> {
+  private async startAgent(): Promise<SegmentAgent> {
     const { kc, segment, dir } = this.options;
-    const kubeconfig = path.join(dir, 'agent.kubeconfig');
-    await writeFile(kubeconfig, asServiceAccount(kc, agentServiceAccountName(segment)).exportConfig(), {
-      mode: 0o600,
-    });
-    const args = [path.join(root, 'agents', 'main.ts'), '--segment', segment, '--boot'];
     this.healthPort = await freePort();
-    args.push('--cache-dir', path.join(dir, 'agent-cache'), '--health-port', String(this.healthPort));
-    args.push('--lease-namespace', AGENT_NAMESPACE, '--identity', `expreal-agent-${segment}`);
-    args.push('--api-url', `http://127.0.0.1:${this.agentApi!.port}`);
-    args.push('--nfs-grace', '2s', '--boot-cache-mib', '0');
-    return startIn('agent', {
+    return startSegmentAgent({
+      admin: kc,
+      dir,
       ns: this.net.ns,
-      command: TSX,
-      args,
-      env: { KUBECONFIG: kubeconfig, WALT_LOG_LEVEL: 'info' },
+      segment,
+      cacheDir: path.join(dir, 'agent-cache'),
+      identity: `expreal-agent-${segment}`,
+      args: [
+        ...['--health-port', String(this.healthPort), '--api-url', `http://127.0.0.1:${this.agentApi!.port}`],
+        ...['--nfs-grace', '2s', '--boot-cache-mib', '0'],
+      ],
     });
   }
 
