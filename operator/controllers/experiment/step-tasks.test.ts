@@ -1,7 +1,9 @@
-import type { CancelAnswer } from '../../../api/agent/v1.js';
-import type { Experiment } from '../../../api/v1alpha1/index.js';
-import type { ExperimentRun } from './reconcile-context.js';
-import { endOverrun } from './step-tasks.js';
+import type { AgentOperations, CancelAnswer, ExecResult } from '../../../api/agent/v1.js';
+import type { Experiment, WaltNode } from '../../../api/v1alpha1/index.js';
+import { silentLogger } from '../../../common/logger.js';
+import type { ReconcileContext } from '../../../runtime/index.js';
+import { ExperimentRun, type ControllerDeps } from './reconcile-context.js';
+import { endOverrun, taskStep } from './step-tasks.js';
 import type { Step } from './steps.js';
 import { TaskRegistry } from './tasks.js';
 
@@ -62,5 +64,62 @@ describe('endOverrun', () => {
     expect(notes).toEqual([
       'step spin: command c-1 on vn2 cancelled: it was running; ended by TERM (exit 143)',
     ]);
+  });
+});
+
+describe('taskStep, a run step found Running after an operator restart', () => {
+  it('says it re-attaches on the platform log of the node segment, even when the node cache syncs late', async () => {
+    // Given a step Running with its command id, and a node cache that does not know the node yet
+    const exp = {
+      metadata: { name: 'e', namespace: 'ns', uid: 'u1' },
+      spec: {
+        nodes: { names: ['vn1'] },
+        image: 'img',
+        steps: [{ name: 'work', run: { command: ['true'] } }],
+      },
+      status: { nodes: [{ name: 'vn1' }], steps: [{ name: 'work', phase: 'Running', commandId: 'c-9' }] },
+    } as unknown as Experiment;
+    const cache = new Map<string, WaltNode>();
+    const lines: string[] = [];
+    const attaches: string[] = [];
+    const agent = {
+      attachExec: (node: string, id: string): Promise<ExecResult> => {
+        attaches.push(`${node}/${id}`);
+        return Promise.resolve({
+          exitCode: 0,
+          output: '',
+          truncatedBytes: 0,
+          timedOut: false,
+          durationMs: 1,
+        });
+      },
+    } as unknown as AgentOperations;
+    let ended: () => void = () => undefined;
+    const taskEnded = new Promise<void>((resolve) => (ended = resolve));
+    const deps = {
+      tasks: new TaskRegistry(() => 0),
+      node: (name: string) => cache.get(name),
+      now: () => 0,
+      // The task asks for a reconcile when it ends.
+      enqueue: () => ended(),
+      agents: { forNode: () => Promise.resolve(agent), segmentOf: () => 'seg-a' },
+      platformLog: (segments: readonly string[], line: string) =>
+        lines.push(`${segments.join(',')}: ${line}`),
+    } as unknown as ControllerDeps;
+    const ctx = {
+      current: () => exp,
+      logger: silentLogger(),
+      status: { apply: () => Promise.resolve() },
+    } as unknown as ReconcileContext<Experiment>;
+    const run = new ExperimentRun(ctx, deps);
+    const step = exp.spec.steps[0]!;
+    // When the new operator picks the step up, then the cache learns the node
+    await taskStep(run, { kind: 'step', index: 0, step, status: exp.status!.steps![0]! });
+    cache.set('vn1', { metadata: { name: 'vn1' }, spec: { segment: 'seg-a' } } as unknown as WaltNode);
+    // Then the line goes to the agent of the node's segment (it was dropped: no segment known yet),
+    // and the command is attached to by its id
+    await taskEnded;
+    expect(attaches).toEqual(['vn1/c-9']);
+    expect(lines).toEqual(['seg-a: experiment ns/e: re-attaching to the commands of step work (id c-9)']);
   });
 });

@@ -54,13 +54,14 @@ function resumedBody(run: ExperimentRun, cursor: Cursor): TaskBody | undefined {
   const { step, status } = cursor;
   const { commandId } = status;
   if (!step.run || commandId === undefined) return undefined;
-  run.log(`re-attaching to the commands of step ${step.name} (id ${commandId})`);
   // Inside the task: a bad target fails the step rather than every reconcile.
   return async (ctx) => {
     const input = runInput(run, step, commandId);
     // Just after a restart the node cache (which says each node's segment, so its agent) may not
-    // have synced yet.
+    // have synced yet. The platform line waits for it too: run.log finds the agents to send it to
+    // through that cache, and dropped it when it was empty.
     await cached(run, input.nodes, ctx.signal);
+    run.log(`re-attaching to the commands of step ${step.name} (id ${commandId})`);
     return resumeRunStepTask(input, status.results ?? [])(ctx);
   };
 }
