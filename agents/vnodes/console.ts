@@ -1,12 +1,16 @@
 // A VM's serial console as the supervisor reads it from qemu's stdout: appended to a bounded file
 // (rotated at 8 MiB, one old file kept, so a chatty guest cannot fill the cache disk) and split into
-// lines for a callback (the node log stream will use it).
+// text lines for a callback (the node's virtualconsole log stream).
 import { open, rename, type FileHandle } from 'node:fs/promises';
+import { consoleText } from './console-text.js';
 
 export const CONSOLE_MAX_BYTES = 8 * 1024 * 1024;
 const MAX_LINE = 4096;
 
-/** Splits a byte stream into lines: CR dropped, over-long lines (firmware progress) cut. */
+/**
+ * Splits a byte stream into text lines: terminal escapes and CR dropped, a screen clear ending a line
+ * (console-text.ts), over-long lines (firmware progress) cut.
+ */
 export class ConsoleLines {
   private pending = '';
 
@@ -36,7 +40,7 @@ export class ConsoleLines {
   }
 
   private emit(line: string): void {
-    this.onLine(line.replaceAll('\r', ''));
+    for (const text of consoleText(line)) this.onLine(text);
   }
 }
 
