@@ -3,7 +3,8 @@
 // read once; a segment whose agent has not published its API, or published a URL no token may be sent
 // to (WALT_ERR_AGENT_URL_REFUSED, ADR 0011), is left out of "all" (named in `missing`, the refusal
 // reported to `onLeftOut`) but fails clearly when asked for by name: one misconfigured segment does
-// not stop a cluster-wide log query.
+// not stop a cluster-wide log query. Reads across agents leave out an agent that cannot be reached
+// the same way (`leaveOut`, client/logs.ts).
 import type * as k8s from '@kubernetes/client-node';
 import type { AgentOperations } from '../api/agent/v1.js';
 import { ERR_AGENT_URL_REFUSED } from '../api/agent/api-url.js';
@@ -17,11 +18,20 @@ export interface AgentDirectory {
   forSegment(segment: string): Promise<AgentOperations>;
   /** Every agent that published its API (at least one, else an error). */
   all(): Promise<AgentOperations[]>;
-  /** Segments whose agent has not published its API, or a URL refused (known after all()). */
+  /** The same, each with its segment's name. */
+  allBySegment(): Promise<SegmentAgent[]>;
+  /** Segments whose agent has not published its API, had its URL refused or was unreachable. */
   missing(): Promise<string[]>;
+  /** A read across agents did without `segment`'s (unreachable): named in missing(), reported once. */
+  leaveOut(segment: string, error: WaltError): void;
 }
 
-/** Told once per segment left out of all() because its published URL was refused. */
+export interface SegmentAgent {
+  segment: string;
+  agent: AgentOperations;
+}
+
+/** Told once per segment left out of a read across agents (URL refused, agent unreachable). */
 export type LeftOutListener = (segment: string, error: WaltError) => void;
 
 export function createAgentDirectory(
@@ -53,26 +63,36 @@ export function createAgentDirectory(
       return undefined;
     }
   };
+  const allBySegment = async (): Promise<SegmentAgent[]> => {
+    const all = await read();
+    if (all.length === 0) throw ERR_AGENT_NO_SEGMENT();
+    const live = all.filter(published);
+    if (live.length === 0) throw ERR_AGENT_NOT_PUBLISHED(all.map((s) => s.metadata.name).join(', '));
+    const found = live.flatMap((s) => {
+      const agent = usable(s);
+      return agent ? [{ segment: s.metadata.name, agent }] : [];
+    });
+    // Every published URL refused: the first refusal says what to fix.
+    if (found.length === 0) throw refused.values().next().value!;
+    return found;
+  };
   return {
     async forSegment(name) {
       const segment = (await read()).find((s) => s.metadata.name === name);
       if (!segment) throw ERR_AGENT_SEGMENT_NOT_FOUND(name);
       return agentFor(segment);
     },
-    async all() {
-      const all = await read();
-      if (all.length === 0) throw ERR_AGENT_NO_SEGMENT();
-      const live = all.filter(published);
-      if (live.length === 0) throw ERR_AGENT_NOT_PUBLISHED(all.map((s) => s.metadata.name).join(', '));
-      const usableAgents = live.map(usable).filter((a): a is AgentOperations => a !== undefined);
-      // Every published URL refused: the first refusal says what to fix.
-      if (usableAgents.length === 0) throw refused.values().next().value!;
-      return usableAgents;
-    },
+    all: async () => (await allBySegment()).map((s) => s.agent),
+    allBySegment,
     async missing() {
       return (await read())
         .filter((s) => !published(s) || refused.has(s.metadata.name))
         .map((s) => s.metadata.name);
+    },
+    leaveOut(segment, error) {
+      if (refused.has(segment)) return;
+      refused.set(segment, error);
+      onLeftOut(segment, error);
     },
   };
 }

@@ -45,7 +45,9 @@ function directory(agents: AgentOperations[]): AgentDirectory {
   return {
     forSegment: () => Promise.resolve(agents[0]!),
     all: () => Promise.resolve(agents),
+    allBySegment: () => Promise.resolve(agents.map((agent, i) => ({ segment: `s${i}`, agent }))),
     missing: () => Promise.resolve([]),
+    leaveOut: () => undefined,
   };
 }
 

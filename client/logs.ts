@@ -1,10 +1,13 @@
 // Logs and checkpoints across the agents of all segments: each agent stores the lines of its segment,
 // so a query asks every agent and merges the answers in time order, a follow interleaves their
 // streams, and a checkpoint is written to every agent (with one timestamp) so that history ranges
-// work the same on each.
+// work the same on each. Reads (queries, follows, checkpoint lists) do without an agent that cannot be
+// reached, saying so (the directory's left-out listener: the CLI warns), as long as one answers: a
+// segment whose agent is down does not stop the logs of the others. Writes need every agent.
 import type { ApiCheckpoint, ApiLogLine, LogQueryParams, LogStreamSelector } from '../api/agent/v1.js';
 import { isWaltError } from '../common/errors.js';
-import type { AgentDirectory } from './agents.js';
+import type { AgentDirectory, SegmentAgent } from './agents.js';
+import { ERR_AGENT_UNREACHABLE } from './errors.js';
 import { interleave, mergeByTime, take } from './merge.js';
 
 export interface LogsApi {
@@ -24,26 +27,67 @@ export interface LogsApi {
 const byTime = (a: ApiCheckpoint, b: ApiCheckpoint): number =>
   Date.parse(a.ts ?? '') - Date.parse(b.ts ?? '') || a.name.localeCompare(b.name);
 
+const unreachable = (error: unknown): boolean => isWaltError(error, ERR_AGENT_UNREACHABLE);
+
+/**
+ * Reads one stream per agent, leaving out an agent found unreachable before its first line (a later
+ * failure is the read's). Once every stream has ended, fails if every agent was left out.
+ */
+function readEach<T>(
+  agents: AgentDirectory,
+  read: (agent: SegmentAgent['agent']) => AsyncIterable<T>,
+  combine: (streams: AsyncIterable<T>[]) => AsyncIterable<T>,
+): AsyncIterable<T> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const all = await agents.allBySegment();
+      const leftOut: unknown[] = [];
+      async function* tolerant({ segment, agent }: SegmentAgent): AsyncGenerator<T> {
+        let started = false;
+        try {
+          for await (const item of read(agent)) {
+            started = true;
+            yield item;
+          }
+        } catch (error) {
+          if (started || !unreachable(error)) throw error;
+          leftOut.push(error);
+          agents.leaveOut(segment, error as never);
+        }
+      }
+      yield* combine(all.map(tolerant));
+      if (leftOut.length === all.length) throw leftOut[0] as Error;
+    },
+  };
+}
+
+/** One answer per agent, without the agents that cannot be reached (all of them: the first error). */
+async function askEach<T>(
+  agents: AgentDirectory,
+  ask: (agent: SegmentAgent['agent']) => Promise<T>,
+): Promise<T[]> {
+  const all = await agents.allBySegment();
+  const answers = await Promise.allSettled(all.map(({ agent }) => ask(agent)));
+  const found: T[] = [];
+  answers.forEach((answer, i) => {
+    if (answer.status === 'fulfilled') found.push(answer.value);
+    else if (unreachable(answer.reason) && answers.some((a) => a.status === 'fulfilled'))
+      agents.leaveOut(all[i]!.segment, answer.reason as never);
+    else throw answer.reason as Error;
+  });
+  return found;
+}
+
 export function createLogsApi(agents: AgentDirectory, now: () => Date = () => new Date()): LogsApi {
   return {
     query(params, signal) {
-      return {
-        async *[Symbol.asyncIterator]() {
-          const all = await agents.all();
-          const merged = mergeByTime(all.map((a) => a.queryLogs(params, signal)));
-          // Each store answers its oldest `limit` matching lines: the oldest `limit` of their merge are
-          // the oldest overall (the newest of them would not be).
-          yield* take(merged, params.limit);
-        },
-      };
+      // Each store answers its oldest `limit` matching lines: the oldest `limit` of their merge are
+      // the oldest overall (the newest of them would not be).
+      const merged = readEach(agents, (a) => a.queryLogs(params, signal), mergeByTime);
+      return take(merged, params.limit);
     },
     follow(params, signal) {
-      return {
-        async *[Symbol.asyncIterator]() {
-          const all = await agents.all();
-          yield* interleave(all.map((a) => a.followLogs(params, signal)));
-        },
-      };
+      return readEach(agents, (a) => a.followLogs(params, signal), interleave);
     },
     async deleteStreams(selector) {
       const counts = await Promise.all((await agents.all()).map((a) => a.deleteLogStreams(selector)));
@@ -54,7 +98,7 @@ export function createLogsApi(agents: AgentDirectory, now: () => Date = () => ne
       for (const agent of await agents.all()) await agent.addCheckpoint(stamped);
     },
     async listCheckpoints(owner) {
-      const lists = await Promise.all((await agents.all()).map((a) => a.listCheckpoints(owner)));
+      const lists = await askEach(agents, (a) => a.listCheckpoints(owner));
       const byName = new Map<string, ApiCheckpoint>();
       for (const checkpoint of lists.flat())
         if (!byName.has(checkpoint.name)) byName.set(checkpoint.name, checkpoint);

@@ -4,7 +4,9 @@
 // two such agents.
 import * as k8s from '@kubernetes/client-node';
 import type { WaltSegment } from '../../api/v1alpha1/index.js';
-import { agentOf } from '../../client/agent.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAgentDirectory } from '../../client/agents.js';
 import { createLogsApi } from '../../client/logs.js';
 import { DEFAULT_QUERY_LIMIT, MAX_JSON_QUERY_LIMIT } from './routes/log-query.js';
 import { startHarness, type ApiLine, type Harness } from '../../test/support/log-service-harness.js';
@@ -126,18 +128,19 @@ describe('client library: log queries across two agents', () => {
     await other.close();
   });
 
-  const agentAt = (name: string, base: string) =>
-    agentOf(
-      new k8s.KubeConfig(),
-      { metadata: { name }, spec: {}, status: { agent: { apiUrl: base } } } as WaltSegment,
-      { urlPolicy: { allowLoopback: true } },
+  const segmentAt = (name: string, base: string): WaltSegment =>
+    ({ metadata: { name }, spec: {}, status: { agent: { apiUrl: base } } }) as WaltSegment;
+  /** The real agent directory over these segments; what it leaves out, by segment and code. */
+  const logsOf = (segments: WaltSegment[], leftOut: string[] = []) =>
+    createLogsApi(
+      createAgentDirectory(
+        new k8s.KubeConfig(),
+        () => Promise.resolve(segments),
+        { urlPolicy: { allowLoopback: true } },
+        (segment, error) => leftOut.push(`${segment} ${error.code}`),
+      ),
     );
-  const logs = () =>
-    createLogsApi({
-      forSegment: () => Promise.resolve(agentAt('a', h.base)),
-      all: () => Promise.resolve([agentAt('a', h.base), agentAt('b', other.base)]),
-      missing: () => Promise.resolve([]),
-    });
+  const logs = () => logsOf([segmentAt('a', h.base), segmentAt('b', other.base)]);
 
   async function lines(limit?: number): Promise<string[]> {
     const seen: string[] = [];
@@ -157,5 +160,35 @@ describe('client library: log queries across two agents', () => {
 
   it('keeps the oldest `limit` lines overall', async () => {
     expect(await lines(3)).toEqual(['other before', 'line 0', 'line 1']);
+  });
+
+  describe('with the agent of a third segment down', () => {
+    let deadUrl: string;
+    beforeAll(async () => {
+      // A port nothing listens on any more: connections are refused, as to an agent that stopped.
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      deadUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('reads the others, and names the segment it left out', async () => {
+      const leftOut: string[] = [];
+      const api = logsOf([segmentAt('b', other.base), segmentAt('down', deadUrl)], leftOut);
+      const seen: string[] = [];
+      for await (const l of api.query({ issuers: ['bulk'] })) seen.push(l.line);
+      expect(seen).toEqual(['other before', 'other after']);
+      expect(leftOut).toEqual(['down WALT_ERR_AGENT_UNREACHABLE']);
+      expect(await api.listCheckpoints()).toEqual([]);
+    });
+
+    it('fails when no agent answers', async () => {
+      const api = logsOf([segmentAt('down', deadUrl)]);
+      const read = async (): Promise<void> => {
+        for await (const _ of api.query({ issuers: ['bulk'] })) void _;
+      };
+      await expect(read()).rejects.toMatchObject({ code: 'WALT_ERR_AGENT_UNREACHABLE' });
+      await expect(api.listCheckpoints()).rejects.toMatchObject({ code: 'WALT_ERR_AGENT_UNREACHABLE' });
+    });
   });
 });
