@@ -14,5 +14,9 @@ node_modules/.bin/eslint .
 node_modules/.bin/prettier --check . >/dev/null || { node_modules/.bin/prettier --check . ; exit 1; }
 node_modules/.bin/tsx crds/generate.ts --check
 node_modules/.bin/tsx local/layers/main.ts
+# Virtual nodes under TCG unless asked otherwise: on hosts whose /dev/kvm runs guests slower than
+# emulation (this machine kind), the agent's KVM probe decides by a timing, and a wrong "yes" stalls
+# every boot of a run. WALT_QEMU_ACCEL=kvm forces KVM, an empty value lets the probe decide.
+export WALT_QEMU_ACCEL="${WALT_QEMU_ACCEL-tcg}"
 echo "[test] jest (unit + integration)" >&2
 NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning" exec node_modules/.bin/jest "$@"

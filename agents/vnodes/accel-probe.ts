@@ -3,8 +3,10 @@
 // `-cpu host` aborts). The probe boots a guest that does what hangs there — leave real mode, turn
 // paging and long mode on, fault in ~100 MiB — then prints a marker on the serial port and exits
 // through the isa-debug-exit device. A usable KVM does this in well under a second; TCG takes about
-// 0.3 s; the PVM host we run on takes 3 to 6 s, i.e. KVM there is slower than emulation, and a
-// Linux boot never completes. The deadline (2 s by default) makes "slower than useful" a failure.
+// 0.3 s; the PVM host we run on takes 1.6 to 6 s, i.e. KVM there is slower than emulation, and a
+// guest's firmware stalls (iPXE stopped at its Ctrl-B prompt for good on a probe that took 1.6 s).
+// The deadline (1 s by default, qemu's start included) makes "slower than emulation" a failure: a
+// wrong "no" costs speed (TCG), a wrong "yes" costs every boot.
 // Given a kernel (e.g. the one the nodes boot), the probe boots that instead and waits for its banner.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -140,7 +142,7 @@ function describeRun(run: ProbeRun, ms: number, timeoutMs: number): string {
 /** Boots the probe guest under KVM; never throws. */
 export async function probeKvm(options: ProbeOptions = {}): Promise<ProbeResult> {
   const kernel = options.kernel;
-  const timeoutMs = options.timeoutMs ?? (kernel ? 10_000 : 2_000);
+  const timeoutMs = options.timeoutMs ?? (kernel ? 10_000 : 1_000);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'walt-kvm-probe-'));
   try {
     const image = path.join(dir, 'probe.img');
