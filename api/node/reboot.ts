@@ -62,13 +62,14 @@ export function isBooted(node: WaltNode): boolean {
 }
 
 /**
- * Whether the node's last bootup notification came from a boot that began at `startedAt` or later
- * A VM (re)started since its last bootup has not booted yet, whatever its phase still says:
- * its current boot already fetches the current image, rebooting it would only cost a boot.
+ * Whether the node's last bootup notification came from a boot that began at `startedAt` (a VM start,
+ * a boot request) or later. lastBootup has second precision, and no boot — firmware, kernel, init —
+ * takes less than a second: a bootup in a later second than `startedAt` is from a boot begun after it,
+ * one in the same second is from the boot before (it would read as "this boot" if a second's doubt were
+ * given to it, and an experiment would then run its next step on a node about to go down).
  */
 export function bootedSince(node: WaltNode, startedAt: number | undefined): boolean {
   const lastBootup = node.status?.lastBootup;
   if (!lastBootup || startedAt === undefined) return false;
-  // lastBootup has second precision: it may read up to a second before the real notification.
-  return Date.parse(lastBootup) + 1000 > startedAt;
+  return Math.floor(Date.parse(lastBootup) / 1000) > Math.floor(startedAt / 1000);
 }

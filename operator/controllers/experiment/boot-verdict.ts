@@ -1,6 +1,6 @@
 // Whether a node the experiment asked to boot has booted the wanted image since the request, must be
 // hard-rebooted after a timeout, or has failed for good (pure). "Since the request" is what proves the
-// boot is ours: lastBootup (second precision, see bootedSince) no earlier than the request, and the
+// boot is ours: lastBootup in a later second than the request (second precision, see bootedSince), and the
 // booted image the wanted one, and the Ready condition True.
 import { bootedSince } from '../../../api/node/index.js';
 import type { WaltNode } from '../../../api/v1alpha1/index.js';
