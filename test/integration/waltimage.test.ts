@@ -130,10 +130,10 @@ describe('WaltImage: operator + boot agent + real registry', () => {
 
   it('kubectl apply -f examples/image.yaml → Ready, with digest, models, size and per-segment artifacts', async () => {
     await push('pc-x86-64-default', 'example');
-    const example = (await readFile(new URL('../../examples/image.yaml', import.meta.url), 'utf8')).replace(
-      'localhost:5000',
-      registry.host,
-    );
+    // The example points at the testbed's registry; this test's registry is on a free port.
+    const original = await readFile(new URL('../../examples/image.yaml', import.meta.url), 'utf8');
+    expect(original).toContain('ref: 127.0.0.1:5000/');
+    const example = original.replaceAll('127.0.0.1:5000', registry.host);
     const applied = await kubectl(['apply', '-n', ns.name, '-f', '-'], example);
     expect(applied).toMatchObject({ code: 0 });
     const ready = await waitCondition('debian-pc', 'Ready', 'True');
