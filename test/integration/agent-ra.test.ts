@@ -7,6 +7,8 @@
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { RESOURCES } from '../../api/v1alpha1/index.js';
 import { segmentUla } from '../../agents/ra/ula.js';
 import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labSegment } from '../../local/lab/resources.js';
@@ -66,6 +68,12 @@ describe('IPv6 router advertisements of the agent, received by rdisc6 and by the
 
   afterAll(async () => {
     if (net) await removeLabClients(net);
+    // The segment is cluster-wide: left behind, its dead agent URL would be every later suite's
+    // problem (a log read across segments warns about it, a checkpoint write fails on it).
+    await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .deleteClusterCustomObject({ ...RESOURCES.segment, name: segment })
+      .catch(() => undefined);
     await lab?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 60_000);
