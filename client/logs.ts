@@ -5,7 +5,7 @@
 // reached, saying so (the directory's left-out listener: the CLI warns), as long as one answers: a
 // segment whose agent is down does not stop the logs of the others. Writes need every agent.
 import type { ApiCheckpoint, ApiLogLine, LogQueryParams, LogStreamSelector } from '../api/agent/v1.js';
-import { isWaltError } from '../common/errors.js';
+import { isWaltError, type WaltError } from '../common/errors.js';
 import type { AgentDirectory, SegmentAgent } from './agents.js';
 import { ERR_AGENT_UNREACHABLE } from './errors.js';
 import { interleave, mergeByTime, take } from './merge.js';
@@ -52,7 +52,7 @@ function readEach<T>(
         } catch (error) {
           if (started || !unreachable(error)) throw error;
           leftOut.push(error);
-          agents.leaveOut(segment, error as never);
+          agents.leaveOut(segment, error as WaltError);
         }
       }
       yield* combine(all.map(tolerant));
@@ -72,7 +72,7 @@ async function askEach<T>(
   answers.forEach((answer, i) => {
     if (answer.status === 'fulfilled') found.push(answer.value);
     else if (unreachable(answer.reason) && answers.some((a) => a.status === 'fulfilled'))
-      agents.leaveOut(all[i]!.segment, answer.reason as never);
+      agents.leaveOut(all[i]!.segment, answer.reason as WaltError);
     else throw answer.reason as Error;
   });
   return found;
