@@ -376,15 +376,19 @@ export class FaultLab {
   /** Plays the node's boot: once the experiment asked for it, the node notifies its bootup. */
   async bootWhenAsked(before: string | undefined): Promise<void> {
     const wanted = `${this.options.namespace}/${IMAGE}`;
-    await this.waitOr(
+    const asked = await this.waitOr(
       'the experiment to ask the node to boot',
       async () => {
         const node = await this.getNode();
-        const asked = node.metadata.annotations?.[BOOT_REQUESTED_AT];
-        return asked !== undefined && asked !== before && node.spec.image === wanted ? true : undefined;
+        const at = node.metadata.annotations?.[BOOT_REQUESTED_AT];
+        return at !== undefined && at !== before && node.spec.image === wanted ? at : undefined;
       },
       90_000,
     );
+    // No boot takes under a second, and the operator counts only a bootup of a later second than its
+    // request (bootedSince, api/node/reboot.ts): the played boot ends in the next second at the soonest.
+    const nextSecond = (Math.floor(Date.parse(asked) / 1000) + 1) * 1000;
+    if (Date.now() < nextSecond) await new Promise((resolve) => setTimeout(resolve, nextSecond - Date.now()));
     // A real node boots what the agent serves, from its cache: wait until the agent sees the image
     // (after a control plane outage its informers take a while to relist).
     await this.waitOr(
