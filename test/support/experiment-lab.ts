@@ -30,7 +30,7 @@ import { BusyboxMachine } from './busybox-machine.js';
 import { stop } from './fault-processes.js';
 import { startSegmentAgent, type SegmentAgent } from './segment-agent.js';
 import { createSegment, destroySegment, exec, randomMac, type Segment } from './netns.js';
-import { buildImage, pushLayout } from './oci-builder.js';
+import { createLabImage } from './lab-image.js';
 import { waitFor } from './wait.js';
 
 const BOOT_REQUESTED_AT = 'experiment.walt.dev/boot-requested-at';
@@ -136,27 +136,13 @@ export class ExperimentLab {
     const { dir, namespace } = this.options;
     this.registry = await startRegistry();
     this.bridges.push(await bridgeLoopbackPort(this.net.ns, Number(this.registry.host.split(':')[1])));
-    const image = await buildImage(path.join(dir, 'image'), {
-      layers: [
-        [
-          { path: 'boot', type: 'dir' },
-          { path: 'boot/pc-x86-64', type: 'dir' },
-          { path: 'boot/pc-x86-64/vmlinuz', type: 'file', content: 'not a kernel\n' },
-          { path: 'boot/pc-x86-64/initrd.img', type: 'file', content: 'initrd\n' },
-        ],
-      ],
-      config: { architecture: 'amd64', os: 'linux', labels: { 'walt.node.models': 'pc-x86-64' } },
-    });
-    const ref = await pushLayout(image.dir, image.tag, this.registry, { repository: 'walt/expreal' });
-    await this.api.createNamespacedCustomObject({
-      ...RESOURCES.image,
+    await createLabImage({
+      api: this.api,
+      dir,
+      registry: this.registry,
+      repository: 'walt/expreal',
       namespace,
-      body: {
-        apiVersion: 'walt.dev/v1alpha1',
-        kind: 'WaltImage',
-        metadata: { name: LAB_IMAGE },
-        spec: { ref, insecureRegistry: true },
-      },
+      name: LAB_IMAGE,
     });
   }
 

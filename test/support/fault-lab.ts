@@ -16,7 +16,7 @@ import {
   bridgeLoopbackPort,
   type ApiserverBridge,
 } from '../../local/lab/apiserver-bridge.js';
-import { buildImage, pushLayout } from './oci-builder.js';
+import { createLabImage } from './lab-image.js';
 import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { kill9, startIn, stop, TSX, type RealProcess } from './fault-processes.js';
 import { agentKubeconfig, launchSegmentAgent, type SegmentAgent } from './segment-agent.js';
@@ -164,27 +164,13 @@ export class FaultLab {
     const port = Number(this.registry.host.split(':')[1]);
     this.bridges.push(await bridgeLoopbackPort(this.net.ns, port));
     this.bridges.push(await bridgeLoopbackPort(this.operatorNs.ns, port));
-    const image = await buildImage(path.join(dir, 'image'), {
-      layers: [
-        [
-          { path: 'boot', type: 'dir' },
-          { path: 'boot/pc-x86-64', type: 'dir' },
-          { path: 'boot/pc-x86-64/vmlinuz', type: 'file', content: 'not a kernel\n' },
-          { path: 'boot/pc-x86-64/initrd.img', type: 'file', content: 'initrd\n' },
-        ],
-      ],
-      config: { architecture: 'amd64', os: 'linux', labels: { 'walt.node.models': 'pc-x86-64' } },
-    });
-    const ref = await pushLayout(image.dir, image.tag, this.registry, { repository: 'walt/faults' });
-    await this.api.createNamespacedCustomObject({
-      ...RESOURCES.image,
+    await createLabImage({
+      api: this.api,
+      dir,
+      registry: this.registry,
+      repository: 'walt/faults',
       namespace,
-      body: {
-        apiVersion: 'walt.dev/v1alpha1',
-        kind: 'WaltImage',
-        metadata: { name: IMAGE },
-        spec: { ref, insecureRegistry: true },
-      },
+      name: IMAGE,
     });
   }
 
