@@ -1,10 +1,6 @@
+import { rebootNode } from '../../test/support/fixtures/reboot-node.js';
 import { jest } from '@jest/globals';
-import {
-  REBOOT_REQUESTED_AT_ANNOTATION,
-  REBOOT_REQUEST_CONDITION,
-  decideRequestedReboot,
-  handledRequest,
-} from '../../api/node/index.js';
+import { REBOOT_REQUEST_CONDITION, decideRequestedReboot, handledRequest } from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
 import type { Status, StatusUpdate, StatusWriter } from '../../runtime/index.js';
@@ -14,43 +10,7 @@ import { createRequestedRebooter, requestedRebootStatus } from './requested-rebo
 const T1 = '2026-11-27T10:00:00.123Z';
 const T2 = '2026-11-27T10:05:00.000Z';
 
-function node(options: { requested?: string; handled?: string; driver?: string } = {}): WaltNode {
-  return {
-    apiVersion: 'walt.dev/v1alpha1',
-    kind: 'WaltNode',
-    metadata: {
-      name: 'vn1',
-      uid: 'u1',
-      generation: 2,
-      ...(options.requested ? { annotations: { [REBOOT_REQUESTED_AT_ANNOTATION]: options.requested } } : {}),
-    },
-    spec: {
-      mac: '52:54:00:00:00:01',
-      model: 'pc-x86-64',
-      segment: 'lab',
-      image: 'default',
-      power: { driver: options.driver ?? 'qemu' },
-      virtual: { cpus: 1, memory: '1Gi' },
-      settings: {},
-    },
-    status: {
-      phase: 'Ready',
-      ...(options.handled
-        ? {
-            conditions: [
-              {
-                type: REBOOT_REQUEST_CONDITION,
-                status: 'True',
-                reason: 'Rebooted',
-                message: `requested at ${options.handled}; hard-rebooted`,
-                lastTransitionTime: '2026-11-27T09:00:00Z',
-              },
-            ],
-          }
-        : {}),
-    },
-  } as WaltNode;
-}
+const node = rebootNode;
 
 describe('requestedRebootStatus', () => {
   const now = new Date('2026-11-27T10:00:01Z');
