@@ -11,7 +11,9 @@
 //   `(?<name>…)`  named group                                        → (?:…) (a yes/no match needs no captures)
 //   `[^]` `[]`    any / no character                                 → [\x{0}-\x{10FFFF}] / [^\x{0}-\x{10FFFF}]
 //   `[` inside a class (RE2 could read `[:alpha:]`)                  → \[
-// `\d \w \b` and their negations mean the same in both (ASCII). Refused with
+// `\d \w \b` and their negations mean the same in both (ASCII). One known difference is kept:
+// V8 lets an empty match such as `\B` land between the two halves of an astral character (a position
+// inside one code point); RE2 sees code points only, so it does not. Refused with
 // WALT_ERR_LOGS_REGEX_UNSUPPORTED: back-references (`\1`, `\k<n>`), lookahead and lookbehind, lone
 // surrogates, `\p{…}` other than a general category or a script. Refused with
 // WALT_ERR_LOGS_REGEX_TOO_LARGE: patterns longer than MAX_PATTERN_LENGTH, repetition counts above
