@@ -24,10 +24,15 @@ export interface StartRegistryOptions {
   anonymousPull?: boolean;
   /** A fixed loopback port (the local testbed's 5000) instead of a free one. */
   port?: number;
+  /**
+   * The address to listen on (default 127.0.0.1). Pods of a kubelet node cannot reach the host's
+   * loopback: give them a private address of this machine (test/support/kube-node.ts).
+   */
+  address?: string;
 }
 
 export interface TestRegistry {
-  /** "127.0.0.1:<port>", as used in image references. */
+  /** "<address>:<port>" (default address 127.0.0.1), as used in image references. */
   host: string;
   /** "http://127.0.0.1:<port>". */
   url: string;
@@ -68,7 +73,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
 async function startIn(dir: string, options: StartRegistryOptions): Promise<TestRegistry> {
   const auth = options.auth ?? 'none';
   const port = options.port ?? (await freePort());
-  const host = `127.0.0.1:${port}`;
+  const host = `${options.address ?? '127.0.0.1'}:${port}`;
   const storageDir = path.join(dir, 'storage');
   const logFile = path.join(dir, 'registry.log');
   const credentials =
