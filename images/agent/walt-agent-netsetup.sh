@@ -87,4 +87,19 @@ ip -4 addr flush dev "$IFACE" || true
 ip addr replace "$ADDRESS" dev "$BRIDGE" || fail 5 "could not give $BRIDGE the address $ADDRESS"
 ip link set dev "$IFACE" up || fail 5 "could not bring $IFACE up"
 ip link set dev "$BRIDGE" up || fail 5 "could not bring $BRIDGE up"
+
+# The pod's other addresses (eth0: the pod network) are local too, and Linux delivers to any local
+# address whatever the interface a packet came in on: a lab device routing through the bridge address
+# would reach the agent API, health and metrics on the pod IP. Packets from the bridge to those
+# addresses are refused by policy routing, ahead of the local table (moved from 0 to 100 for that).
+if ip rule show | grep -q '^0:[[:space:]]*from all lookup local'; then
+  ip rule add pref 100 lookup local || fail 5 "could not move the local routing table's rule"
+  ip rule del pref 0 || fail 5 "could not move the local routing table's rule"
+fi
+for own in $(ip -4 -o addr show | grep -v " $BRIDGE " | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p'); do
+  case "$own" in 127.*) continue ;; esac
+  if ! ip rule show pref 10 | grep -q "to $own iif $BRIDGE"; then
+    ip rule add pref 10 iif "$BRIDGE" to "$own" prohibit || fail 5 "could not fence $own off the lab"
+  fi
+done
 echo "walt-agent-netsetup: $BRIDGE ($ADDRESS) up with $IFACE"
