@@ -51,6 +51,7 @@ describe('the operator runs each segment’s boot agents as a DaemonSet it owns'
   const apps = admin.makeApiClient(k8s.AppsV1Api);
   const core = admin.makeApiClient(k8s.CoreV1Api);
   const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const networking = admin.makeApiClient(k8s.NetworkingV1Api);
   const generic = k8s.KubernetesObjectApi.makeApiClient(admin);
   const asOperator = impersonating('walt-operator');
   const op = {
@@ -140,6 +141,14 @@ describe('the operator runs each segment’s boot agents as a DaemonSet it owns'
       'walt.dev/segment': segment,
     });
     expect(service.spec?.ports?.[0]).toMatchObject({ name: 'api', port: 8080, targetPort: 'api' });
+  });
+
+  it('creates the NetworkPolicy that opens only the API and health ports to the pod network', async () => {
+    const policy = await waitFor('the NetworkPolicy', () =>
+      networking.readNamespacedNetworkPolicy({ name, namespace: SYSTEM }).catch(() => undefined),
+    );
+    expect(policy.metadata?.ownerReferences).toEqual([await expectedOwner()]);
+    expect(policy.spec?.ingress?.[0]?.ports?.map((p) => p.port)).toEqual([8080, 8082]);
   });
 
   it('creates the DaemonSet, owned by the segment, with the pod spec of ADR 0013', async () => {
@@ -342,6 +351,9 @@ describe('the operator runs each segment’s boot agents as a DaemonSet it owns'
     );
     await waitFor('the Service gone', async () =>
       (await gone(core.readNamespacedService({ name, namespace: SYSTEM }))) ? true : undefined,
+    );
+    await waitFor('the NetworkPolicy gone', async () =>
+      (await gone(networking.readNamespacedNetworkPolicy({ name, namespace: SYSTEM }))) ? true : undefined,
     );
     for (const object of segmentAgentRbac(segment)) {
       await waitFor(`${object.kind} ${object.metadata!.name} gone`, async () =>

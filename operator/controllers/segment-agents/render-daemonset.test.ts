@@ -1,6 +1,7 @@
 // Given a segment and the operator's agent configuration, the DaemonSet is what ADR 0013 says.
 import { CONFIG, segmentFixture } from '../../../test/support/fixtures/segment-agents.js';
 import { bridgeAddress, renderDaemonSet } from './render-daemonset.js';
+import { renderNetworkPolicy } from './render-network-policy.js';
 
 describe('renderDaemonSet', () => {
   const ds = renderDaemonSet(segmentFixture('lab'), CONFIG);
@@ -93,5 +94,24 @@ describe('renderDaemonSet', () => {
   it('changes the pod template when the segment address changes (the DaemonSet rolls)', () => {
     const moved = renderDaemonSet(segmentFixture('lab', { serverAddress: '192.168.152.2' }), CONFIG);
     expect(moved.spec!.template.spec!.initContainers![0]!.args![1]).toBe('192.168.152.2/22');
+  });
+});
+
+describe('renderNetworkPolicy', () => {
+  it('opens only the API and health ports of the agent pods to the pod network', () => {
+    const policy = renderNetworkPolicy(segmentFixture('lab'), { ...CONFIG, apiPort: 9000 });
+    expect(policy.metadata).toMatchObject({ name: 'walt-agent-lab', namespace: 'walt-system' });
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'walt-agent', 'walt.dev/segment': 'lab' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          ports: [
+            { protocol: 'TCP', port: 9000 },
+            { protocol: 'TCP', port: 8082 },
+          ],
+        },
+      ],
+    });
   });
 });

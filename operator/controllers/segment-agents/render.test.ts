@@ -9,6 +9,7 @@ describe('renderSegmentAgents', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata!.name}`)).toEqual([
       ...segmentAgentRbac('lab').map((o) => `${o.kind}/${o.metadata!.name}`),
       'Service/walt-agent-lab',
+      'NetworkPolicy/walt-agent-lab',
       'DaemonSet/walt-agent-lab',
     ]);
     for (const object of objects) {
