@@ -398,6 +398,9 @@ async function main(): Promise<void> {
   if (!segment) throw new Error('which segment does this agent serve? pass --segment <WaltSegment name>');
   const kc = loadKubeConfig();
   const cacheDir = values['cache-dir'] ?? defaultCacheDir(segment);
+  // The API listener is one of the boot services (leader only): without --boot it would never listen.
+  if (values['api-listen'] && !values.boot)
+    throw new Error('--api-listen serves the boot mode API: add --boot');
   const agent = await createAgent({
     kc,
     segment,
