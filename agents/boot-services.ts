@@ -17,6 +17,7 @@ import { nodeKernelArgs } from './netboot/kernel-args.js';
 import { followSegment, type SegmentFollower } from './netboot/segment-follower.js';
 import { createFileResolver, DEBIAN_IPXE_DIR } from './tftp/files.js';
 import { createTftpServer } from './tftp/server.js';
+import { checkApiListen, type ApiListen } from './api-listen.js';
 
 export interface BootServicesOptions {
   kc: k8s.KubeConfig;
@@ -43,6 +44,11 @@ export interface BootServicesOptions {
   cacheMib?: number;
   /** Timeouts, sizes and connection caps of the HTTP service (http/limits.ts; defaults otherwise). */
   httpLimits?: Partial<HttpLimits>;
+  /**
+   * Serve the same HTTP service on the pod network too, token first (http/api-listener.ts, ADR 0013):
+   * where the agent's Service sends the operator and users. Checked against the segment address.
+   */
+  apiListen?: ApiListen;
 }
 
 export interface BootServices {
@@ -54,6 +60,7 @@ interface Running {
   address: string;
   tftp: { stop(): Promise<void> };
   http: FastifyInstance;
+  api: FastifyInstance | undefined;
 }
 
 class Services implements BootServices {
@@ -83,6 +90,7 @@ class Services implements BootServices {
   private async close(): Promise<void> {
     if (!this.running) return;
     await this.running.tftp.stop();
+    await this.running.api?.close();
     await this.running.http.close();
     this.running = undefined;
   }
@@ -91,6 +99,7 @@ class Services implements BootServices {
     const address = segment.spec.serverAddress;
     if (this.running?.address === address) return;
     await this.close();
+    if (this.options.apiListen) checkApiListen(this.options.apiListen, address);
     const { view, macOfIp, logger } = this.options;
     const cache = bootCacheBudgets(this.options.cacheMib ?? DEFAULT_BOOT_CACHE_MIB);
     const decide = (mac: string): ReturnType<typeof decideBoot> =>
@@ -106,11 +115,33 @@ class Services implements BootServices {
     await tftp.start();
     const http = this.httpServer(address, cache.http);
     await http.listen({ host: address, port: this.options.ports?.http ?? 80 });
-    this.running = { address, tftp, http };
+    this.running = { address, tftp, http, api: undefined };
     logger.info({ address }, 'TFTP and HTTP boot services listening');
+    await this.listenApi(address);
   }
 
-  private httpServer(address: string, fileCache: FileCacheOptions): FastifyInstance {
+  /** The same service on the pod network (--api-listen), or nothing: all or nothing with the lab side. */
+  private async listenApi(address: string): Promise<void> {
+    const listen = this.options.apiListen;
+    if (!listen) return;
+    // No boot file cache: boot files are for the lab (and need the token here).
+    const api = this.httpServer(address, { maxBytes: 0, maxFileBytes: 0 }, 'api');
+    try {
+      await api.listen({ host: listen.host, port: listen.port });
+    } catch (error) {
+      // All or nothing: the next change of the segment tries again from the start.
+      await this.close();
+      throw error;
+    }
+    if (this.running) this.running.api = api;
+    this.options.logger.info({ listen }, 'agent API listening on the pod network');
+  }
+
+  private httpServer(
+    address: string,
+    fileCache: FileCacheOptions,
+    listener: 'lab' | 'api' = 'lab',
+  ): FastifyInstance {
     const { view, macOfIp, logger } = this.options;
     const recordBootup = createBootupRecorder({ kc: this.options.kc, segment: this.options.segment, logger });
     return createHttpServer({
@@ -130,6 +161,7 @@ class Services implements BootServices {
       logger,
       metrics: this.httpMetrics,
       fileCache,
+      listener,
       ...(this.options.httpLimits ? { limits: this.options.httpLimits } : {}),
     });
   }

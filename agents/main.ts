@@ -1,6 +1,7 @@
 // The boot agent of one WaltSegment: the image cache (pull + unpack of every WaltImage, per-segment
 // status, garbage collection; leader-elected per segment) and, with --boot, the DHCP, TFTP and HTTP
-// boot services on the segment interface this process owns (run it in the segment's network namespace).
+// boot services on the segment interface this process owns (run it in the segment's network namespace,
+// or in a pod that got the lab NIC: ADR 0013, --bridge and --api-listen).
 import { systemNamespace } from '../api/system-namespace.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { RESOURCES, type WaltNode, type WaltSegment } from '../api/v1alpha1/inde
 import { DEFAULT_BOOT_CACHE_MIB, parseBootCacheMib } from './boot-memory-budget.js';
 import { createBootServices } from './boot-services.js';
 import { checkHealthHost, DEFAULT_HEALTH_HOST } from './health-host.js';
+import { parseApiListen, type ApiListen } from './api-listen.js';
 import { createDownRecorder } from './http/bootup-status.js';
 import type { HttpLimits } from './http/server.js';
 import { createCommandService, type CommandService } from './commands/index.js';
@@ -66,6 +68,14 @@ export interface AgentOptions {
   apiUrl?: string;
   /** The agent's own namespace (its token Secret); default walt-system. */
   namespace?: string;
+  /**
+   * The bridge of the segment in this network namespace, when it is not spec.interface: in a pod
+   * (ADR 0013) spec.interface names the host's NIC, moved into the pod and enslaved to this bridge
+   * (walt0). Virtual nodes' taps and router advertisements use it.
+   */
+  bridge?: string;
+  /** Serve the agent API on the pod network too, token first (api-listen.ts, http/api-listener.ts). */
+  apiListen?: ApiListen;
 }
 
 /** A running agent: the image controller (leader-elected) and the boot services with their caches. */
@@ -163,7 +173,15 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     });
     manager.addLeaderService('logs', logs);
     manager.addLeaderService('dhcp', dhcp);
-    manager.addLeaderService('ra', createRaService({ segment: options.segment, segments, logger }));
+    manager.addLeaderService(
+      'ra',
+      createRaService({
+        segment: options.segment,
+        segments,
+        logger,
+        ...(options.bridge ? { interface: options.bridge } : {}),
+      }),
+    );
     manager.addLeaderService('nfs', nfs);
     manager.addLeaderService('tftp-http', files);
     // Stopped before the HTTP service (services stop in reverse): it answers the nodes' waiting polls.
@@ -177,7 +195,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         manager,
         logger,
         metrics: manager.metrics.registry,
-        bridgeOf: () => segments.get(options.segment)?.spec.interface,
+        bridgeOf: () => options.bridge ?? segments.get(options.segment)?.spec.interface,
         onConsoleLine: (node, line) => logs.consoleLine(node, line),
       }),
     );
@@ -265,6 +283,7 @@ function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nf
     onBootup: (event) => logs.platform.nodeBooted(event.node.metadata.name, event.ip, event.image),
     ...(options.boot?.cacheMib === undefined ? {} : { cacheMib: options.boot.cacheMib }),
     ...(options.boot?.httpLimits === undefined ? {} : { httpLimits: options.boot.httpLimits }),
+    ...(options.apiListen ? { apiListen: options.apiListen } : {}),
   });
   return [dhcp, nfs, files];
 }
@@ -314,6 +333,10 @@ function parseFlags() {
       'api-url': { type: 'string', default: process.env.WALT_AGENT_API_URL },
       // Log store: "sqlite:<file>" (default <cache>/logs.sqlite) or a postgres:// URL.
       'log-store': { type: 'string', default: process.env.WALT_LOG_STORE },
+      // In a pod (ADR 0013): the bridge holding the moved lab NIC (walt0), and the pod address
+      // (<ip>:<port>) the agent API is served on for the Service.
+      bridge: { type: 'string', default: process.env.WALT_AGENT_BRIDGE },
+      'api-listen': { type: 'string', default: process.env.WALT_AGENT_API_LISTEN },
     },
   }).values;
 }
@@ -364,6 +387,8 @@ function optionalOptions(values: Flags, cacheDir: string): Partial<AgentOptions>
       : {}),
     ...(values['log-store'] ? { logStore: logStoreOf(values['log-store']) } : {}),
     ...(values['api-url'] ? { apiUrl: values['api-url'] } : {}),
+    ...(values.bridge ? { bridge: values.bridge } : {}),
+    ...(values['api-listen'] ? { apiListen: parseApiListen(values['api-listen']) } : {}),
   };
 }
 
@@ -373,6 +398,9 @@ async function main(): Promise<void> {
   if (!segment) throw new Error('which segment does this agent serve? pass --segment <WaltSegment name>');
   const kc = loadKubeConfig();
   const cacheDir = values['cache-dir'] ?? defaultCacheDir(segment);
+  // The API listener is one of the boot services (leader only): without --boot it would never listen.
+  if (values['api-listen'] && !values.boot)
+    throw new Error('--api-listen serves the boot mode API: add --boot');
   const agent = await createAgent({
     kc,
     segment,

@@ -12,6 +12,8 @@ import { waltImageController } from './controllers/waltimage/controller.js';
 import type { AgentOperations } from '../api/agent/v1.js';
 import { registerExperimentController } from './controllers/experiment/controller.js';
 import { createManager, type Manager } from '../runtime/index.js';
+import { agentDeployConfig, type AgentDeployConfig } from './controllers/segment-agents/config.js';
+import { segmentAgentsController } from './controllers/segment-agents/controller.js';
 
 export interface OperatorOptions {
   kc: k8s.KubeConfig;
@@ -33,6 +35,11 @@ export interface OperatorOptions {
    * the environment (WALT_AGENT_URL_ALLOW_LOOPBACK=1 admits the local lab's loopback relay).
    */
   agentUrlPolicy?: AgentUrlPolicy;
+  /**
+   * Run each WaltSegment's boot agents as a DaemonSet (ADR 0013). Default: from the environment
+   * (WALT_AGENT_IMAGE and friends, set by the chart); null or no WALT_AGENT_IMAGE: no DaemonSets.
+   */
+  agents?: AgentDeployConfig | null;
 }
 
 /**
@@ -71,6 +78,8 @@ export function createOperator(options: OperatorOptions): Manager {
     agentFor: options.agentFor ?? defaultAgentFor(options.kc, options.agentUrlPolicy),
     ...(options.namespace ? { namespace: options.namespace } : {}),
   });
+  const agents = options.agents === undefined ? agentDeployConfig(process.env) : options.agents;
+  if (agents) manager.addController(segmentAgentsController({ kc: options.kc, config: agents }));
   return manager;
 }
 

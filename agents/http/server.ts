@@ -3,6 +3,7 @@
 //   GET  /boot/<node>/<path>, /boot/<path>?node_ip=…   boot files with Range (routes/boot-files.ts)
 //   POST /api/v1/nodes/<name>/bootup, /api/v1/bootup    bootup notifications (routes/bootup.ts)
 //   GET  /healthz
+// Served once on the lab address and, in a pod, once more on the pod network (api-listener.ts).
 // Every answer is decided from the agent's view (informer caches), never by a synchronous API call.
 // Any device of the lab network reaches this server: timeouts, header, URL and body sizes and
 // connection caps (limits.ts, connections.ts) bound what one client can hold; callers are checked in
@@ -15,6 +16,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { capConnections, type Refusals } from './connections.js';
 import { HttpNoRoute } from './errors.js';
 import { refuseBodyOnReads } from './guards.js';
+import { guardApiListener } from './api-listener.js';
 import { DEFAULT_FILE_CACHE, FileCache, type FileCacheOptions } from './file-cache.js';
 import { DEFAULT_RETRY_DELAY_SECONDS } from './ipxe-script.js';
 import {
@@ -59,6 +61,11 @@ export interface HttpServerOptions {
   limits?: Partial<HttpLimits>;
   /** More routes: the log service, the node command channel, the web API. */
   plugins?: readonly HttpPlugin[];
+  /**
+   * "lab" (default): the segment's server address, for nodes and controllers. "api": the pod network
+   * (api-listener.ts): every route but /healthz and /readyz needs the bearer token.
+   */
+  listener?: 'lab' | 'api';
 }
 
 export const DEFAULT_BODY_LIMIT = 4096;
@@ -127,6 +134,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   applyServerLimits(app.server, limits);
   refuseOverCap(app, capConnections(app.server, limits));
+  if (options.listener === 'api') guardApiListener(app, ctx);
   app.addHook('onRequest', refuseBodyOnReads);
   app.setErrorHandler((err, request, reply) =>
     sendError(reply, err, { bodyLimit: request.routeOptions.bodyLimit ?? ctx.bodyLimit }),

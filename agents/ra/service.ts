@@ -18,6 +18,8 @@ export interface RaServiceOptions {
   segment: string;
   segments: Cache<WaltSegment>;
   logger: Logger;
+  /** The interface to advertise on, when it is not spec.interface (the pod's bridge, ADR 0013). */
+  interface?: string;
 }
 
 export interface RaService {
@@ -38,7 +40,7 @@ class Service implements RaService {
     this.follower = followSegment(
       this.options.segments,
       this.options.segment,
-      (segment) => this.apply(segment.spec.interface),
+      (segment) => this.apply(this.options.interface ?? segment.spec.interface),
       (error) =>
         this.options.logger.warn(
           { err: error },
