@@ -78,6 +78,8 @@ function apiserver(state: InstanceState): ComponentLaunch {
       // logs, exec and port-forward on a kubelet node (local/kubenode): the admin identity.
       `--kubelet-client-certificate=${pki.adminCert}`,
       `--kubelet-client-key=${pki.adminKey}`,
+      // A local node's name resolves nowhere: reach its kubelet on its address.
+      '--kubelet-preferred-address-types=InternalIP,Hostname',
       '--profiling=false',
       '--v=1',
     ],
