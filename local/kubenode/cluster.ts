@@ -48,7 +48,7 @@ export interface KubeNodeCluster {
   binDir: string;
   nodeName: string;
   dirs: NodeDirs;
-  /** Milliseconds from the call to the Node being Ready, and of its parts. */
+  /** Milliseconds: control plane up, node processes up, then Node Ready; total includes pods admitted. */
   timings: { controlPlaneMs: number; nodeProcessesMs: number; readyMs: number; totalMs: number };
   stop(): Promise<void>;
 }
@@ -70,9 +70,13 @@ function alive(pid: number): boolean {
 }
 
 /** Removes a previous node of this machine whose owner died (or refuses when it lives). */
-async function removeLeftovers(dirs: NodeDirs, network: typeof DEFAULT_NETWORK): Promise<void> {
+export async function removeLeftovers(
+  dirs: NodeDirs,
+  network: typeof DEFAULT_NETWORK,
+  options: { force?: boolean } = {},
+): Promise<void> {
   const previous = await readNodeState(dirs);
-  if (previous && previous.ownerPid !== process.pid && alive(previous.ownerPid))
+  if (previous && !options.force && previous.ownerPid !== process.pid && alive(previous.ownerPid))
     throw KubeNodeBusy(previous.ownerPid, dirs.workDir);
   if (previous || existsSync(dirs.workDir) || existsSync(dirs.runDir)) await stopKubeletNode(dirs);
   if (previous) {
@@ -143,6 +147,32 @@ async function waitReady(
   }
 }
 
+// Pods are refused until kube-controller-manager made the `default` ServiceAccount and the
+// admission plugin's cache holds it: a server-side dry run of a pod answers when that is so.
+async function waitPodsAdmitted(cp: InstanceState, timeoutMs: number): Promise<void> {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'walt-kubenode-probe', namespace: 'default' },
+    spec: { containers: [{ name: 'probe', image: 'probe' }] },
+  };
+  const deadline = Date.now() + timeoutMs;
+  let last: string;
+  for (;;) {
+    try {
+      await kubectl(cp.binDir, cp.kubeconfig, ['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
+      return;
+    } catch (error) {
+      last = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim();
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `pods are not admitted within ${timeoutMs} ms (${last}); read kube-controller-manager.log in ${cp.dir}/logs`,
+      );
+    await sleep(500);
+  }
+}
+
 /** Copies the node's and the control plane's logs out of their dirs (which stop deletes). */
 async function saveLogs(dirs: NodeDirs, cp: InstanceState | undefined): Promise<string> {
   const to = await mkdtemp(path.join(os.tmpdir(), 'walt-kubenode-logs-'));
@@ -194,8 +224,10 @@ export async function startKubeNodeCluster(options: KubeNodeClusterOptions = {})
     const nodeProcessesMs = Date.now() - started - controlPlaneMs;
     say(`node processes up in ${nodeProcessesMs} ms; waiting for ${nodeName} to be Ready`);
     await waitReady(state, controlPlane, dirs, options.readyTimeoutMs ?? 180_000);
+    const readyMs = Date.now() - started - controlPlaneMs - nodeProcessesMs;
+    await waitPodsAdmitted(controlPlane, options.readyTimeoutMs ?? 180_000);
     const totalMs = Date.now() - started;
-    say(`node ${nodeName} Ready ${totalMs} ms after the start`);
+    say(`node ${nodeName} Ready, pods admitted, ${totalMs} ms after the start`);
     return {
       controlPlane,
       kubeconfig: controlPlane.kubeconfig,
@@ -205,7 +237,7 @@ export async function startKubeNodeCluster(options: KubeNodeClusterOptions = {})
       timings: {
         controlPlaneMs,
         nodeProcessesMs,
-        readyMs: totalMs - controlPlaneMs - nodeProcessesMs,
+        readyMs,
         totalMs,
       },
       stop,
