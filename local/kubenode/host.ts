@@ -159,3 +159,21 @@ export async function removeChains(prefixes: readonly string[] = ['KUBE-', 'CNI-
     }
   }
 }
+
+export const ISOLATION_CHAIN = 'CNI-WALT-KUBENODE';
+
+/**
+ * Keeps pod traffic on this machine: the bridge plugin turns IP forwarding on, and without masquerade
+ * a pod's packets would still be routed out of the machine's interfaces. FORWARD drops what comes from
+ * the pods' range to anything but their bridge, and what goes to it from anything else. Traffic to
+ * this machine's own addresses (the apiserver, ClusterIPs after DNAT) is not forwarded and passes.
+ * The chain's CNI- prefix makes removeChains() take it away.
+ */
+export async function isolatePods(podCidr: string, bridge: string): Promise<void> {
+  await run('iptables', ['-N', ISOLATION_CHAIN]).catch(() => undefined);
+  await run('iptables', ['-F', ISOLATION_CHAIN]);
+  await run('iptables', ['-A', ISOLATION_CHAIN, '-s', podCidr, '!', '-o', bridge, '-j', 'DROP']);
+  await run('iptables', ['-A', ISOLATION_CHAIN, '-d', podCidr, '!', '-i', bridge, '-j', 'DROP']);
+  await run('iptables', ['-D', 'FORWARD', '-j', ISOLATION_CHAIN]).catch(() => undefined);
+  await run('iptables', ['-I', 'FORWARD', '1', '-j', ISOLATION_CHAIN]);
+}

@@ -31,7 +31,14 @@ import {
   type NodeNetwork,
 } from './config.js';
 import { KubeNodeComponentFailed, KubeNodeMissingTool } from './errors.js';
-import { chainsWithPrefix, deleteLink, removeChains, removeKubepodsCgroups, unmountUnder } from './host.js';
+import {
+  chainsWithPrefix,
+  deleteLink,
+  isolatePods,
+  removeChains,
+  removeKubepodsCgroups,
+  unmountUnder,
+} from './host.js';
 import type { NodeDirs } from './layout.js';
 import type { PauseImage } from './pause-image.js';
 
@@ -230,6 +237,7 @@ export async function startKubeletNode(options: StartNodeOptions): Promise<NodeS
   await writeConfigs(options, launch);
   await writeNodeState(dirs, state);
   await bindKubeletRole(options);
+  await isolatePods(options.network.podCidr, options.network.bridge);
   await startComponent(state, dirs, 'containerd');
   await ctr(dirs, ['-n', 'k8s.io', 'images', 'import', options.pause.archive]).catch((error: Error) => {
     throw KubeNodeComponentFailed(

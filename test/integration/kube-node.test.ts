@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { DEFAULT_NETWORK } from '../../local/kubenode/cluster.js';
+import { ISOLATION_CHAIN } from '../../local/kubenode/host.js';
 import { nodeDirs } from '../../local/kubenode/layout.js';
 import { buildImage, pushLayout, type LayerEntry } from '../support/oci-builder.js';
 import { startKubeNode, type KubeNode } from '../support/kube-node.js';
@@ -130,6 +131,11 @@ describe('a real kubelet node', () => {
       `${image.split(':').slice(0, -1).join(':')}@${digest}`,
     );
     expect(pod.status?.podIP).toMatch(/^172\.30\.77\./);
+    // Pod traffic stays on this machine: nothing from or to the pods' range is forwarded elsewhere.
+    const { stdout: isolation } = await run('iptables', ['-S', ISOLATION_CHAIN]);
+    expect(isolation).toContain(
+      `-A ${ISOLATION_CHAIN} -s 172.30.77.0/24 ! -o ${DEFAULT_NETWORK.bridge} -j DROP`,
+    );
     await waitFor('the pod log', async () =>
       (await logsOf('pulled')).includes('started') ? true : undefined,
     );
