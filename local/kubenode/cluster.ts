@@ -18,7 +18,8 @@ import { kubectl } from '../controlplane/kubectl.js';
 import { isRunning } from '../controlplane/processes.js';
 import { nodeLaunchOf, NODE_COMPONENTS } from './components.js';
 import type { NodeNetwork } from './config.js';
-import { KubeNodeBusy, KubeNodeNotReady } from './errors.js';
+import { KubeNodeBusy, KubeNodeNotReady, KubeNodePodsNotAdmitted } from './errors.js';
+import { claimMachine } from './claim.js';
 import { createDummy, deleteLink } from './host.js';
 import { defaultWorkDir, nodeDirs, type NodeDirs } from './layout.js';
 import { ensurePauseImage } from './pause-image.js';
@@ -38,6 +39,8 @@ export interface KubeNodeClusterOptions {
   network?: Partial<typeof DEFAULT_NETWORK>;
   workDir?: string;
   readyTimeoutMs?: number;
+  /** How long to wait while another live process holds the machine's node (default 240 s). */
+  busyWaitMs?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -165,10 +168,7 @@ async function waitPodsAdmitted(cp: InstanceState, timeoutMs: number): Promise<v
     } catch (error) {
       last = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim();
     }
-    if (Date.now() > deadline)
-      throw new Error(
-        `pods are not admitted within ${timeoutMs} ms (${last}); read kube-controller-manager.log in ${cp.dir}/logs`,
-      );
+    if (Date.now() > deadline) throw KubeNodePodsNotAdmitted(timeoutMs, last);
     await sleep(500);
   }
 }
@@ -185,66 +185,84 @@ async function cp_(from: string, to: string): Promise<void> {
   await cp(from, to, { recursive: true }).catch(() => undefined);
 }
 
-export async function startKubeNodeCluster(options: KubeNodeClusterOptions = {}): Promise<KubeNodeCluster> {
+interface BringUp {
+  options: KubeNodeClusterOptions;
+  network: typeof DEFAULT_NETWORK;
+  dirs: NodeDirs;
+  nodeName: string;
+  /** Set as soon as the control plane exists, so that a failure stops it. */
+  onControlPlane: (cp: InstanceState) => void;
+}
+
+async function bringUp(input: BringUp): Promise<Omit<KubeNodeCluster, 'stop'>> {
+  const { options, network, dirs, nodeName } = input;
   const started = Date.now();
   const say = options.log ?? ((): void => undefined);
-  const network = { ...DEFAULT_NETWORK, ...options.network };
-  const dirs = nodeDirs(options.workDir ?? defaultWorkDir());
-  const nodeName = options.nodeName ?? 'walt-kube-node';
+  const timeoutMs = options.readyTimeoutMs ?? 180_000;
   await removeLeftovers(dirs, network);
   const binDir = await ensureBinaries();
   const pause = await ensurePauseImage(kubernetesVersion());
   await createDummy(network.dummy, network.nodeIp);
+  const controlPlane = await startControlPlane({
+    name: `kubenode-${process.pid}-${randomBytes(3).toString('hex')}`,
+    binDir,
+    ephemeral: true,
+    ownerPid: process.pid,
+    address: network.nodeIp,
+  });
+  input.onControlPlane(controlPlane);
+  const controlPlaneMs = Date.now() - started;
+  say(`control plane ${controlPlane.server} up in ${controlPlaneMs} ms`);
+  const registries = options.registries ?? [];
+  const state = await startKubeletNode({
+    dirs,
+    controlPlane,
+    nodeName,
+    network,
+    dummy: network.dummy,
+    registries,
+    pause,
+    binDir,
+  });
+  const nodeProcessesMs = Date.now() - started - controlPlaneMs;
+  say(`node processes up in ${nodeProcessesMs} ms; waiting for ${nodeName} to be Ready`);
+  await waitReady(state, controlPlane, dirs, timeoutMs);
+  const readyMs = Date.now() - started - controlPlaneMs - nodeProcessesMs;
+  await waitPodsAdmitted(controlPlane, timeoutMs);
+  const totalMs = Date.now() - started;
+  say(`node ${nodeName} Ready, pods admitted, ${totalMs} ms after the start`);
+  const timings = { controlPlaneMs, nodeProcessesMs, readyMs, totalMs };
+  return { controlPlane, kubeconfig: controlPlane.kubeconfig, binDir, nodeName, dirs, timings };
+}
+
+export async function startKubeNodeCluster(options: KubeNodeClusterOptions = {}): Promise<KubeNodeCluster> {
+  const network = { ...DEFAULT_NETWORK, ...options.network };
+  const dirs = nodeDirs(options.workDir ?? defaultWorkDir());
+  const nodeName = options.nodeName ?? 'walt-kube-node';
+  const release = await claimMachine(`${dirs.workDir}.claim`, options.busyWaitMs ?? 240_000);
   let controlPlane: InstanceState | undefined;
   const stop = async (): Promise<void> => {
-    await stopKubeletNode(dirs, controlPlane?.kubeconfig);
-    if (controlPlane) await stopControlPlane(controlPlane.name);
-    await deleteLink(network.dummy);
+    try {
+      await stopKubeletNode(dirs, controlPlane?.kubeconfig);
+      if (controlPlane) await stopControlPlane(controlPlane.name);
+      await deleteLink(network.dummy);
+    } finally {
+      await release();
+    }
   };
   try {
-    controlPlane = await startControlPlane({
-      name: `kubenode-${process.pid}-${randomBytes(3).toString('hex')}`,
-      binDir,
-      ephemeral: true,
-      ownerPid: process.pid,
-      address: network.nodeIp,
-    });
-    const controlPlaneMs = Date.now() - started;
-    say(`control plane ${controlPlane.server} up in ${controlPlaneMs} ms`);
-    const state = await startKubeletNode({
-      dirs,
-      controlPlane,
-      nodeName,
+    const up = await bringUp({
+      options,
       network,
-      dummy: network.dummy,
-      registries: options.registries ?? [],
-      pause,
-      binDir,
-    });
-    const nodeProcessesMs = Date.now() - started - controlPlaneMs;
-    say(`node processes up in ${nodeProcessesMs} ms; waiting for ${nodeName} to be Ready`);
-    await waitReady(state, controlPlane, dirs, options.readyTimeoutMs ?? 180_000);
-    const readyMs = Date.now() - started - controlPlaneMs - nodeProcessesMs;
-    await waitPodsAdmitted(controlPlane, options.readyTimeoutMs ?? 180_000);
-    const totalMs = Date.now() - started;
-    say(`node ${nodeName} Ready, pods admitted, ${totalMs} ms after the start`);
-    return {
-      controlPlane,
-      kubeconfig: controlPlane.kubeconfig,
-      binDir,
-      nodeName,
       dirs,
-      timings: {
-        controlPlaneMs,
-        nodeProcessesMs,
-        readyMs,
-        totalMs,
-      },
-      stop,
-    };
+      nodeName,
+      onControlPlane: (cp) => (controlPlane = cp),
+    });
+    return { ...up, stop };
   } catch (error) {
     const saved = await saveLogs(dirs, controlPlane);
     await stop().catch(() => undefined);
+    // The dirs named in the message are gone after stop(): the copy keeps the same file names.
     if (error instanceof Error)
       error.message += `\n(logs of the node and its control plane kept in ${saved})`;
     throw error;

@@ -3,9 +3,10 @@ import { defineError } from '../../common/errors.js';
 
 export const KubeNodeBusy = defineError(
   'WALT_ERR_KUBENODE_BUSY',
-  (ownerPid: number, dir: string) =>
-    `a kubelet node is already running on this machine for process ${ownerPid} (${dir}); ` +
-    'one node per machine (kube-proxy and the kubelet own host-wide state): stop it or that process first',
+  (ownerPid: number, claim: string) =>
+    `a kubelet node is still running on this machine for process ${ownerPid} (claim ${claim}); ` +
+    'one node per machine (kube-proxy and the kubelet own host-wide state): run such suites one at a time ' +
+    '(jest --runInBand) or stop that process',
   409,
 );
 
@@ -33,4 +34,12 @@ export const KubeNodePauseBuildFailed = defineError(
   'WALT_ERR_KUBENODE_PAUSE_BUILD_FAILED',
   (step: string, detail: string) => `building the pause image failed at "${step}": ${detail}`,
   500,
+);
+
+export const KubeNodePodsNotAdmitted = defineError(
+  'WALT_ERR_KUBENODE_PODS_NOT_ADMITTED',
+  (ms: number, last: string) =>
+    `pods were not admitted within ${ms} ms (${last}); read kube-controller-manager.log of the control plane ` +
+    '(it makes the default ServiceAccount)',
+  504,
 );

@@ -228,7 +228,7 @@ describe('a real kubelet node', () => {
     expect(logs).toContain(`--hostname-override=${node.nodeName}`); // the host's kubelet, seen through hostPID
   }, 180_000);
 
-  it('stop() leaves no process, mount, interface, iptables chain, cgroup or file behind', async () => {
+  it('stop() leaves no process, mount, interface, iptables chain, cgroup, file or claim behind', async () => {
     const dirs = nodeDirs();
     const binaries = ['kubelet', 'kube-scheduler', 'kube-proxy'].map((b) => path.join(node.binDir, b));
     stopped = true;
@@ -269,6 +269,7 @@ describe('a real kubelet node', () => {
       cgroups,
       workDir: existsSync(dirs.workDir),
       runDir: existsSync(dirs.runDir),
+      claim: existsSync(`${dirs.workDir}.claim`),
     }).toEqual({
       processes: [],
       mounts: [],
@@ -278,6 +279,7 @@ describe('a real kubelet node', () => {
       cgroups: [],
       workDir: false,
       runDir: false,
+      claim: false,
     });
   }, 180_000);
 });
