@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Builds the control-plane binaries (kube-apiserver, kube-controller-manager, kubectl, etcd, helm)
-# from their official Go modules at the pinned versions in versions.env, and caches them by version.
-# A second call is a no-op. Prints the directory holding the binaries on stdout (last line).
+# and the node binaries of the test kubelet node (kubelet, kube-scheduler, kube-proxy; see
+# local/kubenode) from their official Go modules at the pinned versions in versions.env, and caches
+# them by version. A second call is a no-op. Prints the directory holding the binaries on stdout (last line).
+# The two sets have their own completion marker, so a cache made before the node binaries existed
+# only builds the three missing ones.
 #
-# Prebuilt binaries: set WALT_ASSETS to a directory containing the five binaries (as envtest's
-# KUBEBUILDER_ASSETS); nothing is built then.
+# Prebuilt binaries: set WALT_ASSETS to a directory containing the five control-plane binaries (as
+# envtest's KUBEBUILDER_ASSETS), plus the three node binaries for the kubelet node; nothing is built then.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
 
 bins=(kube-apiserver kube-controller-manager kubectl etcd helm)
+node_bins=(kubelet kube-scheduler kube-proxy)
 
 if [ -n "${WALT_ASSETS:-}" ]; then
   for b in "${bins[@]}"; do
     [ -x "$WALT_ASSETS/$b" ] || { echo "WALT_ASSETS=$WALT_ASSETS has no executable $b" >&2; exit 1; }
   done
+  # The node binaries are optional there: local/kubenode names the missing one when it needs it.
   echo "$WALT_ASSETS"
   exit 0
 fi
@@ -24,7 +29,8 @@ cache=${WALT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/walt-operator}
 key="k8s-${KUBERNETES_VERSION}_etcd-${ETCD_VERSION}_helm-${HELM_VERSION}"
 out="$cache/bin/$key"
 done_marker="$out/.complete"
-if [ -f "$done_marker" ]; then
+node_marker="$out/.complete-node"
+if [ -f "$done_marker" ] && [ -f "$node_marker" ]; then
   echo "$out"
   exit 0
 fi
@@ -34,7 +40,7 @@ mkdir -p "$out"
 # One build at a time per cache: concurrent test runs wait for the first to finish.
 exec 9>"$cache/build.lock"
 flock 9
-if [ -f "$done_marker" ]; then echo "$out"; exit 0; fi
+if [ -f "$done_marker" ] && [ -f "$node_marker" ]; then echo "$out"; exit 0; fi
 
 log() { echo "[build-binaries] $*" >&2; }
 start=$(date +%s)
@@ -71,6 +77,9 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 )
 GO
 mkdir -p "$work/etcd"
@@ -89,18 +98,29 @@ GO
 log "resolving modules for kubernetes ${KUBERNETES_VERSION}"
 ( cd "$work" && GOFLAGS=-mod=mod go mod tidy -e ) >&2
 ldflags="-s -w -X k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X k8s.io/component-base/version.gitTreeState=clean"
-for cmd in kube-apiserver kube-controller-manager kubectl; do
-  log "building $cmd"
-  ( cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd" ) >&2
-  mv "$out/$cmd.tmp" "$out/$cmd"
-done
-log "building etcd ${ETCD_VERSION}"
-( cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/etcd.tmp" ./etcd ) >&2
-mv "$out/etcd.tmp" "$out/etcd"
+build_cmd() {
+  log "building $1"
+  ( cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/$1.tmp" "k8s.io/kubernetes/cmd/$1" ) >&2
+  mv "$out/$1.tmp" "$out/$1"
+}
 
-log "building helm ${HELM_VERSION}"
-( cd "$work" && CGO_ENABLED=0 GOBIN="$out" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" ) >&2
+if [ ! -f "$done_marker" ]; then
+  for cmd in kube-apiserver kube-controller-manager kubectl; do build_cmd "$cmd"; done
+  log "building etcd ${ETCD_VERSION}"
+  ( cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/etcd.tmp" ./etcd ) >&2
+  mv "$out/etcd.tmp" "$out/etcd"
 
-touch "$done_marker"
+  log "building helm ${HELM_VERSION}"
+  ( cd "$work" && CGO_ENABLED=0 GOBIN="$out" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" ) >&2
+  touch "$done_marker"
+fi
+
+# The kubelet node's binaries (local/kubenode): same module graph and ldflags as the apiserver, so
+# the node reports the control plane's exact version.
+if [ ! -f "$node_marker" ]; then
+  for cmd in "${node_bins[@]}"; do build_cmd "$cmd"; done
+  touch "$node_marker"
+fi
+
 log "built in $(( $(date +%s) - start ))s into $out"
 echo "$out"

@@ -20,14 +20,18 @@ log() { echo "[install-deps] $*" >&2; }
 # `walt log show --realtime` in a terminal driven by tmux. Oracles independent of our code: dnsmasq
 # (above) answers the same DHCP requests as the agent, sent and decoded by scapy (python3-scapy); atftp
 # downloads with windowsize. The chart's Argo CD health checks run under lua5.1 (Argo CD embeds
-# gopher-lua, a Lua 5.1) with lua-cjson decoding the objects. A test whose tool is missing fails and
+# gopher-lua, a Lua 5.1) with lua-cjson decoding the objects. The kubelet node of the in-cluster tests
+# (local/kubenode) runs pods with containerd, runc and the CNI plugins (containernetworking-plugins, in
+# /usr/lib/cni); kube-proxy needs iptables and conntrack; its pause image is compiled with gcc
+# (build-essential is not needed: gcc and libc6-dev only). A test whose tool is missing fails and
 # names the package (test/support/require-tool.ts): every such package is in this list.
 DEBIAN_PACKAGES=(ca-certificates curl wget tmux openssl util-linux git
   docker-registry skopeo umoci apache2-utils
   iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa atftp python3-scapy
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
   qemu-system-x86 ipxe-qemu ipxe ovmf debootstrap dnsmasq-base ndisc6
-  postgresql lua5.1 lua-cjson)
+  postgresql lua5.1 lua-cjson
+  containerd runc containernetworking-plugins iptables conntrack gcc libc6-dev)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -42,6 +42,22 @@ describe('control-plane command lines', () => {
     expect(health).toEqual({ url: 'https://127.0.0.1:6443/readyz', caFile: '/p/ca.crt' });
   });
 
+  it('keeps the apiserver on loopback with no kubernetes-Service endpoints by default', () => {
+    const { args } = launchOf('kube-apiserver', state(false));
+    expect(args).toEqual(
+      expect.arrayContaining(['--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none']),
+    );
+  });
+
+  it('binds and advertises a given private address, whose endpoint the kubernetes Service then gets', () => {
+    const { args, health } = launchOf('kube-apiserver', { ...state(true), address: '172.30.78.1' });
+    expect(args).toEqual(
+      expect.arrayContaining(['--bind-address=172.30.78.1', '--advertise-address=172.30.78.1']),
+    );
+    expect(args.some((a) => a.startsWith('--endpoint-reconciler-type'))).toBe(false);
+    expect(health.url).toBe('https://172.30.78.1:6443/readyz');
+  });
+
   it('skips etcd fsync only for throwaway (test) instances', () => {
     expect(launchOf('etcd', state(true)).args).toContain('--unsafe-no-fsync=true');
     expect(launchOf('etcd', state(false)).args).not.toContain('--unsafe-no-fsync=true');

@@ -13,7 +13,15 @@ export interface ComponentLaunch {
   startTimeoutMs: number;
 }
 
-const SERVICE_CIDR = '10.96.0.0/16';
+/** The cluster's Service range; its first address is the `kubernetes` Service's ClusterIP. */
+export const SERVICE_CIDR = '10.96.0.0/16';
+export const KUBERNETES_SERVICE_IP = '10.96.0.1';
+export const LOOPBACK = '127.0.0.1';
+
+/** Where the apiserver listens (loopback unless the instance was started with an address). */
+export function apiserverAddress(state: Pick<InstanceState, 'address'>): string {
+  return state.address ?? LOOPBACK;
+}
 
 function etcd(state: InstanceState): ComponentLaunch {
   const { etcdClient, etcdPeer } = state.ports;
@@ -39,17 +47,23 @@ function etcd(state: InstanceState): ComponentLaunch {
   };
 }
 
+// On loopback no pod can reach the apiserver, and the 'kubernetes' Service refuses a loopback
+// endpoint: no endpoints then. On a private address the default (lease) reconciler publishes it.
+function addressArgs(address: string): string[] {
+  const args = [`--bind-address=${address}`, `--advertise-address=${address}`];
+  if (address === LOOPBACK) args.push('--endpoint-reconciler-type=none');
+  return args;
+}
+
 function apiserver(state: InstanceState): ComponentLaunch {
   const pki = state.pki;
+  const address = apiserverAddress(state);
   return {
     binary: path.join(state.binDir, 'kube-apiserver'),
     args: [
       `--etcd-servers=http://127.0.0.1:${state.ports.etcdClient}`,
       `--etcd-prefix=/registry`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      // No pods run here, so the 'kubernetes' Service needs no endpoints (loopback is refused there).
-      '--endpoint-reconciler-type=none',
+      ...addressArgs(address),
       `--secure-port=${state.ports.apiserver}`,
       `--cert-dir=${path.join(state.dir, 'pki')}`,
       `--tls-cert-file=${pki.apiserverCert}`,
@@ -61,10 +75,15 @@ function apiserver(state: InstanceState): ComponentLaunch {
       '--authorization-mode=RBAC',
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--allow-privileged=true',
+      // logs, exec and port-forward on a kubelet node (local/kubenode): the admin identity.
+      `--kubelet-client-certificate=${pki.adminCert}`,
+      `--kubelet-client-key=${pki.adminKey}`,
+      // A local node's name resolves nowhere: reach its kubelet on its address.
+      '--kubelet-preferred-address-types=InternalIP,Hostname',
       '--profiling=false',
       '--v=1',
     ],
-    health: { url: `https://127.0.0.1:${state.ports.apiserver}/readyz`, caFile: pki.caCert },
+    health: { url: `https://${address}:${state.ports.apiserver}/readyz`, caFile: pki.caCert },
     startTimeoutMs: 90000,
   };
 }

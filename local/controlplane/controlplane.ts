@@ -1,7 +1,7 @@
 // Start, stop and inspect a local control plane: etcd + kube-apiserver + kube-controller-manager.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { COMPONENTS, launchOf, type Component } from './components.js';
+import { apiserverAddress, COMPONENTS, launchOf, LOOPBACK, type Component } from './components.js';
 import { waitHealthy } from './health.js';
 import {
   ensureInstanceDirs,
@@ -23,6 +23,12 @@ export interface StartOptions {
   binDir: string;
   ephemeral?: boolean;
   ownerPid?: number;
+  /**
+   * Address the apiserver binds and advertises (default loopback). A non-loopback private address
+   * (a dummy interface's) lets pods reach it through the `kubernetes` Service; it must already be
+   * configured on this machine. Fixed when the instance is created.
+   */
+  address?: string;
 }
 
 export type ComponentStatus = Record<Component, 'running' | 'stopped'>;
@@ -52,14 +58,16 @@ async function createInstance(options: StartOptions): Promise<InstanceState> {
     number,
     number,
   ];
-  const pki = await createPki(path.join(dir, 'pki'));
-  const server = `https://127.0.0.1:${apiserver}`;
+  const address = options.address ?? LOOPBACK;
+  const pki = await createPki(path.join(dir, 'pki'), [address]);
+  const server = `https://${address}:${apiserver}`;
   const state: InstanceState = {
     name: options.name,
     dir,
     binDir: options.binDir,
     ephemeral: options.ephemeral ?? false,
     ...(options.ownerPid ? { ownerPid: options.ownerPid } : {}),
+    ...(address !== LOOPBACK ? { address } : {}),
     ports: { etcdClient, etcdPeer, apiserver, controllerManager },
     pids: {},
     pki,
@@ -141,6 +149,12 @@ export async function startControlPlane(options: StartOptions): Promise<Instance
     state.binDir = options.binDir;
   }
   state ??= await createInstance(options);
+  if (apiserverAddress(state) !== (options.address ?? LOOPBACK)) {
+    throw new Error(
+      `control plane "${options.name}" was created with apiserver address ${apiserverAddress(state)}; ` +
+        `delete it first (controlplane down --name ${options.name} --purge) to use ${options.address ?? LOOPBACK}`,
+    );
+  }
   await writeState(state);
   try {
     for (const component of COMPONENTS) await startOne(state, component);

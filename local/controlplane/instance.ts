@@ -13,6 +13,12 @@ export interface InstanceState {
   ephemeral: boolean;
   /** For ephemeral instances: the process that owns it; when it dies, the instance may be reaped. */
   ownerPid?: number;
+  /**
+   * Address the apiserver binds and advertises: loopback by default; a private non-loopback address
+   * (a dummy interface's, see local/kubenode) when pods must reach it through the `kubernetes` Service.
+   * Absent in states written before the option existed (loopback).
+   */
+  address?: string;
   ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number };
   pids: Partial<Record<Component, number>>;
   pki: Pki;

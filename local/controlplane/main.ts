@@ -20,7 +20,15 @@ async function up(name: string): Promise<void> {
   // --ephemeral: a throwaway instance (tests) that dies with --owner-pid and is deleted when stopped.
   const ephemeral = process.argv.includes('--ephemeral');
   const ownerPid = Number(option('owner-pid', '0')) || undefined;
-  const state = await startControlPlane({ name, binDir, ephemeral, ...(ownerPid ? { ownerPid } : {}) });
+  // --address: bind and advertise the apiserver there (a private address of this machine) instead of loopback.
+  const address = option('address', '') || undefined;
+  const state = await startControlPlane({
+    name,
+    binDir,
+    ephemeral,
+    ...(ownerPid ? { ownerPid } : {}),
+    ...(address ? { address } : {}),
+  });
   await installCrds(binDir, state.kubeconfig);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stderr.write(`control plane "${name}" ready in ${seconds} s at ${state.server}; CRDs installed\n`);
@@ -87,7 +95,7 @@ async function main(): Promise<number> {
     }
     default:
       console.error(
-        'usage: controlplane up|down|status|env|crds [--name <instance>] [--purge] [--ephemeral --owner-pid <pid> --json]',
+        'usage: controlplane up|down|status|env|crds [--name <instance>] [--purge] [--address <ip>] [--ephemeral --owner-pid <pid> --json]',
       );
       return 2;
   }

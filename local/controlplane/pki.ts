@@ -68,8 +68,24 @@ async function signLeaf(dir: string, leaf: Leaf, ca: { cert: string; key: string
   ]);
 }
 
-/** Creates a CA, the apiserver serving certificate, client certificates and the service-account key pair. */
-export async function createPki(dir: string): Promise<Pki> {
+/**
+ * A further client certificate signed by the instance's CA (`subject` as openssl writes it, e.g.
+ * "/O=system:nodes/CN=system:node:n1"), written as `<dir>/<name>.crt` and `.key`.
+ */
+export async function signClientCertificate(
+  pki: Pick<Pki, 'caCert' | 'caKey'>,
+  dir: string,
+  leaf: { name: string; subject: string },
+): Promise<{ cert: string; key: string }> {
+  await signLeaf(dir, { ...leaf, usage: 'clientAuth' }, { cert: pki.caCert, key: pki.caKey });
+  return { cert: path.join(dir, `${leaf.name}.crt`), key: path.join(dir, `${leaf.name}.key`) };
+}
+
+/**
+ * Creates a CA, the apiserver serving certificate (valid for loopback, the `kubernetes` Service and
+ * `extraIps`), client certificates and the service-account key pair.
+ */
+export async function createPki(dir: string, extraIps: readonly string[] = []): Promise<Pki> {
   const p = (file: string): string => path.join(dir, file);
   await ecKey(p('ca.key'));
   await openssl([
@@ -105,6 +121,7 @@ export async function createPki(dir: string): Promise<Pki> {
         'DNS:kubernetes.default.svc.cluster.local',
         'IP:127.0.0.1',
         'IP:10.96.0.1',
+        ...extraIps.filter((ip) => ip !== '127.0.0.1').map((ip) => `IP:${ip}`),
       ],
     },
     ca,
