@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Entry point of `walt` (and of `kubectl walt`, through cli/kubectl-walt). Runs the command, then exits
-// with the code of the outcome: 0, or the category of the coded error (cli/exit-codes.ts, cli/README.md).
+// Entry point of `walt` (and of `kubectl walt`, through cli/kubectl-walt or cli/kubectl-main.ts). Runs the
+// command, then exits with the code of the outcome: 0, or the category of the coded error
+// (cli/exit-codes.ts, cli/README.md).
 import { CommanderError } from 'commander';
 import { isWaltError } from '../common/errors.js';
 import { createContext } from './context.js';
 import { CommandExit, EXIT, exitCodeOf } from './exit-codes.js';
 import { buildProgram } from './program.js';
+import { readTextOrUndefined, versionAbove } from './version.js';
 
 /** Commander's own outcomes: help and version are successes, anything else is a usage error. */
 function commanderExit(error: CommanderError): number {
@@ -24,7 +26,11 @@ function report(error: unknown): number {
 }
 
 async function main(): Promise<number> {
-  const program = buildProgram({ name: process.env.WALT_CLI_NAME ?? 'walt', context: createContext });
+  const program = buildProgram({
+    name: process.env.WALT_CLI_NAME ?? 'walt',
+    context: createContext,
+    version: versionAbove(import.meta.dirname, readTextOrUndefined),
+  });
   try {
     await program.parseAsync(process.argv);
     return EXIT.ok;

@@ -13,6 +13,8 @@ export interface ProgramOptions {
   /** How the command is called: "walt", or "kubectl walt" as a kubectl plugin. */
   name: string;
   context: ContextFactory;
+  /** What `--version` prints (no --version option without it). */
+  version?: string;
 }
 
 /** Names the completion scripts register for (the command and its kubectl plugin executable). */
@@ -36,6 +38,7 @@ export function buildProgram(options: ProgramOptions): Command {
     .option('-n, --namespace <namespace>', "your namespace (default: the context's, else default)")
     .showSuggestionAfterError()
     .exitOverride();
+  if (options.version) program.version(options.version, '--version', 'print the version of walt');
   program.addCommand(nodeCommand(options.context));
   program.addCommand(imageCommand(options.context));
   program.addCommand(deviceCommand(options.context));
