@@ -21,13 +21,18 @@ export const agentWorkloadName = (segment: string): string => `walt-agent-${segm
 /** The label that attaches a Kubernetes node to a segment: the DaemonSet's nodeSelector. */
 export const segmentNodeLabel = (segment: string): string => `segment.walt.dev/${segment}`;
 
-/** The agent API as the operator and users reach it: the Service, never the lab address. */
+/**
+ * The agent API as the operator and users reach it: the Service, never the lab address. With the
+ * Service's cluster IP (what the operator publishes), the URL needs no cluster DNS and works from every
+ * node of the cluster through kube-proxy; without it, the Service's DNS name.
+ */
 export function agentServiceUrl(
   segment: string,
   port = DEFAULT_AGENT_API_PORT,
   namespace = DEFAULT_SYSTEM_NAMESPACE,
+  clusterIp?: string,
 ): string {
-  return `http://${agentWorkloadName(segment)}.${namespace}.svc:${port}`;
+  return `http://${clusterIp ?? `${agentWorkloadName(segment)}.${namespace}.svc`}:${port}`;
 }
 
 // A Service name is a DNS-1035 label (≤ 63, a letter first, no dots); so is the name part of the node

@@ -157,6 +157,8 @@ describe('the operator runs each segment’s boot agents as a DaemonSet it owns'
     expect(ds.metadata?.managedFields?.map((f) => f.manager)).toContain('walt-segment-agents');
     expect(ds.spec?.updateStrategy?.rollingUpdate).toEqual({ maxUnavailable: '100%', maxSurge: 0 });
     const pod = ds.spec!.template.spec!;
+    const service = await core.readNamespacedService({ name, namespace: SYSTEM });
+    expect(service.spec?.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(pod.nodeSelector).toEqual({ [`segment.walt.dev/${segment}`]: 'true' });
     expect(pod.serviceAccountName).toBe(name);
     expect(pod.hostPID).toBe(true);
@@ -168,7 +170,8 @@ describe('the operator runs each segment’s boot agents as a DaemonSet it owns'
         '--boot',
         '--bridge=walt0',
         '--api-listen=$(POD_IP):8080',
-        `--api-url=http://${name}.walt-system.svc:8080`,
+        // the Service's cluster IP: no cluster DNS needed to reach the agent
+        `--api-url=http://${service.spec!.clusterIP}:8080`,
       ]),
     );
     expect(pod.volumes![0]!.hostPath).toEqual({

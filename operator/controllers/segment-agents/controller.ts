@@ -50,16 +50,26 @@ async function report(
   else await ctx.events.warning(input.reason, input.message);
 }
 
+/**
+ * Applies the objects in order. The DaemonSet (last) is rendered again with the cluster IP the
+ * Service was given, so that the agent publishes an API URL that needs no cluster DNS.
+ */
 async function applyAll(
   applier: Applier,
   objects: readonly k8s.KubernetesObject[],
+  renderWithServiceIp: (ip: string) => readonly k8s.KubernetesObject[],
 ): Promise<k8s.V1DaemonSet> {
-  let daemonSet: k8s.V1DaemonSet | undefined;
+  let serviceIp: string | undefined;
   for (const object of objects) {
+    if (object.kind === 'DaemonSet') {
+      const final = serviceIp ? renderWithServiceIp(serviceIp).at(-1)! : object;
+      return (await applier.apply(final)) as k8s.V1DaemonSet;
+    }
     const applied = await applier.apply(object);
-    if (object.kind === 'DaemonSet') daemonSet = applied;
+    const ip = object.kind === 'Service' ? (applied as k8s.V1Service).spec?.clusterIP : undefined;
+    if (ip && ip !== 'None') serviceIp = ip;
   }
-  return daemonSet!;
+  throw new Error('the rendered objects hold no DaemonSet');
 }
 
 async function reconcile(
@@ -80,7 +90,7 @@ async function reconcile(
   }
   let daemonSet: k8s.V1DaemonSet;
   try {
-    daemonSet = await applyAll(applier, objects);
+    daemonSet = await applyAll(applier, objects, (ip) => renderSegmentAgents(segment, options.config, ip));
   } catch (error) {
     const message = `could not apply the agents' objects: ${messageOf(error).slice(0, 1024)}`;
     await report(segment, ctx, { type, status: 'False', reason: 'ApplyFailed', message });

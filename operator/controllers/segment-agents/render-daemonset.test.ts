@@ -91,6 +91,11 @@ describe('renderDaemonSet', () => {
     expect(spec.containers[0]!.args).toContain('--api-url=http://walt-agent-lab.walt-system.svc:9000');
   });
 
+  it("publishes the Service's cluster IP as the API URL once it has one (no cluster DNS needed)", () => {
+    const ds = renderDaemonSet(segmentFixture('lab'), CONFIG, '10.96.0.42');
+    expect(ds.spec!.template.spec!.containers[0]!.args).toContain('--api-url=http://10.96.0.42:8080');
+  });
+
   it('changes the pod template when the segment address changes (the DaemonSet rolls)', () => {
     const moved = renderDaemonSet(segmentFixture('lab', { serverAddress: '192.168.152.2' }), CONFIG);
     expect(moved.spec!.template.spec!.initContainers![0]!.args![1]).toBe('192.168.152.2/22');

@@ -67,7 +67,7 @@ function agentEnv(config: AgentDeployConfig): k8s.V1EnvVar[] {
   ];
 }
 
-function agentArgs(segment: string, config: AgentDeployConfig): string[] {
+function agentArgs(segment: string, config: AgentDeployConfig, serviceIp?: string): string[] {
   return [
     `--segment=${segment}`,
     '--boot',
@@ -75,7 +75,7 @@ function agentArgs(segment: string, config: AgentDeployConfig): string[] {
     `--cache-dir=${AGENT_CACHE_MOUNT}`,
     // The pod's own address, never a wildcard: walt0 (the lab) is in the same namespace (api-listen.ts).
     `--api-listen=$(POD_IP):${config.apiPort}`,
-    `--api-url=${agentServiceUrl(segment, config.apiPort)}`,
+    `--api-url=${agentServiceUrl(segment, config.apiPort, AGENT_NAMESPACE, serviceIp)}`,
     `--health-host=$(POD_IP)`,
     `--health-port=${AGENT_HEALTH_PORT}`,
     '--lease-namespace=$(POD_NAMESPACE)',
@@ -83,14 +83,18 @@ function agentArgs(segment: string, config: AgentDeployConfig): string[] {
   ];
 }
 
-function agentContainer(segment: WaltSegment, config: AgentDeployConfig): k8s.V1Container {
+function agentContainer(
+  segment: WaltSegment,
+  config: AgentDeployConfig,
+  serviceIp?: string,
+): k8s.V1Container {
   const name = segment.metadata.name;
   return {
     name: 'agent',
     image: config.image,
     ...(config.pullPolicy ? { imagePullPolicy: config.pullPolicy } : {}),
     command: ['node', '/app/dist/agents/main.js'],
-    args: agentArgs(name, config),
+    args: agentArgs(name, config, serviceIp),
     env: agentEnv(config),
     ports: [
       { name: 'api', containerPort: config.apiPort, protocol: 'TCP' },
@@ -124,8 +128,15 @@ function netsetupContainer(segment: WaltSegment, config: AgentDeployConfig): k8s
   };
 }
 
-/** The DaemonSet walt-agent-<segment> in walt-system (no owner reference: the caller adds it). */
-export function renderDaemonSet(segment: WaltSegment, config: AgentDeployConfig): k8s.V1DaemonSet {
+/**
+ * The DaemonSet walt-agent-<segment> in walt-system (no owner reference: the caller adds it).
+ * `serviceIp`: the cluster IP of the agents' Service, published as the agent's API URL.
+ */
+export function renderDaemonSet(
+  segment: WaltSegment,
+  config: AgentDeployConfig,
+  serviceIp?: string,
+): k8s.V1DaemonSet {
   const name = segment.metadata.name;
   return {
     apiVersion: 'apps/v1',
@@ -152,7 +163,7 @@ export function renderDaemonSet(segment: WaltSegment, config: AgentDeployConfig)
           // The agent stops its services, releases its Lease and hands the NIC back.
           terminationGracePeriodSeconds: 30,
           initContainers: [netsetupContainer(segment, config)],
-          containers: [agentContainer(segment, config)],
+          containers: [agentContainer(segment, config, serviceIp)],
           volumes: [
             {
               name: 'cache',
