@@ -119,19 +119,11 @@ describe('the chart test hook (helm test)', () => {
 
   it('passes with a ready operator and a ServiceAccount token of the namespace', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    // kube-controller-manager makes a new namespace's "default" ServiceAccount shortly after it
-    const token = await waitFor('a token of the default ServiceAccount', () =>
-      core
-        .createNamespacedServiceAccountToken({
-          namespace: ns.name,
-          name: 'default',
-          body: { spec: { audiences: [], expirationSeconds: 600 } },
-        })
-        .catch((error: unknown) => {
-          if ((error as { code?: number }).code === 404) return undefined;
-          throw error;
-        }),
-    );
+    const token = await core.createNamespacedServiceAccountToken({
+      namespace: ns.name,
+      name: 'default',
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
     const dir = await tokenDir('default', token.status!.token);
     const readyz = `http://127.0.0.1:${operator!.healthPort()}/readyz`;
     const outcome = await hook(inCluster(readyz, dir));

@@ -36,6 +36,7 @@ describe('agentDeployConfig', () => {
       WALT_AGENT_TOLERATIONS: '[{"key":"lab","operator":"Exists","effect":"NoSchedule"}]',
       WALT_AGENT_RESOURCES: '{"requests":{"cpu":"100m"},"limits":{"memory":"1Gi"}}',
       WALT_AGENT_API_PORT: '9000',
+      WALT_AGENT_QEMU_ACCEL: 'tcg',
     });
     expect(config).toEqual({
       image: 'r:5000/walt-agent:1',
@@ -45,6 +46,7 @@ describe('agentDeployConfig', () => {
       tolerations: [{ key: 'lab', operator: 'Exists', effect: 'NoSchedule' }],
       resources: { requests: { cpu: '100m' }, limits: { memory: '1Gi' } },
       apiPort: 9000,
+      qemuAccel: 'tcg',
     });
   });
 
@@ -61,6 +63,7 @@ describe('agentDeployConfig', () => {
     ['WALT_AGENT_RESOURCES', 'not json'],
     ['WALT_AGENT_API_PORT', '0'],
     ['WALT_AGENT_API_PORT', '80.5'],
+    ['WALT_AGENT_QEMU_ACCEL', 'hvf'],
   ])('refuses %s=%j with a coded error', (variable, value) => {
     const env = { WALT_AGENT_IMAGE: 'r:5000/walt-agent:1', [variable]: value };
     expect(codeOf(() => agentDeployConfig(env))).toBe(AgentConfigInvalid.code);

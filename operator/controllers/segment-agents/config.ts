@@ -17,6 +17,8 @@ export interface AgentDeployConfig {
   tolerations: k8s.V1Toleration[];
   resources?: k8s.V1ResourceRequirements;
   apiPort: number;
+  /** Virtual nodes' accelerator, forced (WALT_QEMU_ACCEL of the agent); unset: the agent probes KVM. */
+  qemuAccel?: 'kvm' | 'tcg';
 }
 
 const PULL_POLICIES = new Set(['Always', 'IfNotPresent', 'Never']);
@@ -82,6 +84,13 @@ function cachePath(value: string | undefined): string {
   return dir.replace(/\/+$/, '') || '/';
 }
 
+function qemuAccel(value: string | undefined): 'kvm' | 'tcg' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'kvm' && value !== 'tcg')
+    throw AgentConfigInvalid('WALT_AGENT_QEMU_ACCEL', 'give kvm, tcg, or nothing (the agent probes KVM)');
+  return value;
+}
+
 /** The agents' deployment from the operator's environment, or undefined: no WALT_AGENT_IMAGE. */
 export function agentDeployConfig(env: NodeJS.ProcessEnv): AgentDeployConfig | undefined {
   const image = env.WALT_AGENT_IMAGE?.trim();
@@ -95,6 +104,7 @@ export function agentDeployConfig(env: NodeJS.ProcessEnv): AgentDeployConfig | u
   if (pullPolicy !== undefined && !PULL_POLICIES.has(pullPolicy))
     throw AgentConfigInvalid('WALT_AGENT_IMAGE_PULL_POLICY', 'give Always, IfNotPresent or Never');
   const resourceRequirements = resources(env.WALT_AGENT_RESOURCES);
+  const accel = qemuAccel(env.WALT_AGENT_QEMU_ACCEL);
   return {
     image,
     ...(pullPolicy ? { pullPolicy: pullPolicy as AgentDeployConfig['pullPolicy'] } : {}),
@@ -103,5 +113,6 @@ export function agentDeployConfig(env: NodeJS.ProcessEnv): AgentDeployConfig | u
     tolerations: tolerations(env.WALT_AGENT_TOLERATIONS),
     ...(resourceRequirements ? { resources: resourceRequirements } : {}),
     apiPort: port(env.WALT_AGENT_API_PORT),
+    ...(accel ? { qemuAccel: accel } : {}),
   };
 }

@@ -91,6 +91,13 @@ describe('renderDaemonSet', () => {
     expect(spec.containers[0]!.args).toContain('--api-url=http://walt-agent-lab.walt-system.svc:9000');
   });
 
+  it("forces the virtual nodes' accelerator only when asked (WALT_QEMU_ACCEL)", () => {
+    const env = (config: typeof CONFIG) =>
+      renderDaemonSet(segmentFixture('lab'), config).spec!.template.spec!.containers[0]!.env!;
+    expect(env(CONFIG).map((e) => e.name)).not.toContain('WALT_QEMU_ACCEL');
+    expect(env({ ...CONFIG, qemuAccel: 'tcg' })).toContainEqual({ name: 'WALT_QEMU_ACCEL', value: 'tcg' });
+  });
+
   it("publishes the Service's cluster IP as the API URL once it has one (no cluster DNS needed)", () => {
     const ds = renderDaemonSet(segmentFixture('lab'), CONFIG, '10.96.0.42');
     expect(ds.spec!.template.spec!.containers[0]!.args).toContain('--api-url=http://10.96.0.42:8080');

@@ -60,6 +60,7 @@ function agentEnv(config: AgentDeployConfig): k8s.V1EnvVar[] {
     fieldEnv('POD_NAME', 'metadata.name'),
     fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
     fieldEnv('POD_IP', 'status.podIP'),
+    ...(config.qemuAccel ? [{ name: 'WALT_QEMU_ACCEL', value: config.qemuAccel }] : []),
     // The DSN comes from the Secret at pod start; the operator never reads it.
     ...(config.logStore.kind === 'postgres'
       ? [{ name: 'WALT_LOG_STORE', valueFrom: { secretKeyRef: { ...config.logStore.secret } } }]

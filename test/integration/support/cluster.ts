@@ -41,6 +41,15 @@ export async function testNamespace(prefix: string): Promise<{ name: string; rem
   const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await core.createNamespace({ body: { metadata: { name, labels: { 'walt.dev/test': 'true' } } } });
+  // A namespace takes pods (and tokens) once the controller manager has made its "default"
+  // ServiceAccount, a moment after the namespace: wait, so that no suite races it.
+  const deadline = Date.now() + 30_000;
+  while (
+    !(await core.readNamespacedServiceAccount({ name: 'default', namespace: name }).catch(() => undefined))
+  ) {
+    if (Date.now() > deadline) throw new Error(`namespace ${name} got no default ServiceAccount in 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return {
     name,
     remove: async () => {
