@@ -28,7 +28,7 @@ import {
   type ImageKind,
 } from './keys.js';
 import { ensureNodeRuntime, NODE_VERSION } from './node-runtime.js';
-import { imageSources } from './sources.js';
+import { imageSourcePaths, imageSources } from './sources.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(here, '..');
@@ -59,11 +59,26 @@ export async function defaultTag(repoRoot: string = REPO_ROOT): Promise<string> 
   ]);
 }
 
+/**
+ * The commit the images are built from, "-dirty" when the working tree's image sources differ from it
+ * (an image is built once per content: its label names the first commit built with that content).
+ */
 async function gitRevision(): Promise<string | undefined> {
-  return captureStep('git', 'git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD']).then(
-    (out) => out.trim(),
-    () => undefined,
-  );
+  try {
+    const head = (await captureStep('git', 'git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD'])).trim();
+    const paths = await imageSourcePaths(REPO_ROOT);
+    const changes = await captureStep('git', 'git', [
+      '-C',
+      REPO_ROOT,
+      'status',
+      '--porcelain',
+      '--',
+      ...paths,
+    ]);
+    return changes.trim() ? `${head}-dirty` : head;
+  } catch {
+    return undefined;
+  }
 }
 
 interface BuildOne {

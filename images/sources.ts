@@ -40,14 +40,20 @@ async function walk(root: string, relative: string, out: string[]): Promise<void
   }
 }
 
-/** Every image source of the repository at `root`, with its content. */
-export async function imageSources(root: string): Promise<KeyInput[]> {
+/** The top-level files and folders that hold the image sources (for git pathspecs). */
+export async function imageSourcePaths(root: string): Promise<string[]> {
   const tsconfig = JSON.parse(await readFile(path.join(root, 'tsconfig.json'), 'utf8')) as {
     include?: unknown;
   };
-  const files = [...ROOT_FILES];
-  for (const folder of sourceFolders(tsconfig)) {
-    if (!NOT_IN_IMAGES.has(folder)) await walk(root, folder, files);
+  return [...ROOT_FILES, ...sourceFolders(tsconfig).filter((folder) => !NOT_IN_IMAGES.has(folder))];
+}
+
+/** Every image source of the repository at `root`, with its content. */
+export async function imageSources(root: string): Promise<KeyInput[]> {
+  const files: string[] = [];
+  for (const entry of await imageSourcePaths(root)) {
+    if (ROOT_FILES.includes(entry)) files.push(entry);
+    else await walk(root, entry, files);
   }
   return Promise.all(files.map(async (name) => ({ name, content: await readFile(path.join(root, name)) })));
 }

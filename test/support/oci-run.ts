@@ -3,7 +3,7 @@
 // (as root). What the tests of images/ use to prove an image starts, and what its config says.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -42,6 +42,7 @@ export async function compressedBytes(reference: string): Promise<number> {
 export async function pullBundle(reference: string, workDir: string, name: string): Promise<Bundle> {
   const layout = path.join(workDir, name, 'layout');
   const dir = path.join(workDir, name, 'bundle');
+  await mkdir(path.join(workDir, name), { recursive: true });
   await run(
     'skopeo',
     ['copy', '--quiet', '--src-tls-verify=false', `docker://${reference}`, `oci:${layout}:image`],
