@@ -13,6 +13,7 @@ describe('isImageSource', () => {
     expect(isImageSource('bench/tftp/run.ts')).toBe(false);
     expect(isImageSource('agents/node_modules/x.js')).toBe(false);
     expect(isImageSource('dist/operator/main.js')).toBe(false);
+    expect(isImageSource('images/README.md')).toBe(false);
   });
 });
 

@@ -11,12 +11,12 @@ const ROOT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tscon
 const NOT_IN_IMAGES = new Set(['test', 'bench']);
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.git']);
 
-/** Whether a file (path relative to the repository) is part of what the images are made from. */
+/** Whether a file (path relative to the repository) is part of what the images are made from (docs are not). */
 export function isImageSource(relative: string): boolean {
   const parts = relative.split('/');
   if (parts.some((part) => SKIPPED_DIRS.has(part))) return false;
   if (NOT_IN_IMAGES.has(parts[0] ?? '')) return false;
-  return !/\.test\.ts$/.test(relative);
+  return !/\.test\.ts$|\.md$/.test(relative);
 }
 
 /** The folders tsconfig.json includes, plus images/ (Containerfiles and scripts). */
