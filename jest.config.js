@@ -16,7 +16,7 @@ export default {
       ...tsJest,
       displayName: 'unit',
       testMatch: [
-        '<rootDir>/{api,client,common,crds,runtime,oci,log-store,operator,agents,node,cli,local,bench}/**/*.test.ts',
+        '<rootDir>/{api,client,common,crds,runtime,oci,log-store,operator,agents,node,cli,local,images,bench}/**/*.test.ts',
       ],
     },
     {

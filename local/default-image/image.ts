@@ -7,10 +7,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { cacheRoot } from '../cache-dir.js';
 import { DefaultImageBuildFailed, DefaultImagePushFailed } from './errors.js';
 import { deriveLayout, type ExtraFiles } from './oci-layout.js';
 
@@ -38,10 +38,7 @@ export interface PushOptions {
 }
 
 /** The project's cache directory: where local/build-binaries.sh caches the control plane too. */
-export function cacheRoot(): string {
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  return process.env.WALT_CACHE_DIR ?? path.join(base, 'walt-operator');
-}
+export { cacheRoot };
 
 /** Short hash of the build inputs' names and contents. */
 export async function buildKey(): Promise<string> {

@@ -26,6 +26,11 @@ export const LAYERS: readonly Layer[] = [
     what: 'the operator, the boot agent, the walt CLI',
   },
   { name: 'lab', folders: ['local'], what: 'install scripts, control plane, local testbed' },
+  {
+    name: 'packaging',
+    folders: ['images'],
+    what: 'container images of the operator and the agent (buildah)',
+  },
   { name: 'tests', folders: ['test', 'bench'], what: 'integration and e2e tests, benchmarks' },
 ];
 

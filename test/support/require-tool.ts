@@ -15,6 +15,9 @@ export interface Tool {
 /** The tools of the suite's oracles, by name. */
 export const TOOLS = {
   umoci: { name: 'umoci', probe: ['umoci', '--version'], debian: 'umoci' },
+  runc: { name: 'runc', probe: ['runc', '--version'], debian: 'runc' },
+  skopeo: { name: 'skopeo', probe: ['skopeo', '--version'], debian: 'skopeo' },
+  buildah: { name: 'buildah', probe: ['buildah', '--version'], debian: 'buildah' },
   tmux: { name: 'tmux', probe: ['tmux', '-V'], debian: 'tmux' },
   dnsmasq: { name: 'dnsmasq', probe: ['dnsmasq', '--version'], debian: 'dnsmasq-base' },
   scapy: { name: 'scapy', probe: ['/usr/bin/python3', '-c', 'import scapy.all'], debian: 'python3-scapy' },
