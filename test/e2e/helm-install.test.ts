@@ -63,7 +63,7 @@ async function exampleObject<T>(file: string): Promise<T> {
   return parse(await readFile(path.join(EXAMPLES, file), 'utf8')) as T;
 }
 
-describe('in a cluster: helm install on a real kubelet node, agents as the operator's DaemonSet (qemu, end to end)', () => {
+describe("in a cluster: helm install on a real kubelet node, agents as the operator's DaemonSet (qemu, end to end)", () => {
   let node: KubeNode | undefined;
   let registry: TestRegistry | undefined;
   let registryHost: string;
@@ -106,7 +106,7 @@ describe('in a cluster: helm install on a real kubelet node, agents as the opera
     try {
       await wait();
     } catch (error) {
-      throw new Error(`${what}: ${(error as Error).message}\n${await agentLogs()}`);
+      throw new Error(`${what}: ${(error as Error).message}\n${await agentLogs()}`, { cause: error });
     }
   };
   const readyNode = (name: string, after?: string) => async (): Promise<WaltNode | undefined> => {
@@ -146,161 +146,221 @@ describe('in a cluster: helm install on a real kubelet node, agents as the opera
     await rm(scratch, { recursive: true, force: true });
   }, 5 * 60_000);
 
-  it('installs the chart with the images built here; helm test passes', async () => {
-    const operator = splitRef(images.operator);
-    const agent = splitRef(images.agent);
-    await ok(
-      'helm install',
-      helm([
-        'install',
-        RELEASE,
-        CHART,
-        '-n',
-        SYSTEM,
-        '--create-namespace',
-        '--wait',
-        '--timeout',
-        '10m',
-        '--set',
-        `image.operator.repository=${operator.repository},image.operator.tag=${operator.tag}`,
-        '--set',
-        `image.agent.repository=${agent.repository},image.agent.tag=${agent.tag}`,
-        '--set',
-        `defaultImages.registry=${registryHost},defaultImages.insecureRegistry=true`,
-        // This machine's /dev/kvm runs guests slower than emulation (local/test.sh says why).
-        '--set',
-        'agent.qemuAccel=tcg',
-      ]),
-    );
-    const deployment = await apps.readNamespacedDeployment({ name: 'walt-operator', namespace: SYSTEM });
-    expect(deployment.status?.readyReplicas).toBe(2);
-    const tested = await helm(['test', RELEASE, '-n', SYSTEM, '--logs', '--timeout', '5m']);
-    expect({ code: tested.code, stderr: tested.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(tested.stdout).toMatch(/walt-test-operator\s+Phase:\s+Succeeded/);
-  }, 15 * 60_000);
-
-  it("runs the segment's agent as a DaemonSet pod that takes the lab NIC and netboots vn1 to Ready", async () => {
-    await ok('kubectl label', kubectl(['label', 'node', node!.nodeName, `${segmentNodeLabel(SEGMENT)}=true`]));
-    const segment = await exampleObject<WaltSegment>('segment.yaml');
-    segment.spec.interface = LAB_LINK;
-    await ok('apply the segment', kubectl(['apply', '-f', '-'], stringify(segment)));
-    await ok('apply vn1', kubectl(['apply', '-f', path.join(EXAMPLES, 'vnode.yaml')]));
-    await withLogs('vn1 did not boot', () => waitFor('vn1 Ready', readyNode('vn1'), BOOT_TIMEOUT_MS));
-    const [pod] = await agentPods();
-    expect(pod?.spec?.containers[0]?.image).toBe(images.agent);
-    // The NIC left the host for the pod, and serves the wire: a device on the switch gets an address.
-    expect((await command('ip', ['link', 'show', LAB_LINK])).code).not.toBe(0);
-    const client: Client = { ns: SWITCH_NS, ifname: SWITCH_LINK, mac: '' };
-    const bound = await udhcpc(scratch, client, []).catch(async (error: Error) => {
-      throw new Error(`udhcpc on the switch: ${error.message}\n${await agentLogs()}`);
-    });
-    expect(bound.ip).toMatch(/^192\.168\.155\.\d+$/); // the range of examples/segment.yaml
-    expect(bound.serverid).toBe(segment.spec.serverAddress);
-    const status = (await api.getClusterCustomObject({ ...RESOURCES.segment, name: SEGMENT })) as WaltSegment;
-    // The agent publishes its Service (cluster IP), never the lab address, as its API.
-    const service = await core.readNamespacedService({ name: agentWorkloadName(SEGMENT), namespace: SYSTEM });
-    expect(status.status?.agent?.apiUrl).toBe(`http://${service.spec!.clusterIP}:8080`);
-  }, BOOT_TIMEOUT_MS + 60_000);
-
-  it('runs examples/experiment.yaml on vn1 (the operator reaches the agent through its Service)', async () => {
-    await ok('create namespace', kubectl(['create', 'namespace', namespace]));
-    const image = await exampleObject<{ spec: { ref: string } }>('image.yaml');
-    image.spec.ref = defaultImageRef(registryHost);
-    await ok('apply the image', kubectl(['apply', '-n', namespace, '-f', '-'], stringify(image)));
-    await ok('apply the experiment', kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, 'experiment.yaml')]));
-    const done = await waitFor(
-      'hello to end',
-      async () => {
-        const exp = (await api.getNamespacedCustomObject({
-          ...RESOURCES.experiment,
-          namespace,
-          name: 'hello',
-        })) as Experiment;
-        return exp.status?.phase === 'Succeeded' || exp.status?.phase === 'Failed' ? exp : undefined;
-      },
-      BOOT_TIMEOUT_MS,
-    );
-    if (done.status?.phase !== 'Succeeded')
-      throw new Error(`hello ended ${done.status?.phase}: ${JSON.stringify(done.status)}\n${await agentLogs()}`);
-    const output = done.status.steps?.[0]?.results?.find((r) => r.node === 'vn1')?.output ?? '';
-    expect(output).toContain('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"');
-  }, BOOT_TIMEOUT_MS + 60_000);
-
-  it('helm upgrade to a new tag rolls the agent; vn1 reboots cleanly on its own address', async () => {
-    const before = (await waitFor('vn1 Ready', readyNode('vn1'), BOOT_TIMEOUT_MS))!;
-    const tag = `${splitRef(images.agent).tag.slice(0, 100)}-up`;
-    const next = await buildImages({ registry: registryHost, tag });
-    await ok(
-      'helm upgrade',
-      helm([
-        'upgrade',
-        RELEASE,
-        CHART,
-        '-n',
-        SYSTEM,
-        '--reuse-values',
-        '--wait',
-        '--timeout',
-        '10m',
-        '--set',
-        `image.operator.tag=${tag},image.agent.tag=${tag}`,
-      ]),
-    );
-    await withLogs('the agent did not roll', () =>
-      waitFor(
-        'one agent pod, of the new image, Ready',
-        async () => {
-          const pods = await agentPods();
-          const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-          return pods.length === 1 && ready.length === 1 && pods[0]!.spec!.containers[0]!.image === next.agent
-            ? pods
-            : undefined;
-        },
-        ROLL_TIMEOUT_MS,
-      ),
-    );
-    // The VM ran in the old pod: the new agent starts it again; its lease (on the host path) holds.
-    const after = await withLogs('vn1 did not come back', () =>
-      waitFor('vn1 Ready again', readyNode('vn1', before.status!.lastBootup), BOOT_TIMEOUT_MS),
-    ).then(() => getNode('vn1'));
-    expect(after?.status?.ip).toBe(before.status!.ip);
-    const segment = (await api.getClusterCustomObject({ ...RESOURCES.segment, name: SEGMENT })) as WaltSegment;
-    expect(segment.status?.leasesInUse).toBeGreaterThanOrEqual(1);
-  }, ROLL_TIMEOUT_MS + 2 * BOOT_TIMEOUT_MS);
-
-  it('helm uninstall, after the walt objects, leaves nothing but the CRDs; the NIC is back on the host', async () => {
-    await ok('delete the experiment namespace', kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=5m']));
-    await ok('delete vn1', kubectl(['delete', 'waltnode', 'vn1', '--wait=true', '--timeout=5m']));
-    await ok('delete the segment', kubectl(['delete', 'waltsegment', SEGMENT, '--wait=true', '--timeout=2m']));
-    await ok('helm uninstall', helm(['uninstall', RELEASE, '-n', SYSTEM, '--wait', '--timeout', '5m']));
-    await waitFor(
-      'walt-system to be empty of pods and of the walt objects',
-      async () => {
-        const left = await kubectl([
-          'get',
-          'pods,deployments,daemonsets,services,serviceaccounts,roles,rolebindings,networkpolicies,leases,waltimages',
+  it(
+    'installs the chart with the images built here; helm test passes',
+    async () => {
+      const operator = splitRef(images.operator);
+      const agent = splitRef(images.agent);
+      await ok(
+        'helm install',
+        helm([
+          'install',
+          RELEASE,
+          CHART,
           '-n',
           SYSTEM,
+          '--create-namespace',
+          '--wait',
+          '--timeout',
+          '10m',
+          '--set',
+          `image.operator.repository=${operator.repository},image.operator.tag=${operator.tag}`,
+          '--set',
+          `image.agent.repository=${agent.repository},image.agent.tag=${agent.tag}`,
+          '--set',
+          `defaultImages.registry=${registryHost},defaultImages.insecureRegistry=true`,
+          // This machine's /dev/kvm runs guests slower than emulation (local/test.sh says why).
+          '--set',
+          'agent.qemuAccel=tcg',
+        ]),
+      );
+      const deployment = await apps.readNamespacedDeployment({ name: 'walt-operator', namespace: SYSTEM });
+      expect(deployment.status?.readyReplicas).toBe(2);
+      const tested = await helm(['test', RELEASE, '-n', SYSTEM, '--logs', '--timeout', '5m']);
+      expect({ code: tested.code, stderr: tested.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(tested.stdout).toMatch(/walt-test-operator\s+Phase:\s+Succeeded/);
+    },
+    15 * 60_000,
+  );
+
+  it(
+    "runs the segment's agent as a DaemonSet pod that takes the lab NIC and netboots vn1 to Ready",
+    async () => {
+      await ok(
+        'kubectl label',
+        kubectl(['label', 'node', node!.nodeName, `${segmentNodeLabel(SEGMENT)}=true`]),
+      );
+      const segment = await exampleObject<WaltSegment>('segment.yaml');
+      segment.spec.interface = LAB_LINK;
+      await ok('apply the segment', kubectl(['apply', '-f', '-'], stringify(segment)));
+      await ok('apply vn1', kubectl(['apply', '-f', path.join(EXAMPLES, 'vnode.yaml')]));
+      await withLogs('vn1 did not boot', () => waitFor('vn1 Ready', readyNode('vn1'), BOOT_TIMEOUT_MS));
+      const [pod] = await agentPods();
+      expect(pod?.spec?.containers[0]?.image).toBe(images.agent);
+      // The NIC left the host for the pod, and serves the wire: a device on the switch gets an address.
+      expect((await command('ip', ['link', 'show', LAB_LINK])).code).not.toBe(0);
+      const client: Client = { ns: SWITCH_NS, ifname: SWITCH_LINK, mac: '' };
+      const bound = await udhcpc(scratch, client, []).catch(async (error: Error) => {
+        throw new Error(`udhcpc on the switch: ${error.message}\n${await agentLogs()}`);
+      });
+      expect(bound.ip).toMatch(/^192\.168\.155\.\d+$/); // the range of examples/segment.yaml
+      expect(bound.serverid).toBe(segment.spec.serverAddress);
+      const status = (await api.getClusterCustomObject({
+        ...RESOURCES.segment,
+        name: SEGMENT,
+      })) as WaltSegment;
+      // The agent publishes its Service (cluster IP), never the lab address, as its API.
+      const service = await core.readNamespacedService({
+        name: agentWorkloadName(SEGMENT),
+        namespace: SYSTEM,
+      });
+      expect(status.status?.agent?.apiUrl).toBe(`http://${service.spec!.clusterIP}:8080`);
+    },
+    BOOT_TIMEOUT_MS + 60_000,
+  );
+
+  it(
+    'runs examples/experiment.yaml on vn1 (the operator reaches the agent through its Service)',
+    async () => {
+      await ok('create namespace', kubectl(['create', 'namespace', namespace]));
+      const image = await exampleObject<{ spec: { ref: string } }>('image.yaml');
+      image.spec.ref = defaultImageRef(registryHost);
+      await ok('apply the image', kubectl(['apply', '-n', namespace, '-f', '-'], stringify(image)));
+      await ok(
+        'apply the experiment',
+        kubectl(['apply', '-n', namespace, '-f', path.join(EXAMPLES, 'experiment.yaml')]),
+      );
+      const done = await waitFor(
+        'hello to end',
+        async () => {
+          const exp = (await api.getNamespacedCustomObject({
+            ...RESOURCES.experiment,
+            namespace,
+            name: 'hello',
+          })) as Experiment;
+          return exp.status?.phase === 'Succeeded' || exp.status?.phase === 'Failed' ? exp : undefined;
+        },
+        BOOT_TIMEOUT_MS,
+      );
+      if (done.status?.phase !== 'Succeeded')
+        throw new Error(
+          `hello ended ${done.status?.phase}: ${JSON.stringify(done.status)}\n${await agentLogs()}`,
+        );
+      const output = done.status.steps?.[0]?.results?.find((r) => r.node === 'vn1')?.output ?? '';
+      expect(output).toContain('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"');
+    },
+    BOOT_TIMEOUT_MS + 60_000,
+  );
+
+  it(
+    'helm upgrade to a new tag rolls the agent; vn1 reboots cleanly on its own address',
+    async () => {
+      const before = await waitFor('vn1 Ready', readyNode('vn1'), BOOT_TIMEOUT_MS);
+      const tag = `${splitRef(images.agent).tag.slice(0, 100)}-up`;
+      const next = await buildImages({ registry: registryHost, tag });
+      await ok(
+        'helm upgrade',
+        helm([
+          'upgrade',
+          RELEASE,
+          CHART,
+          '-n',
+          SYSTEM,
+          '--reuse-values',
+          '--wait',
+          '--timeout',
+          '10m',
+          '--set',
+          `image.operator.tag=${tag},image.agent.tag=${tag}`,
+        ]),
+      );
+      await withLogs('the agent did not roll', () =>
+        waitFor(
+          'one agent pod, of the new image, Ready',
+          async () => {
+            const pods = await agentPods();
+            const ready = pods.filter((p) =>
+              p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+            );
+            return pods.length === 1 &&
+              ready.length === 1 &&
+              pods[0]!.spec!.containers[0]!.image === next.agent
+              ? pods
+              : undefined;
+          },
+          ROLL_TIMEOUT_MS,
+        ),
+      );
+      // The VM ran in the old pod: the new agent starts it again; its lease (on the host path) holds.
+      const after = await withLogs('vn1 did not come back', () =>
+        waitFor('vn1 Ready again', readyNode('vn1', before.status!.lastBootup), BOOT_TIMEOUT_MS),
+      ).then(() => getNode('vn1'));
+      expect(after?.status?.ip).toBe(before.status!.ip);
+      const segment = (await api.getClusterCustomObject({
+        ...RESOURCES.segment,
+        name: SEGMENT,
+      })) as WaltSegment;
+      expect(segment.status?.leasesInUse).toBeGreaterThanOrEqual(1);
+    },
+    ROLL_TIMEOUT_MS + 2 * BOOT_TIMEOUT_MS,
+  );
+
+  it(
+    'helm uninstall, after the walt objects, leaves nothing but the CRDs; the NIC is back on the host',
+    async () => {
+      await ok(
+        'delete the experiment namespace',
+        kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=5m']),
+      );
+      await ok('delete vn1', kubectl(['delete', 'waltnode', 'vn1', '--wait=true', '--timeout=5m']));
+      await ok(
+        'delete the segment',
+        kubectl(['delete', 'waltsegment', SEGMENT, '--wait=true', '--timeout=2m']),
+      );
+      await ok('helm uninstall', helm(['uninstall', RELEASE, '-n', SYSTEM, '--wait', '--timeout', '5m']));
+      await waitFor(
+        'walt-system to be empty of pods and of the walt objects',
+        async () => {
+          const left = await kubectl([
+            'get',
+            'pods,deployments,daemonsets,services,serviceaccounts,roles,rolebindings,networkpolicies,leases,waltimages',
+            '-n',
+            SYSTEM,
+            '-o',
+            'name',
+          ]);
+          const names = left.stdout.split('\n').filter((n) => n && n !== 'serviceaccount/default');
+          return names.length === 0 ? true : undefined;
+        },
+        ROLL_TIMEOUT_MS,
+      );
+      const cluster = await ok(
+        'list cluster objects',
+        kubectl([
+          'get',
+          'clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings,waltnodes,waltsegments',
           '-o',
           'name',
-        ]);
-        const names = left.stdout.split('\n').filter((n) => n && n !== 'serviceaccount/default');
-        return names.length === 0 ? true : undefined;
-      },
-      ROLL_TIMEOUT_MS,
-    );
-    const cluster = await ok('list cluster objects', kubectl(['get', 'clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings,waltnodes,waltsegments', '-o', 'name']));
-    expect(cluster.split('\n').filter((n) => /walt/.test(n))).toEqual([]);
-    const crds = await ok('list CRDs', kubectl(['get', 'crds', '-o', 'name']));
-    expect(crds.split('\n').filter((n) => /walt\.dev/.test(n)).sort()).toEqual([
-      'customresourcedefinition.apiextensions.k8s.io/experiments.walt.dev',
-      'customresourcedefinition.apiextensions.k8s.io/waltimages.walt.dev',
-      'customresourcedefinition.apiextensions.k8s.io/waltnodes.walt.dev',
-      'customresourcedefinition.apiextensions.k8s.io/waltsegments.walt.dev',
-    ]);
-    // The preStop hook handed the lab NIC back to the host.
-    await waitFor('the lab NIC back on the host', async () =>
-      (await command('ip', ['link', 'show', LAB_LINK])).code === 0 ? true : undefined,
-    );
-  }, 15 * 60_000);
+        ]),
+      );
+      expect(cluster.split('\n').filter((n) => /walt/.test(n))).toEqual([]);
+      const crds = await ok('list CRDs', kubectl(['get', 'crds', '-o', 'name']));
+      expect(
+        crds
+          .split('\n')
+          .filter((n) => /walt\.dev/.test(n))
+          .sort(),
+      ).toEqual([
+        'customresourcedefinition.apiextensions.k8s.io/experiments.walt.dev',
+        'customresourcedefinition.apiextensions.k8s.io/waltimages.walt.dev',
+        'customresourcedefinition.apiextensions.k8s.io/waltnodes.walt.dev',
+        'customresourcedefinition.apiextensions.k8s.io/waltsegments.walt.dev',
+      ]);
+      // The preStop hook handed the lab NIC back to the host.
+      await waitFor('the lab NIC back on the host', async () =>
+        (await command('ip', ['link', 'show', LAB_LINK])).code === 0 ? true : undefined,
+      );
+    },
+    15 * 60_000,
+  );
 });

@@ -38,8 +38,8 @@ sqlite
 {{/* The restricted security context every container of the chart runs with. */}}
 {{- define "walt.containerSecurityContext" -}}
 runAsNonRoot: true
-runAsUser: 65532
-runAsGroup: 65532
+runAsUser: 10001
+runAsGroup: 10001
 allowPrivilegeEscalation: false
 readOnlyRootFilesystem: true
 capabilities:
