@@ -20,8 +20,22 @@
 # 4 interface cannot move (a bridge, or no right), 5 set-up in the pod failed.
 set -eu
 
-# PID whose network namespace holds the lab interface: the host's init (hostPID makes it visible).
-HOST_PID=${WALT_HOST_PID:-1}
+# PID whose network namespace holds the lab interface (hostPID makes the host's processes visible):
+# the host's init; or, where init's namespaces cannot be opened (a sandboxed host whose PID 1 belongs
+# to an outer user namespace), the kubelet's, which always runs in the host's network namespace.
+host_pid() {
+  if [ -n "${WALT_HOST_PID:-}" ]; then echo "$WALT_HOST_PID"; return; fi
+  if nsenter -t 1 -n true 2>/dev/null; then echo 1; return; fi
+  for comm in /proc/[0-9]*/comm; do
+    if [ "$(cat "$comm" 2>/dev/null)" = kubelet ]; then
+      pid=${comm#/proc/}
+      echo "${pid%/comm}"
+      return
+    fi
+  done
+  echo 1
+}
+HOST_PID=$(host_pid)
 
 if [ "${1:-}" = release ]; then
   IFACE=${2:-${WALT_LAB_INTERFACE:-}}
