@@ -15,7 +15,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REBOOT_REQUEST_CONDITION, REBOOT_REQUESTED_AT_ANNOTATION } from '../../api/node/index.js';
+import { REBOOT_REQUEST_CONDITION } from '../../api/node/index.js';
 import { RESOURCES } from '../../api/v1alpha1/index.js';
 import { causeOf, ExperimentLab } from '../support/experiment-lab.js';
 import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
@@ -144,6 +144,11 @@ describe('Experiment controller against the real agent and simulated machines', 
     const node = await lab.getNode(m1);
     expect(node.status?.claimedBy).toBeUndefined();
     expect(node.spec.image).toBe('default');
+    // And the operator never wrote the node's spec or metadata: every write of its field manager went
+    // to the status subresource (the spec is the user's, or a GitOps tool's)
+    const experiments = (node.metadata.managedFields ?? []).filter((m) => m.manager === 'walt-experiments');
+    expect(experiments.map((m) => m.subresource ?? 'main')).not.toContain('main');
+    expect(node.metadata.generation).toBe(1);
   }, 400_000);
 
   it('fails a run step on the exit code the node reports, with its output, and skips the later steps', async () => {
@@ -337,7 +342,7 @@ describe('Experiment controller against the real agent and simulated machines', 
       (e) => e.status?.nodes?.[0]?.bootAttempts === 2,
     );
     expect(retried.status?.phase).toBe('Booting');
-    const requested = (await lab.getNode(dead)).metadata.annotations?.[REBOOT_REQUESTED_AT_ANNOTATION];
+    const requested = (await lab.getNode(dead)).status?.claimedBy?.rebootRequestedAt;
     expect(requested).toBeDefined();
     // Then the agent took the request and recorded that its driver could not carry it out
     const handled = await lab.waitOr('the agent to record the reboot request', async () => {
