@@ -384,15 +384,15 @@ describe('Experiment controller against the real agent and simulated machines', 
     const byType = Object.fromEntries(ready.status!.conditions!.map((c) => [c.type, c]));
     expect(byType.Ready).toMatchObject({
       reason: 'AgentHeartbeat',
-      observedGeneration: ready.metadata!.generation,
+      observedGeneration: ready.metadata.generation,
     });
     expect(byType.Reconciling).toMatchObject({
       status: 'False',
-      observedGeneration: ready.metadata!.generation,
+      observedGeneration: ready.metadata.generation,
     });
-    expect(byType.Stalled).toMatchObject({ status: 'False', observedGeneration: ready.metadata!.generation });
+    expect(byType.Stalled).toMatchObject({ status: 'False', observedGeneration: ready.metadata.generation });
     // The agent wrote the heartbeat; the operator's own field manager wrote the conditions
-    const managers = (ready.metadata!.managedFields ?? []).map((m) => m.manager);
+    const managers = (ready.metadata.managedFields ?? []).map((m) => m.manager);
     expect(managers).toContain('walt-segment-health');
     const table = await kubectl(['get', 'ws', segment, '--no-headers']);
     expect(table.code).toBe(0);
