@@ -146,6 +146,10 @@ describe('the netboot gate', () => {
     expect(
       decideBoot({ segment: 'lab', mac: '52:54:00:00:00:01' }, view([claimed], [ready, debian])),
     ).toMatchObject({ allow: true, image: { namespace: 'team', name: 'debian' } });
+    // (a claim naming a WaltImage that is gone says what to do about the claim, not the spec)
+    const gone = decideBoot({ segment: 'lab', mac: '52:54:00:00:00:01' }, view([claimed], [ready]));
+    expect(gone).toMatchObject({ allow: false, reason: 'NoImage' });
+    expect(gone.allow ? '' : gone.message).toContain('end the experiment that claims the node');
     // And once the claim goes away, with the spec's again
     claimed.status = {};
     expect(
