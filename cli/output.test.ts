@@ -43,7 +43,10 @@ describe('renderColumns', () => {
 describe('renderObjects', () => {
   const vn1 = node('vn1', { virtual: true, phase: 'Ready', image: 'lab/debian' });
   vn1.status!.ip = '192.168.152.10';
-  const pi = node('pi', { model: 'rpi-4-b', claimedBy: { namespace: 'lab', name: 'exp1' } });
+  const pi = node('pi', {
+    model: 'rpi-4-b',
+    claimedBy: { namespace: 'lab', name: 'exp1', image: 'lab/exp' },
+  });
   pi.metadata.managedFields = [{ manager: 'walt-cli' }];
 
   it('prints the node table, with <none> for what is missing, and more columns when wide', () => {
@@ -51,7 +54,8 @@ describe('renderObjects', () => {
       [
         'NAME   MODEL       IP               IMAGE        PHASE    CLAIMED-BY',
         'vn1    pc-x86-64   192.168.152.10   lab/debian   Ready    <none>',
-        'pi     rpi-4-b     <none>           default      <none>   lab/exp1',
+        // IMAGE: what it boots, the claim's image over spec.image
+        'pi     rpi-4-b     <none>           lab/exp      <none>   lab/exp1',
         '',
       ].join('\n'),
     );

@@ -18,7 +18,8 @@ export const NODE_COLUMNS: readonly Column<WaltNode>[] = [
   { header: 'NAME', value: (n) => n.metadata.name },
   { header: 'MODEL', value: (n) => n.spec.model },
   { header: 'IP', value: (n) => n.status?.ip },
-  { header: 'IMAGE', value: (n) => n.spec.image },
+  // What it boots: an experiment's claim over spec.image (api/node/boot-image.ts)
+  { header: 'IMAGE', value: (n) => n.status?.claimedBy?.image ?? n.spec.image },
   { header: 'PHASE', value: (n) => n.status?.phase },
   {
     header: 'CLAIMED-BY',

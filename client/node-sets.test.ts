@@ -34,6 +34,14 @@ describe('ownership', () => {
     expect(effectiveImage(free, OWNER)).toBe('walt-system/pc-x86-64-default');
   });
 
+  it("says a claimed node boots its claim's image, not its spec's", () => {
+    const claimed = node('mine3', {
+      image: 'lab/debian',
+      claimedBy: { namespace: 'lab', name: 'exp1', image: 'lab/exp' },
+    });
+    expect(effectiveImage(claimed, OWNER)).toBe('lab/exp');
+  });
+
   it('refuses nodes of other namespaces unless forced, naming who has them', () => {
     expect(() => checkOwnership([free, mineByImage, mineByClaim], OWNER, false)).not.toThrow();
     let message = '';

@@ -8,6 +8,7 @@ import {
   ERR_CLI_NOT_OWNED,
   ERR_CLI_UNKNOWN_NODES,
 } from './errors.js';
+import { bootImageOf } from '../api/node/index.js';
 import { systemNamespace } from '../api/system-namespace.js';
 import type { WaltNode } from '../api/v1alpha1/index.js';
 
@@ -25,10 +26,12 @@ export function defaultImageNamespace(): string {
   return systemNamespace();
 }
 
-/** The WaltImage a node boots, "<namespace>/<name>" ("default": its model's default image). */
+/**
+ * The WaltImage a node boots, "<namespace>/<name>": an experiment's claim, else spec.image ("default":
+ * its model's default image) — `bootImageOf`, the rule the agents boot by.
+ */
 export function effectiveImage(node: WaltNode, owner: Ownership): string {
-  const image = node.spec.image ?? 'default';
-  return image === 'default' ? `${owner.defaultImageNamespace}/${node.spec.model}-default` : image;
+  return bootImageOf(node, owner.defaultImageNamespace);
 }
 
 /** Whether the node boots its model's default image ("default", or that image named in full). */

@@ -29,7 +29,7 @@ export interface NodesApi {
   /** Sets spec.image ("default", "<image>" of the namespace, "<namespace>/<image>"). */
   boot(names: string | readonly string[], image: string): Promise<void>;
   reboot(names: string | readonly string[], options?: { hard?: boolean }): Promise<void>;
-  /** Until every node is Ready on its spec.image (and no requested reboot is pending). */
+  /** Until every node is Ready on the image it boots (a claim's, else spec.image) and no reboot is pending. */
   wait(names: string | readonly string[], options?: { timeoutMs?: number }): Promise<WaltNode[]>;
   /** A command on the node; waits up to 300 s for its command channel unless connectTimeoutSeconds says otherwise. */
   run(node: string, command: readonly string[], options?: Omit<ExecRequest, 'command'>): Promise<ExecResult>;
@@ -49,11 +49,11 @@ export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 300;
 const setOf = (names: string | readonly string[]): string =>
   typeof names === 'string' ? names : names.join(',');
 
-/** Ready on the image it should boot (the booted image's name is spec.image or its full name). */
+/** Ready on the image it should boot (its claim's, else its spec's: `effectiveImage`). */
 export function runsWantedImage(node: WaltNode, owner: Ownership): boolean {
   if (!isBooted(node)) return false;
   const booted = node.status?.bootedImage?.name;
-  return booted === undefined || booted === node.spec.image || booted === effectiveImage(node, owner);
+  return booted === undefined || booted === effectiveImage(node, owner);
 }
 
 async function isLocalDir(p: string): Promise<boolean> {

@@ -8,6 +8,7 @@ import type { AgentUrlPolicy } from '../api/agent/api-url.js';
 import { connectAgent } from '../client/agent.js';
 import { createLogger } from '../common/logger.js';
 import { loadKubeConfig } from '../common/kube-config.js';
+import { segmentHealthController } from './controllers/segment-health/controller.js';
 import { waltImageController } from './controllers/waltimage/controller.js';
 import type { AgentOperations } from '../api/agent/v1.js';
 import { registerExperimentController } from './controllers/experiment/controller.js';
@@ -72,6 +73,7 @@ export function createOperator(options: OperatorOptions): Manager {
     }),
     ...(options.namespace ? { namespace: options.namespace } : {}),
   });
+  manager.addController(segmentHealthController(options.now ? { now: options.now } : {}));
   registerExperimentController(manager, {
     kc: options.kc,
     logger,

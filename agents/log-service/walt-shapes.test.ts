@@ -45,6 +45,11 @@ describe('WalT JSON shapes', () => {
   it('leaves unresolved images out and tells which are in use', () => {
     const inUse = imagesInUse([nodeFixture('a', '52:54:00:00:00:01', 'lab', 'lab/debian')]);
     expect(inUse).toEqual(new Set(['lab/debian']));
+    // A node an experiment claims boots (and uses) the claim's image
+    const claimed = nodeFixture('b', '52:54:00:00:00:02', 'lab', 'lab/debian');
+    claimed.status = { claimedBy: { namespace: 'lab', name: 'exp1', image: 'lab/exp' } };
+    expect(imagesInUse([claimed])).toEqual(new Set(['lab/exp']));
+    expect(toWaltNode(claimed)).toMatchObject({ image: 'lab/exp:latest' });
     const image = imageFixture('lab/debian', 'lab', []);
     delete image.status?.digest;
     expect(toWaltImage(image, inUse)).toBeUndefined();

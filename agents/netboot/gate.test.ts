@@ -136,6 +136,26 @@ describe('the netboot gate', () => {
     expect(imageRefOf(node('a', {}))).toEqual({ namespace: 'walt-system', name: 'pc-x86-64-default' });
     expect(imageRefOf(node('a', { image: 'team/debian' }))).toEqual({ namespace: 'team', name: 'debian' });
   });
+
+  it("boots a claimed node into its claim's image, not its spec's", () => {
+    // Given a node whose spec boots the default image, claimed by an experiment on team/debian
+    const claimed = node('vn1', {});
+    claimed.status = { claimedBy: { namespace: 'team', name: 'exp1', image: 'team/debian' } };
+    const debian = { ...ready, metadata: { name: 'debian', namespace: 'team' } } as WaltImage;
+    // When it netboots, the gate answers with the claim's image
+    expect(
+      decideBoot({ segment: 'lab', mac: '52:54:00:00:00:01' }, view([claimed], [ready, debian])),
+    ).toMatchObject({ allow: true, image: { namespace: 'team', name: 'debian' } });
+    // (a claim naming a WaltImage that is gone says what to do about the claim, not the spec)
+    const gone = decideBoot({ segment: 'lab', mac: '52:54:00:00:00:01' }, view([claimed], [ready]));
+    expect(gone).toMatchObject({ allow: false, reason: 'NoImage' });
+    expect(gone.allow ? '' : gone.message).toContain('end the experiment that claims the node');
+    // And once the claim goes away, with the spec's again
+    claimed.status = {};
+    expect(
+      decideBoot({ segment: 'lab', mac: '52:54:00:00:00:01' }, view([claimed], [ready, debian])),
+    ).toMatchObject({ allow: true, image: { namespace: 'walt-system', name: 'pc-x86-64-default' } });
+  });
 });
 
 describe('withRootfsCache', () => {

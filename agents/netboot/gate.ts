@@ -2,6 +2,7 @@
 // iPXE script, TFTP (including Raspberry Pi serial-number paths), HTTP boot files and NFS exports all
 // ask this function, so a node is either bootable everywhere or nowhere. Pure: the agent hands it a
 // view built from its informer caches and its image cache, never from a synchronous API call.
+import { bootImageRefOf, bootImageSourceOf } from '../../api/node/index.js';
 import { systemNamespace } from '../../api/system-namespace.js';
 import path from 'node:path';
 import { platformOfModel } from '../../oci/index.js';
@@ -80,12 +81,12 @@ export function normaliseMac(mac: string): string {
   return mac.toLowerCase().replaceAll('-', ':');
 }
 
-/** `spec.image` of a node → the WaltImage it names ("default" → the model's default image). */
+/**
+ * The WaltImage a node boots: its claim's image, else `spec.image` ("default" → the model's default
+ * image); one rule for every reader (`bootImageOf`, api/node/boot-image.ts).
+ */
 export function imageRefOf(node: WaltNode): { namespace: string; name: string } {
-  const image = node.spec.image ?? 'default';
-  if (image === 'default') return { namespace: DEFAULT_IMAGE_NAMESPACE, name: `${node.spec.model}-default` };
-  const [namespace, name] = image.split('/') as [string, string];
-  return { namespace, name };
+  return bootImageRefOf(node, DEFAULT_IMAGE_NAMESPACE);
 }
 
 function deny(reason: DenyReason, message: string, node?: WaltNode): BootDenied {
@@ -127,10 +128,13 @@ function imageDecision(
   request: BootRequest,
   view: BootView,
 ): BootDecision {
-  const ref = imageRefOf(node);
+  const { ref, source } = bootImageSourceOf(node, DEFAULT_IMAGE_NAMESPACE);
   const name = `${ref.namespace}/${ref.name}`;
   const image = view.image(ref.namespace, ref.name);
-  if (!image) return deny('NoImage', `WaltImage ${name} does not exist: create it or set spec.image`, node);
+  if (!image) {
+    const fix = source === 'claim' ? 'or end the experiment that claims the node' : 'or set spec.image';
+    return deny('NoImage', `WaltImage ${name} does not exist: create it ${fix}`, node);
+  }
   const digest = image.status?.digest;
   const models = supportedModels(image);
   if (digest && !models.includes(model)) {

@@ -7,7 +7,7 @@ import { ERR_POWER_NO_DRIVER } from './errors.js';
 import { createImageRebooter, decideImageReboot, imageRebootStatus, wantedImage } from './image-reboot.js';
 
 function node(
-  options: { image?: string; booted?: string; phase?: string; generation?: number } = {},
+  options: { image?: string; booted?: string; phase?: string; generation?: number; claim?: string } = {},
 ): WaltNode {
   return {
     apiVersion: 'walt.dev/v1alpha1',
@@ -25,6 +25,9 @@ function node(
     status: {
       phase: options.phase ?? 'Ready',
       ...(options.booted === undefined ? {} : { bootedImage: { name: options.booted } }),
+      ...(options.claim === undefined
+        ? {}
+        : { claimedBy: { namespace: 'lab', name: 'exp1', image: options.claim } }),
     },
   } as WaltNode;
 }
@@ -33,6 +36,10 @@ describe('wantedImage', () => {
   it('names the WaltImage as bootedImage does; default maps to the model default', () => {
     expect(wantedImage(node({ image: 'lab/new' }))).toBe('lab/new');
     expect(wantedImage(node({ image: 'default' }))).toBe('walt-system/pc-x86-64-default');
+  });
+
+  it("is the claim's image while an experiment holds the node", () => {
+    expect(wantedImage(node({ image: 'default', claim: 'lab/exp' }))).toBe('lab/exp');
   });
 });
 
@@ -57,14 +64,16 @@ describe('decideImageReboot', () => {
     ).toMatchObject({
       why: 'SameImage',
     });
-    expect(decideImageReboot(node({ booted: 'lab/old' }), 3)).toMatchObject({ why: 'AlreadyRebooted' });
+    expect(decideImageReboot(node({ booted: 'lab/old' }), '3 lab/new')).toMatchObject({
+      why: 'AlreadyRebooted',
+    });
     const recorded = node({ booted: 'lab/old' });
     recorded.status!.conditions = [
       {
         type: IMAGE_REBOOT_CONDITION,
         status: 'True',
         reason: 'ImageChanged',
-        message: '',
+        message: 'hard-rebooted to boot lab/new instead of lab/old',
         observedGeneration: 3,
         lastTransitionTime: '2026-01-01T00:00:00Z',
       },
@@ -72,6 +81,40 @@ describe('decideImageReboot', () => {
     expect(decideImageReboot(recorded)).toMatchObject({ why: 'AlreadyRebooted' });
     recorded.metadata.generation = 4;
     expect(decideImageReboot(recorded)).toMatchObject({ reboot: true, generation: 4 });
+  });
+
+  it('reboots for a claim, then again when the claim goes away, with no spec change in between', () => {
+    // Given a node rebooted into the claim's image at generation 3
+    const claimed = node({ image: 'lab/base', booted: 'lab/base', claim: 'lab/exp' });
+    expect(decideImageReboot(claimed)).toEqual({
+      reboot: true,
+      wanted: 'lab/exp',
+      booted: 'lab/base',
+      generation: 3,
+    });
+    const record = (message: string): WaltNode['status'] => ({
+      phase: 'Ready',
+      bootedImage: { name: 'lab/exp' },
+      conditions: [
+        {
+          type: IMAGE_REBOOT_CONDITION,
+          status: 'True',
+          reason: 'ImageChanged',
+          message,
+          observedGeneration: 3,
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    });
+    // When the experiment releases it (the claim goes away; generation unchanged)
+    const released = { ...claimed, status: record('hard-rebooted to boot lab/exp instead of lab/base') };
+    // Then the agent switches it back to its spec's image once
+    expect(decideImageReboot(released)).toMatchObject({
+      reboot: true,
+      wanted: 'lab/base',
+      booted: 'lab/exp',
+    });
+    expect(decideImageReboot(released, '3 lab/base')).toMatchObject({ why: 'AlreadyRebooted' });
   });
 });
 
@@ -120,7 +163,7 @@ describe('createImageRebooter', () => {
     };
   }
 
-  it('reboots once per generation, even before the status shows it', async () => {
+  it('reboots once per switch (generation and image), even before the status shows it', async () => {
     const writer = fakeWriter();
     const hardReboot = jest.fn<(node: WaltNode) => Promise<void>>(() => Promise.resolve());
     const rebooter = createImageRebooter({
@@ -138,6 +181,11 @@ describe('createImageRebooter', () => {
     expect(writer.applied[0]).toMatchObject({ phase: 'Booting' });
     expect(await rebooter.check({ ...changed, metadata: { ...changed.metadata, generation: 4 } })).toBe(true);
     expect(hardReboot).toHaveBeenCalledTimes(2);
+    // A claim switches the image at the same generation: one more reboot, once
+    const claimed = node({ booted: 'lab/old', claim: 'lab/exp', generation: 4 });
+    expect(await rebooter.check(claimed)).toBe(true);
+    expect(await rebooter.check(claimed)).toBe(false);
+    expect(hardReboot).toHaveBeenCalledTimes(3);
   });
 
   it('records a driver failure without retrying it', async () => {

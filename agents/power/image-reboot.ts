@@ -1,19 +1,15 @@
-// A node that runs another image than its spec asks for must reboot to pick it up (nodes boot their
-// image over the network at each boot: a reboot is the switch). Once per spec generation, recorded in
-// the node's status — phase Booting, a message, and an ImageReboot condition whose observedGeneration
-// says which generation it was for — so a reconcile loop never reboots the node twice for one change.
-// Used by the vnode controller now; physical nodes will use it with their own power drivers.
+// A node that runs another image than the one it should boot (bootImageOf: its claim's, else its
+// spec's) must reboot to pick it up (nodes boot their image over the network at each boot: a reboot is
+// the switch). Once per switch — the spec generation and the wanted image, since a claim changes the
+// image without changing the generation — recorded in the node's status: phase Booting, a message, and
+// an ImageReboot condition whose observedGeneration and message say which switch it was for
+// (api/node/boot-image.ts), so a reconcile loop never reboots the node twice for one change.
+// Used by the vnode controller and by the controller of nodes powered from outside.
 import type * as k8s from '@kubernetes/client-node';
-import { IMAGE_REBOOT_CONDITION } from '../../api/node/index.js';
+import { IMAGE_REBOOT_CONDITION, imageRebootHandled, imageRebootMessage } from '../../api/node/index.js';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import {
-  createStatusWriter,
-  getCondition,
-  setCondition,
-  type Status,
-  type StatusWriter,
-} from '../../runtime/index.js';
+import { createStatusWriter, setCondition, type Status, type StatusWriter } from '../../runtime/index.js';
 import { imageRefOf } from '../netboot/gate.js';
 import type { PowerDriver } from './driver.js';
 
@@ -21,17 +17,22 @@ export type ImageRebootDecision =
   | { reboot: false; why: 'NotReady' | 'NothingBooted' | 'SameImage' | 'AlreadyRebooted' }
   | { reboot: true; wanted: string; booted: string; generation: number };
 
-/** The image the node should run, as status.bootedImage.name writes it: "<namespace>/<name>". */
+/** The image the node should run (its claim's, else its spec's), as status.bootedImage.name writes it. */
 export function wantedImage(node: WaltNode): string {
   const ref = imageRefOf(node);
   return `${ref.namespace}/${ref.name}`;
 }
 
+/** The key of one image switch: the spec generation and the image wanted then. */
+export function switchKey(generation: number, wanted: string): string {
+  return `${generation} ${wanted}`;
+}
+
 /**
- * Whether `node` must reboot for its image (pure). `rebootedFor` is the generation this process last
- * rebooted it for (the status may not show it yet).
+ * Whether `node` must reboot for its image (pure). `rebootedFor` is the switch this process last
+ * rebooted it for (`switchKey`; the status may not show it yet).
  */
-export function decideImageReboot(node: WaltNode, rebootedFor?: number): ImageRebootDecision {
+export function decideImageReboot(node: WaltNode, rebootedFor?: string): ImageRebootDecision {
   const status = node.status;
   if (status?.phase !== 'Ready') return { reboot: false, why: 'NotReady' };
   const booted = status.bootedImage?.name;
@@ -39,8 +40,8 @@ export function decideImageReboot(node: WaltNode, rebootedFor?: number): ImageRe
   const wanted = wantedImage(node);
   if (wanted === booted) return { reboot: false, why: 'SameImage' };
   const generation = node.metadata.generation ?? 0;
-  const recorded = getCondition(status.conditions, IMAGE_REBOOT_CONDITION)?.observedGeneration;
-  if (recorded === generation || rebootedFor === generation) return { reboot: false, why: 'AlreadyRebooted' };
+  if (imageRebootHandled(node, wanted) || rebootedFor === switchKey(generation, wanted))
+    return { reboot: false, why: 'AlreadyRebooted' };
   return { reboot: true, wanted, booted, generation };
 }
 
@@ -60,12 +61,17 @@ export function imageRebootStatus(
   const conditions = setCondition(
     node.status?.conditions,
     failed
-      ? { type: IMAGE_REBOOT_CONDITION, status: 'False', reason: 'RebootFailed', message: detail }
+      ? {
+          type: IMAGE_REBOOT_CONDITION,
+          status: 'False',
+          reason: 'RebootFailed',
+          message: imageRebootMessage(wanted, { error: detail }),
+        }
       : {
           type: IMAGE_REBOOT_CONDITION,
           status: 'True',
           reason: 'ImageChanged',
-          message: `hard-rebooted to boot ${wanted} instead of ${booted}`,
+          message: imageRebootMessage(wanted, { booted }),
         },
     generation,
     outcome.now,
@@ -103,14 +109,14 @@ export function createImageRebooter(options: ImageRebooterOptions): ImageReboote
       fieldManager: rebootFieldManager(options.segment),
       logger: options.logger,
     });
-  // Generation last rebooted for, by node uid: holds even when recording the reboot failed.
-  const rebooted = new Map<string, number>();
+  // Switch last rebooted for (switchKey), by node uid: holds even when recording the reboot failed.
+  const rebooted = new Map<string, string>();
   return {
     async check(node) {
       const key = node.metadata.uid ?? node.metadata.name;
       const decision = decideImageReboot(node, rebooted.get(key));
       if (!decision.reboot) return false;
-      rebooted.set(key, decision.generation);
+      rebooted.set(key, switchKey(decision.generation, decision.wanted));
       const log = options.logger.child({ node: node.metadata.name });
       const error = await options.power.hardReboot(node).then(
         () => undefined,

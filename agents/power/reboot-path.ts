@@ -11,7 +11,7 @@ import { createRequestedRebooter, type RequestedRebooter } from './requested-reb
 
 export interface RebootPath {
   readonly drivers: PowerDrivers;
-  /** Reboots a node that runs another image than its spec asks for, once per spec generation. */
+  /** Reboots a node that runs another image than it should boot (bootImageOf), once per switch. */
   readonly image: ImageRebooter;
   /** Reboots a node once per `walt node reboot` request. */
   readonly request: RequestedRebooter;

@@ -2,3 +2,4 @@
 export * from './annotations.js';
 export * from './conditions.js';
 export * from './reboot.js';
+export * from './boot-image.js';

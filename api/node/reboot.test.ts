@@ -42,6 +42,31 @@ describe('decideRequestedReboot', () => {
   });
 });
 
+describe('decideRequestedReboot with a claim', () => {
+  const claimed = (rebootRequestedAt: string, options: Parameters<typeof node>[0] = {}): WaltNode => {
+    const n = node(options);
+    n.status = { ...n.status, claimedBy: { namespace: 'lab', name: 'exp1', rebootRequestedAt } };
+    return n;
+  };
+
+  it("reboots for the claim's request (an experiment's), like a user's", () => {
+    expect(decideRequestedReboot(claimed(T1))).toMatchObject({ reboot: true, requestedAt: T1 });
+    expect(decideRequestedReboot(claimed(T1, { handled: T1 }))).toMatchObject({ why: 'AlreadyHandled' });
+  });
+
+  it("takes the newest of the user's and the claim's requests", () => {
+    expect(decideRequestedReboot(claimed(T2, { requested: T1, handled: T1 }))).toMatchObject({
+      reboot: true,
+      requestedAt: T2,
+    });
+    expect(decideRequestedReboot(claimed(T1, { requested: T2, handled: T1 }))).toMatchObject({
+      requestedAt: T2,
+    });
+    // An invalid annotation does not hide the claim's valid request
+    expect(decideRequestedReboot(claimed(T1, { requested: 'yesterday' }))).toMatchObject({ requestedAt: T1 });
+  });
+});
+
 describe('handledRequest', () => {
   it('reads the request time back from the RebootRequest condition', () => {
     expect(handledRequest(node({ handled: T1 }))).toBe(T1);

@@ -32,15 +32,22 @@ export function handledRequest(node: WaltNode): string | undefined {
 }
 
 /**
- * Whether `node` must reboot for a request: its annotation holds a valid time newer than both the
- * request recorded in its status and `handledHere`, the one the caller handled last (the status may
- * not show it yet).
+ * Whether `node` must reboot for a request: its annotation (a user's `walt node reboot`) or its claim
+ * (status.claimedBy.rebootRequestedAt, an experiment's) holds a valid time newer than both the request
+ * recorded in its status and `handledHere`, the one the caller handled last (the status may not show it
+ * yet).
  */
 export function decideRequestedReboot(node: WaltNode, handledHere?: string): RequestedRebootDecision {
-  const requestedAt = node.metadata.annotations?.[REBOOT_REQUESTED_AT_ANNOTATION];
-  if (!requestedAt) return { reboot: false, why: 'NoRequest' };
+  const asked = [
+    node.metadata.annotations?.[REBOOT_REQUESTED_AT_ANNOTATION],
+    node.status?.claimedBy?.rebootRequestedAt,
+  ].filter((t): t is string => t !== undefined && t !== '');
+  if (asked.length === 0) return { reboot: false, why: 'NoRequest' };
+  const valid = asked.filter((t) => RFC3339.test(t) && !Number.isNaN(Date.parse(t)));
+  // The newest valid request counts: a user's (annotation) or the claim's, whichever came last.
+  const requestedAt = valid.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+  if (requestedAt === undefined) return { reboot: false, why: 'InvalidRequest' };
   const at = Date.parse(requestedAt);
-  if (!RFC3339.test(requestedAt) || Number.isNaN(at)) return { reboot: false, why: 'InvalidRequest' };
   const handled = [handledRequest(node), handledHere].some((h) => h !== undefined && Date.parse(h) >= at);
   if (handled) return { reboot: false, why: 'AlreadyHandled' };
   return { reboot: true, requestedAt, generation: node.metadata.generation ?? 0 };

@@ -78,6 +78,7 @@ export const WALT_NODE: KindDefinition = {
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Segment', type: 'string', jsonPath: '.spec.segment', priority: 1 },
     { name: 'Claimed-By', type: 'string', jsonPath: '.status.claimedBy.name', priority: 1 },
+    { name: 'Claim-Image', type: 'string', jsonPath: '.status.claimedBy.image', priority: 1 },
     ageColumn,
   ],
 };

@@ -245,7 +245,32 @@ export const WaltNodeStatus = Type.Object({
   ),
   bootAttempts: Type.Optional(Count()),
   claimedBy: Type.Optional(
-    Type.Object({ namespace: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 253 }) }),
+    Type.Object(
+      {
+        namespace: Type.String({ maxLength: 63 }),
+        name: Type.String({ maxLength: 253 }),
+        image: Type.Optional(
+          Type.String({
+            maxLength: 317,
+            description:
+              'The image the node boots while claimed ("<namespace>/<WaltImage>"), over spec.image.',
+          }),
+        ),
+        bootRequestedAt: Type.Optional(
+          Timestamp({
+            description: 'When the experiment last asked the node to boot (the boot it waits for).',
+          }),
+        ),
+        rebootRequestedAt: Type.Optional(
+          Timestamp({ description: 'A hard reboot the experiment asks the agent for, once per time.' }),
+        ),
+      },
+      {
+        description:
+          'The claim of an Experiment (written by the operator through the status subresource, field manager ' +
+          'walt-experiments): who holds the node and what it asked for. Releasing the node clears it whole.',
+      },
+    ),
   ),
   message: Type.Optional(Type.String({ maxLength: 4096 })),
 });

@@ -1,11 +1,12 @@
-// `walt node boot <node-set> <image>` (WalT's deploy): set spec.image; the boot agent reboots each
-// node into it (agents/power/image-reboot.ts). The image must exist and support every node's model; nodes
+// `walt node boot <node-set> <image>` (WalT's deploy): set spec.image — the user's own write, the one
+// the CLI makes to a spec; the boot agent reboots each node into it (agents/power/image-reboot.ts). A
+// node an experiment claims boots the claim's image until it is released (api/node/boot-image.ts). The image must exist and support every node's model; nodes
 // already on it are left alone, as WalT does.
 import { ERR_CLI_IMAGE_NOT_FOUND } from '../../client/errors.js';
 import { RESOURCES, type WaltImage, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { CliContext } from '../context.js';
 import { checkModels, parseImageArg, specImageOf, type ImageChoice } from '../../client/image-ref.js';
-import { bootsDefaultImage, checkOwnership } from '../../client/node-sets.js';
+import { bootsDefaultImage, checkOwnership, ownerOf } from '../../client/node-sets.js';
 import { selectNodes, withoutPowerDriver } from './nodes.js';
 
 export interface NodeBootOptions {
@@ -42,6 +43,12 @@ export async function nodeBoot(
   }
   if (ignored.length > 0) {
     ctx.io.out(`${ignored.map((n) => n.metadata.name).join(', ')}: already on ${value}, ignored\n`);
+  }
+  const claimed = changed.filter((n) => n.status?.claimedBy?.image);
+  if (claimed.length > 0) {
+    ctx.io.err(
+      `note: ${claimed.map((n) => `${n.metadata.name} (${ownerOf(n)})`).join(', ')} boot the experiment's image until it releases them, then ${value}\n`,
+    );
   }
   const manual = withoutPowerDriver(changed);
   if (manual.length > 0) {

@@ -242,20 +242,21 @@ describe('examples/: every file applied on a testbed lab and followed to its end
   const END_STATES: Array<{ file: string; endState: string; check: () => Promise<void>; timeout: number }> = [
     {
       file: 'segment.yaml',
-      endState: 'its boot agent serves it: heartbeat and API URL in status',
+      endState: 'its boot agent serves it: heartbeat and API URL in status, Ready',
       timeout: 120_000,
       check: async () => {
         await applyExample('segment.yaml');
-        // No component writes a Ready condition on a WaltSegment (its READY column stays empty): the
-        // agent's heartbeat and published API are what says it serves the segment.
+        // The agent's heartbeat and published API say it serves the segment; the operator reads the
+        // heartbeat into the Ready condition (the READY column).
         const served = await waitFor(
-          'the agent to report on segment lab',
+          'the agent to report on segment lab, and the segment Ready',
           async () => {
             const ws = (await api.getClusterCustomObject({
               ...RESOURCES.segment,
               name: segment.metadata.name,
             })) as WaltSegment;
-            return ws.status?.agent?.lastHeartbeat && ws.status.agent.apiUrl ? ws : undefined;
+            const ready = ws.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+            return ws.status?.agent?.lastHeartbeat && ws.status.agent.apiUrl && ready ? ws : undefined;
           },
           90_000,
         );

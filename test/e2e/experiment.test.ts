@@ -246,7 +246,13 @@ describe('an Experiment claims a virtual node, boots its image, runs a command a
       expect(result?.output).toMatch(/Linux .*x86_64/);
       expect(result?.output).toContain('Debian GNU/Linux 12');
       const node = await getNode();
-      expect(node.status?.claimedBy).toEqual({ namespace: ns.name, name: 'hello' });
+      // The claim says what the node boots; the node's spec is the user's, untouched
+      expect(node.status?.claimedBy).toMatchObject({
+        namespace: ns.name,
+        name: 'hello',
+        image: `${ns.name}/debian-pc`,
+      });
+      expect(node.spec.image).not.toBe(`${ns.name}/debian-pc`);
       expect(node.status?.bootedImage?.name).toBe(`${ns.name}/debian-pc`);
 
       // The same output through the log store, with the CLI users run: the step's stream holds

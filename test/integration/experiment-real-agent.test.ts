@@ -15,10 +15,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REBOOT_REQUEST_CONDITION, REBOOT_REQUESTED_AT_ANNOTATION } from '../../api/node/index.js';
-import { RESOURCES } from '../../api/v1alpha1/index.js';
+import { REBOOT_REQUEST_CONDITION } from '../../api/node/index.js';
+import { RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { causeOf, ExperimentLab } from '../support/experiment-lab.js';
-import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
+import { kubeConfig, kubectl, testNamespace, uniqueName } from './support/cluster.js';
 
 const run = promisify(execFile);
 
@@ -27,6 +27,7 @@ describe('Experiment controller against the real agent and simulated machines', 
   let dir: string;
   let lab: ExperimentLab;
   const pool = uniqueName('pool');
+  const segment = uniqueName('xseg');
   const [m1, m2, dead] = [uniqueName('bbm'), uniqueName('bbm'), uniqueName('bbd')] as [
     string,
     string,
@@ -41,7 +42,7 @@ describe('Experiment controller against the real agent and simulated machines', 
       prefix: '10.83.0',
       namespace: ns.name,
       dir,
-      segment: uniqueName('xseg'),
+      segment,
     });
     await lab.addMachines([
       { name: m1, labels: { 'walt.dev/test-pool': pool } },
@@ -106,6 +107,10 @@ describe('Experiment controller against the real agent and simulated machines', 
       NodesReady: 'True/Ready',
       Completed: 'True/Succeeded',
       Released: 'True/Released',
+      // What GitOps tools read (api/kstatus/experiment.ts)
+      Ready: 'True/Succeeded',
+      Reconciling: 'False/Idle',
+      Stalled: 'False/Idle',
     });
     expect(done.status!.conditions!.every((c) => c.observedGeneration === done.metadata.generation)).toBe(
       true,
@@ -144,6 +149,11 @@ describe('Experiment controller against the real agent and simulated machines', 
     const node = await lab.getNode(m1);
     expect(node.status?.claimedBy).toBeUndefined();
     expect(node.spec.image).toBe('default');
+    // And the operator never wrote the node's spec or metadata: every write of its field manager went
+    // to the status subresource (the spec is the user's, or a GitOps tool's)
+    const experiments = (node.metadata.managedFields ?? []).filter((m) => m.manager === 'walt-experiments');
+    expect(experiments.map((m) => m.subresource ?? 'main')).not.toContain('main');
+    expect(node.metadata.generation).toBe(1);
   }, 400_000);
 
   it('fails a run step on the exit code the node reports, with its output, and skips the later steps', async () => {
@@ -337,7 +347,7 @@ describe('Experiment controller against the real agent and simulated machines', 
       (e) => e.status?.nodes?.[0]?.bootAttempts === 2,
     );
     expect(retried.status?.phase).toBe('Booting');
-    const requested = (await lab.getNode(dead)).metadata.annotations?.[REBOOT_REQUESTED_AT_ANNOTATION];
+    const requested = (await lab.getNode(dead)).status?.claimedBy?.rebootRequestedAt;
     expect(requested).toBeDefined();
     // Then the agent took the request and recorded that its driver could not carry it out
     const handled = await lab.waitOr('the agent to record the reboot request', async () => {
@@ -363,6 +373,31 @@ describe('Experiment controller against the real agent and simulated machines', 
     expect(node.status?.claimedBy).toBeUndefined();
     expect(node.spec.image).toBe('default');
   }, 400_000);
+
+  it("shows the segment Ready from its agent's heartbeat, as the operator reads it (the READY column)", async () => {
+    const segmentNow = async (): Promise<WaltSegment> =>
+      (await lab.api.getClusterCustomObject({ ...RESOURCES.segment, name: segment })) as WaltSegment;
+    const ready = await lab.waitOr('the segment Ready', async () => {
+      const s = await segmentNow();
+      return s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? s : undefined;
+    });
+    const byType = Object.fromEntries(ready.status!.conditions!.map((c) => [c.type, c]));
+    expect(byType.Ready).toMatchObject({
+      reason: 'AgentHeartbeat',
+      observedGeneration: ready.metadata.generation,
+    });
+    expect(byType.Reconciling).toMatchObject({
+      status: 'False',
+      observedGeneration: ready.metadata.generation,
+    });
+    expect(byType.Stalled).toMatchObject({ status: 'False', observedGeneration: ready.metadata.generation });
+    // The agent wrote the heartbeat; the operator's own field manager wrote the conditions
+    const managers = (ready.metadata.managedFields ?? []).map((m) => m.manager);
+    expect(managers).toContain('walt-segment-health');
+    const table = await kubectl(['get', 'ws', segment, '--no-headers']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.trim().split(/\s+/)).toContain('True');
+  });
 
   it('did all of the above with the agent as its own ServiceAccount: the apiserver refused it nothing', () => {
     expect(lab.agent.refusals()).toEqual([]);

@@ -143,6 +143,11 @@ describe('WaltImage: operator + boot agent + real registry', () => {
       progress: { bytesDone: ready.status!.size, bytesTotal: ready.status!.size },
     });
     expect(ready.status!.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    // What GitOps tools read: Ready, and neither Reconciling nor Stalled, for the spec's generation
+    const settled = await waitCondition('debian-pc', 'Reconciling', 'False');
+    for (const type of ['Ready', 'Reconciling', 'Stalled'])
+      expect(condition(settled, type)).toMatchObject({ observedGeneration: 1 });
+    expect(condition(settled, 'Stalled')?.status).toBe('False');
     const entry = ready.status!.segments!.find((s) => s.segment === SEGMENT)!;
     expect(entry.digest).toBe(ready.status!.digest);
     expect(entry.conditions!.map((c) => `${c.type}=${c.status}`).sort()).toEqual([
@@ -193,6 +198,9 @@ describe('WaltImage: operator + boot agent + real registry', () => {
     await create('no-secret', { ref });
     const refused = await waitCondition('no-secret', 'Ready', 'False', 'RegistryUnauthorized');
     expect(condition(refused, 'Ready')!.message).toContain('pullSecret');
+    // It cannot progress without a change (a pull secret): Stalled, with the reason
+    const stalled = await waitCondition('no-secret', 'Stalled', 'True', 'RegistryUnauthorized');
+    expect(condition(stalled, 'Reconciling')?.status).toBe('False');
 
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespacedSecret({

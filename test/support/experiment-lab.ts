@@ -33,8 +33,6 @@ import { createSegment, destroySegment, exec, randomMac, type Segment } from './
 import { createLabImage } from './lab-image.js';
 import { waitFor } from './wait.js';
 
-const BOOT_REQUESTED_AT = 'experiment.walt.dev/boot-requested-at';
-
 /** The WaltImage every experiment of the lab boots ("img" of the lab's namespace). */
 export const LAB_IMAGE = 'img';
 
@@ -231,10 +229,10 @@ export class ExperimentLab {
   /** Power-cycles a live machine once per boot request of an experiment (serialised per machine). */
   private powerHand(node: WaltNode): void {
     const entry = this.machines.get(node.metadata.name);
-    const asked = node.metadata.annotations?.[BOOT_REQUESTED_AT];
+    const asked = node.status?.claimedBy?.bootRequestedAt;
     if (!entry || entry.spec.dead || !asked || asked === entry.handled) return;
     entry.handled = asked;
-    const image = node.spec.image;
+    const image = node.status?.claimedBy?.image ?? node.spec.image;
     entry.busy = entry.busy
       .then(() => entry.machine.powerCycle({ image }))
       .catch((error: unknown) => {

@@ -34,7 +34,6 @@ import { waitFor } from './wait.js';
 const root = path.resolve(import.meta.dirname, '..', '..');
 const NODE_DIR = path.join(root, 'node', 'walt');
 const LOOP_BOOT = 'faults-loop-boot';
-const BOOT_REQUESTED_AT = 'experiment.walt.dev/boot-requested-at';
 
 export interface FaultLabOptions {
   kc: k8s.KubeConfig;
@@ -366,8 +365,8 @@ export class FaultLab {
       'the experiment to ask the node to boot',
       async () => {
         const node = await this.getNode();
-        const at = node.metadata.annotations?.[BOOT_REQUESTED_AT];
-        return at !== undefined && at !== before && node.spec.image === wanted ? at : undefined;
+        const at = node.status?.claimedBy?.bootRequestedAt;
+        return at !== undefined && at !== before && node.status?.claimedBy?.image === wanted ? at : undefined;
       },
       90_000,
     );
@@ -397,7 +396,7 @@ export class FaultLab {
 
   /** Runs `command` in an experiment; resolves once its step runs on the node (`started` exists). */
   async runningExperiment(name: string, command: string[], started: string): Promise<Experiment> {
-    const before = (await this.getNode()).metadata.annotations?.[BOOT_REQUESTED_AT];
+    const before = (await this.getNode()).status?.claimedBy?.bootRequestedAt;
     await this.createExperiment(name, command);
     await this.bootWhenAsked(before);
     return this.waitOr(
@@ -413,7 +412,7 @@ export class FaultLab {
 
   /** Runs `command` in an experiment from start to end. */
   async completeExperiment(name: string, command: string[]): Promise<Experiment> {
-    const before = (await this.getNode()).metadata.annotations?.[BOOT_REQUESTED_AT];
+    const before = (await this.getNode()).status?.claimedBy?.bootRequestedAt;
     await this.createExperiment(name, command);
     await this.bootWhenAsked(before);
     return this.finished(name);

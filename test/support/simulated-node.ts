@@ -20,7 +20,11 @@ import { waitFor } from './wait.js';
 
 const NODE_DIR = path.resolve(import.meta.dirname, '..', '..', 'node', 'walt');
 /** Set by the Experiment controller when it asks a node to boot (operator/controllers/experiment). */
-const BOOT_REQUESTED_AT = 'experiment.walt.dev/boot-requested-at';
+
+/** What the node should boot, as its spec or claim writes it: an experiment's claim, else spec.image. */
+function wantedImageOf(node: WaltNode): string {
+  return node.status?.claimedBy?.image ?? node.spec.image ?? 'default';
+}
 const WATCH_PERIOD_MS = 300;
 
 export interface SimulatedNodeOptions {
@@ -130,11 +134,15 @@ export class SimulatedNode {
 
   /** Whether the machine must be power-cycled: another image asked for, or a boot/reboot request since its last boot. */
   private mustReboot(node: WaltNode): boolean {
-    const annotations = node.metadata.annotations ?? {};
-    const asked = [annotations[BOOT_REQUESTED_AT], annotations[REBOOT_REQUESTED_AT_ANNOTATION]]
+    const claim = node.status?.claimedBy;
+    const asked = [
+      claim?.bootRequestedAt,
+      claim?.rebootRequestedAt,
+      node.metadata.annotations?.[REBOOT_REQUESTED_AT_ANNOTATION],
+    ]
       .map((a) => (a ? Date.parse(a) : NaN))
       .some((at) => at >= this.bootedAt);
-    return asked || (node.spec.image ?? 'default') !== this.bootedSpecImage;
+    return asked || wantedImageOf(node) !== this.bootedSpecImage;
   }
 
   /** Until the agent's view of the node shows `image` (a real node boots what the agent serves). */
@@ -170,7 +178,7 @@ export class SimulatedNode {
 
   private async cycle(): Promise<void> {
     const node = await this.getNode();
-    const image = node?.spec.image ?? 'default';
+    const image = node ? wantedImageOf(node) : 'default';
     await this.agentServes(image);
     this.bootedAt = Date.now();
     this.bootedSpecImage = image;

@@ -1,6 +1,6 @@
 // Booting nodes and waiting for them, shared by the Booting phase and the boot and reboot steps. Each
-// request is recorded on the node (annotation, for restarts) and in memory (for a cache that has not
-// seen the write yet); status.nodes[] holds each node's phase (Claimed → Booting → Ready) and attempts.
+// request is recorded in the node's claim (status.claimedBy.bootRequestedAt, for restarts) and in
+// memory (for a cache that has not seen the write yet); status.nodes[] holds each node's phase (Claimed → Booting → Ready) and attempts.
 import type { ExperimentStatus } from '../../../api/v1alpha1/index.js';
 import { rfc3339 } from '../../../runtime/index.js';
 import { bootState, type BootState } from './boot-verdict.js';
@@ -19,6 +19,7 @@ export interface BootProgress {
 async function requestOne(run: ExperimentRun, name: string, reboot: BootRequest['reboot']): Promise<void> {
   const at = await run.deps.nodeOps.requestBoot(
     name,
+    run.ref,
     { image: run.wanted, reboot },
     new Date(run.deps.now()),
   );
@@ -49,7 +50,7 @@ function requestedAt(run: ExperimentRun, name: string): number | undefined {
   const seen = bootRequestedAt(run.deps.node(name));
   const mine = run.deps.requested.get(name);
   if (mine === undefined) return seen;
-  // Until the cache shows our latest request, its annotation is older and proves nothing.
+  // Until the cache shows our latest request, its claim's time is older and proves nothing.
   return seen !== undefined && seen >= mine ? seen : undefined;
 }
 

@@ -1,14 +1,13 @@
-// Names the Experiment controller writes: finalizer, field manager, annotations, conditions, streams.
+// Names the Experiment controller writes: finalizer, field manager, conditions, streams.
 
 /** Held while an experiment may hold nodes: removed once they are released. */
 export const RELEASE_FINALIZER = 'experiment.walt.dev/release';
-/** Field manager of every write the controller makes (experiment status, WaltNode claims and images). */
+/**
+ * Field manager of every write the controller makes: experiment status, and WaltNode claims
+ * (status.claimedBy: who, the image, boot and reboot requests). It never writes a WaltNode's spec or
+ * metadata.
+ */
 export const FIELD_MANAGER = 'walt-experiments';
-
-/** On a claimed WaltNode: its spec.image before the experiment changed it (restored on release). */
-export const PREVIOUS_IMAGE_ANNOTATION = 'experiment.walt.dev/previous-image';
-/** On a claimed WaltNode: when the experiment last asked it to boot (RFC 3339, milliseconds). */
-export const BOOT_REQUESTED_AT_ANNOTATION = 'experiment.walt.dev/boot-requested-at';
 
 export const CONDITION = {
   NodesClaimed: 'NodesClaimed',

@@ -52,3 +52,11 @@ export const ERR_UNKNOWN_TARGET = defineError(
     `step ${step} targets node ${node}, which the experiment did not claim: list it in spec.nodes`,
   400,
 );
+
+export const ERR_CLAIM_LOST = defineError(
+  'WALT_ERR_EXPERIMENT_CLAIM_LOST',
+  (node: string, experiment: string) =>
+    `WaltNode ${node} is no longer claimed by ${experiment} (someone cleared or changed status.claimedBy): ` +
+    'the experiment cannot boot it; create the experiment again once the node is free',
+  409,
+);

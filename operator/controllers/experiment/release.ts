@@ -1,8 +1,9 @@
 // Ending a run and giving the nodes back. finish(): abort the running task and cancel its commands on
 // the nodes (cancel.ts), record the outcome
 // (phase Releasing, Completed), then release. release(): for every node the experiment holds — its
-// status list and any node the cache shows claimed by it (partial claims) — restore the previous
-// image, then clear the claim (only if still ours); phase becomes the outcome, Released turns True.
+// status list and any node the cache shows claimed by it (partial claims) — clear the claim (only if
+// still ours; the node then boots its spec's image again, nothing is restored); phase becomes the
+// outcome, Released turns True.
 import { experimentStreamRegex } from '../../../api/v1alpha1/index.js';
 import { type ReconcileOutcome, statusCodeOf } from '../../../runtime/index.js';
 import { describeFailure } from './agent-of-node.js';
@@ -11,12 +12,11 @@ import { isClaimedBy } from './claims.js';
 import type { ExperimentRun } from './reconcile-context.js';
 import { toReleased, toReleasing, type Outcome } from './state.js';
 
-/** Restores and un-claims `names` (nodes already gone are skipped). */
+/** Un-claims `names` (nodes already gone are skipped). */
 export async function releaseNodes(run: ExperimentRun, names: readonly string[]): Promise<void> {
   const { nodeOps, requested } = run.deps;
   for (const name of names) {
     try {
-      await nodeOps.restoreImage(name, run.ref);
       await nodeOps.releaseClaim(name, run.ref);
     } catch (error) {
       if (statusCodeOf(error) !== 404) throw error;

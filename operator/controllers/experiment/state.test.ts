@@ -59,7 +59,12 @@ describe('status transitions', () => {
       message: 'waiting for vn1 (claimed by lab/other)',
       observedGeneration: 3,
     });
-    expect(byType(s)).toEqual({ NodesClaimed: 'False/Waiting/3' });
+    expect(byType(s)).toEqual({
+      NodesClaimed: 'False/Waiting/3',
+      Ready: 'False/Progressing/3',
+      Reconciling: 'True/Acquiring/3',
+      Stalled: 'False/Idle/3',
+    });
   });
 
   it('Booting records the claim, the start time and the nodes', () => {
@@ -76,6 +81,9 @@ describe('status transitions', () => {
       NodesClaimed: 'True/Claimed/3',
       NodesReady: 'False/Booting/3',
       Released: 'False/Holding/3',
+      Ready: 'False/Progressing/3',
+      Reconciling: 'True/Booting/3',
+      Stalled: 'False/Idle/3',
     });
   });
 
@@ -99,6 +107,20 @@ describe('status transitions', () => {
     expect(released.phase).toBe('Failed');
     expect(released.nodes).toEqual([{ name: 'vn1', phase: 'Released' }]);
     expect(byType(released).Released).toBe('True/Released/3');
+    // What GitOps tools read: a failed run is Stalled (it never runs again), not Ready, not Reconciling
+    expect(byType(releasing)).toMatchObject({ Reconciling: 'True/Releasing/3', Stalled: 'False/Idle/3' });
+    expect(byType(released)).toMatchObject({
+      Ready: 'False/Failed/3',
+      Reconciling: 'False/Idle/3',
+      Stalled: 'True/Failed/3',
+    });
+    const succeeded = toReleased(toReleasing(running, 'Succeeded', 'all steps done', clock), ['vn1'], clock);
+    expect(byType(succeeded)).toMatchObject({
+      Ready: 'True/Succeeded/3',
+      Reconciling: 'False/Idle/3',
+      Stalled: 'False/Idle/3',
+    });
+    expect(succeeded.conditions?.find((c) => c.type === 'Ready')?.message).toBe('all steps done');
     expect(outcomeOf(toReleasing({}, 'Succeeded', 'ok', clock))).toBe('Succeeded');
   });
 });

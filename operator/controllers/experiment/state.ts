@@ -9,6 +9,7 @@
 // always mean "nodes released"; Releasing means "finished, giving the nodes back".
 import type { ExperimentSpec, ExperimentStatus } from '../../../api/v1alpha1/index.js';
 import { type ConditionInput, getCondition, rfc3339, setCondition } from '../../../runtime/index.js';
+import { experimentSummary } from '../../../api/kstatus/index.js';
 import { CONDITION } from './constants.js';
 import { stepKind } from './steps.js';
 
@@ -56,8 +57,23 @@ export function withCondition(
   return { ...status, conditions: setCondition(status.conditions, input, clock.generation, clock.now) };
 }
 
+/** Ready, Reconciling and Stalled for `phase` (api/kstatus: what GitOps tools read). */
+function withSummary(
+  status: ExperimentStatus,
+  phase: Phase,
+  message: string,
+  clock: Clock,
+): ExperimentStatus {
+  return experimentSummary(phase, message).reduce((next, c) => withCondition(next, c, clock), status);
+}
+
 function base(status: ExperimentStatus, clock: Clock, phase: Phase, message: string): ExperimentStatus {
-  return { ...status, observedGeneration: clock.generation, phase, message };
+  return withSummary(
+    { ...status, observedGeneration: clock.generation, phase, message },
+    phase,
+    message,
+    clock,
+  );
 }
 
 export function toAcquiring(status: ExperimentStatus, message: string, clock: Clock): ExperimentStatus {
@@ -148,8 +164,9 @@ export function toReleased(
 ): ExperimentStatus {
   const outcome = outcomeOf(status) ?? 'Failed';
   const what = released.length ? `released ${released.join(', ')}` : 'no nodes to release';
-  let next = { ...status, observedGeneration: clock.generation, phase: outcome };
+  let next: ExperimentStatus = { ...status, observedGeneration: clock.generation, phase: outcome };
   next = { ...next, nodes: status.nodes?.map((n) => ({ ...n, phase: 'Released' })) };
+  next = withSummary(next, outcome, status.message ?? what, clock);
   return withCondition(
     next,
     { type: CONDITION.Released, status: 'True', reason: 'Released', message: what },

@@ -1,6 +1,7 @@
 // The WaltImage controller (operator side): resolves the reference to a digest, reads the node models
 // and size from the registry, follows a moving tag when the re-check policy says so, and derives the
-// Pulled / Unpacked / Ready conditions from what the boot agents report per segment.
+// Pulled / Unpacked / Ready conditions from what the boot agents report per segment, with Reconciling
+// and Stalled for GitOps tools (api/kstatus/image.ts).
 import type * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltImage, type WaltImageStatus } from '../../../api/v1alpha1/index.js';
 import {
@@ -22,6 +23,7 @@ import {
   rfc3339,
   setCondition,
 } from '../../../runtime/index.js';
+import { imageSummary, READY, STALLED } from '../../../api/kstatus/index.js';
 import { aggregate } from './aggregate.js';
 import { recheckDecision, type RecheckDecision } from './recheck.js';
 import { parseDurationMs } from '../../../common/duration.js';
@@ -107,7 +109,14 @@ function operatorStatus(
   const generation = image.metadata.generation;
   const fields = resolvedFields(status, inspection, now);
   const summary = aggregate(resolved, fields.digest, status.segments ?? []);
-  const conditions = summary.conditions.reduce<Condition[]>(
+  const ready = summary.conditions.find((c) => c.type === READY) ?? resolved;
+  // A failure read back from the last Resolved condition keeps the verdict it was given when fresh.
+  const transient =
+    'error' in latest
+      ? isTransient(latest.error)
+      : getCondition(status.conditions, STALLED)?.status !== 'True';
+  const gitops = imageSummary({ resolved, ready, transient });
+  const conditions = [...summary.conditions, ...gitops].reduce<Condition[]>(
     (list, c) => setCondition(list, c, generation, now),
     status.conditions ?? [],
   );
