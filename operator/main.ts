@@ -15,6 +15,7 @@ import { registerExperimentController } from './controllers/experiment/controlle
 import { createManager, type Manager } from '../runtime/index.js';
 import { agentDeployConfig, type AgentDeployConfig } from './controllers/segment-agents/config.js';
 import { segmentAgentsController } from './controllers/segment-agents/controller.js';
+import { registerOrphanFinalizers } from './controllers/orphan-finalizers/controller.js';
 
 export interface OperatorOptions {
   kc: k8s.KubeConfig;
@@ -78,6 +79,11 @@ export function createOperator(options: OperatorOptions): Manager {
     kc: options.kc,
     logger,
     agentFor: options.agentFor ?? defaultAgentFor(options.kc, options.agentUrlPolicy),
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+  });
+  // In every mode: a segment deleted while its agent runs as a process leaves the same finalizers.
+  registerOrphanFinalizers(manager, {
+    kc: options.kc,
     ...(options.namespace ? { namespace: options.namespace } : {}),
   });
   const agents = options.agents === undefined ? agentDeployConfig(process.env) : options.agents;

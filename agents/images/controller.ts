@@ -2,6 +2,7 @@
 // segment's cache, report progress and the Pulled / Unpacked conditions in status.segments[<segment>]
 // (server-side apply, the agent's own field manager), and garbage-collect the cache when images go
 // (a finalizer per segment, so every agent cleans its own cache before the WaltImage disappears).
+import { imageFinalizer } from '../../api/agent/finalizers.js';
 import type { WaltImage } from '../../api/v1alpha1/index.js';
 import { isWaltError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -299,7 +300,7 @@ export function imageAgentController(options: ImageAgentOptions): ManagedControl
     resource: RESOURCES.image,
     fieldManager: `walt-agent-${options.segment}`,
     concurrency: 2,
-    finalizer: { name: `segment.walt.dev/${options.segment}`, finalize: (image) => agent.collect(image) },
+    finalizer: { name: imageFinalizer(options.segment), finalize: (image) => agent.collect(image) },
     reconcile: (image, ctx) => reconcile(agent, image, ctx),
   };
 }

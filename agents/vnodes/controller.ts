@@ -7,6 +7,7 @@
 //
 // The finalizer is managed here, not by the runtime's finalizer option: that one would put it on
 // every WaltNode, physical ones and other segments' included.
+import { vnodeFinalizer } from '../../api/agent/finalizers.js';
 import { bootedSince } from '../../api/node/index.js';
 import { POWERED_CONDITION } from '../../api/node/index.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
@@ -23,9 +24,7 @@ import type { RequestedRebooter } from '../power/requested-reboot.js';
 import type { VnodeRunner } from './runner.js';
 import { poweredCondition } from './status.js';
 
-export function vnodeFinalizer(segment: string): string {
-  return `vnode.walt.dev/${segment}`;
-}
+export { vnodeFinalizer };
 
 export function vnodeFieldManager(segment: string): string {
   return `walt-agent-${segment}-vnodes`;
