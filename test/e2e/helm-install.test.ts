@@ -306,13 +306,18 @@ describe("in a cluster: helm install on a real kubelet node, agents as the opera
   );
 
   it(
-    'helm uninstall, after the walt objects, leaves nothing but the CRDs; the NIC is back on the host',
+    'helm uninstall, after the walt objects in the README order, leaves nothing but the CRDs; the NIC is back on the host',
     async () => {
       await ok(
         'delete the experiment namespace',
         kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=5m']),
       );
       await ok('delete vn1', kubectl(['delete', 'waltnode', 'vn1', '--wait=true', '--timeout=5m']));
+      // The chart's default image too, while its agent runs (charts/walt/README.md, Uninstall).
+      await ok(
+        'delete the images',
+        kubectl(['delete', 'waltimages', '--all', '-A', '--wait=true', '--timeout=5m']),
+      );
       await ok(
         'delete the segment',
         kubectl(['delete', 'waltsegment', SEGMENT, '--wait=true', '--timeout=2m']),
