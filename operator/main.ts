@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { secretReader } from '../oci/index.js';
 import type { AgentUrlPolicy } from '../api/agent/api-url.js';
 import { connectAgent } from '../client/agent.js';
-import { createLogger } from '../common/logger.js';
+import { createLogger, type Logger } from '../common/logger.js';
 import { loadKubeConfig } from '../common/kube-config.js';
 import { segmentHealthController } from './controllers/segment-health/controller.js';
 import { waltImageController } from './controllers/waltimage/controller.js';
@@ -67,14 +67,18 @@ export function createOperator(options: OperatorOptions): Manager {
       ? { leaderElection: { namespace: options.leaseNamespace, name: 'walt-operator' } }
       : {}),
   });
+  registerControllers(manager, options, logger);
+  return manager;
+}
+
+/** Every controller of the operator; the agents' DaemonSets only with an agent image (chart mode). */
+function registerControllers(manager: Manager, options: OperatorOptions, logger: Logger): void {
+  const now = options.now ? { now: options.now } : {};
   manager.addController({
-    ...waltImageController({
-      readSecret: secretReader(options.kc),
-      ...(options.now ? { now: options.now } : {}),
-    }),
+    ...waltImageController({ readSecret: secretReader(options.kc), ...now }),
     ...(options.namespace ? { namespace: options.namespace } : {}),
   });
-  manager.addController(segmentHealthController(options.now ? { now: options.now } : {}));
+  manager.addController(segmentHealthController(now));
   registerExperimentController(manager, {
     kc: options.kc,
     logger,
@@ -88,7 +92,6 @@ export function createOperator(options: OperatorOptions): Manager {
   });
   const agents = options.agents === undefined ? agentDeployConfig(process.env) : options.agents;
   if (agents) manager.addController(segmentAgentsController({ kc: options.kc, config: agents }));
-  return manager;
 }
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@
 // Ready: operator/controllers/waltimage/aggregate.ts). Reconciling while it resolves, pulls or unpacks;
 // Stalled when it cannot resolve for a reason retrying will not fix (the reference, its models, its
 // pull secret: a change is needed). Pure.
-import { idle, READY, REASON, RECONCILING, STALLED, type ConditionValue } from './names.js';
+import { idle, REASON, RECONCILING, STALLED, type ConditionValue } from './names.js';
 
 export interface ImageConditionsIn {
   resolved: ConditionValue;

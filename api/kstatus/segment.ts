@@ -19,28 +19,36 @@ export interface SegmentHealth {
 export function segmentHealth(segment: WaltSegment, now: number): SegmentHealth {
   const last = segment.status?.agent?.lastHeartbeat;
   const at = last ? Date.parse(last) : NaN;
-  if (Number.isNaN(at)) {
-    const message = `no boot agent has reported for segment ${segment.metadata.name} yet`;
-    return {
-      conditions: [
-        { type: READY, status: 'False', reason: REASON.NoAgent, message },
-        { type: RECONCILING, status: 'True', reason: REASON.NoAgent, message },
-        idle(STALLED, 'waiting for the agent to start'),
-      ],
-    };
-  }
+  if (Number.isNaN(at)) return noAgentYet(segment);
   const age = now - at;
-  if (age > AGENT_HEARTBEAT_FRESH_MS) {
-    const host = segment.status?.agent?.host ? ` on ${segment.status.agent.host}` : '';
-    const message = `the boot agent${host} last reported at ${last}, over ${AGENT_HEARTBEAT_FRESH_MS / 1000} s ago: check its pod or process`;
-    return {
-      conditions: [
-        { type: READY, status: 'False', reason: REASON.AgentHeartbeatStale, message },
-        idle(RECONCILING, 'waiting for the agent to report again'),
-        { type: STALLED, status: 'True', reason: REASON.AgentHeartbeatStale, message },
-      ],
-    };
-  }
+  if (age > AGENT_HEARTBEAT_FRESH_MS) return heartbeatStale(segment, last!);
+  return serving(segment, age);
+}
+
+function noAgentYet(segment: WaltSegment): SegmentHealth {
+  const message = `no boot agent has reported for segment ${segment.metadata.name} yet`;
+  return {
+    conditions: [
+      { type: READY, status: 'False', reason: REASON.NoAgent, message },
+      { type: RECONCILING, status: 'True', reason: REASON.NoAgent, message },
+      idle(STALLED, 'waiting for the agent to start'),
+    ],
+  };
+}
+
+function heartbeatStale(segment: WaltSegment, last: string): SegmentHealth {
+  const host = segment.status?.agent?.host ? ` on ${segment.status.agent.host}` : '';
+  const message = `the boot agent${host} last reported at ${last}, over ${AGENT_HEARTBEAT_FRESH_MS / 1000} s ago: check its pod or process`;
+  return {
+    conditions: [
+      { type: READY, status: 'False', reason: REASON.AgentHeartbeatStale, message },
+      idle(RECONCILING, 'waiting for the agent to report again'),
+      { type: STALLED, status: 'True', reason: REASON.AgentHeartbeatStale, message },
+    ],
+  };
+}
+
+function serving(segment: WaltSegment, age: number): SegmentHealth {
   const host = segment.status?.agent?.host ?? 'unknown host';
   return {
     conditions: [

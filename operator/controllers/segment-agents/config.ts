@@ -84,6 +84,13 @@ function cachePath(value: string | undefined): string {
   return dir.replace(/\/+$/, '') || '/';
 }
 
+function imagePullPolicy(value: string | undefined): AgentDeployConfig['pullPolicy'] {
+  if (value === undefined || value === '') return undefined;
+  if (!PULL_POLICIES.has(value))
+    throw AgentConfigInvalid('WALT_AGENT_IMAGE_PULL_POLICY', 'give Always, IfNotPresent or Never');
+  return value as AgentDeployConfig['pullPolicy'];
+}
+
 function qemuAccel(value: string | undefined): 'kvm' | 'tcg' | undefined {
   if (value === undefined || value === '') return undefined;
   if (value !== 'kvm' && value !== 'tcg')
@@ -100,14 +107,12 @@ export function agentDeployConfig(env: NodeJS.ProcessEnv): AgentDeployConfig | u
       'WALT_AGENT_IMAGE',
       'give an image reference such as registry:5000/walt-agent:1.0',
     );
-  const pullPolicy = env.WALT_AGENT_IMAGE_PULL_POLICY || undefined;
-  if (pullPolicy !== undefined && !PULL_POLICIES.has(pullPolicy))
-    throw AgentConfigInvalid('WALT_AGENT_IMAGE_PULL_POLICY', 'give Always, IfNotPresent or Never');
+  const pullPolicy = imagePullPolicy(env.WALT_AGENT_IMAGE_PULL_POLICY);
   const resourceRequirements = resources(env.WALT_AGENT_RESOURCES);
   const accel = qemuAccel(env.WALT_AGENT_QEMU_ACCEL);
   return {
     image,
-    ...(pullPolicy ? { pullPolicy: pullPolicy as AgentDeployConfig['pullPolicy'] } : {}),
+    ...(pullPolicy ? { pullPolicy } : {}),
     cacheHostPath: cachePath(env.WALT_AGENT_CACHE_HOST_PATH),
     logStore: logStore(env.WALT_AGENT_LOG_STORE),
     tolerations: tolerations(env.WALT_AGENT_TOLERATIONS),

@@ -63,7 +63,7 @@ async function applyAll(
   for (const object of objects) {
     if (object.kind === 'DaemonSet') {
       const final = serviceIp ? renderWithServiceIp(serviceIp).at(-1)! : object;
-      return (await applier.apply(final)) as k8s.V1DaemonSet;
+      return applier.apply(final);
     }
     const applied = await applier.apply(object);
     const ip = object.kind === 'Service' ? (applied as k8s.V1Service).spec?.clusterIP : undefined;
