@@ -117,6 +117,9 @@ describe('container images of the operator and the agent', () => {
       'ganesha.nfsd -v',
       'test -f /usr/lib/x86_64-linux-gnu/ganesha/libfsalvfs.so',
       'command -v rpcbind',
+      // rpcbind opens port 111 only if it can name it; ganesha's VFS reads the mount table
+      "grep -q '^sunrpc[[:space:]]*111/tcp' /etc/services",
+      'test "$(readlink /etc/mtab)" = /proc/self/mounts',
       'qemu-system-x86_64 --version',
       'test -f /usr/lib/ipxe/qemu/efi-e1000.rom',
       'test -f /usr/lib/ipxe/undionly.kpxe',
