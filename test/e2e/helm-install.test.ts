@@ -172,6 +172,9 @@ describe("in a cluster: helm install on a real kubelet node, agents as the opera
           // This machine's /dev/kvm runs guests slower than emulation (local/test.sh says why).
           '--set',
           'agent.qemuAccel=tcg',
+          // The agents' host directory: this test's, removed after it.
+          '--set',
+          `agent.cacheHostPath=${scratch}/agent-cache`,
         ]),
       );
       const deployment = await apps.readNamespacedDeployment({ name: 'walt-operator', namespace: SYSTEM });
