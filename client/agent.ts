@@ -24,6 +24,7 @@ import {
   NDJSON,
 } from '../api/agent/v1.js';
 import { agentUrlPolicyFromEnv, checkAgentApiUrl, type AgentUrlPolicy } from '../api/agent/api-url.js';
+import { agentWorkloadName } from '../api/agent/workload.js';
 import { RESOURCES, type WaltSegment } from '../api/v1alpha1/index.js';
 import { isWaltError } from '../common/errors.js';
 import { errorFromResponse, transportError } from './agent-response.js';
@@ -302,5 +303,38 @@ export async function connectAgent(
     if (error instanceof k8s.ApiException && error.code === 404) throw ERR_AGENT_SEGMENT_NOT_FOUND(segment);
     throw error;
   }
-  return agentOf(kc, object, options);
+  const serviceIp = await serviceIpOf(kc, object, options.urlPolicy ?? agentUrlPolicyFromEnv());
+  if (serviceIp === undefined) return agentOf(kc, object, options);
+  const urlPolicy = { ...(options.urlPolicy ?? agentUrlPolicyFromEnv()), serviceIp };
+  return agentOf(kc, object, { ...options, urlPolicy });
+}
+
+/** The host of `url` when it is an IPv4 address. */
+function ipv4HostOf(url: string | undefined): string | undefined {
+  if (!URL.canParse(url ?? '')) return undefined;
+  const host = new URL(url!).hostname;
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) ? host : undefined;
+}
+
+/**
+ * The cluster IP of the agent's Service when the segment publishes an IP that is not its server
+ * address (in a cluster the operator publishes the Service's cluster IP): read from the API, never
+ * believed from status, which any agent may write. Undefined when there is nothing to read or no
+ * right to read it: the URL check then refuses the IP as before.
+ */
+async function serviceIpOf(
+  kc: k8s.KubeConfig,
+  segment: WaltSegment,
+  policy: AgentUrlPolicy,
+): Promise<string | undefined> {
+  const host = ipv4HostOf(segment.status?.agent?.apiUrl);
+  if (host === undefined || host === segment.spec.serverAddress) return undefined;
+  const service = await kc
+    .makeApiClient(k8s.CoreV1Api)
+    .readNamespacedService({
+      name: agentWorkloadName(segment.metadata.name),
+      namespace: policy.namespace ?? DEFAULT_SYSTEM_NAMESPACE,
+    })
+    .catch(() => undefined);
+  return service?.spec?.clusterIP === host ? host : undefined;
 }

@@ -79,6 +79,14 @@ describe('checkAgentApiUrl', () => {
     expect(refused('http://walt-agent-lab.walt-system.svc', policy)).toBe(true);
   });
 
+  it("accepts a cluster IP only when the caller read it from the agent's Service", () => {
+    expect(refused('http://10.96.0.42:8080')).toBe(true);
+    expect(checkAgentApiUrl('http://10.96.0.42:8080', lab, { serviceIp: '10.96.0.42' })).toBe(
+      'http://10.96.0.42:8080',
+    );
+    expect(refused('http://10.96.0.43:8080', { serviceIp: '10.96.0.42' })).toBe(true);
+  });
+
   it('reads the policy from the environment', () => {
     expect(agentUrlPolicyFromEnv({ WALT_AGENT_URL_ALLOW_LOOPBACK: '1', WALT_SYSTEM_NAMESPACE: 'w' })).toEqual(
       {

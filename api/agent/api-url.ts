@@ -4,6 +4,8 @@
 // else:
 // - http(s)://<spec.serverAddress>[:port]: the agent on its segment (spec is the user's, not the agent's);
 // - http(s)://walt-agent-<segment>.<agent namespace>.svc[.<cluster domain>][:port]: the agent's Service;
+// - http(s)://<cluster IP>[:port] when the caller read that Service and found this cluster IP (what the
+//   operator publishes in a cluster: no cluster DNS needed; client/agent.ts connectAgent reads it);
 // - a loopback address (127.0.0.0/8, [::1]) only when the caller opts in (the local lab relays the agent's
 //   port to loopback): on a shared machine any local user may listen on a loopback port.
 // Always: no user info, no path but "/", no query, no fragment; at most 2048 characters.
@@ -28,6 +30,8 @@ export interface AgentUrlPolicy {
   namespace?: string;
   /** The cluster's DNS domain, for the Service name (default cluster.local). */
   clusterDomain?: string;
+  /** The cluster IP of the agent's Service, as the caller read it from the API (not from status). */
+  serviceIp?: string;
 }
 
 export interface AgentUrlSegment {
@@ -61,6 +65,7 @@ function refusal(url: URL, segment: AgentUrlSegment, policy: AgentUrlPolicy): st
   if (form !== undefined) return form;
   const host = url.hostname;
   if (host === segment.serverAddress || serviceHosts(segment.name, policy).includes(host)) return undefined;
+  if (policy.serviceIp !== undefined && host === policy.serviceIp) return undefined;
   if (isLoopback(host)) return policy.allowLoopback ? undefined : 'loopback addresses are not allowed here';
   return `host ${host} is neither the segment's serverAddress ${segment.serverAddress} nor the agent's Service`;
 }
