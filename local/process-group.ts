@@ -43,3 +43,13 @@ export async function stopProcessGroup(
   child.stdout?.destroy();
   child.stderr?.destroy();
 }
+
+/** Whether process `pid` still exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

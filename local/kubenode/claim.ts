@@ -5,15 +5,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeNodeBusy } from './errors.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from '../process-group.js';
 
 async function ownerOf(claim: string): Promise<number | undefined> {
   const text = await readFile(path.join(claim, 'owner'), 'utf8').catch(() => '');
@@ -22,7 +14,7 @@ async function ownerOf(claim: string): Promise<number | undefined> {
 
 // A claim without an owner file is being written, unless it is older than a few seconds.
 async function isStale(claim: string, owner: number | undefined): Promise<boolean> {
-  if (owner !== undefined) return owner !== process.pid && !alive(owner);
+  if (owner !== undefined) return owner !== process.pid && !processAlive(owner);
   const created = await stat(claim)
     .then((s) => s.mtimeMs)
     .catch(() => Date.now());

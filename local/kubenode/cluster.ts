@@ -24,6 +24,7 @@ import { createDummy, deleteLink } from './host.js';
 import { defaultWorkDir, nodeDirs, type NodeDirs } from './layout.js';
 import { ensurePauseImage } from './pause-image.js';
 import { logFileOf, readNodeState, startKubeletNode, stopKubeletNode, type NodeState } from './node.js';
+import { processAlive } from '../process-group.js';
 
 export const DEFAULT_NETWORK: NodeNetwork & { dummy: string } = {
   bridge: 'waltkn-br0',
@@ -63,15 +64,6 @@ function kubernetesVersion(): string {
   return match[1];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Removes a previous node of this machine whose owner died (or refuses when it lives). */
 export async function removeLeftovers(
   dirs: NodeDirs,
@@ -79,7 +71,7 @@ export async function removeLeftovers(
   options: { force?: boolean } = {},
 ): Promise<void> {
   const previous = await readNodeState(dirs);
-  if (previous && !options.force && previous.ownerPid !== process.pid && alive(previous.ownerPid))
+  if (previous && !options.force && previous.ownerPid !== process.pid && processAlive(previous.ownerPid))
     throw KubeNodeBusy(previous.ownerPid, dirs.workDir);
   if (previous || existsSync(dirs.workDir) || existsSync(dirs.runDir)) await stopKubeletNode(dirs);
   if (previous) {

@@ -7,15 +7,7 @@ import { claimMachine } from './claim.js';
 import { DEFAULT_NETWORK, removeLeftovers } from './cluster.js';
 import { defaultWorkDir, nodeDirs } from './layout.js';
 import { readNodeState } from './node.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from '../process-group.js';
 
 async function main(): Promise<number> {
   const [command] = process.argv.slice(2);
@@ -28,7 +20,7 @@ async function main(): Promise<number> {
         return 1;
       }
       console.log(
-        `node ${state.nodeName} of process ${state.ownerPid} (${alive(state.ownerPid) ? 'running' : 'dead: run down'}), ` +
+        `node ${state.nodeName} of process ${state.ownerPid} (${processAlive(state.ownerPid) ? 'running' : 'dead: run down'}), ` +
           `control plane ${state.controlPlane}, logs in ${dirs.logDir}`,
       );
       return 0;
