@@ -265,6 +265,7 @@ describe("in a cluster: helm install on a real kubelet node, agents as the opera
       const before = await waitFor('vn1 Ready', readyNode('vn1'), BOOT_TIMEOUT_MS);
       const tag = `${splitRef(images.agent).tag.slice(0, 100)}-up`;
       const next = await buildImages({ registry: registryHost, tag });
+      const started = Date.now();
       await ok(
         'helm upgrade',
         helm([
@@ -281,6 +282,7 @@ describe("in a cluster: helm install on a real kubelet node, agents as the opera
           `image.operator.tag=${tag},image.agent.tag=${tag}`,
         ]),
       );
+      process.stderr.write(`[helm-install] helm upgrade --wait took ${Date.now() - started} ms\n`);
       await withLogs('the agent did not roll', () =>
         waitFor(
           'one agent pod, of the new image, Ready',
