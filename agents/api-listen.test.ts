@@ -1,13 +1,5 @@
 import { AgentApiListenInvalid, AgentApiListenOnLab, checkApiListen, parseApiListen } from './api-listen.js';
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-};
+import { codeOf } from '../test/support/error-code.js';
 
 describe('parseApiListen', () => {
   it('reads an IPv4 and a bracketed IPv6 address with a port', () => {

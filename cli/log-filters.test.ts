@@ -1,17 +1,8 @@
 // The CLI checks a log regex as the agents read it (JavaScript syntax, Unicode mode) before asking them.
-import { isWaltError } from '../common/errors.js';
 import { checkRegex } from './log-filters.js';
+import { codeOf } from '../test/support/error-code.js';
 
 /** The code of what `check` throws (undefined if it does not throw). */
-function codeOf(check: () => unknown): string | undefined {
-  try {
-    check();
-  } catch (error) {
-    return isWaltError(error) ? error.code : String(error);
-  }
-  return undefined;
-}
-
 describe('checkRegex', () => {
   it('accepts JavaScript syntax in Unicode mode', () => {
     expect(checkRegex('--streams', '^app\\d$')).toBe('^app\\d$');

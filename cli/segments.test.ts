@@ -1,15 +1,6 @@
-import { isWaltError } from '../common/errors.js';
 import { ERR_CLI_NO_SEGMENT, ERR_CLI_SEGMENT_NOT_FOUND, ERR_CLI_SEVERAL_SEGMENTS } from '../client/errors.js';
 import { pickSegment } from './segments.js';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    return isWaltError(error) ? error.code : 'not coded';
-  }
-  return undefined;
-}
+import { codeOf } from '../test/support/error-code.js';
 
 describe('pickSegment', () => {
   it('takes the segment asked for, else the only one', () => {

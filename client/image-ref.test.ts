@@ -2,15 +2,7 @@ import { isWaltError } from '../common/errors.js';
 import { ERR_CLI_BAD_IMAGE_NAME, ERR_CLI_IMAGE_NOT_RESOLVED, ERR_CLI_MODEL_UNSUPPORTED } from './errors.js';
 import { checkModels, imageNameFromRef, modelsOf, parseImageArg, specImageOf } from './image-ref.js';
 import { image, node } from '../test/support/fixtures/walt-objects.js';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    return isWaltError(error) ? error.code : 'not coded';
-  }
-  return undefined;
-}
+import { codeOf } from '../test/support/error-code.js';
 
 describe('parseImageArg', () => {
   it('reads default, a name of the namespace, or namespace/name', () => {

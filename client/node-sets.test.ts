@@ -7,6 +7,7 @@ import {
 } from './errors.js';
 import { checkOwnership, effectiveImage, isFree, isMine, resolveNodeSet } from './node-sets.js';
 import { node, OWNER } from '../test/support/fixtures/walt-objects.js';
+import { codeOf } from '../test/support/error-code.js';
 
 const free = node('free1');
 const freeByFullName = node('free2', { image: 'walt-system/pc-x86-64-default' });
@@ -17,15 +18,6 @@ const othersClaim = node('other2', { claimedBy: { namespace: 'team', name: 'exp9
 const nodes = [free, freeByFullName, mineByImage, mineByClaim, othersImage, othersClaim];
 
 const names = (set: string): string[] => resolveNodeSet(set, nodes, OWNER).map((n) => n.metadata.name);
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    return isWaltError(error) ? error.code : 'not coded';
-  }
-  return undefined;
-}
 
 describe('ownership', () => {
   it('calls free the unclaimed nodes on their default image, and mine those of my namespace', () => {

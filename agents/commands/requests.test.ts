@@ -1,16 +1,7 @@
-import { isWaltError } from '../../common/errors.js';
 import { BadCommand, BadFilesPath } from './errors.js';
 import { parseExecRequest, parseFilesQuery, splitArchivePath } from './requests.js';
 import { archiveScript, execScript, extractScript } from './scripts.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isWaltError(err) ? err.code : 'not coded';
-  }
-  return undefined;
-}
+import { codeOf } from '../../test/support/error-code.js';
 
 describe('parseExecRequest', () => {
   it('fills the defaults', () => {

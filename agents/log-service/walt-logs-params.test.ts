@@ -1,17 +1,8 @@
-import { isWaltError } from '../../common/errors.js';
 import { WebApiBadLogsRange } from './errors.js';
 import { parseWaltLogsRequest } from './walt-logs-params.js';
+import { codeOf } from '../../test/support/error-code.js';
 
 const NOW = 1_750_000_000_000;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isWaltError(err) ? err.code : 'not a WaltError';
-  }
-  return undefined;
-}
 
 describe('parseWaltLogsRequest', () => {
   it('reads float seconds by default, exact issuer and stream', () => {

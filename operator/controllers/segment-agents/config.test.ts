@@ -1,15 +1,7 @@
 import { DEFAULT_AGENT_API_PORT } from '../../../api/agent/workload.js';
 import { agentDeployConfig } from './config.js';
 import { AgentConfigInvalid } from './errors.js';
-
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-};
+import { codeOf } from '../../../test/support/error-code.js';
 
 describe('agentDeployConfig', () => {
   it('manages no agents without WALT_AGENT_IMAGE', () => {
