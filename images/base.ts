@@ -10,12 +10,16 @@ import { contentKey } from './keys.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUILD_SCRIPT = path.join(here, 'base', 'build.sh');
+const TRIM_SCRIPT = path.join(here, '..', 'local', 'debian-trim.sh');
 export const BASE_REPOSITORY = 'localhost/walt/base';
 /** The Containerfiles' default BASE. */
 export const BASE_DEFAULT_TAG = 'bookworm';
 
 export async function baseKey(): Promise<string> {
-  return contentKey([{ name: 'base/build.sh', content: await readFile(BUILD_SCRIPT) }]);
+  return contentKey([
+    { name: 'base/build.sh', content: await readFile(BUILD_SCRIPT) },
+    { name: 'local/debian-trim.sh', content: await readFile(TRIM_SCRIPT) },
+  ]);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -12,6 +12,8 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 out=$(realpath -m "${1:?usage: build.sh <out-dir>}")
 log() { echo "[images/base] $*" >&2; }
+# shellcheck source=../../local/debian-trim.sh
+. "$(cd "$(dirname "$0")" && pwd)/../../local/debian-trim.sh"
 
 SUITE=bookworm
 MIRROR=${WALT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -57,24 +59,9 @@ unshare --mount --propagation private -- \
   /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C DEBIAN_FRONTEND=noninteractive \
   sh -c 'apt-get update -qq && apt-get upgrade -y -qq --no-install-recommends && apt-get clean' >&2
 
-log "trimming documentation, package lists and logs"
-# Copyright files stay: the image is redistributed.
-find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
-rm -rf "$rootfs"/usr/share/{man,info,lintian,linda}/*
-find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
-rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/cache/debconf/*-old \
-  "$rootfs"/var/lib/dpkg/*-old "$rootfs"/var/log/* "$rootfs"/debootstrap
-
-# Packages that a Containerfile installs later stay as lean: no documentation, no recommendations,
-# no services started inside the build (a container has no init to start them).
-cat >"$rootfs/etc/dpkg/dpkg.cfg.d/01-walt-nodoc" <<'EOF'
-path-exclude=/usr/share/doc/*
-path-include=/usr/share/doc/*/copyright
-path-exclude=/usr/share/man/*
-path-exclude=/usr/share/info/*
-path-exclude=/usr/share/locale/*
-path-include=/usr/share/locale/locale.alias
-EOF
+trim_debian_rootfs
+# Packages that a Containerfile installs later: no recommendations, no services started inside the
+# build (a container has no init to start them).
 cat >"$rootfs/etc/apt/apt.conf.d/01-walt-lean" <<'EOF'
 APT::Install-Recommends "false";
 APT::Install-Suggests "false";

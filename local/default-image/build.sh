@@ -11,6 +11,8 @@
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../debian-trim.sh
+. "$here/../debian-trim.sh"
 out=$(realpath -m "${1:?usage: build.sh <out-dir>}")
 log() { echo "[default-image] $*" >&2; }
 
@@ -83,26 +85,6 @@ configure_initramfs() {
   printf '%s\n' "${INITRAMFS_MODULES[@]}" >>"$conf/modules"
 }
 
-remove_docs() {
-  log "removing documentation, translations, package lists and logs"
-  # Copyright files stay: the image is redistributed.
-  find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
-  rm -rf "$rootfs"/usr/share/{man,info,lintian,linda}/*
-  if [ -d "$rootfs/usr/share/locale" ]; then
-    find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
-  fi
-  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/cache/debconf/*-old \
-    "$rootfs"/var/lib/dpkg/*-old "$rootfs"/var/log/* "$rootfs"/debootstrap
-  # Packages installed later in a derived image stay as lean.
-  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/01-walt-nodoc" <<'EOF'
-path-exclude=/usr/share/doc/*
-path-include=/usr/share/doc/*/copyright
-path-exclude=/usr/share/man/*
-path-exclude=/usr/share/info/*
-path-exclude=/usr/share/locale/*
-path-include=/usr/share/locale/locale.alias
-EOF
-}
 
 # Large data nothing on a node reads: udev's hardware database (udevd does not run; only the initramfs
 # has one, and it does without), and glibc's converters for legacy charsets (UTF-* and Latin-1 stay;
@@ -247,7 +229,7 @@ bootstrap
 kver=$(kernel_version)
 log "kernel $kver"
 configure_initramfs
-remove_docs
+trim_debian_rootfs
 remove_unused_data
 prune_modules "$kver"
 log "regenerating the initramfs"

@@ -18,7 +18,7 @@ const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUILD_SCRIPT = path.join(here, 'build.sh');
 /** Every file build.sh reads: the cache key covers them all. */
-const BUILD_INPUTS = ['build.sh', 'walt-default-init.sh'];
+const BUILD_INPUTS = ['build.sh', 'walt-default-init.sh', '../debian-trim.sh'];
 const IMAGE_NAME = 'pc-x86-64-default';
 const TAG = 'latest';
 
