@@ -64,7 +64,3 @@ fi
 # The default node image (Debian, debootstrap; cached by the hash of its build scripts): the testbed
 # boots it, the end-to-end tests and bench/vnode-boot use it.
 (cd "$root" && node_modules/.bin/tsx local/default-image/image.ts build >/dev/null)
-
-# The operator and agent container images (base, OS layer, Node.js and npm tree cached; about 6 min
-# cold, seconds when nothing changed): images' tests and the chart's then push them without building.
-(cd "$root" && node_modules/.bin/tsx images/build.ts >/dev/null)

@@ -18,5 +18,9 @@ node_modules/.bin/tsx local/layers/main.ts
 # emulation (this machine kind), the agent's KVM probe decides by a timing, and a wrong "yes" stalls
 # every boot of a run. WALT_QEMU_ACCEL=kvm forces KVM, an empty value lets the probe decide.
 export WALT_QEMU_ACCEL="${WALT_QEMU_ACCEL-tcg}"
+# The operator and agent container images (base, OS layer, Node.js and npm tree cached; about 6 min
+# cold, seconds when nothing changed), made before jest so that the image and in-cluster tests only
+# push them. Here rather than in install-deps.sh: the process-mode testbed does not use them.
+node_modules/.bin/tsx images/build.ts >/dev/null
 echo "[test] jest (unit + integration)" >&2
 NODE_OPTIONS="--experimental-vm-modules --no-warnings=ExperimentalWarning" exec node_modules/.bin/jest "$@"
