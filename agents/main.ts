@@ -293,6 +293,7 @@ function bootServices(
     view,
     macOfIp: (ip) => dhcp.macOfIp(ip),
     exportPathOf: (target) => nfs.exportPathOf(target),
+    generatedDir: path.join(options.cacheDir, 'tftp-generated'),
     logger,
     metrics: manager.metrics.registry,
     httpPlugins: [logs.plugin, commands.plugin],
