@@ -28,3 +28,10 @@ export const NatCommandFailed = defineError(
     `${command} failed: ${detail}; is nftables installed (Debian package nftables) and does the agent have CAP_NET_ADMIN in its network namespace?`,
   500,
 );
+
+export const NatNftMissing = defineError(
+  'WALT_ERR_NAT_NFT_MISSING',
+  () =>
+    'nft is not installed: NAT needs nftables in the agent (Debian package nftables, in the agent image since NAT came)',
+  500,
+);

@@ -3,7 +3,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { NatCommandFailed } from './errors.js';
+import { NatCommandFailed, NatNftMissing } from './errors.js';
 import { NAT_FAMILY, NAT_TABLE } from './ruleset.js';
 import { MAX_ROUTES_JSON } from './uplink.js';
 
@@ -19,7 +19,9 @@ export function nftApply(script: string): Promise<void> {
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 4096) stderr += chunk.toString();
     });
-    child.on('error', (error) => reject(NatCommandFailed('nft -f -', error.message)));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? NatNftMissing() : NatCommandFailed('nft -f -', error.message)),
+    );
     child.on('close', (code) => {
       if (code === 0) resolve();
       else reject(NatCommandFailed('nft -f -', stderr.trim() || `exit code ${String(code)}`));

@@ -14,7 +14,7 @@ export interface NatPlanInput {
   sources: readonly string[];
 }
 
-export type NatOffReason = 'Disabled' | 'NoUplink' | 'InvalidInput';
+export type NatOffReason = 'Disabled' | 'NoUplink' | 'InvalidInput' | 'ApplyFailed';
 
 export type NatPlan =
   | { kind: 'apply'; uplink: string; sources: string[]; script: string }

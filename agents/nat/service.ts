@@ -7,10 +7,12 @@
 // ip_forward is switched on with the table and back to what it was when the table goes.
 import type * as k8s from '@kubernetes/client-node';
 import { API_VERSION, RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
+import { isWaltError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { createStatusWriter, setCondition, type ConditionInput } from '../../runtime/index.js';
 import type { Cache } from '../netboot/informer-boot-view.js';
 import { normaliseMac } from '../netboot/gate.js';
+import { NatNftMissing } from './errors.js';
 import { defaultRoutesJson, nftApply, readIpForward, writeIpForward } from './nft.js';
 import { planNat, type NatPlan } from './plan.js';
 import { natRemoval } from './ruleset.js';
@@ -144,8 +146,19 @@ class Service implements NatService {
       routes: enabled ? parseDefaultRoutes(await defaultRoutesJson()) : [],
       sources: natSourcesOf(nodes.list(), name, ipOfMac),
     });
-    if (plan.kind === 'apply') await this.install(plan.script, plan.uplink);
-    else await this.remove();
+    try {
+      if (plan.kind === 'apply') await this.install(plan.script, plan.uplink);
+      else await this.remove();
+    } catch (error) {
+      // Said in the condition too, then retried (poke()).
+      if (isWaltError(error))
+        await this.report(segment, {
+          kind: 'off',
+          reason: 'ApplyFailed',
+          message: `${error.code}: ${error.message}`,
+        });
+      throw error;
+    }
     await this.report(segment, plan);
   }
 
@@ -163,7 +176,12 @@ class Service implements NatService {
   private async remove(): Promise<void> {
     // Always once per agent run (a table left by a previous process goes too), then only on change.
     if (this.applied === '') return;
-    await nftApply(natRemoval());
+    try {
+      await nftApply(natRemoval());
+    } catch (error) {
+      // Without nft no table of ours can exist: nothing to remove (NAT off needs no nftables).
+      if (!isWaltError(error, NatNftMissing)) throw error;
+    }
     if (this.forwardBefore !== undefined && this.forwardBefore !== '1') await writeIpForward('0');
     this.forwardBefore = undefined;
     if (this.applied !== undefined) this.options.logger.info('NAT table removed');
