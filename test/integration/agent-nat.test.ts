@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { bridgeApiserver, type ApiserverBridge } from '../../local/lab/apiserver-bridge.js';
+import { udhcpc } from '../support/dhcp-clients.js';
 import { stop } from '../support/fault-processes.js';
 import { createInternet, destroyInternet, setDefaultRoute, type Internet } from '../support/nat-internet.js';
 import {
@@ -66,9 +67,9 @@ describe('NAT of the real agent (nftables in its namespace)', () => {
   }
 
   /** What the far side answers the node: the source address it saw, or undefined when unreachable. */
-  async function fromNode(): Promise<string | undefined> {
+  async function fromNode(client: Client = node): Promise<string | undefined> {
     const url = `http://${FAR}:${internet.farPort}/`;
-    const got = await exec(node.ns, 'curl', ['-sS', '-m', '3', url]).catch(() => undefined);
+    const got = await exec(client.ns, 'curl', ['-sS', '-m', '3', url]).catch(() => undefined);
     return got?.stdout.trim();
   }
 
@@ -189,6 +190,33 @@ describe('NAT of the real agent (nftables in its namespace)', () => {
     expect(JSON.stringify(masquerade)).toContain('masquerade');
     expect((await exec(net.ns, 'cat', ['/proc/sys/net/ipv4/ip_forward'])).stdout.trim()).toBe('1');
     expect(await fromNode()).toBe(internet.uplinkIp);
+    // A LAN node that routes through the agent on its own goes nowhere: only the NAT nodes are let out.
+    // (The far side gets a route back to the lab meanwhile, so an unmasqueraded packet let through
+    // would be answered: only the agent's forward rules stop it.)
+    const back = ['route', 'add', '10.83.0.0/24', 'via', internet.uplinkIp];
+    await exec(internet.ns, 'ip', back);
+    const lanName = uniqueName('lan-node');
+    const lanMac = randomMac('52:54:00');
+    await api.createClusterCustomObject({
+      ...RESOURCES.node,
+      body: {
+        apiVersion: 'walt.dev/v1alpha1',
+        kind: 'WaltNode',
+        metadata: { name: lanName },
+        spec: { mac: lanMac, model: 'pc-x86-64', segment: segmentName, settings: { netsetup: 'LAN' } },
+      },
+    });
+    try {
+      const lan = await addClient(net, { mac: lanMac });
+      const env = await udhcpc(dir, lan, [], { configure: true });
+      expect(env.router).toBeUndefined();
+      await exec(lan.ns, 'ip', ['route', 'add', 'default', 'via', SERVER]);
+      expect(await fromNode(lan)).toBeUndefined();
+      expect(await fromNode()).toBe(internet.uplinkIp);
+    } finally {
+      await exec(internet.ns, 'ip', ['route', 'del', '10.83.0.0/24']);
+      await api.deleteClusterCustomObject({ ...RESOURCES.node, name: lanName }).catch(() => undefined);
+    }
     // No table but ours was written: the namespace holds exactly one.
     const tables = (await exec(net.ns, 'nft', ['-j', 'list', 'tables'])).stdout;
     expect((JSON.parse(tables) as { nftables: NftObject[] }).nftables.filter((o) => o.table)).toHaveLength(1);
@@ -220,5 +248,9 @@ describe('NAT of the real agent (nftables in its namespace)', () => {
     expect((await exec(net.ns, 'cat', ['/proc/sys/net/ipv4/ip_forward'])).stdout.trim()).toBe('0');
     expect(await fromNode()).toBeUndefined();
     expect(await natCondition()).toMatchObject({ status: 'False' });
+  });
+
+  it('did it as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(agent?.refusals()).toEqual([]);
   });
 });

@@ -247,4 +247,8 @@ describe('Raspberry Pi cmdline.txt and config.txt over TFTP from the real agent'
       new RegExp(`^console=serial0,115200 console=tty1 root=/dev/nfs .* walt\\.node=${pi400.name} `),
     );
   });
+
+  it('did it as its own ServiceAccount, never refused by the apiserver', () => {
+    expect(agent?.refusals()).toEqual([]);
+  });
 });
