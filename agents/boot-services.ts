@@ -15,7 +15,9 @@ import type { Cache, CacheView } from './netboot/informer-boot-view.js';
 import { decideBoot, type BootTarget } from './netboot/gate.js';
 import { nodeKernelArgs } from './netboot/kernel-args.js';
 import { followSegment, type SegmentFollower } from './netboot/segment-follower.js';
-import { createFileResolver, DEBIAN_IPXE_DIR } from './tftp/files.js';
+import { createFileResolver, DEBIAN_IPXE_DIR, nodeFsProbe } from './tftp/files.js';
+import type { GeneratedFiles } from './tftp/paths.js';
+import { createRpiFiles } from './tftp/rpi-files.js';
 import { createTftpServer } from './tftp/server.js';
 import { checkApiListen, type ApiListen } from './api-listen.js';
 
@@ -40,6 +42,11 @@ export interface BootServicesOptions {
   beforeBootupRecorded?: (event: BootupEvent) => void;
   /** Told each bootup after it is recorded (platform log stream). */
   onBootup?: (event: BootupEvent) => void;
+  /**
+   * Where the TFTP service writes the files it generates for nodes (Raspberry Pi cmdline.txt and
+   * config.txt, tftp/rpi-files.ts); absent: none are generated.
+   */
+  generatedDir?: string;
   /** Memory for hot boot files, HTTP and TFTP together (boot-memory-budget.ts; default 192). */
   cacheMib?: number;
   /** Timeouts, sizes and connection caps of the HTTP service (http/limits.ts; defaults otherwise). */
@@ -107,7 +114,13 @@ class Services implements BootServices {
     const tftp = createTftpServer({
       host: address,
       port: this.options.ports?.tftp ?? 69,
-      resolve: createFileResolver({ macOfIp, decide, staticDir: DEBIAN_IPXE_DIR, logger }),
+      resolve: createFileResolver({
+        macOfIp,
+        decide,
+        staticDir: DEBIAN_IPXE_DIR,
+        logger,
+        ...this.generated(address),
+      }),
       logger: logger.child({ service: 'tftp' }),
       metrics: this.options.metrics,
       packetCache: cache.tftp,
@@ -118,6 +131,22 @@ class Services implements BootServices {
     this.running = { address, tftp, http, api: undefined };
     logger.info({ address }, 'TFTP and HTTP boot services listening');
     await this.listenApi(address);
+  }
+
+  /** The generated boot files of Raspberry Pi nodes, when the agent has a directory for them. */
+  private generated(address: string): { generated?: GeneratedFiles } {
+    const dir = this.options.generatedDir;
+    if (dir === undefined) return {};
+    const { segments, segment, exportPathOf } = this.options;
+    return {
+      generated: createRpiFiles({
+        dir,
+        server: address,
+        segment: () => segments.get(segment)?.spec,
+        exportPathOf,
+        probe: nodeFsProbe,
+      }),
+    };
   }
 
   /** The same service on the pod network (--api-listen), or nothing: all or nothing with the lab side. */

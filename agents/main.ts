@@ -30,6 +30,7 @@ import { createCommandService, type CommandService } from './commands/index.js';
 import { createLogService, type LogService, type LogServiceStoreConfig } from './log-service/index.js';
 import { createDhcpService } from './dhcp/service.js';
 import { createNfsService } from './nfs/service.js';
+import { createNatService } from './nat/service.js';
 import { createRaService } from './ra/service.js';
 import { physicalPowerController } from './power/physical-controller.js';
 import { createRebootPath } from './power/reboot-path.js';
@@ -161,7 +162,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         logger.warn({ err, node }, 'could not mark the node Down'),
       );
     });
-    const [dhcp, nfs, files] = bootServices(options, {
+    const [dhcp, nfs, files, nat] = bootServices(options, {
       segments,
       nodes,
       images: images.informer,
@@ -182,6 +183,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         ...(options.bridge ? { interface: options.bridge } : {}),
       }),
     );
+    manager.addLeaderService('nat', nat);
     manager.addLeaderService('nfs', nfs);
     manager.addLeaderService('tftp-http', files);
     // Stopped before the HTTP service (services stop in reverse): it answers the nodes' waiting polls.
@@ -244,7 +246,10 @@ interface Shared {
 }
 
 /** DHCP first (TFTP, HTTP and NFS know clients by their DHCP lease), then NFS (the boot script names its exports). */
-function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nfs: Service, files: Service] {
+function bootServices(
+  options: AgentOptions,
+  shared: Shared,
+): [dhcp: Service, nfs: Service, files: Service, nat: Service] {
   const { segments, nodes, images, view, logger, manager, logs, commands } = shared;
   const dhcp = createDhcpService({
     kc: options.kc,
@@ -267,7 +272,20 @@ function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nf
     metrics: manager.metrics.registry,
     ...(options.boot?.nfsGraceMs === undefined ? {} : { graceMs: options.boot.nfsGraceMs }),
   });
-  dhcp.onLeaseChange(() => nfs.poke());
+  // The masquerade of netsetup NAT nodes follows their leases (agents/nat).
+  const nat = createNatService({
+    kc: options.kc,
+    segment: options.segment,
+    segments,
+    nodes,
+    bridgeOf: () => options.bridge ?? segments.get(options.segment)?.spec.interface,
+    ipOfMac: (mac) => dhcp.ipOfMac(mac),
+    logger: logger.child({ service: 'nat' }),
+  });
+  dhcp.onLeaseChange(() => {
+    nfs.poke();
+    nat.poke();
+  });
   const files = createBootServices({
     kc: options.kc,
     segment: options.segment,
@@ -275,6 +293,7 @@ function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nf
     view,
     macOfIp: (ip) => dhcp.macOfIp(ip),
     exportPathOf: (target) => nfs.exportPathOf(target),
+    generatedDir: path.join(options.cacheDir, 'tftp-generated'),
     logger,
     metrics: manager.metrics.registry,
     httpPlugins: [logs.plugin, commands.plugin],
@@ -285,7 +304,7 @@ function bootServices(options: AgentOptions, shared: Shared): [dhcp: Service, nf
     ...(options.boot?.httpLimits === undefined ? {} : { httpLimits: options.boot.httpLimits }),
     ...(options.apiListen ? { apiListen: options.apiListen } : {}),
   });
-  return [dhcp, nfs, files];
+  return [dhcp, nfs, files, nat];
 }
 
 function defaultCacheDir(segment: string): string {

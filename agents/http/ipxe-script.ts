@@ -2,6 +2,7 @@
 // over HTTP, or the image's own start.ipxe chained with the server parameters set as variables) and
 // the retry script of a denied one. Values go into scripts only if they are single safe tokens (iPXE
 // expands ${…}, splits on whitespace and treats #, && and || specially); free text is sanitised.
+import { NODE_INIT, nfsRootArgs } from '../netboot/kernel-args.js';
 import { HttpUnsafeScriptValue } from './errors.js';
 
 /** The boot files found in a node's boot directory. */
@@ -82,26 +83,20 @@ export function chooseBootFiles(names: readonly string[]): BootFiles | undefined
   return initrd === undefined ? { kind: 'kernel', kernel } : { kind: 'kernel', kernel, initrd };
 }
 
-/** The project's node init, added by the NFS service to every exported image (node/walt/init). */
-export const NODE_INIT = '/walt/init';
+/** The project's node init (node/walt/init): defined with the other kernel arguments. */
+export { NODE_INIT };
 
 /** The kernel arguments that mount the image over NFSv3 read-only and start walt-init. */
 export function kernelArguments(input: BootScriptInput): string[] {
-  const server = scriptToken('server address', input.server);
   const nodeName = scriptToken('node name', input.nodeName);
-  const exportPath = scriptToken('export path', input.exportPath);
   return [
-    'root=/dev/nfs',
-    // Images do not change while exported: no close-to-open revalidation (WalT mounts nocto too).
-    `nfsroot=${server}:${exportPath},vers=3,nolock,tcp,nocto`,
-    // The address iPXE just got by DHCP, passed on statically (iPXE expands the variables), as WalT
-    // does: the initramfs's own DHCP would cost a second exchange, and ~10 s on virtio NICs whose
-    // first DISCOVER never leaves.
-    `ip=\${ip}:\${next-server}:\${gateway}:\${netmask}:${nodeName}::off`,
-    'ro',
-    `init=${NODE_INIT}`,
-    `walt.node=${nodeName}`,
-    `walt.server=${server}`,
+    ...nfsRootArgs({
+      server: scriptToken('server address', input.server),
+      nodeName,
+      exportPath: scriptToken('export path', input.exportPath),
+      // iPXE expands the variables of the address it just got by DHCP.
+      ip: `\${ip}:\${next-server}:\${gateway}:\${netmask}:${nodeName}::off`,
+    }),
     ...(input.extraArgs ?? []).map((arg) => scriptToken('kernel argument', arg)),
   ];
 }

@@ -9,13 +9,15 @@
 // - Every component is resolved inside the image root filesystem, the way the node would see it: an
 //   absolute symlink target starts again at the rootfs, a ".." above the rootfs is refused
 //   (WALT_ERR_TFTP_PATH_ESCAPE), never clamped.
+// - Some files are generated for the node rather than read from its image (a Raspberry Pi's cmdline.txt
+//   and, when the image has none, config.txt: rpi-files.ts): the `generated` hook answers first.
 // - A static directory (iPXE binaries such as undionly.kpxe, ipxe.efi) answers what the node's boot
 //   directory does not have, and everything for machines that may not netboot (yet). It belongs to the
 //   host, so its symlinks are the host's: followed from the host root (Debian links /usr/lib/ipxe/
 //   ipxe.efi to /boot/ipxe.efi); only the request is confined to it.
 import path from 'node:path';
 import type { WaltError } from '../../common/errors.js';
-import type { BootDecision } from '../netboot/gate.js';
+import type { BootDecision, BootTarget } from '../netboot/gate.js';
 import {
   TftpFileNotFound,
   TftpNotBootable,
@@ -124,12 +126,21 @@ export interface BootPathResolverOptions {
   decide(mac: string): BootDecision;
   /** Files for every client (iPXE binaries); absent or empty: none. */
   staticDir?: string;
+  /** A file generated for an allowed node instead of read from its image; undefined: not generated. */
+  generated?: GeneratedFiles;
   probe: FsProbe;
 }
 
-export type ResolvedPath = { path: string; source: 'boot' | 'static' } | TftpRefusal;
+export type ResolvedPath = { path: string; source: 'boot' | 'static' | 'generated' } | TftpRefusal;
 
-function walkRefusal(reason: 'escape' | 'loop', filename: string): TftpRefusal {
+/** `wanted` is the request without its serial prefix, relative to the node's boot directory. */
+export type GeneratedFiles = (
+  wanted: string,
+  clientIp: string,
+  target: BootTarget,
+) => Promise<ResolvedPath | undefined>;
+
+export function walkRefusal(reason: 'escape' | 'loop', filename: string): TftpRefusal {
   return reason === 'escape'
     ? refusal(TFTP_ERROR.ACCESS_VIOLATION, TftpPathEscape(filename))
     : refusal(TFTP_ERROR.FILE_NOT_FOUND, TftpSymlinkLoop(filename));
@@ -147,6 +158,20 @@ function notServed(
   return refusal(TFTP_ERROR.FILE_NOT_FOUND, TftpFileNotFound(filename, 'the boot directory of the node'));
 }
 
+/** A generated file, or the node's boot directory; undefined when neither has the file. */
+async function fromBootDir(
+  options: BootPathResolverOptions,
+  request: { filename: string; wanted: string; clientIp: string },
+  target: BootTarget,
+): Promise<ResolvedPath | undefined> {
+  const made = await options.generated?.(request.wanted, request.clientIp, target);
+  if (made) return made;
+  const inImage = path.join(path.relative(target.rootfs, target.bootDir), request.wanted);
+  const found = await resolveInRoot(target.rootfs, inImage, options.probe);
+  if (found.ok) return { path: found.path, source: 'boot' };
+  return found.reason === 'missing' ? undefined : walkRefusal(found.reason, request.filename);
+}
+
 /** Builds `(filename, clientIp) → path or refusal` for the agent's TFTP service. */
 export function createBootPathResolver(
   options: BootPathResolverOptions,
@@ -159,10 +184,8 @@ export function createBootPathResolver(
     const mac = options.macOfIp(clientIp);
     const decision = mac === undefined ? undefined : options.decide(mac);
     if (decision?.allow) {
-      const inImage = path.join(path.relative(decision.rootfs, decision.bootDir), wanted);
-      const found = await resolveInRoot(decision.rootfs, inImage, probe);
-      if (found.ok) return { path: found.path, source: 'boot' };
-      if (found.reason !== 'missing') return walkRefusal(found.reason, filename);
+      const inBoot = await fromBootDir(options, { filename, wanted, clientIp }, decision);
+      if (inBoot) return inBoot;
     }
     if (staticDir) {
       // The static directory is the host's (a distribution package, root's), not an image: its links
