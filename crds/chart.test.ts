@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_MODELS } from '../api/v1alpha1/node-models.js';
+import { defaultImagesConfig } from '../operator/controllers/default-images/config.js';
 import { isWaltError } from '../common/errors.js';
 import { argoHealthSnippet, chartCrdFiles, rbacTemplate, withHealthSection } from './chart.js';
 import { ERR_CHART_DOC_MARKERS, ERR_CHART_RBAC_SOURCE } from './errors.js';
@@ -116,10 +116,23 @@ describe('the Argo CD health snippet', () => {
 });
 
 describe('values.schema.json', () => {
-  it('offers default images for exactly the node models of the API', async () => {
+  it('admits only default-image registries and tags the operator accepts (WALT_DEFAULT_IMAGE_*)', async () => {
     const schema = JSON.parse(await readFile(path.join(root, 'charts/walt/values.schema.json'), 'utf8')) as {
-      properties: { defaultImages: { properties: { models: { items: { enum: string[] } } } } };
+      properties: {
+        defaultImages: { properties: Record<'registry' | 'tag', { pattern: string; maxLength?: number }> };
+      };
     };
-    expect(schema.properties.defaultImages.properties.models.items.enum).toEqual(Object.keys(NODE_MODELS));
+    const { registry, tag } = schema.properties.defaultImages.properties;
+    const longest = `${'r'.repeat(190)}.org:5000`.slice(0, registry.maxLength);
+    const registries = ['127.0.0.1:5000', 'registry.example.org/lab/x', 'Reg-1.example:443', longest];
+    for (const value of registries) {
+      expect(new RegExp(registry.pattern).test(value)).toBe(true);
+      const env = {
+        WALT_DEFAULT_IMAGE_REPOSITORY: `${value}/walt`,
+        WALT_DEFAULT_IMAGE_TAG: 'bookworm_1.2-x',
+      };
+      expect(new RegExp(tag.pattern).test(env.WALT_DEFAULT_IMAGE_TAG)).toBe(true);
+      expect(defaultImagesConfig(env)?.repository).toBe(`${value}/walt`);
+    }
   });
 });

@@ -16,6 +16,8 @@ import { createManager, type Manager } from '../runtime/index.js';
 import { agentDeployConfig, type AgentDeployConfig } from './controllers/segment-agents/config.js';
 import { segmentAgentsController } from './controllers/segment-agents/controller.js';
 import { registerOrphanFinalizers } from './controllers/orphan-finalizers/controller.js';
+import { defaultImagesConfig, type DefaultImagesConfig } from './controllers/default-images/config.js';
+import { defaultImagesController } from './controllers/default-images/controller.js';
 
 export interface OperatorOptions {
   kc: k8s.KubeConfig;
@@ -42,6 +44,12 @@ export interface OperatorOptions {
    * (WALT_AGENT_IMAGE and friends, set by the chart); null or no WALT_AGENT_IMAGE: no DaemonSets.
    */
   agents?: AgentDeployConfig | null;
+  /**
+   * Create the default WaltImage of each node model in use (controllers/default-images). Default: from
+   * the environment (WALT_DEFAULT_IMAGE_REPOSITORY and friends, set by the chart); null or no
+   * repository: none is created.
+   */
+  defaultImages?: DefaultImagesConfig | null;
 }
 
 /**
@@ -92,6 +100,10 @@ function registerControllers(manager: Manager, options: OperatorOptions, logger:
   });
   const agents = options.agents === undefined ? agentDeployConfig(process.env) : options.agents;
   if (agents) manager.addController(segmentAgentsController({ kc: options.kc, config: agents }));
+  const defaultImages =
+    options.defaultImages === undefined ? defaultImagesConfig(process.env) : options.defaultImages;
+  if (defaultImages)
+    manager.addController(defaultImagesController({ kc: options.kc, config: defaultImages }));
 }
 
 async function main(): Promise<void> {

@@ -62,6 +62,31 @@ export function bootOptions(client: ClientClass, decision: BootDecision, serverI
   return withFile(serverIp, undefined);
 }
 
+/**
+ * x86 PXE firmware asking with these architecture types (RFC 4578: BIOS, EFI x86-64, EFI BC) can run the
+ * iPXE binaries of PXE_BOOT_FILES; an unknown one of them is handed iPXE so that it can say its model.
+ */
+const DISCOVERABLE_PXE_ARCH = new Set([0, 7, 9]);
+
+/**
+ * Whether an unknown machine (no WaltNode has its MAC) is an x86 PC that can learn its model: PXE firmware
+ * of an x86 architecture (it gets iPXE), or iPXE itself on x86 or of unknown architecture (it gets the
+ * discovery script of agents/http/discovery-script.ts, which asks DHCP again as `walt.node.<model>`).
+ * Only on a segment with autoRegister: elsewhere an unknown machine stays a device.
+ */
+export function offersDiscovery(client: ClientClass, decision: BootDecision, autoRegister: boolean): boolean {
+  if (!autoRegister || decision.allow || decision.reason !== 'UnknownNode') return false;
+  if (client.kind === 'pxe')
+    return client.archCode !== undefined && DISCOVERABLE_PXE_ARCH.has(client.archCode);
+  return client.kind === 'ipxe' && (client.arch === undefined || client.arch.startsWith('x86-'));
+}
+
+/** What an unknown x86 PC gets (see offersDiscovery): iPXE by TFTP, or the HTTP script for iPXE. */
+export function discoveryBootOptions(client: ClientClass, serverIp: string): BootOptions {
+  if (client.kind === 'pxe') return withFile(serverIp, PXE_BOOT_FILES[client.arch]);
+  return withFile(serverIp, ipxeScriptUrl(serverIp));
+}
+
 /** ProxyDHCP replies also tell PXE ROMs to download the file at once, with no boot server discovery. */
 export function proxyVendorOptions(client: ClientClass): Array<[number, Buffer]> {
   const options: Array<[number, Buffer]> = [[OPT.VENDOR_CLASS, stringValue('PXEClient')]];

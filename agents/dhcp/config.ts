@@ -21,6 +21,8 @@ export interface DhcpConfig {
   offerHoldSeconds: number;
   /** How long a DECLINEd address is not handed out. */
   declineHoldSeconds: number;
+  /** The segment registers unknown nodes (spec.autoRegister): unknown x86 PCs get iPXE to say their model. */
+  autoRegister?: boolean;
 }
 
 export const DEFAULT_LEASE_SECONDS = 24 * 3600;
@@ -64,5 +66,6 @@ export function dhcpConfigOf(name: string, spec: WaltSegmentSpec): DhcpConfig {
     leaseSeconds: durationSeconds(spec.dhcp?.leaseTime ?? '') ?? DEFAULT_LEASE_SECONDS,
     offerHoldSeconds: 60,
     declineHoldSeconds: 600,
+    autoRegister: spec.autoRegister ?? false,
   };
 }

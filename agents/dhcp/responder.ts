@@ -2,7 +2,14 @@
 // parameter). Boot options come from the one netboot gate, decideBoot(), per client class.
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { decideBoot, normaliseMac, type BootDecision, type BootView } from '../netboot/gate.js';
-import { bootOptions, offersBoot, proxyVendorOptions, type BootOptions } from './boot-options.js';
+import {
+  bootOptions,
+  discoveryBootOptions,
+  offersBoot,
+  offersDiscovery,
+  proxyVendorOptions,
+  type BootOptions,
+} from './boot-options.js';
 import { announcedModel, classify, type ClientClass } from './client-class.js';
 import type { DhcpConfig } from './config.js';
 import { inSubnet, intToIp, ipToInt } from './ipv4.js';
@@ -200,11 +207,23 @@ function replyHeader(packet: DhcpPacket, spec: ReplySpec): Omit<DhcpPacket, 'opt
   };
 }
 
+function discovers(req: Request): boolean {
+  return offersDiscovery(req.client, req.decision, req.ctx.config.autoRegister ?? false);
+}
+
+/** The boot options of this request: a node's (the gate's), or an unknown x86 PC's (discovery). */
+function bootOf(req: Request): BootOptions {
+  const { serverIp } = req.ctx.config;
+  return discovers(req)
+    ? discoveryBootOptions(req.client, serverIp)
+    : bootOptions(req.client, req.decision, serverIp);
+}
+
 function addressReply(req: Request, type: number, ip: string): DhcpPacket {
   const options = new Map<number, Buffer>();
   networkOptions(req, options);
   leaseOptions(req.ctx.config.leaseSeconds, options);
-  const boot = bootOptions(req.client, req.decision, req.ctx.config.serverIp);
+  const boot = bootOf(req);
   return buildReply(req, { type, yiaddr: ip, boot, options });
 }
 
@@ -312,7 +331,7 @@ function onInform(req: Request): Response {
   const options = new Map<number, Buffer>();
   networkOptions(req, options);
   options.delete(OPT.HOSTNAME);
-  const boot = bootOptions(req.client, req.decision, req.ctx.config.serverIp);
+  const boot = bootOf(req);
   const reply = buildReply(req, { type: MessageType.ACK, ciaddr: req.packet.ciaddr, boot, options });
   return { leases: req.ctx.leases, reply };
 }
@@ -340,8 +359,9 @@ function proxyRespond(req: Request, type: number): Response {
     : type === MessageType.DISCOVER;
   if (!wanted || !isPxeLike(req.client)) return ignore(ctx, 'proxy-not-for-us');
   const response = withDiscovery({ leases: ctx.leases }, req, req.packet.ciaddr);
-  const boot = bootOptions(req.client, req.decision, ctx.config.serverIp);
-  if (!offersBoot(req.client, req.decision)) return { ...response, ignored: 'proxy-not-allowed' };
+  const boot = bootOf(req);
+  if (!offersBoot(req.client, req.decision) && !discovers(req))
+    return { ...response, ignored: 'proxy-not-allowed' };
   const options = new Map(proxyVendorOptions(req.client));
   const replyType = onProxyPort ? MessageType.ACK : MessageType.OFFER;
   return { ...response, reply: buildReply(req, { type: replyType, boot: mergeBoot(boot, options) }) };

@@ -22,6 +22,7 @@ import { startRegistry, type TestRegistry } from './registry.js';
 import { stopProcessGroup } from '../process-group.js';
 import { applyIdentities, asServiceAccount } from './identity.js';
 import { createNetwork, deleteNetwork, type LabNetwork } from './netns.js';
+import { labDefaultImages } from './default-images.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -38,6 +39,11 @@ export interface LabOptions {
   logLevel?: string;
   /** The registry's loopback port (default: a free one; the testbed's is TESTBED_REGISTRY_PORT). */
   registryPort?: number;
+  /**
+   * The operator creates the default image of each node model in use, from this lab's registry
+   * (`<registry>/walt/<model>-default:latest`, default-images.ts). Default: it creates none.
+   */
+  defaultImages?: boolean;
 }
 
 export interface Lab {
@@ -120,6 +126,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       handleSignals: false,
       // The agent's API is relayed to loopback below: the operator may send its token there.
       agentUrlPolicy: { allowLoopback: true },
+      defaultImages: options.defaultImages ? labDefaultImages(registry.host) : null,
       ...(options.namespace ? { namespace: options.namespace } : {}),
     });
     await operator.start();

@@ -1,8 +1,10 @@
 // The local testbed's lab process (started by `local/testbed.sh up`, stopped by `down`): brings up the
 // lab segment (network namespace walt-lab, bridge walt-net, 192.168.152.1/22), a registry on
-// 127.0.0.1:5000 holding the default image, the operator and the boot agent, applies
-// examples/segment.yaml, the default image walt-system/pc-x86-64-default, examples/image.yaml (as
-// default/debian-pc, which examples/experiment.yaml boots) and examples/vnode.yaml, waits for vn1 to be
+// 127.0.0.1:5000 holding the default image (pushed as walt/<model>-default:latest for each model of its
+// label walt.node.models), the operator (which creates the WaltImage walt-system/<model>-default of each
+// model in use, operator/controllers/default-images) and the boot agent, applies
+// examples/segment.yaml, examples/image.yaml (as default/debian-pc, which examples/experiment.yaml
+// boots) and examples/vnode.yaml, waits for vn1 to be
 // Ready, prints LAB READY, and keeps everything running until SIGTERM/SIGINT. Needs KUBECONFIG (the
 // testbed's control plane).
 import { readFile } from 'node:fs/promises';
@@ -12,9 +14,10 @@ import * as k8s from '@kubernetes/client-node';
 import { loadKubeConfig } from '../../common/kube-config.js';
 import { parseAllDocuments } from 'yaml';
 import { RESOURCES, type WaltImage, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
-import { ensureDefaultImage, pushImage } from '../default-image/image.js';
+import { ensureDefaultImage } from '../default-image/image.js';
 import { startLab, tailOf, type Lab } from './lab.js';
-import { applyAll, defaultImage, defaultImageRef, TESTBED_REGISTRY_PORT } from './resources.js';
+import { applyAll, defaultImageRef, TESTBED_REGISTRY_PORT } from './resources.js';
+import { pushDefaultImages } from './default-images.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const READY_TIMEOUT_MS = 10 * 60_000;
@@ -76,6 +79,7 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
       address: `${segment.spec.serverAddress}/${segment.spec.subnet.split('/')[1]}`,
     },
     registryPort: TESTBED_REGISTRY_PORT,
+    defaultImages: true,
   });
   try {
     const since = Date.now();
@@ -83,12 +87,14 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
     // examples/image.yaml names this registry, so that applying it on the testbed changes nothing.
     if (userImage.spec.ref !== ref)
       throw new Error(`examples/image.yaml refers to ${userImage.spec.ref}, the testbed pushes ${ref}`);
-    await pushImage(image.layoutDir, image.tag, ref);
-    // default/debian-pc is examples/image.yaml, which examples/experiment.yaml boots.
-    await applyAll(kc, [segment, defaultImage(ref), userImage, vnode]);
-    say(
-      `applied segment ${segment.metadata.name}, images walt-system/pc-x86-64-default and default/debian-pc, node ${vnode.metadata.name}`,
-    );
+    const pushed = await pushDefaultImages(image.layoutDir, image.tag, lab.registry.host);
+    if (!pushed.includes(ref))
+      throw new Error(`the default image's label names no pc-x86-64 (pushed: ${pushed.join(', ')})`);
+    say(`pushed ${pushed.join(', ')}`);
+    // default/debian-pc is examples/image.yaml, which examples/experiment.yaml boots; the operator
+    // creates walt-system/pc-x86-64-default, which vn1 (image: default) boots.
+    await applyAll(kc, [segment, userImage, vnode]);
+    say(`applied segment ${segment.metadata.name}, image default/debian-pc, node ${vnode.metadata.name}`);
     const node = await waitReady(kc, vnode.metadata.name, since);
     say(`LAB READY: ${vnode.metadata.name} booted ${node.status?.bootedImage?.name} at ${node.status?.ip}`);
     return lab;

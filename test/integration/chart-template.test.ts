@@ -86,6 +86,10 @@ describe('helm chart charts/walt', () => {
       WALT_AGENT_API_PORT: '8080',
     });
     expect(objects(out.stdout).filter((o) => o.kind === 'WaltImage')).toEqual([]);
+    // No registry: the operator creates no default image
+    expect(Object.keys(operatorEnv(out.stdout)).filter((k) => k.startsWith('WALT_DEFAULT_IMAGE'))).toEqual(
+      [],
+    );
   });
 
   it('renders non-default values (postgres, tolerations, resources, metrics) as the golden file', async () => {
@@ -109,11 +113,13 @@ describe('helm chart charts/walt', () => {
       requests: { cpu: '500m', memory: '1Gi' },
       limits: { memory: '4Gi' },
     });
-    expect(
-      objects(out.stdout)
-        .filter((o) => o.kind === 'WaltImage')
-        .map((o) => o.metadata.name),
-    ).toEqual(['pc-x86-64-default', 'rpi-4-b-default']);
+    // Default images: the operator creates them per model in use (operator/controllers/default-images)
+    expect(env).toMatchObject({
+      WALT_DEFAULT_IMAGE_REPOSITORY: '127.0.0.1:5000/walt',
+      WALT_DEFAULT_IMAGE_TAG: 'bookworm',
+      WALT_DEFAULT_IMAGE_INSECURE: 'true',
+    });
+    expect(objects(out.stdout).filter((o) => o.kind === 'WaltImage')).toEqual([]);
   });
 
   it.each([
@@ -142,9 +148,14 @@ describe('helm chart charts/walt', () => {
     ],
     ['a resource quantity', ['--set', 'resources.limits.memory=lots'], "at '/resources/limits/memory'"],
     [
-      'an unknown node model',
-      ['--set-json', 'defaultImages.models=["vax-11"]'],
-      "at '/defaultImages/models/0'",
+      'a default-image registry with a scheme',
+      ['--set', 'defaultImages.registry=http://127.0.0.1:5000'],
+      "at '/defaultImages/registry'",
+    ],
+    [
+      'a list of default-image models (made per model in use)',
+      ['--set-json', 'defaultImages.models=["pc-x86-64"]'],
+      "at '/defaultImages'",
     ],
     ['metrics as a string', ['--set-string', 'metrics.enabled=yes'], "at '/metrics/enabled'"],
   ])('refuses %s, naming the field', async (_what, args, where) => {

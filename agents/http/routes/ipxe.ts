@@ -7,6 +7,7 @@ import { clientIp, type HttpContext } from '../context.js';
 import { isWaltError } from '../../../common/errors.js';
 import { HttpNoBootFiles, HttpNoMac } from '../errors.js';
 import { bootScript, retryScript } from '../ipxe-script.js';
+import { discoveryScript } from '../discovery-script.js';
 import { macSchema } from '../schemas.js';
 
 interface IpxeQuery {
@@ -44,6 +45,18 @@ async function allowedScript(ctx: HttpContext, target: BootTarget, retryUrl: str
   });
 }
 
+/**
+ * An unknown machine on a segment that registers unknown nodes is an x86 PC that has not said its
+ * model yet (DHCP hands this URL to unknown iPXE only then, agents/dhcp/boot-options.ts offersDiscovery).
+ */
+function discovers(ctx: HttpContext, decision: ReturnType<typeof decideBoot>): boolean {
+  return (
+    !decision.allow &&
+    decision.reason === 'UnknownNode' &&
+    ctx.view.segment(ctx.segment)?.spec.autoRegister === true
+  );
+}
+
 async function handle(
   ctx: HttpContext,
   request: FastifyRequest<{ Querystring: IpxeQuery }>,
@@ -57,6 +70,10 @@ async function handle(
   const log = request.log.child({ mac, segment: ctx.segment });
   const retryUrl = scriptUrl(ctx, mac);
   reply.type('text/plain; charset=utf-8');
+  if (discovers(ctx, decision)) {
+    log.info('discovery script');
+    return discoveryScript({ retryUrl, delaySeconds: ctx.retryDelaySeconds });
+  }
   if (!decision.allow) {
     log.info({ reason: decision.reason }, 'boot denied: %s', decision.message);
     return retryScript({
