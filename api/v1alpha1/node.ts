@@ -285,15 +285,17 @@ export const WaltNodeStatus = Type.Object({
   reboot: Type.Optional(
     Type.Object(
       {
-        cause: Type.String({ maxLength: 64 }),
+        cause: Type.String({ maxLength: 400 }),
         method: StringEnum(['soft', 'hard'] as const),
         startedAt: Timestamp({ description: 'When the current attempt began: its bootup comes later.' }),
         hardReboots: Count(undefined, { description: 'Power cycles the boot watchdog did for it.' }),
+        outcome: StringEnum(['Waiting', 'Booted', 'Failed'] as const),
       },
       {
         description:
-          'A reboot of a node powered from outside that has not booted yet (agents/power/escalation.ts): ' +
-          'the agent hard-reboots it when no bootup comes within settings.bootTimeout, up to bootRetries times.',
+          'The last reboot the agent started for a node powered from outside (agents/power/escalation.ts): ' +
+          'while Waiting, it hard-reboots the node when no bootup comes within settings.bootTimeout, up to ' +
+          'bootRetries times, then marks it Failed. cause names the request, so one is never carried out twice.',
       },
     ),
   ),
