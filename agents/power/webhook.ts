@@ -10,6 +10,7 @@
 // another host).
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { parseDurationMs } from '../../common/duration.js';
+import { statusCodeOf } from '../../runtime/index.js';
 import type { PowerDriver } from './driver.js';
 import { ERR_POWER_WEBHOOK_CONFIG, ERR_POWER_WEBHOOK_FAILED, ERR_POWER_WEBHOOK_SECRET } from './errors.js';
 
@@ -90,7 +91,7 @@ async function credential(
   const data = await options.readSecret(ref.namespace, ref.name).catch((error: unknown) => {
     throw ERR_POWER_WEBHOOK_SECRET(
       name,
-      `cannot read Secret ${ref.namespace}/${ref.name}: ${messageOf(error)}`,
+      `cannot read Secret ${ref.namespace}/${ref.name}: ${readFailure(error)}`,
     );
   });
   if (!data) throw ERR_POWER_WEBHOOK_SECRET(name, `Secret ${ref.namespace}/${ref.name} does not exist`);
@@ -105,6 +106,13 @@ async function credential(
       `key ${ref.key} of Secret ${ref.name} is not a one-line header value`,
     );
   return { [spec.authHeader ?? 'Authorization']: value };
+}
+
+/** Why a Secret read failed, in one line (the API client's error carries the whole answer). */
+function readFailure(error: unknown): string {
+  const code = statusCodeOf(error);
+  if (code === 403) return 'forbidden (403): the agent may read only the power Secrets its RBAC names';
+  return code === undefined ? messageOf(error).split('\n')[0]! : `HTTP ${code}`;
 }
 
 function messageOf(error: unknown): string {
