@@ -112,7 +112,11 @@ describe('the soft step', () => {
 });
 
 describe('createEscalator (in-memory API object)', () => {
-  /** A writer that keeps one object, applies status like a single field manager, and bumps resourceVersion. */
+  /**
+   * A writer over one stored object that behaves like the server-side apply writer: the update is
+   * computed from the object it is given (maybe stale), unless the write is guarded and that object's
+   * resourceVersion is not the stored one (409): then from the stored object. Each write bumps it.
+   */
   function store(initial: WaltNode): {
     writer: StatusWriter<WaltNode>;
     failed: Status[];
@@ -121,21 +125,27 @@ describe('createEscalator (in-memory API object)', () => {
   } {
     let obj = initial;
     const failed: Status[] = [];
+    const bump = (o: WaltNode): string => String(Number(o.metadata.resourceVersion) + 1);
     const writer: StatusWriter<WaltNode> = {
       fieldManager: 'test',
-      apply(given: WaltNode, update: StatusUpdate<WaltNode>) {
-        const status = typeof update === 'function' ? update(obj) : update;
-        const rv = String(Number(obj.metadata.resourceVersion) + 1);
+      apply(given: WaltNode, update: StatusUpdate<WaltNode>, options?: { guard?: boolean }) {
+        const stale = given.metadata.resourceVersion !== obj.metadata.resourceVersion;
+        const base = options?.guard && stale ? obj : given;
+        const status = typeof update === 'function' ? update(base) : update;
         obj = {
           ...obj,
-          metadata: { ...obj.metadata, resourceVersion: rv },
+          metadata: { ...obj.metadata, resourceVersion: bump(obj) },
           status: { ...obj.status, ...status },
         };
-        void given;
         return Promise.resolve(obj);
       },
     };
-    return { writer, failed, get: () => obj, set: (next) => void (obj = next) };
+    return {
+      writer,
+      failed,
+      get: () => obj,
+      set: (next) => void (obj = { ...next, metadata: { ...next.metadata, resourceVersion: bump(obj) } }),
+    };
   }
   const events = (): ObjectEvents & { seen: string[] } => {
     const seen: string[] = [];
@@ -169,6 +179,7 @@ describe('createEscalator (in-memory API object)', () => {
     expect(await escalator.start(s.get(), ask)).toBe('skip');
     expect(softReboot).toHaveBeenCalledTimes(1);
     const ev = events();
+    const staleSoft = s.get();
     clock = T0 + 30_000;
     expect(await escalator.watch(s.get(), ev)).toBe(30_000);
     expect(hardReboot).not.toHaveBeenCalled();
@@ -180,6 +191,10 @@ describe('createEscalator (in-memory API object)', () => {
     // A second watchdog (a restarted agent) on the same state does not cycle again before the timeout
     await escalator.watch(s.get(), ev);
     expect(hardReboot).toHaveBeenCalledTimes(1);
+    // Nor does one that reads a stale cache (the soft state, its deadline passed), and it writes nothing old back
+    await escalator.watch(staleSoft, ev);
+    expect(hardReboot).toHaveBeenCalledTimes(1);
+    expect(s.get().status?.reboot).toMatchObject({ method: 'hard', hardReboots: 1 });
     clock = T0 + 120_000;
     await escalator.watch(s.get(), ev);
     clock = T0 + 180_000;
@@ -214,7 +229,7 @@ describe('createEscalator (in-memory API object)', () => {
     clock = T0 + 40_000;
     const booted = { ...s.get(), status: { ...s.get().status, lastBootup: at(35).toISOString() } };
     s.set(booted); // the bootup recorder's write
-    await escalator.watch(booted, events());
+    await escalator.watch(s.get(), events());
     expect(s.get().status?.reboot?.outcome).toBe('Booted');
     expect(s.get().status?.conditions?.find((c) => c.type === 'Reboot')).toMatchObject({ status: 'True' });
   });

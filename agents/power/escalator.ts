@@ -4,6 +4,7 @@
 // is written before the action it stands for, guarded by the object's resourceVersion and decided
 // again on the freshest object, so neither a stale cache nor an agent restart acts twice for one cause.
 import type * as k8s from '@kubernetes/client-node';
+import { POWERED_CONDITION } from '../../api/node/index.js';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { createStatusWriter, type ObjectEvents, type StatusWriter } from '../../runtime/index.js';
@@ -78,14 +79,18 @@ export function createEscalator(options: EscalatorOptions): Escalator {
   const now = options.now ?? (() => new Date());
   const log = (node: WaltNode): Logger => options.logger.child({ node: node.metadata.name });
 
-  /** Writes `state` unless the fresh object says another process got there first; resolves whether written. */
+  /**
+   * Writes `state` unless the fresh object says another process got there first; resolves the written
+   * object, or undefined. Every write of this module is guarded: an update is always computed from
+   * the object as stored (a stale cache would write an old state back).
+   */
   async function claim(
     node: WaltNode,
     state: RebootState,
     still: (fresh: WaltNode) => boolean,
-  ): Promise<boolean> {
+  ): Promise<WaltNode | undefined> {
     let mine = true;
-    await writer.apply(
+    const written = await writer.apply(
       node,
       (fresh) => {
         mine = still(fresh);
@@ -95,10 +100,10 @@ export function createEscalator(options: EscalatorOptions): Escalator {
       },
       { guard: true },
     );
-    return mine;
+    return mine ? written : undefined;
   }
 
-  /** A power cycle for `state` (already claimed): records what the driver did. */
+  /** A power cycle for `state`, already claimed in `node` (the written object): records what the driver did. */
   async function cycle(node: WaltNode, state: RebootState): Promise<void> {
     const error = await options.power.hardReboot(node).then(
       () => undefined,
@@ -108,15 +113,18 @@ export function createEscalator(options: EscalatorOptions): Escalator {
     if (error === undefined)
       log(node).info({ cause: state.cause, attempt: state.hardReboots }, 'node power-cycled');
     else log(node).warn({ err: error, cause: state.cause }, 'could not power-cycle the node');
-    await writer.apply(node, (fresh) =>
-      powerStatus(
-        fresh,
-        {
-          reboot: rebootCondition(fresh, state, detail),
-          powered: poweredCondition(fresh, error === undefined ? 'cycled' : 'failed', detail),
-        },
-        now(),
-      ),
+    await writer.apply(
+      node,
+      (fresh) =>
+        powerStatus(
+          fresh,
+          {
+            reboot: rebootCondition(fresh, fresh.status?.reboot ?? state, detail),
+            powered: poweredCondition(fresh, error === undefined ? 'cycled' : 'failed', detail),
+          },
+          now(),
+        ),
+      { guard: true },
     );
     if (error !== undefined) throw error instanceof Error ? error : new Error(detail);
   }
@@ -128,8 +136,9 @@ export function createEscalator(options: EscalatorOptions): Escalator {
     still: (f: WaltNode) => boolean,
   ): Promise<boolean> {
     const state = startedState(cause, 'hard', now(), hardReboots);
-    if (!(await claim(node, state, still))) return false;
-    await cycle(node, state);
+    const written = await claim(node, state, still);
+    if (!written) return false;
+    await cycle(written, state);
     return true;
   }
 
@@ -141,14 +150,15 @@ export function createEscalator(options: EscalatorOptions): Escalator {
       const fresh = (f: WaltNode): boolean => decideStart(f, ask, true).act !== 'skip';
       if (first.act === 'hard') return (await hard(node, ask.cause, 0, fresh)) ? 'hard' : 'skip';
       const state = startedState(ask.cause, 'soft', now());
-      if (!(await claim(node, state, fresh))) return 'skip';
+      const written = await claim(node, state, fresh);
+      if (!written) return 'skip';
       const outcome = await options.channel.softReboot(name);
       log(node).info({ cause: ask.cause, outcome }, 'soft reboot through the command channel');
       if (afterSoft(outcome) === 'wait') return 'soft';
       // Refused: WalT's fallback, a power cycle at once (same cause, still the first attempt).
       const same = (f: WaltNode): boolean =>
         f.status?.reboot?.cause === ask.cause && f.status.reboot.method === 'soft';
-      await hard(node, ask.cause, 0, same);
+      await hard(written, ask.cause, 0, same);
       return 'hard';
     },
 
@@ -162,12 +172,15 @@ export function createEscalator(options: EscalatorOptions): Escalator {
         const startedAt = state.startedAt;
         const same = (f: WaltNode): boolean =>
           f.status?.reboot?.startedAt === startedAt && decideWatch(f, now().getTime()).act === 'hard';
+        const claimed = startedState(state.cause, 'hard', now(), decision.attempt);
+        const written = await claim(node, claimed, same);
+        if (!written) return undefined; // another reconcile (or agent) did it: its write brings a reconcile
         await events.warning(
           'BootTimeout',
           `${state.cause}: no bootup in time; power-cycling (retry ${decision.attempt} of ${decision.of})`,
           'PowerCycle',
         );
-        await hard(node, state.cause, decision.attempt, same).catch(() => undefined);
+        await cycle(written, claimed).catch(() => undefined);
         return undefined;
       }
       const powered = decision.act === 'booted' ? poweredCondition(node, 'booted') : undefined;
@@ -199,9 +212,14 @@ export function createEscalator(options: EscalatorOptions): Escalator {
     },
 
     async observe(node) {
-      if (node.status?.conditions?.some((c) => c.type === poweredCondition(node, 'unobserved').type)) return;
-      await writer.apply(node, (fresh) =>
-        powerStatus(fresh, { powered: poweredCondition(fresh, 'unobserved') }, now()),
+      if (node.status?.conditions?.some((c) => c.type === POWERED_CONDITION)) return;
+      await writer.apply(
+        node,
+        (fresh) =>
+          fresh.status?.conditions?.some((c) => c.type === POWERED_CONDITION)
+            ? powerStatus(fresh, {}, now())
+            : powerStatus(fresh, { powered: poweredCondition(fresh, 'unobserved') }, now()),
+        { guard: true },
       );
     },
   };
