@@ -12,6 +12,7 @@ import {
   type RebootState,
 } from './escalation.js';
 import { createEscalator, type SoftRebootChannel } from './escalator.js';
+import { hardOnly } from './requested-reboot.js';
 import { softOutcomeOf } from './soft-reboot.js';
 
 const T0 = Date.parse('2026-12-05T10:00:00.000Z');
@@ -256,5 +257,25 @@ describe('createEscalator (in-memory API object)', () => {
       status: 'Unknown',
       reason: 'DriverFailed',
     });
+  });
+});
+
+describe('hardOnly', () => {
+  const T1 = '2026-12-05T10:00:00.000Z';
+  const T2 = '2026-12-05T10:05:00.000Z';
+  const asked = (annotations: Record<string, string>, claim?: Record<string, unknown>): WaltNode => ({
+    ...node(),
+    metadata: { name: 'pc1', annotations },
+    status: claim ? { claimedBy: { namespace: 'lab', name: 'exp', ...claim } } : {},
+  });
+
+  it("is walt node reboot --hard's request, or an experiment's hard one; never an older mark", () => {
+    const hard = { 'walt.dev/reboot-requested-at': T1, 'walt.dev/reboot-mode': 'hard' };
+    expect(hardOnly(asked(hard), T1)).toBe(true);
+    expect(hardOnly(asked({ ...hard, 'walt.dev/reboot-mode': 'soft' }), T1)).toBe(false);
+    expect(hardOnly(asked(hard), T2)).toBe(false);
+    expect(hardOnly(asked({}, { rebootRequestedAt: T2, rebootHard: true }), T2)).toBe(true);
+    expect(hardOnly(asked({}, { rebootRequestedAt: T2 }), T2)).toBe(false);
+    expect(hardOnly(asked({}, { rebootRequestedAt: T1, rebootHard: true }), T2)).toBe(false);
   });
 });

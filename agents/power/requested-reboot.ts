@@ -37,9 +37,14 @@ export function rebootWith(power: Reboots, node: WaltNode, ask: RebootAsk): Prom
   return power.hardReboot(node).then(() => 'hard' as const);
 }
 
-/** Whether the request is a `walt node reboot --hard` (WalT's hard_only): the annotation's, with mode hard. */
+/**
+ * Whether the request skips the soft step (WalT's hard_only): a `walt node reboot --hard` (the
+ * annotation's request, with mode hard), or an experiment's hard request (the claim's, rebootHard).
+ */
 export function hardOnly(node: WaltNode, requestedAt: string): boolean {
   const annotations = node.metadata.annotations ?? {};
+  const claim = node.status?.claimedBy;
+  if (claim?.rebootRequestedAt === requestedAt && claim.rebootHard === true) return true;
   return (
     annotations[REBOOT_REQUESTED_AT_ANNOTATION] === requestedAt &&
     annotations[REBOOT_MODE_ANNOTATION] === 'hard'

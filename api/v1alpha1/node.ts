@@ -319,6 +319,12 @@ export const WaltNodeStatus = Type.Object({
         rebootRequestedAt: Type.Optional(
           Timestamp({ description: 'A hard reboot the experiment asks the agent for, once per time.' }),
         ),
+        rebootHard: Type.Optional(
+          Type.Boolean({
+            description:
+              'The reboot of rebootRequestedAt skips the soft step (a boot step, a hard reboot step, a retry).',
+          }),
+        ),
       },
       {
         description:
