@@ -34,6 +34,7 @@ import { createNatService } from './nat/service.js';
 import { createRaService } from './ra/service.js';
 import { physicalPowerController } from './power/physical-controller.js';
 import { createRebootPath } from './power/reboot-path.js';
+import { softRebootChannel } from './power/soft-reboot.js';
 import { createVnodeService } from './vnodes/index.js';
 import { cacheView, type CacheView } from './netboot/informer-boot-view.js';
 import { imageAgentController } from './images/controller.js';
@@ -138,10 +139,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       metrics: manager.metrics.registry,
     });
     imageProgress = (line) => logs.platform.imageProgress(line);
+    const agentNamespace = options.namespace ?? systemNamespace();
     const commands = createCommandService({
       kc: options.kc,
       segment: options.segment,
-      namespace: options.namespace ?? systemNamespace(),
+      namespace: agentNamespace,
       apiUrl: options.apiUrl ?? (() => apiUrlOf(segments.get(options.segment))),
       workDir: path.join(options.cacheDir, 'commands'),
       appendLogs: (lines) => logs.append(lines.map((line) => ({ ...line, ts: new Date(line.ts) }))),
@@ -201,11 +203,21 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         onConsoleLine: (node, line) => logs.consoleLine(node, line),
       }),
     );
-    // Nodes powered from outside (PoE, webhook): the same reboot path, without the qemu driver.
+    // Nodes powered from outside (PoE, webhook): the same reboot path, without the qemu driver, with
+    // WalT's escalation (soft through the command channel first) and the boot watchdog.
     manager.addController(
       physicalPowerController({
         segment: options.segment,
-        reboots: createRebootPath({ kc: options.kc, segment: options.segment, logger }),
+        reboots: createRebootPath({
+          kc: options.kc,
+          segment: options.segment,
+          logger,
+          outside: {
+            channel: softRebootChannel(commands),
+            namespace: agentNamespace,
+            readSecret: secretReader(options.kc),
+          },
+        }),
       }),
     );
   }

@@ -6,6 +6,8 @@ import type { Logger } from '../../common/logger.js';
 import type { HttpPlugin } from '../http/context.js';
 import { MAX_TRANSFER_BYTES } from './body.js';
 import { CommandChannel, type AppendLogs, type NodeResult } from './channel.js';
+import type { ExecResult } from '../../api/agent/v1.js';
+import type { ValidExec } from './requests.js';
 import { CommandQueue, type CommandQueueOptions, type ConnectionListener } from './command-queue.js';
 import { createCommandMetrics } from './metrics.js';
 import { commandRoutes } from './routes.js';
@@ -26,6 +28,8 @@ export interface ChannelService {
   connected(node: string): boolean;
   /** The node booted again (its bootup notification): see CommandQueue.rebooted. */
   rebooted(node: string, bootId?: string): void;
+  /** Runs a command on the node from inside the agent (the power controller's soft reboot). */
+  exec(node: string, request: ValidExec): Promise<ExecResult>;
   onConnectionChange(listener: ConnectionListener): void;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -37,6 +41,7 @@ class Service implements ChannelService {
   readonly plugin: HttpPlugin;
   private readonly queue: CommandQueue<NodeResult>;
   private readonly transfers: TransferStore;
+  private readonly channel: CommandChannel;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ChannelServiceOptions) {
@@ -50,18 +55,22 @@ class Service implements ChannelService {
       metrics.connected.set({ node }, connected ? 1 : 0);
       options.logger.info({ node }, connected ? 'command channel up' : 'command channel lost');
     });
-    const channel = new CommandChannel({
+    const channel = (this.channel = new CommandChannel({
       queue: this.queue,
       transfers: this.transfers,
       metrics,
       appendLogs: options.appendLogs,
       logger: options.logger,
-    });
+    }));
     this.plugin = commandRoutes({ queue: this.queue, transfers: this.transfers, channel });
   }
 
   rebooted(node: string, bootId?: string): void {
     this.queue.rebooted(node, bootId);
+  }
+
+  exec(node: string, request: ValidExec): Promise<ExecResult> {
+    return this.channel.exec(node, request);
   }
 
   connected(node: string): boolean {

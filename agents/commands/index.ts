@@ -7,7 +7,9 @@ import type { Registry } from 'prom-client';
 import { agentTokenSecretName } from '../../api/agent/v1.js';
 import type { Logger } from '../../common/logger.js';
 import type { HttpPlugin } from '../http/context.js';
+import type { ExecResult } from '../../api/agent/v1.js';
 import type { AppendLogs } from './channel.js';
+import type { ValidExec } from './requests.js';
 import { createChannelService, type ChannelService } from './channel-service.js';
 import type { ConnectionListener } from './command-queue.js';
 import { createSegmentStatusWriter, type SegmentStatusWriter } from './segment-status.js';
@@ -39,6 +41,8 @@ export interface CommandService {
   connected(node: string): boolean;
   /** The node booted again: commands of its previous boot are lost, its old polls stale. */
   rebooted(node: string, bootId?: string): void;
+  /** Runs a command on the node from inside the agent (the power controller's soft reboot). */
+  exec(node: string, request: ValidExec): Promise<ExecResult>;
   onConnectionChange(listener: ConnectionListener): void;
   /** Ensures the token Secret and publishes apiUrl/tokenSecret in the segment status. */
   start(): Promise<void>;
@@ -74,6 +78,10 @@ class Service implements CommandService {
 
   rebooted(node: string, bootId?: string): void {
     this.channel.rebooted(node, bootId);
+  }
+
+  exec(node: string, request: ValidExec): Promise<ExecResult> {
+    return this.channel.exec(node, request);
   }
 
   onConnectionChange(listener: ConnectionListener): void {

@@ -66,10 +66,23 @@ describe('createPowerDrivers', () => {
     );
   });
 
-  it('says snmp-poe and webhook are not implemented yet', async () => {
+  it('says snmp-poe is not implemented yet', async () => {
     const drivers = createPowerDrivers({ qemu });
     expect(await codeOf(drivers.hardReboot(node('snmp-poe')))).toBe(ERR_POWER_NOT_IMPLEMENTED.code);
-    expect(await codeOf(drivers.powerOn(node('webhook')))).toBe(ERR_POWER_NOT_IMPLEMENTED.code);
+  });
+
+  it('hands webhook nodes to the webhook driver, and says so when this process has none', async () => {
+    const webhook = {
+      hardReboot: jest.fn(() => Promise.resolve()),
+      powerOn: jest.fn(() => Promise.resolve()),
+      powerOff: jest.fn(() => Promise.resolve()),
+    } satisfies PowerDriver;
+    const physical = node('webhook');
+    await createPowerDrivers({ qemu, webhook }).hardReboot(physical);
+    expect(webhook.hardReboot).toHaveBeenCalledWith(physical);
+    expect(await codeOf(createPowerDrivers({ qemu }).powerOn(physical))).toBe(
+      ERR_POWER_DRIVER_UNAVAILABLE.code,
+    );
   });
 
   it('says so when this process has no vnode service', async () => {

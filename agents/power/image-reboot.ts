@@ -11,7 +11,7 @@ import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { createStatusWriter, setCondition, type Status, type StatusWriter } from '../../runtime/index.js';
 import { imageRefOf } from '../netboot/gate.js';
-import type { PowerDriver } from './driver.js';
+import { rebootWith, type Reboots } from './requested-reboot.js';
 
 export type ImageRebootDecision =
   | { reboot: false; why: 'NotReady' | 'NothingBooted' | 'SameImage' | 'AlreadyRebooted' }
@@ -89,7 +89,7 @@ export interface ImageRebooter {
 export interface ImageRebooterOptions {
   kc: k8s.KubeConfig;
   segment: string;
-  power: Pick<PowerDriver, 'hardReboot'>;
+  power: Reboots;
   logger: Logger;
   /** Default: server-side apply with the field manager walt-agent-<segment>-reboot. */
   writer?: StatusWriter<WaltNode>;
@@ -118,7 +118,8 @@ export function createImageRebooter(options: ImageRebooterOptions): ImageReboote
       if (!decision.reboot) return false;
       rebooted.set(key, switchKey(decision.generation, decision.wanted));
       const log = options.logger.child({ node: node.metadata.name });
-      const error = await options.power.hardReboot(node).then(
+      const cause = `image change to ${decision.wanted} (generation ${decision.generation})`;
+      const error = await rebootWith(options.power, node, { cause, hardOnly: false }).then(
         () => undefined,
         (e: unknown) => e,
       );

@@ -13,13 +13,49 @@ import {
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
 import { createStatusWriter, setCondition, type Status, type StatusWriter } from '../../runtime/index.js';
+import { REBOOT_MODE_ANNOTATION, REBOOT_REQUESTED_AT_ANNOTATION } from '../../api/node/index.js';
 import type { PowerDriver } from './driver.js';
+import type { RebootAsk, RebootMethod } from './escalation.js';
+
+/** How the reboot was carried out, for the condition's message. */
+const DONE: Record<RebootMethod | 'skip', string> = {
+  hard: 'hard-rebooted',
+  soft: 'soft reboot sent',
+  skip: 'reboot already under way',
+};
+
+/**
+ * Reboots with the escalation (escalator.ts) when the caller has it (nodes powered from outside);
+ * else a hard reboot (VMs). Resolves how it went.
+ */
+export interface Reboots extends Pick<PowerDriver, 'hardReboot'> {
+  reboot?(node: WaltNode, ask: RebootAsk): Promise<RebootMethod | 'skip'>;
+}
+
+export function rebootWith(power: Reboots, node: WaltNode, ask: RebootAsk): Promise<RebootMethod | 'skip'> {
+  if (power.reboot) return power.reboot(node, ask);
+  return power.hardReboot(node).then(() => 'hard' as const);
+}
+
+/**
+ * Whether the request skips the soft step (WalT's hard_only): a `walt node reboot --hard` (the
+ * annotation's request, with mode hard), or an experiment's hard request (the claim's, rebootHard).
+ */
+export function hardOnly(node: WaltNode, requestedAt: string): boolean {
+  const annotations = node.metadata.annotations ?? {};
+  const claim = node.status?.claimedBy;
+  if (claim?.rebootRequestedAt === requestedAt && claim.rebootHard === true) return true;
+  return (
+    annotations[REBOOT_REQUESTED_AT_ANNOTATION] === requestedAt &&
+    annotations[REBOOT_MODE_ANNOTATION] === 'hard'
+  );
+}
 
 /** The status recording a requested reboot, or its failure (pure). */
 export function requestedRebootStatus(
   node: WaltNode,
   decision: Extract<RequestedRebootDecision, { reboot: true }>,
-  outcome: { error?: unknown; now: Date },
+  outcome: { error?: unknown; now: Date; method?: RebootMethod | 'skip' },
 ): Status {
   const { requestedAt, generation } = decision;
   const failed = outcome.error !== undefined;
@@ -37,7 +73,7 @@ export function requestedRebootStatus(
           type: REBOOT_REQUEST_CONDITION,
           status: 'True',
           reason: 'Rebooted',
-          message: `requested at ${requestedAt}; hard-rebooted`,
+          message: `requested at ${requestedAt}; ${DONE[outcome.method ?? 'hard']}`,
         },
     generation,
     outcome.now,
@@ -55,7 +91,7 @@ export interface RequestedRebooter {
 export interface RequestedRebooterOptions {
   kc: k8s.KubeConfig;
   segment: string;
-  power: Pick<PowerDriver, 'hardReboot'>;
+  power: Reboots;
   logger: Logger;
   /** Default: server-side apply with the field manager walt-agent-<segment>-reboot-request. */
   writer?: StatusWriter<WaltNode>;
@@ -87,14 +123,19 @@ export function createRequestedRebooter(options: RequestedRebooterOptions): Requ
       if (!decision.reboot) return false;
       handled.set(key, decision.requestedAt);
       const log = options.logger.child({ node: node.metadata.name });
-      const error = await options.power.hardReboot(node).then(
-        () => undefined,
+      const ask = {
+        cause: `reboot requested at ${decision.requestedAt}`,
+        hardOnly: hardOnly(node, decision.requestedAt),
+      };
+      let method: RebootMethod | 'skip' = 'hard';
+      const error = await rebootWith(options.power, node, ask).then(
+        (how) => void (method = how),
         (e: unknown) => e,
       );
       if (error) log.warn({ err: error, ...decision }, 'could not carry out a requested reboot');
-      else log.info(decision, 'node rebooted as requested');
+      else log.info({ ...decision, method }, 'node rebooted as requested');
       await writer.apply(node, (current) =>
-        requestedRebootStatus(current, decision, { error, now: new Date() }),
+        requestedRebootStatus(current, decision, { error, now: new Date(), method }),
       );
       return error === undefined;
     },

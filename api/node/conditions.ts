@@ -6,3 +6,9 @@ export const REBOOT_REQUEST_CONDITION = 'RebootRequest';
 export const IMAGE_REBOOT_CONDITION = 'ImageReboot';
 /** Whether the node is powered (a virtual node: its VM runs). */
 export const POWERED_CONDITION = 'Powered';
+/**
+ * The last reboot the agent started for a node powered from outside (agents/power/escalation.ts):
+ * Unknown while it waits for the bootup (reason SoftReboot or HardReboot), True once the node booted,
+ * False when the boot watchdog gave up (BootTimeout) or the driver failed (PowerFailed).
+ */
+export const REBOOT_CONDITION = 'Reboot';

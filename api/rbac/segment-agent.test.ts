@@ -29,7 +29,12 @@ describe('segmentAgentRbac', () => {
     const secretReads = rulesOf(objects).filter(
       (r) => r.resources?.includes('secrets') && r.verbs.includes('get'),
     );
-    for (const rule of secretReads) expect(rule.resourceNames).toEqual(['walt-agent-lab-a']);
+    expect(secretReads.map((r) => r.resourceNames)).toEqual([
+      ['walt-agent-lab-a'],
+      ['walt-power-lab-a'],
+      ['walt-agent-lab-a'],
+    ]);
+    for (const rule of secretReads) expect(rule.verbs).toEqual(['get']);
     const status = rulesOf(objects).find((r) => r.resources?.includes('waltsegments/status'));
     expect(status?.resourceNames).toEqual(['lab-a']);
   });
@@ -46,6 +51,15 @@ describe('segmentAgentRbac', () => {
     ]);
     const alice = { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' };
     expect(readers(segmentAgentRbac('lab-a', { tokenReaders: [alice] }))).toEqual([alice]);
+  });
+
+  it('names the power Secrets given instead of walt-power-<segment>', () => {
+    const power = rulesOf(segmentAgentRbac('lab-a', { powerSecrets: ['pdu-a', 'poe-a'] })).filter(
+      (r) => r.resources?.includes('secrets') && r.resourceNames?.includes('pdu-a'),
+    );
+    expect(power).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['pdu-a', 'poe-a'], verbs: ['get'] },
+    ]);
   });
 
   it('gives two segments objects of distinct names (":" never occurs in a segment name)', () => {

@@ -17,6 +17,11 @@ export const SHARED_AGENT_CLUSTER_ROLE = 'walt-agent';
 
 /** The ServiceAccount of a segment's agent; also the name of its token Secret and of its Lease. */
 export const agentServiceAccountName = (segment: string): string => `walt-agent-${segment}`;
+/**
+ * The Secret holding the power credentials of a segment's nodes (webhook auth values, SNMP
+ * communities; one key each): the one power Secret its agent may read unless others are named.
+ */
+export const powerSecretName = (segment: string): string => `walt-power-${segment}`;
 /** The Lease the agents of a segment elect their leader with. */
 export const agentLeaseName = (segment: string): string => `walt-agent-${segment}`;
 /** The user name the apiserver gives a ServiceAccount (what the admission policy reads the segment from). */
@@ -52,13 +57,18 @@ export interface SegmentAgentRbacOptions {
    * operator by default; add users or groups here rather than granting get on Secrets.
    */
   tokenReaders?: k8s.RbacV1Subject[];
+  /**
+   * The Secrets of the agents' namespace its power drivers may read (spec.power.*.secretRef names
+   * them), by name: default walt-power-<segment> only. Never a Secret another agent also reads.
+   */
+  powerSecrets?: readonly string[];
 }
 
 /**
  * The per-segment objects, in the order to apply them: the ServiceAccount; its binding to the shared
  * ClusterRole; a ClusterRole for the status of its own WaltSegment only; a Role in the agents'
- * namespace for its own Lease and token Secret only (create by name is checked by the admission
- * policy); a Role that lets the token readers get that Secret.
+ * namespace for its own Lease, token Secret and power Secrets only (create by name is checked by the
+ * admission policy); a Role that lets the token readers get that Secret.
  */
 export function segmentAgentRbac(segment: string, options: SegmentAgentRbacOptions = {}): RbacObject[] {
   const namespace = options.namespace ?? AGENT_NAMESPACE;
@@ -70,6 +80,7 @@ export function segmentAgentRbac(segment: string, options: SegmentAgentRbacOptio
     ...(ns ? { namespace: ns } : {}),
     labels: labels(segment),
   });
+  const powerSecrets = options.powerSecrets ?? [powerSecretName(segment)];
   const readers = options.tokenReaders ?? [
     { kind: 'ServiceAccount', name: OPERATOR_SERVICE_ACCOUNT, namespace },
   ];
@@ -123,6 +134,8 @@ export function segmentAgentRbac(segment: string, options: SegmentAgentRbacOptio
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
         // Its API token (ADR 0008): read its own Secret, create it when missing (name checked likewise).
         { apiGroups: [''], resources: ['secrets'], resourceNames: [secret], verbs: ['get'] },
+        // Power credentials (docs/power.md): get by name, never list or watch.
+        { apiGroups: [''], resources: ['secrets'], resourceNames: [...powerSecrets], verbs: ['get'] },
         { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       ],
     },

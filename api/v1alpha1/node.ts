@@ -35,6 +35,49 @@ const SecretKeyRef = Type.Object({
   ),
 });
 
+// The placeholders a webhook's URL and body may hold; anything else between {{ }} is refused.
+const WEBHOOK_TEMPLATE_RULE = {
+  rule: "self.replace('{{node}}', '').replace('{{mac}}', '').replace('{{action}}', '').indexOf('{{') < 0",
+  message: 'the only placeholders are {{node}}, {{mac}} and {{action}}',
+};
+
+const Webhook = Type.Object({
+  url: Type.String({
+    maxLength: 2048,
+    description: 'Called once per power operation; may hold {{node}}, {{mac}}, {{action}} (on/off).',
+    ...cel(
+      {
+        rule: `self.matches(${celString('^https?://[^\\s]+$')})`,
+        message: 'must be an http:// or https:// URL',
+      },
+      WEBHOOK_TEMPLATE_RULE,
+    ),
+  }),
+  method: StringEnum(['POST', 'PUT', 'GET'] as const, { default: 'POST' }),
+  body: Type.Optional(
+    Type.String({
+      maxLength: 4096,
+      description:
+        'Request body template (not sent with GET); default {"node":"{{node}}","mac":"{{mac}}","action":"{{action}}"}.',
+      ...cel(WEBHOOK_TEMPLATE_RULE),
+    }),
+  ),
+  contentType: MatchingString(
+    '^[a-zA-Z0-9!#$&^_.+-]+/[a-zA-Z0-9!#$&^_.+-]+(;[ -~]*)?$',
+    'contentType must be a media type, e.g. application/json',
+    128,
+    { default: 'application/json' },
+  ),
+  timeout: Duration('1s', '60s', { default: '10s', description: 'Time allowed for one call.' }),
+  authHeader: MatchingString(
+    "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+    'authHeader must be an HTTP header name, e.g. Authorization',
+    64,
+    { default: 'Authorization', description: 'Header that carries the value of secretRef.' },
+  ),
+  secretRef: Type.Optional(SecretKeyRef),
+});
+
 const Power = Type.Object(
   {
     driver: StringEnum(POWER_DRIVERS, {
@@ -59,12 +102,7 @@ const Power = Type.Object(
         communitySecretRef: Type.Optional(SecretKeyRef),
       }),
     ),
-    webhook: Type.Optional(
-      Type.Object({
-        url: MatchingString('^https?://[^\\s]+$', 'must be an http:// or https:// URL', 2048),
-        secretRef: Type.Optional(SecretKeyRef),
-      }),
-    ),
+    webhook: Type.Optional(Webhook),
   },
   {
     default: {},
@@ -244,6 +282,23 @@ export const WaltNodeStatus = Type.Object({
     }),
   ),
   bootAttempts: Type.Optional(Count()),
+  reboot: Type.Optional(
+    Type.Object(
+      {
+        cause: Type.String({ maxLength: 400 }),
+        method: StringEnum(['soft', 'hard'] as const),
+        startedAt: Timestamp({ description: 'When the current attempt began: its bootup comes later.' }),
+        hardReboots: Count(undefined, { description: 'Power cycles the boot watchdog did for it.' }),
+        outcome: StringEnum(['Waiting', 'Booted', 'Failed'] as const),
+      },
+      {
+        description:
+          'The last reboot the agent started for a node powered from outside (agents/power/escalation.ts): ' +
+          'while Waiting, it hard-reboots the node when no bootup comes within settings.bootTimeout, up to ' +
+          'bootRetries times, then marks it Failed. cause names the request, so one is never carried out twice.',
+      },
+    ),
+  ),
   claimedBy: Type.Optional(
     Type.Object(
       {
@@ -263,6 +318,12 @@ export const WaltNodeStatus = Type.Object({
         ),
         rebootRequestedAt: Type.Optional(
           Timestamp({ description: 'A hard reboot the experiment asks the agent for, once per time.' }),
+        ),
+        rebootHard: Type.Optional(
+          Type.Boolean({
+            description:
+              'The reboot of rebootRequestedAt skips the soft step (a boot step, a hard reboot step, a retry).',
+          }),
         ),
       },
       {

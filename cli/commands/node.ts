@@ -41,9 +41,9 @@ function showAndBoot(node: Command, context: ContextFactory): void {
     );
   node
     .command('reboot')
-    .description('reboot nodes (the agent power-cycles virtual nodes)')
+    .description('reboot nodes: soft first, then a power cycle if they do not come back (VMs restart)')
     .argument('<node-set>', NODE_SET_HELP)
-    .option('--hard', 'hard reboot only (today every reboot is hard)')
+    .option('--hard', 'power-cycle at once, without the soft reboot first (WalT hard_only)')
     .addOption(forceOption())
     .action((set: string, options: NodeRebootOptions, cmd: Command) =>
       nodeReboot(context(cmd), set, options),

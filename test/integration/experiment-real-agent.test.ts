@@ -47,7 +47,7 @@ describe('Experiment controller against the real agent and simulated machines', 
     await lab.addMachines([
       { name: m1, labels: { 'walt.dev/test-pool': pool } },
       { name: m2, labels: { 'walt.dev/test-pool': pool } },
-      // Powered by a webhook: a driver the agent has no implementation of yet (agents/power/drivers.ts).
+      // Powered by a webhook that nothing answers (TEST-NET-1): every power cycle fails.
       { name: dead, dead: true, power: { driver: 'webhook', webhook: { url: 'http://192.0.2.1/power' } } },
     ]);
   }, 300_000);
@@ -334,7 +334,7 @@ describe('Experiment controller against the real agent and simulated machines', 
   }, 400_000);
 
   it('hard-reboots a node that does not boot in time, counts the retries, then fails; the agent handles each request', async () => {
-    // Given a node whose machine never comes up, powered by a driver the agent cannot carry out
+    // Given a node whose machine never comes up, powered by a webhook nothing answers
     await lab.createExperiment('stuck', {
       nodes: { names: [dead] },
       boot: { timeout: '10s', retries: 1 },
@@ -349,14 +349,15 @@ describe('Experiment controller against the real agent and simulated machines', 
     expect(retried.status?.phase).toBe('Booting');
     const requested = (await lab.getNode(dead)).status?.claimedBy?.rebootRequestedAt;
     expect(requested).toBeDefined();
-    // Then the agent took the request and recorded that its driver could not carry it out
+    // Then the agent took the request (hard at once: the node is not on its command channel) and
+    // recorded that its driver could not carry it out
     const handled = await lab.waitOr('the agent to record the reboot request', async () => {
       const node = await lab.getNode(dead);
       const condition = node.status?.conditions?.find((c) => c.type === REBOOT_REQUEST_CONDITION);
       return condition?.message?.startsWith(`requested at ${requested};`) ? condition : undefined;
     });
     expect(handled).toMatchObject({ status: 'False', reason: 'RebootFailed' });
-    expect(handled.message).toContain('power driver webhook');
+    expect(handled.message).toContain('webhook power driver could not switch node');
     // And after the second timeout the experiment fails, naming the node, the image and the attempts
     const failed = await lab.until('stuck', 'Failed', (e) => e.status?.phase === 'Failed');
     expect(causeOf(failed)).toBe(

@@ -269,6 +269,36 @@ const BOUNDS_CASES: Case[] = [
     'spec.power.webhook.url',
     'http:// or https://',
   ],
+  [
+    'webhook URL with an unknown placeholder',
+    node({ power: { driver: 'webhook', webhook: { url: 'http://pdu.lab/{{port}}' } } }),
+    'spec.power.webhook.url',
+    '{{node}}, {{mac}} and {{action}}',
+  ],
+  [
+    'webhook body with an unknown placeholder',
+    node({ power: { driver: 'webhook', webhook: { url: 'http://pdu.lab/', body: '{"p":"{{ port }}"}' } } }),
+    'spec.power.webhook.body',
+    '{{node}}, {{mac}} and {{action}}',
+  ],
+  [
+    'webhook body over 4 KiB',
+    node({ power: { driver: 'webhook', webhook: { url: 'http://pdu.lab/', body: 'x'.repeat(4097) } } }),
+    'spec.power.webhook.body',
+    'may not be more than 4096',
+  ],
+  [
+    'webhook auth header that is not a header name',
+    node({ power: { driver: 'webhook', webhook: { url: 'http://pdu.lab/', authHeader: 'X-Key: 1' } } }),
+    'spec.power.webhook.authHeader',
+    'HTTP header name',
+  ],
+  [
+    'webhook timeout over a minute',
+    node({ power: { driver: 'webhook', webhook: { url: 'http://pdu.lab/', timeout: '2m' } } }),
+    'spec.power.webhook.timeout',
+    '60s',
+  ],
   ['65 virtual CPUs', vm({ cpus: 65 }), 'spec.virtual.cpus', 'less than or equal to 64'],
   ['VM memory above 1024Gi', vm({ memory: '2048Gi' }), 'spec.virtual.memory', 'at most 1024Gi'],
   ['VM memory below 64Mi', vm({ memory: '32Mi' }), 'spec.virtual.memory', 'at least 64Mi'],
@@ -652,6 +682,24 @@ const CASES: Case[] = [...FIRST_CASES, ...BOUNDS_CASES];
 
 // [description, manifest]: each bound itself is accepted (the maxima are ones the code honours).
 const BOUNDARY_CASES: Array<[string, Manifest]> = [
+  [
+    'a webhook with every placeholder and field at its maximum',
+    node({
+      mac: 'dc:a6:32:00:00:42',
+      power: {
+        driver: 'webhook',
+        webhook: {
+          url: `https://pdu.lab/${'p'.repeat(2004)}/{{node}}/{{mac}}/{{action}}`,
+          method: 'PUT',
+          body: `{"n":"{{node}}","m":"{{mac}}","a":"{{action}}","pad":"${'x'.repeat(4096 - 56)}"}`,
+          contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+          timeout: '60s',
+          authHeader: 'X-Api-Key',
+          secretRef: { name: 'walt-power-lab', namespace: 'walt-system', key: 'pdu' },
+        },
+      },
+    }),
+  ],
   [
     'a node at every maximum',
     node(

@@ -12,7 +12,10 @@ const node = (image: string, status: WaltNode['status'] = { claimedBy }): WaltNo
     status,
   }) as WaltNode;
 
-type Patch = { metadata: Record<string, unknown>; status: { claimedBy: Record<string, string> } };
+type Patch = {
+  metadata: Record<string, unknown>;
+  status: { claimedBy: Record<string, string | boolean | null> };
+};
 const patchOf = (n: WaltNode, reboot: 'auto' | 'hard' | 'none'): Patch =>
   bootPatch(n, { image: 'lab/exp', reboot }, now) as Patch;
 
@@ -32,6 +35,10 @@ describe('bootPatch', () => {
   it('asks for a reboot when the boot image already is the wanted one, or a hard reboot is wanted', () => {
     expect(patchOf(node('lab/exp'), 'auto').status.claimedBy.rebootRequestedAt).toBe(AT);
     expect(patchOf(node('lab/base'), 'hard').status.claimedBy.rebootRequestedAt).toBe(AT);
+    // Only a hard request skips the agent's soft step
+    expect(patchOf(node('lab/base'), 'hard').status.claimedBy.rebootHard).toBe(true);
+    // (null: the merge patch removes the mark of an earlier hard request)
+    expect(patchOf(node('lab/exp'), 'auto').status.claimedBy.rebootHard).toBeNull();
     expect(patchOf(node('lab/exp'), 'none').status.claimedBy.rebootRequestedAt).toBeUndefined();
   });
 

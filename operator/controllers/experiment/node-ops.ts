@@ -60,7 +60,9 @@ export function bootPatch(node: WaltNode, request: BootRequest, now: Date): Reco
       claimedBy: {
         image: request.image,
         bootRequestedAt: at,
-        ...(reboot ? { rebootRequestedAt: at } : {}),
+        // Hard: the agent power-cycles a physical node at once, without its soft step (docs/power.md);
+        // a merge patch keeps what it does not name, so a soft-first request removes an older mark.
+        ...(reboot ? { rebootRequestedAt: at, rebootHard: request.reboot === 'hard' ? true : null } : {}),
       },
     },
   };
