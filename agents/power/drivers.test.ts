@@ -66,10 +66,18 @@ describe('createPowerDrivers', () => {
     );
   });
 
-  it('says snmp-poe and webhook are not implemented yet', async () => {
+  it('says webhook is not implemented yet', async () => {
     const drivers = createPowerDrivers({ qemu });
-    expect(await codeOf(drivers.hardReboot(node('snmp-poe')))).toBe(ERR_POWER_NOT_IMPLEMENTED.code);
     expect(await codeOf(drivers.powerOn(node('webhook')))).toBe(ERR_POWER_NOT_IMPLEMENTED.code);
+  });
+
+  it('hands snmp-poe nodes to the PoE driver, unavailable where none is given', async () => {
+    const snmpPoe = { ...qemu, powerOff: jest.fn(() => Promise.resolve()) } satisfies PowerDriver;
+    await createPowerDrivers({ qemu, snmpPoe }).powerOff(node('snmp-poe'));
+    expect(snmpPoe.powerOff).toHaveBeenCalledTimes(1);
+    expect(await codeOf(createPowerDrivers({ qemu }).hardReboot(node('snmp-poe')))).toBe(
+      ERR_POWER_DRIVER_UNAVAILABLE.code,
+    );
   });
 
   it('says so when this process has no vnode service', async () => {

@@ -1,5 +1,6 @@
-// Which power driver acts on a node: chosen by spec.power.driver. Only qemu (the vnode service of the
-// agent) exists so far; snmp-poe and webhook are placeholders that fail with "not implemented yet".
+// Which power driver acts on a node: chosen by spec.power.driver: qemu (the vnode service of the
+// agent), snmp-poe (snmp-poe.ts, given where this process may read Secrets); webhook is a placeholder
+// that fails with "not implemented yet".
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { powerDriverOf, type PowerDriverName } from '../../api/node/index.js';
 import type { WaltError } from '../../common/errors.js';
@@ -17,13 +18,14 @@ function failing(error: (node: WaltNode) => WaltError): PowerDriver {
   return { hardReboot: fail, powerOn: fail, powerOff: fail };
 }
 
-export function createPowerDrivers(available: { qemu?: PowerDriver } = {}): PowerDrivers {
+export function createPowerDrivers(
+  available: { qemu?: PowerDriver; snmpPoe?: PowerDriver } = {},
+): PowerDrivers {
   const name = (node: WaltNode): string => node.metadata.name;
   const drivers: Record<PowerDriverName, PowerDriver> = {
     qemu: available.qemu ?? failing((node) => ERR_POWER_DRIVER_UNAVAILABLE('qemu', name(node))),
     none: failing((node) => ERR_POWER_NO_DRIVER(name(node))),
-    // NOT IMPLEMENTED YET: PoE port off/on over SNMP (spec.power.snmp), 2 s apart as WalT does.
-    'snmp-poe': failing((node) => ERR_POWER_NOT_IMPLEMENTED('snmp-poe', name(node))),
+    'snmp-poe': available.snmpPoe ?? failing((node) => ERR_POWER_DRIVER_UNAVAILABLE('snmp-poe', name(node))),
     // NOT IMPLEMENTED YET: an HTTP POST to spec.power.webhook.url.
     webhook: failing((node) => ERR_POWER_NOT_IMPLEMENTED('webhook', name(node))),
   };
