@@ -32,6 +32,8 @@ export type SnmpValue = [
 ];
 
 export interface SnmpdOptions {
+  /** A loopback address to listen on (127.0.0.1): two test switches may have two addresses. */
+  host?: string;
   /** Holds the configuration, the table, the socket and the log. */
   dir: string;
   community: string;
@@ -50,9 +52,9 @@ export interface TestSnmpd {
   stop(): Promise<void>;
 }
 
-async function freeUdpPort(): Promise<number> {
+async function freeUdpPort(host: string): Promise<number> {
   const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
@@ -61,8 +63,8 @@ async function freeUdpPort(): Promise<number> {
 function configOf(options: SnmpdOptions, port: number, tablePath: string, socketPath: string): string {
   const { user, authKey, privKey } = options.v3;
   return [
-    `agentAddress udp:127.0.0.1:${port}`,
-    `rwcommunity ${options.community} 127.0.0.1`,
+    `agentAddress udp:${options.host ?? '127.0.0.1'}:${port}`,
+    `rwcommunity ${options.community} 127.0.0.0/8`,
     `createUser ${user} SHA "${authKey}" AES "${privKey}"`,
     `rwuser ${user} priv`,
     ...SUBTREES.map((oid) => `pass_persist ${oid} /usr/bin/python3 ${HANDLER} ${tablePath} ${socketPath}`),
@@ -92,11 +94,12 @@ function poeCallbacks(options: SnmpdOptions, log: string[]): Server {
   });
 }
 
-function snmpgetAnswers(port: number, community: string): Promise<boolean> {
+/** Whether snmpd answers a GETNEXT into each handled subtree (which also starts every handler). */
+function snmpdAnswers(host: string, port: number, community: string): Promise<boolean> {
   return new Promise((resolve) => {
     execFile(
-      'snmpget',
-      ['-v2c', '-c', community, '-t', '1', '-r', '0', `127.0.0.1:${port}`, '.1.3.6.1.2.1.1.5.0'],
+      'snmpgetnext',
+      ['-v2c', '-c', community, '-t', '3', '-r', '0', `${host}:${port}`, ...SUBTREES],
       (error) => resolve(!error),
     );
   });
@@ -113,7 +116,8 @@ export async function startSnmpd(options: SnmpdOptions): Promise<TestSnmpd> {
   const poeLog: string[] = [];
   const callbacks = poeCallbacks(options, poeLog);
   await new Promise<void>((resolve) => callbacks.listen(socketPath, resolve));
-  const port = await freeUdpPort();
+  const host = options.host ?? '127.0.0.1';
+  const port = await freeUdpPort(host);
   await writeFile(confPath, configOf(options, port, tablePath, socketPath));
   // -f foreground, -C only our configuration, -Lf a log file; MIB files are not needed (numeric OIDs).
   const child: ChildProcess = spawn(
@@ -128,14 +132,14 @@ export async function startSnmpd(options: SnmpdOptions): Promise<TestSnmpd> {
     await new Promise<void>((resolve) => callbacks.close(() => resolve()));
   };
   try {
-    await waitFor(`snmpd on 127.0.0.1:${port}`, async () => {
+    await waitFor(`snmpd on ${host}:${port}`, async () => {
       if (child.exitCode !== null)
         throw new Error(`snmpd exited (${child.exitCode}): see ${options.dir}/snmpd.log`);
-      return (await snmpgetAnswers(port, options.community)) ? true : undefined;
+      return (await snmpdAnswers(host, port, options.community)) ? true : undefined;
     });
   } catch (error) {
     await stop();
     throw error;
   }
-  return { host: '127.0.0.1', port, poeLog, stop };
+  return { host, port, poeLog, stop };
 }
