@@ -33,6 +33,7 @@ import { createNfsService } from './nfs/service.js';
 import { createRaService } from './ra/service.js';
 import { physicalPowerController } from './power/physical-controller.js';
 import { createRebootPath } from './power/reboot-path.js';
+import { createTopologyService } from './topology/service.js';
 import { createVnodeService } from './vnodes/index.js';
 import { cacheView, type CacheView } from './netboot/informer-boot-view.js';
 import { imageAgentController } from './images/controller.js';
@@ -205,6 +206,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         segment: options.segment,
         reboots: createRebootPath({ kc: options.kc, segment: options.segment, logger }),
       }),
+    );
+    // Switch discovery (LLDP over SNMP) of the switches the segment lists: node ports, walt device tree.
+    manager.addLeaderService(
+      'topology',
+      createTopologyService({ kc: options.kc, segment: options.segment, segments, nodes, logger }),
     );
   }
   return {

@@ -3,7 +3,7 @@
 // controller) and nodes powered from outside (physical-controller.ts) both go through it, so a new
 // driver is one file in this folder and a row in drivers.ts.
 import type * as k8s from '@kubernetes/client-node';
-import { DEFAULT_SYSTEM_NAMESPACE } from '../../api/system-namespace.js';
+import { systemNamespace } from '../../api/system-namespace.js';
 import type { Logger } from '../../common/logger.js';
 import { kubeSecretReader } from '../snmp/credentials.js';
 import { createPowerDrivers, type PowerDrivers } from './drivers.js';
@@ -31,7 +31,7 @@ export interface RebootPathOptions {
 }
 
 export function createRebootPath(options: RebootPathOptions): RebootPath {
-  const secrets = kubeSecretReader(options.kc, options.namespace ?? DEFAULT_SYSTEM_NAMESPACE);
+  const secrets = kubeSecretReader(options.kc, options.namespace ?? systemNamespace());
   const drivers = createPowerDrivers({
     ...(options.qemu ? { qemu: options.qemu } : {}),
     snmpPoe: createSnmpPoeDriver({ secrets }),

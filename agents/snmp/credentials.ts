@@ -56,11 +56,12 @@ export function secretValue(secret: k8s.V1Secret | undefined, ref: SecretKeyRef,
   return value.toString('utf8');
 }
 
-/** A SecretReader over the Kubernetes API, limited to `namespace`. */
+/** A SecretReader over the Kubernetes API, limited to `namespace` (the client is made at first use). */
 export function kubeSecretReader(kc: k8s.KubeConfig, namespace: string): SecretReader {
-  const api = kc.makeApiClient(k8s.CoreV1Api);
+  let api: k8s.CoreV1Api | undefined;
   return async (ref) => {
     if (ref.namespace !== namespace) return secretValue(undefined, ref, namespace);
+    api ??= kc.makeApiClient(k8s.CoreV1Api);
     let secret: k8s.V1Secret | undefined;
     try {
       secret = await api.readNamespacedSecret({ name: ref.name, namespace: ref.namespace });
