@@ -3,7 +3,8 @@
 // linked twice (a loop). The agent's scan (agents/topology/scan.ts) walks them with the credentials of
 // the segment's spec.topology (v2c for one, v3 for the other), writes the tree into the segment's status
 // and each node's switch and port into the node's status; the built CLI draws the tree; the snmp-poe
-// driver then powers off a node whose spec names no port, on the port the scan found.
+// driver then powers off a node whose spec names no port, on the port the scan found. A third switch
+// listed where no agent answers is reported as a coded timeout and drawn alone.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { kubeConfig, testNamespace, uniqueName } from './support/cluster.js';
 
 const CORE = '127.0.0.31';
 const EDGE = '127.0.0.32';
+const DEAD = '127.0.0.33';
 
 describe('walt device tree over LLDP from two snmpd switches', () => {
   const kc = kubeConfig();
@@ -92,6 +94,13 @@ describe('walt device tree over LLDP from two snmpd switches', () => {
                   privKeySecretRef: ref('priv'),
                 },
               },
+              // Listed, but no agent answers there: reported, the others still scanned.
+              {
+                name: 'sw-dead',
+                address: DEAD,
+                agentPort: switches[0]!.port,
+                communitySecretRef: ref('core'),
+              },
             ],
           },
         },
@@ -144,7 +153,7 @@ describe('walt device tree over LLDP from two snmpd switches', () => {
     // When the agent scans the switches and writes what it found
     const secrets = kubeSecretReader(kc, ns.name);
     const scan = await scanSegment(seg, nodes, secrets, { timeoutMs: 1000, retries: 1 });
-    expect(scan.errors).toEqual([]);
+    expect(scan.errors).toEqual([expect.stringMatching(/^sw-dead: WALT_ERR_SNMP_TIMEOUT: /)]);
     await writeSegmentScan({ kc, segment, logger: silentLogger() }, scan);
     // Then each node's status says where it is plugged in, and whether the port has PoE
     expect((await getNode(pi1)).status?.topology).toMatchObject({
@@ -169,6 +178,8 @@ describe('walt device tree over LLDP from two snmpd switches', () => {
       '│  └─ 24 ge24: sw-core (PoE)',
       '├─ 2 ge2: sw-edge (PoE)',
       `└─ 3 ge3: ${pc9} (PoE)`,
+      `sw-dead (${DEAD})`,
+      expect.stringMatching(/^! sw-dead: WALT_ERR_SNMP_TIMEOUT: /),
       '',
     ]);
   });
