@@ -38,16 +38,24 @@ describe('LLDP and bridge tables', () => {
       locPorts: [
         row(`${LLDP}.3.7.1.3.1`, Buffer.from('ge1')),
         row(`${LLDP}.3.7.1.4.2`, Buffer.from('uplink')),
+        // Port numbers the status cannot hold are dropped
+        row(`${LLDP}.3.7.1.3.0`, Buffer.from('zero')),
+        row(`${LLDP}.3.7.1.3.5000`, Buffer.from('huge')),
       ],
       rem: [
         row(`${LLDP}.4.1.1.5.0.2.1`, Buffer.from([2, 0, 0, 0, 0, 2])),
         row(`${LLDP}.4.1.1.7.0.2.1`, Buffer.from('ge24')),
         row(`${LLDP}.4.1.1.9.0.2.1`, Buffer.from('edge')),
+        row(`${LLDP}.4.1.1.9.0.99999.1`, Buffer.from('beyond')),
       ],
       manAddr: [row(`${LLDP}.4.2.1.3.0.2.1.1.4.10.0.0.2`, 2), row(`${LLDP}.4.2.1.3.0.2.1.2.16.1`, 2)],
       dot1dFdb: [row('1.3.6.1.2.1.17.4.3.1.2.220.166.50.0.0.1', 5), row('1.3.6.1.2.1.17.4.3.1.2.1.2', 5)],
       dot1qFdb: [row('1.3.6.1.2.1.17.7.1.2.2.1.2.10.220.166.50.0.0.2', 6)],
-      poe: [row('1.3.6.1.2.1.105.1.1.1.3.1.5', 1), row('1.3.6.1.2.1.105.1.1.1.3.1.6', 2)],
+      poe: [
+        row('1.3.6.1.2.1.105.1.1.1.3.1.5', 1),
+        row('1.3.6.1.2.1.105.1.1.1.3.1.6', 2),
+        row('1.3.6.1.2.1.105.1.1.1.3.1.4097', 1),
+      ],
     });
     expect(t.chassisId).toBe('02:00:00:00:00:01');
     expect(t.sysName).toBe('core');

@@ -41,6 +41,10 @@ export interface SwitchTables {
   poe: Map<number, boolean>;
 }
 
+/** Port numbers the status can hold (the schema's bounds): anything else a switch says is dropped. */
+export const isPortNumber = (n: unknown): n is number =>
+  typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 4096;
+
 /** The OID's parts after `prefix` (undefined when it is not under it). */
 export function indexOf(oid: string, prefix: string): number[] | undefined {
   const clean = oid.replace(/^\./, '');
@@ -83,16 +87,20 @@ export function normalisedMac(text: string): string | undefined {
   return match ? match.slice(1).join(':').toLowerCase() : undefined;
 }
 
+/** The index of a row under `prefix` with `length` parts whose part `portAt` is a port number. */
+function portIndex(oid: string, prefix: string, length: number, portAt: number): number[] | undefined {
+  const index = indexOf(oid, prefix);
+  return index?.length === length && isPortNumber(index[portAt]) ? index : undefined;
+}
+
 function portNames(rows: readonly SnmpVarbind[]): Map<number, string> {
   const ids = new Map<number, string>();
   const descs = new Map<number, string>();
   for (const row of rows) {
-    const index = indexOf(row.oid, OIDS.lldpLocPortEntry);
-    if (!index || index.length !== 2) continue;
+    const index = portIndex(row.oid, OIDS.lldpLocPortEntry, 2, 1);
     const text = idText(row.value);
-    if (text === undefined || text === '') continue;
-    if (index[0] === 3) ids.set(index[1]!, text.slice(0, 64));
-    if (index[0] === 4) descs.set(index[1]!, text.slice(0, 64));
+    if (!index || !text) continue;
+    (index[0] === 3 ? ids : index[0] === 4 ? descs : undefined)?.set(index[1]!, text.slice(0, 64));
   }
   for (const [port, desc] of descs) if (!ids.has(port)) ids.set(port, desc);
   return ids;
@@ -112,8 +120,8 @@ function remColumn(neighbour: LldpNeighbour, column: number, value: unknown): vo
 
 /** column.timeMark.localPort.remIndex.subtype(1 = IPv4).length(4).a.b.c.d, for IPv4 rows only. */
 function ipv4ManAddrIndex(oid: string): number[] | undefined {
-  const index = indexOf(oid, OIDS.lldpRemManAddrEntry);
-  return index?.length === 10 && index[4] === 1 && index[5] === 4 ? index : undefined;
+  const index = portIndex(oid, OIDS.lldpRemManAddrEntry, 10, 2);
+  return index?.[4] === 1 && index[5] === 4 ? index : undefined;
 }
 
 function neighbours(rem: readonly SnmpVarbind[], manAddr: readonly SnmpVarbind[]): LldpNeighbour[] {
@@ -125,8 +133,8 @@ function neighbours(rem: readonly SnmpVarbind[], manAddr: readonly SnmpVarbind[]
     return found;
   };
   for (const row of rem) {
-    const index = indexOf(row.oid, OIDS.lldpRemEntry);
-    if (!index || index.length !== 4) continue;
+    const index = portIndex(row.oid, OIDS.lldpRemEntry, 4, 2);
+    if (!index) continue;
     const [column, , localPort, remIndex] = index as [number, number, number, number];
     if (column === 5 || column === 7 || column === 9)
       remColumn(entry(localPort, remIndex), column, row.value);
@@ -142,7 +150,7 @@ function fdb(dot1d: readonly SnmpVarbind[], dot1q: readonly SnmpVarbind[]): Map<
   const table = new Map<string, number>();
   const add = (macBytes: number[] | undefined, port: unknown): void => {
     if (!macBytes || macBytes.length !== 6 || macBytes.some((b) => b > 255)) return;
-    if (typeof port !== 'number' || port < 1 || port > 4096) return;
+    if (!isPortNumber(port)) return;
     table.set(macOf(macBytes), port);
   };
   for (const row of dot1d) add(indexOf(row.oid, OIDS.dot1dTpFdbPort), row.value);
@@ -154,8 +162,8 @@ function poe(rows: readonly SnmpVarbind[]): Map<number, boolean> {
   const ports = new Map<number, boolean>();
   for (const row of rows) {
     const index = indexOf(row.oid, OIDS.pethPsePortAdminEnable);
-    if (!index || index.length !== 2 || index[1]! < 1 || index[1]! > 4096) continue;
-    ports.set(index[1]!, row.value === 1);
+    if (index?.length !== 2 || !isPortNumber(index[1])) continue;
+    ports.set(index[1], row.value === 1);
   }
   return ports;
 }

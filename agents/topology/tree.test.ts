@@ -106,6 +106,7 @@ describe('buildTopology', () => {
             { localPort: 1, chassisId: 'not-a-mac', manAddr: '10.0.0.2' },
             { localPort: 2, sysName: 'edge-2' },
             { localPort: 3, sysName: 'printer' },
+            { localPort: 4, sysName: 'p'.repeat(253) },
           ],
         }),
       },
@@ -121,6 +122,8 @@ describe('buildTopology', () => {
       ['dead', undefined],
     ]);
     expect(tree[0]!.ports).toContainEqual({ port: 3, peer: '(printer)' });
+    // A peer fits the status's 253 characters
+    expect(tree[0]!.ports.find((p) => p.port === 4)?.peer).toHaveLength(253);
   });
 
   it('keeps at most maxPorts ports per switch', () => {

@@ -117,7 +117,7 @@ function placeOn(index: number, tables: SwitchTables, ctx: Placing): void {
   for (const [mac, port] of tables.fdb) place(mac, port);
   for (const n of tables.neighbours) {
     const seen = n.sysName ?? n.chassisId;
-    if (!peers.has(n.localPort) && seen) peers.set(n.localPort, `(${seen})`);
+    if (!peers.has(n.localPort) && seen) peers.set(n.localPort, `(${seen.slice(0, 251)})`);
   }
 }
 
