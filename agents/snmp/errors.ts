@@ -4,7 +4,7 @@ import { defineError } from '../../common/errors.js';
 export const ERR_SNMP_TIMEOUT = defineError(
   'WALT_ERR_SNMP_TIMEOUT',
   (target: string, attempts: number) =>
-    `SNMP agent ${target} did not answer (${attempts} attempts): check the switch address and port, and the community (v1/v2c agents drop requests with a wrong community)`,
+    `SNMP agent ${target} did not answer (${attempts} attempts): check the switch address and port, the community (v1/v2c agents drop requests with a wrong one) and the v3 privacy key (v3 agents drop requests they cannot decrypt)`,
   504,
 );
 

@@ -146,6 +146,21 @@ describe('snmp-poe driver against snmpd', () => {
       },
     });
     expect(await codeOf(driver().powerOff(wrongV3))).toBe(ERR_SNMP_AUTH.code);
+    // An unknown user is refused; a request under a wrong privacy key cannot be decrypted, and snmpd
+    // drops it: a bounded timeout, as for a wrong community
+    const v3With = (user: string, priv: string): WaltNode =>
+      node({
+        version: '3',
+        v3: {
+          user,
+          authProtocol: 'sha',
+          authKeySecretRef: ref('switch-v3', 'auth'),
+          privProtocol: 'aes',
+          privKeySecretRef: ref(priv === 'right' ? 'switch-v3' : 'switch-wrong', 'priv'),
+        },
+      });
+    expect(await codeOf(driver().powerOff(v3With('walt', 'wrong')))).toBe(ERR_SNMP_TIMEOUT.code);
+    expect(await codeOf(driver().powerOff(v3With('mallory', 'right')))).toBe(ERR_SNMP_AUTH.code);
     // A Secret without the label is never read out
     const unlabelled = node({ version: '2c', communitySecretRef: ref('switch-unlabelled', 'community') });
     expect(await codeOf(driver().powerOff(unlabelled))).toBe(ERR_SNMP_SECRET.code);
