@@ -210,7 +210,14 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     // Switch discovery (LLDP over SNMP) of the switches the segment lists: node ports, walt device tree.
     manager.addLeaderService(
       'topology',
-      createTopologyService({ kc: options.kc, segment: options.segment, segments, nodes, logger }),
+      createTopologyService({
+        kc: options.kc,
+        segment: options.segment,
+        segments,
+        nodes,
+        logger,
+        metrics: manager.metrics.registry,
+      }),
     );
   }
   return {

@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
 import type { WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import { silentLogger } from '../../common/logger.js';
 import type { SegmentScan } from './scan.js';
@@ -60,6 +61,7 @@ describe('createTopologyService', () => {
 
   it('does not scan a segment that lists no switches, and survives a failed scan', async () => {
     let scans = 0;
+    const registry = new Registry();
     const quiet = createTopologyService({
       kc: new k8s.KubeConfig(),
       segment: 'lab',
@@ -77,6 +79,7 @@ describe('createTopologyService', () => {
     expect(scans).toBe(0);
     const failing = createTopologyService({
       kc: new k8s.KubeConfig(),
+      metrics: registry,
       segment: 'lab',
       segments: { get: () => segment(1) },
       nodes: { list: () => [] },
@@ -90,5 +93,8 @@ describe('createTopologyService', () => {
     await settle();
     await failing.stop();
     expect(scans).toBe(1);
+    expect(await registry.getSingleMetricAsString('walt_topology_scans_total')).toContain(
+      'walt_topology_scans_total{result="failed"} 1',
+    );
   });
 });

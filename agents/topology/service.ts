@@ -6,8 +6,10 @@ import type * as k8s from '@kubernetes/client-node';
 import { systemNamespace } from '../../api/system-namespace.js';
 import type { WaltNode, WaltSegment } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
+import type { Registry } from 'prom-client';
 import type { LeaderService } from '../../runtime/index.js';
 import { kubeSecretReader } from '../snmp/credentials.js';
+import { topologyMetrics } from './metrics.js';
 import { scanSegment, writeSegmentScan, type SegmentScan } from './scan.js';
 
 export const TOPOLOGY_SCAN_INTERVAL_MS = 5 * 60_000;
@@ -19,6 +21,7 @@ export interface TopologyServiceOptions {
   nodes: { list(): WaltNode[] };
   logger: Logger;
   intervalMs?: number;
+  metrics?: Registry;
   /** Where SNMP Secrets are read (walt-system). */
   namespace?: string;
   /** The scan and the write (scan.ts; replaced in unit tests). */
@@ -33,6 +36,7 @@ export function createTopologyService(options: TopologyServiceOptions): LeaderSe
   const write =
     options.write ??
     ((result) => writeSegmentScan({ kc: options.kc, segment: options.segment, logger }, result));
+  const metrics = options.metrics ? topologyMetrics(options.metrics) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -42,7 +46,9 @@ export function createTopologyService(options: TopologyServiceOptions): LeaderSe
     if (!segment?.spec.topology?.switches.length) return;
     const result = await scan(segment, options.nodes.list());
     if (result.errors.length > 0) logger.warn({ errors: result.errors }, 'some switches were not scanned');
+    metrics?.unreachable.set(result.errors.length);
     await write(result);
+    metrics?.scans.inc({ result: result.errors.length > 0 ? 'partial' : 'ok' });
     logger.info(
       { switches: result.topology.switches.length, nodes: result.topology.nodes.size },
       'topology scanned',
@@ -51,7 +57,10 @@ export function createTopologyService(options: TopologyServiceOptions): LeaderSe
   const next = (): void => {
     if (stopped) return;
     running = round()
-      .catch((err: unknown) => logger.warn({ err }, 'topology scan failed; retried at the next round'))
+      .catch((err: unknown) => {
+        metrics?.scans.inc({ result: 'failed' });
+        logger.warn({ err }, 'topology scan failed; retried at the next round');
+      })
       .finally(() => {
         running = undefined;
         if (!stopped) timer = setTimeout(next, options.intervalMs ?? TOPOLOGY_SCAN_INTERVAL_MS);
