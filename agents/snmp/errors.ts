@@ -22,6 +22,13 @@ export const ERR_SNMP_REFUSED = defineError(
   502,
 );
 
+export const ERR_SNMP_UNREACHABLE = defineError(
+  'WALT_ERR_SNMP_UNREACHABLE',
+  (target: string, detail: string) =>
+    `SNMP agent ${target} cannot be reached (${detail}): check the switch's host name or address and the agent's network`,
+  503,
+);
+
 export const ERR_SNMP_SECRET = defineError(
   'WALT_ERR_SNMP_SECRET',
   (ref: string, detail: string) =>

@@ -3,7 +3,13 @@
 // A v1/v2c agent drops a request with a wrong community: that is a timeout, never a hang.
 import snmp from 'net-snmp';
 import type { SnmpCredentials } from './credentials.js';
-import { ERR_SNMP_AUTH, ERR_SNMP_REFUSED, ERR_SNMP_TIMEOUT, ERR_SNMP_TOO_LARGE } from './errors.js';
+import {
+  ERR_SNMP_AUTH,
+  ERR_SNMP_REFUSED,
+  ERR_SNMP_TIMEOUT,
+  ERR_SNMP_TOO_LARGE,
+  ERR_SNMP_UNREACHABLE,
+} from './errors.js';
 
 export interface SnmpTarget {
   host: string;
@@ -51,8 +57,10 @@ const PRIV_PROTOCOLS: Record<string, snmp.PrivProtocols> = {
 
 /** Our code for a net-snmp error (pure). */
 export function snmpError(target: string, attempts: number, error: unknown): Error {
-  const e = error as { name?: string; message?: string; code?: number };
+  const e = error as { name?: string; message?: string; code?: number | string };
   const detail = e.message ?? String(error);
+  // Socket errors (a name that does not resolve, no route): node's system error codes.
+  if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return ERR_SNMP_UNREACHABLE(target, detail);
   switch (e.name) {
     case 'RequestTimedOutError':
       return ERR_SNMP_TIMEOUT(target, attempts);
