@@ -191,6 +191,7 @@ describe('walt device tree over LLDP from two snmpd switches', () => {
       retries: 1,
     });
     await driver.powerOff(await getNode(pi1));
+    await switches[1]!.settled(1);
     expect(switches[1]!.poeLog).toEqual(['1.3 off']);
     expect(switches[0]!.poeLog).toEqual([]);
   });

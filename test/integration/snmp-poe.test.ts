@@ -97,15 +97,19 @@ describe('snmp-poe driver against snmpd', () => {
     // Given a node on port 1.3 of the switch, with its community in a Secret
     const pi = node({ version: '2c', communitySecretRef: ref('switch-v2c', 'community') });
     const starts = machine.starts;
+    const sets = snmpd.poeLog.length;
     // When the driver powers it off, then on
     await driver().powerOff(pi);
+    await snmpd.settled(sets + 1);
     // Then the qemu process is gone, then a new one runs
     expect(machine.running).toBe(false);
     await driver().powerOn(pi);
+    await snmpd.settled(sets + 2);
     expect(machine.running).toBe(true);
     expect(machine.starts).toBe(starts + 1);
     // And a hard reboot is off then on
     await driver().hardReboot(pi);
+    await snmpd.settled(sets + 4);
     expect(machine.running).toBe(true);
     expect(machine.starts).toBe(starts + 2);
     expect(snmpd.poeLog.slice(-4)).toEqual(['1.3 off', '1.3 on', '1.3 off', '1.3 on']);
@@ -122,10 +126,15 @@ describe('snmp-poe driver against snmpd', () => {
         privKeySecretRef: ref('switch-v3', 'priv'),
       },
     });
+    const starts = machine.starts;
+    const sets = snmpd.poeLog.length;
     await driver().powerOff(pi);
+    await snmpd.settled(sets + 1);
     expect(machine.running).toBe(false);
     await driver().powerOn(pi);
+    await snmpd.settled(sets + 2);
     expect(machine.running).toBe(true);
+    expect(machine.starts).toBe(starts + 1);
     expect(snmpd.poeLog.slice(-2)).toEqual(['1.3 off', '1.3 on']);
   });
 
@@ -164,6 +173,7 @@ describe('snmp-poe driver against snmpd', () => {
     // A Secret without the label is never read out
     const unlabelled = node({ version: '2c', communitySecretRef: ref('switch-unlabelled', 'community') });
     expect(await codeOf(driver().powerOff(unlabelled))).toBe(ERR_SNMP_SECRET.code);
+    await snmpd.settled(before);
     expect(snmpd.poeLog.length).toBe(before);
     expect(machine.running).toBe(true);
   });

@@ -2,8 +2,8 @@
 # The pass_persist handler of the test switch (test/support/snmpd.ts): snmpd hands it the requests
 # under the OID it is registered for, it answers from a JSON table {oid: [type, value]} kept in
 # memory. A SET of pethPsePortAdminEnable (POWER-ETHERNET-MIB, 1.3.6.1.2.1.105.1.1.1.3.<group>.<port>)
-# is first reported to the test over a unix socket ("<group>.<port> <1|2>\n", answered "ok\n"), which
-# powers a real process on or off, and only then committed: a failed callback fails the SET.
+# is first reported to the test over a unix socket ("<group>.<port> <1|2>\n"; the test then powers a
+# real process on or off), and only then committed: a test that does not listen fails the SET.
 # Protocol: snmpd(8) pass_persist (PING/get/getnext/set, one field per line).
 import json
 import socket
@@ -32,12 +32,12 @@ def answer(oid, entry):
 
 
 def notify(sock_path, oid, value):
+    # Written and closed without waiting for the test: snmpd gives this handler about a second to
+    # answer, and the test's event loop may be busy for longer on a loaded machine.
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(30)
+        s.settimeout(5)
         s.connect(sock_path)
         s.sendall(f'{".".join(str(p) for p in oid[len(ADMIN_ENABLE):])} {value}\n'.encode())
-        reply = s.makefile().readline().strip()
-    return reply == 'ok'
 
 
 def do_set(table, oid, typed, sock_path):
@@ -46,8 +46,8 @@ def do_set(table, oid, typed, sock_path):
         return 'not-writable'
     if kind != 'integer' or value not in ('1', '2'):
         return 'wrong-value'
-    if sock_path and not notify(sock_path, oid, value):
-        return 'commit-failed'
+    if sock_path:
+        notify(sock_path, oid, value)
     table[oid] = ('integer', value)
     return 'DONE'
 

@@ -1,8 +1,8 @@
 // A real SNMP agent for the PoE driver and topology tests: Debian's net-snmp `snmpd` on
 // 127.0.0.1:<free port>, with a v2c read-write community and a v3 user (SHA + AES), serving the
 // tables a test gives (POWER-ETHERNET-MIB, LLDP-MIB, BRIDGE-MIB) through test/support/snmp-pass.py
-// (pass_persist). A SET of pethPsePortAdminEnable calls back into the test over a unix socket before
-// it is committed, so the test powers a real process (a qemu machine) off and on from the switch.
+// (pass_persist). A SET of pethPsePortAdminEnable calls back into the test over a unix socket, so the
+// test powers a real process (a qemu machine) off and on from the switch.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -49,6 +49,8 @@ export interface TestSnmpd {
   port: number;
   /** Every PoE SET the switch carried out, in order ("1.3 off"). */
   readonly poeLog: string[];
+  /** Resolves once `count` SETs arrived and their power actions are done (throws the first that failed). */
+  settled: (count: number) => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,26 +74,46 @@ function configOf(options: SnmpdOptions, port: number, tablePath: string, socket
   ].join('\n');
 }
 
-/** Serves the handler's callbacks: "<group>.<port> <1|2>" → onPoe, answered "ok" or "fail". */
-function poeCallbacks(options: SnmpdOptions, log: string[]): Server {
-  return createServer((socket) => {
+/**
+ * Serves the handler's callbacks: each "<group>.<port> <1|2>" line is logged, and onPoe runs after the
+ * previous one (a real switch also powers the port after the SET is answered). The handler does not
+ * wait for us: snmpd gives it about a second, and this event loop may be busy longer on a loaded
+ * machine. `settled(n)` waits for the n-th SET to arrive and for the power actions so far.
+ */
+function poeCallbacks(
+  options: SnmpdOptions,
+  log: string[],
+): { server: Server; settled: (count: number) => Promise<void> } {
+  let chain: Promise<void> = Promise.resolve();
+  let failure: Error | undefined;
+  const server = createServer((socket) => {
     let line = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       line += chunk;
-      if (!line.includes('\n') || line.length > 64) return;
-      const match = /^(\d+)\.(\d+) ([12])\n/.exec(line);
-      if (!match) return void socket.end('fail\n');
+      if (line.length > 64) socket.destroy();
+    });
+    socket.on('end', () => {
+      const match = /^(\d+)\.(\d+) ([12])\n$/.exec(line);
+      if (!match) return;
       const [group, port, on] = [Number(match[1]), Number(match[2]), match[3] === '1'];
-      (options.onPoe ?? (() => Promise.resolve()))(group, port, on).then(
-        () => {
-          log.push(`${group}.${port} ${on ? 'on' : 'off'}`);
-          socket.end('ok\n');
-        },
-        () => socket.end('fail\n'),
-      );
+      log.push(`${group}.${port} ${on ? 'on' : 'off'}`);
+      const onPoe = options.onPoe ?? (() => Promise.resolve());
+      chain = chain
+        .then(() => onPoe(group, port, on))
+        .catch(
+          (error: unknown) => void (failure ??= error instanceof Error ? error : new Error('onPoe failed')),
+        );
     });
   });
+  return {
+    server,
+    settled: async (count) => {
+      await waitFor(`PoE SET number ${count}`, () => Promise.resolve(log.length >= count ? true : undefined));
+      await chain;
+      if (failure !== undefined) throw failure;
+    },
+  };
 }
 
 /** Whether snmpd answers a GETNEXT into each handled subtree (which also starts every handler). */
@@ -115,7 +137,7 @@ export async function startSnmpd(options: SnmpdOptions): Promise<TestSnmpd> {
   await writeFile(tablePath, JSON.stringify(options.table));
   const poeLog: string[] = [];
   const callbacks = poeCallbacks(options, poeLog);
-  await new Promise<void>((resolve) => callbacks.listen(socketPath, resolve));
+  await new Promise<void>((resolve) => callbacks.server.listen(socketPath, resolve));
   const host = options.host ?? '127.0.0.1';
   const port = await freeUdpPort(host);
   await writeFile(confPath, configOf(options, port, tablePath, socketPath));
@@ -129,7 +151,7 @@ export async function startSnmpd(options: SnmpdOptions): Promise<TestSnmpd> {
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
-    await new Promise<void>((resolve) => callbacks.close(() => resolve()));
+    await new Promise<void>((resolve) => callbacks.server.close(() => resolve()));
   };
   try {
     await waitFor(`snmpd on ${host}:${port}`, async () => {
@@ -141,5 +163,5 @@ export async function startSnmpd(options: SnmpdOptions): Promise<TestSnmpd> {
     await stop();
     throw error;
   }
-  return { host, port, poeLog, stop };
+  return { host, port, poeLog, settled: callbacks.settled, stop };
 }
