@@ -35,6 +35,7 @@ import { createRaService } from './ra/service.js';
 import { physicalPowerController } from './power/physical-controller.js';
 import { createRebootPath } from './power/reboot-path.js';
 import { softRebootChannel } from './power/soft-reboot.js';
+import { createTopologyService } from './topology/service.js';
 import { createVnodeService } from './vnodes/index.js';
 import { cacheView, type CacheView } from './netboot/informer-boot-view.js';
 import { imageAgentController } from './images/controller.js';
@@ -218,6 +219,18 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
             readSecret: secretReader(options.kc),
           },
         }),
+      }),
+    );
+    // Switch discovery (LLDP over SNMP) of the switches the segment lists: node ports, walt device tree.
+    manager.addLeaderService(
+      'topology',
+      createTopologyService({
+        kc: options.kc,
+        segment: options.segment,
+        segments,
+        nodes,
+        logger,
+        metrics: manager.metrics.registry,
       }),
     );
   }

@@ -24,8 +24,9 @@ log() { echo "[install-deps] $*" >&2; }
 # (local/kubenode) runs pods with containerd, runc and the CNI plugins (containernetworking-plugins, in
 # /usr/lib/cni); kube-proxy needs iptables and conntrack; its pause image is compiled with gcc
 # (build-essential is not needed: gcc and libc6-dev only). The agent masquerades NAT nodes with nftables
-# (agents/nat). The operator and agent container images
-# are built with buildah (chroot isolation) and run in their test by runc. A test whose tool is
+# (agents/nat). The operator and agent container images are built with buildah (chroot isolation) and
+# run in their test by runc. The PoE power driver and the topology scan are tested against Debian's
+# net-snmp agent (snmpd), probed with its tools (snmp). A test whose tool is
 # missing fails and names the package (test/support/require-tool.ts): every such package is in this list.
 DEBIAN_PACKAGES=(ca-certificates curl wget tmux openssl util-linux git
   docker-registry skopeo umoci apache2-utils buildah runc
@@ -33,7 +34,8 @@ DEBIAN_PACKAGES=(ca-certificates curl wget tmux openssl util-linux git
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
   qemu-system-x86 ipxe-qemu ipxe ovmf debootstrap dnsmasq-base ndisc6
   postgresql lua5.1 lua-cjson
-  containerd containernetworking-plugins iptables conntrack gcc libc6-dev nftables)
+  containerd containernetworking-plugins iptables conntrack gcc libc6-dev nftables
+  snmpd snmp)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

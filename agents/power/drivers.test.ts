@@ -4,7 +4,7 @@ import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { isWaltError } from '../../common/errors.js';
 import type { PowerDriver } from './driver.js';
 import { createPowerDrivers } from './drivers.js';
-import { ERR_POWER_DRIVER_UNAVAILABLE, ERR_POWER_NO_DRIVER, ERR_POWER_NOT_IMPLEMENTED } from './errors.js';
+import { ERR_POWER_DRIVER_UNAVAILABLE, ERR_POWER_NO_DRIVER } from './errors.js';
 
 function node(driver: string, virtual = false): WaltNode {
   return {
@@ -66,11 +66,6 @@ describe('createPowerDrivers', () => {
     );
   });
 
-  it('says snmp-poe is not implemented yet', async () => {
-    const drivers = createPowerDrivers({ qemu });
-    expect(await codeOf(drivers.hardReboot(node('snmp-poe')))).toBe(ERR_POWER_NOT_IMPLEMENTED.code);
-  });
-
   it('hands webhook nodes to the webhook driver, and says so when this process has none', async () => {
     const webhook = {
       hardReboot: jest.fn(() => Promise.resolve()),
@@ -81,6 +76,15 @@ describe('createPowerDrivers', () => {
     await createPowerDrivers({ qemu, webhook }).hardReboot(physical);
     expect(webhook.hardReboot).toHaveBeenCalledWith(physical);
     expect(await codeOf(createPowerDrivers({ qemu }).powerOn(physical))).toBe(
+      ERR_POWER_DRIVER_UNAVAILABLE.code,
+    );
+  });
+
+  it('hands snmp-poe nodes to the PoE driver, unavailable where none is given', async () => {
+    const snmpPoe = { ...qemu, powerOff: jest.fn(() => Promise.resolve()) } satisfies PowerDriver;
+    await createPowerDrivers({ qemu, snmpPoe }).powerOff(node('snmp-poe'));
+    expect(snmpPoe.powerOff).toHaveBeenCalledTimes(1);
+    expect(await codeOf(createPowerDrivers({ qemu }).hardReboot(node('snmp-poe')))).toBe(
       ERR_POWER_DRIVER_UNAVAILABLE.code,
     );
   });

@@ -1,11 +1,11 @@
-// Which power driver acts on a node: chosen by spec.power.driver. qemu is the vnode service of the
-// agent; webhook is an HTTP call (webhook.ts); snmp-poe is a placeholder that fails with "not
-// implemented yet".
+// Which power driver acts on a node: chosen by spec.power.driver: qemu (the vnode service of the
+// agent), webhook (an HTTP call, webhook.ts) and snmp-poe (a PoE switch port, snmp-poe.ts), the last
+// two given where this process may read Secrets.
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import { powerDriverOf, type PowerDriverName } from '../../api/node/index.js';
 import type { WaltError } from '../../common/errors.js';
 import type { PowerDriver } from './driver.js';
-import { ERR_POWER_DRIVER_UNAVAILABLE, ERR_POWER_NO_DRIVER, ERR_POWER_NOT_IMPLEMENTED } from './errors.js';
+import { ERR_POWER_DRIVER_UNAVAILABLE, ERR_POWER_NO_DRIVER } from './errors.js';
 
 export interface PowerDrivers extends PowerDriver {
   /** The driver acting on `node` (a failing one when it has none). */
@@ -19,14 +19,13 @@ function failing(error: (node: WaltNode) => WaltError): PowerDriver {
 }
 
 export function createPowerDrivers(
-  available: { qemu?: PowerDriver; webhook?: PowerDriver } = {},
+  available: { qemu?: PowerDriver; webhook?: PowerDriver; snmpPoe?: PowerDriver } = {},
 ): PowerDrivers {
   const name = (node: WaltNode): string => node.metadata.name;
   const drivers: Record<PowerDriverName, PowerDriver> = {
     qemu: available.qemu ?? failing((node) => ERR_POWER_DRIVER_UNAVAILABLE('qemu', name(node))),
     none: failing((node) => ERR_POWER_NO_DRIVER(name(node))),
-    // NOT IMPLEMENTED YET: PoE port off/on over SNMP (spec.power.snmp), 2 s apart as WalT does.
-    'snmp-poe': failing((node) => ERR_POWER_NOT_IMPLEMENTED('snmp-poe', name(node))),
+    'snmp-poe': available.snmpPoe ?? failing((node) => ERR_POWER_DRIVER_UNAVAILABLE('snmp-poe', name(node))),
     webhook: available.webhook ?? failing((node) => ERR_POWER_DRIVER_UNAVAILABLE('webhook', name(node))),
   };
   const driverFor = (node: WaltNode): PowerDriver => drivers[powerDriverOf(node)];

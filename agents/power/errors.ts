@@ -8,13 +8,6 @@ export const ERR_POWER_NO_DRIVER = defineError(
   409,
 );
 
-export const ERR_POWER_NOT_IMPLEMENTED = defineError(
-  'WALT_ERR_POWER_NOT_IMPLEMENTED',
-  (driver: string, node: string) =>
-    `power driver ${driver} of node ${node} is not implemented yet: reboot the node by hand meanwhile`,
-  501,
-);
-
 export const ERR_POWER_DRIVER_UNAVAILABLE = defineError(
   'WALT_ERR_POWER_DRIVER_UNAVAILABLE',
   (driver: string, node: string) =>

@@ -6,12 +6,14 @@
 // row in drivers.ts.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../common/logger.js';
+import { kubeSecretReader } from '../snmp/credentials.js';
 import { createPowerDrivers, type PowerDrivers } from './drivers.js';
 import type { PowerDriver } from './driver.js';
 import { createEscalator, type Escalator, type SoftRebootChannel } from './escalator.js';
 import { createImageRebooter, type ImageRebooter } from './image-reboot.js';
 import { createRequestedRebooter, type RequestedRebooter, type Reboots } from './requested-reboot.js';
 import { webhookDriver, type SecretReader } from './webhook.js';
+import { createSnmpPoeDriver } from './snmp-poe.js';
 
 export interface RebootPath {
   readonly drivers: PowerDrivers;
@@ -38,7 +40,12 @@ export function createRebootPath(options: RebootPathOptions): RebootPath {
   const drivers = createPowerDrivers({
     ...(options.qemu ? { qemu: options.qemu } : {}),
     ...(outside
-      ? { webhook: webhookDriver({ namespace: outside.namespace, readSecret: outside.readSecret }) }
+      ? {
+          webhook: webhookDriver({ namespace: outside.namespace, readSecret: outside.readSecret }),
+          snmpPoe: createSnmpPoeDriver({
+            secrets: kubeSecretReader(options.kc, outside.namespace),
+          }),
+        }
       : {}),
   });
   const escalator = outside

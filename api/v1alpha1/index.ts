@@ -4,7 +4,7 @@ export * from './crd.js';
 export * from './node-models.js';
 export * from './conditions.js';
 export type { WaltSegmentSpec, WaltSegmentStatus } from './segment.js';
-export { AUTO_REGISTER_LIMITS } from './segment.js';
+export { AUTO_REGISTER_LIMITS, MAX_SWITCH_PORTS, MAX_TOPOLOGY_SWITCHES } from './segment.js';
 export type { WaltNodeSpec, WaltNodeStatus } from './node.js';
 export type { WaltImageSpec, WaltImageStatus } from './image.js';
 export type { ExperimentSpec, ExperimentStatus } from './experiment.js';

@@ -1,5 +1,5 @@
 // WaltNode: a physical or virtual machine that network-boots on a segment (cluster-scoped).
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TString } from '@sinclair/typebox';
 import { StatusBase } from './conditions.js';
 import {
   BootModeField,
@@ -78,6 +78,89 @@ const Webhook = Type.Object({
   secretRef: Type.Optional(SecretKeyRef),
 });
 
+// SNMP credentials: v1/v2c a community, v3 a user with authentication (and privacy) keys, each read
+// from a Secret of the agent namespace when the driver acts (agents/snmp/credentials.ts).
+export const SNMP_VERSIONS = ['1', '2c', '3'] as const;
+export const SNMP_AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export const SNMP_PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
+
+const SnmpV3 = Type.Object(
+  {
+    user: MatchingString(
+      '^[!-~]+$',
+      'v3.user must be printable ASCII without spaces (the USM user name)',
+      32,
+      { minLength: 1 },
+    ),
+    authProtocol: StringEnum(SNMP_AUTH_PROTOCOLS, { default: 'sha' }),
+    authKeySecretRef: SecretKeyRef,
+    privProtocol: Type.Optional(StringEnum(SNMP_PRIV_PROTOCOLS)),
+    privKeySecretRef: Type.Optional(SecretKeyRef),
+  },
+  {
+    description:
+      'SNMPv3 user (security level authNoPriv, or authPriv with privProtocol and privKeySecretRef).',
+    ...cel({
+      rule: 'has(self.privProtocol) == has(self.privKeySecretRef)',
+      message: 'v3 privacy needs both privProtocol and privKeySecretRef',
+      fieldPath: '.privKeySecretRef',
+    }),
+  },
+);
+
+/** How the agent speaks SNMP to one switch (the PoE driver, the topology scan). */
+export const SnmpAccess = {
+  agentPort: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 65535, description: 'UDP port of the SNMP agent (161).' }),
+  ),
+  version: StringEnum(SNMP_VERSIONS, { default: '2c' }),
+  communitySecretRef: Type.Optional(SecretKeyRef),
+  v3: Type.Optional(SnmpV3),
+};
+export const SNMP_ACCESS_RULES = [
+  {
+    rule: "self.version != '3' || has(self.v3)",
+    message: 'SNMP version 3 needs v3 (user and keys)',
+    fieldPath: '.v3',
+  },
+  {
+    rule: "self.version == '3' || has(self.communitySecretRef)",
+    message: 'SNMP versions 1 and 2c need communitySecretRef (the Secret holding the community)',
+    fieldPath: '.communitySecretRef',
+  },
+] as const;
+
+/** A switch's management address: a host name or an IPv4 address. */
+export const SwitchAddress = (field: string, description: string): TString =>
+  MatchingString(
+    '^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$',
+    `${field} must be a host name or an IPv4 address, e.g. poe-switch.lab or 192.168.152.2`,
+    253,
+    { minLength: 1, description },
+  );
+
+const Snmp = Type.Object(
+  {
+    switch: SwitchAddress('switch', 'Host name or address of the PoE switch.'),
+    port: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 4096,
+        description:
+          'Switch port the node is plugged into; when absent, the port the topology scan found (status.topology).',
+      }),
+    ),
+    group: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description: 'PSE group of the port (pethPsePortGroupIndex; 1 on single-unit switches).',
+    }),
+    ...SnmpAccess,
+  },
+  { ...cel(...SNMP_ACCESS_RULES) },
+);
+
 const Power = Type.Object(
   {
     driver: StringEnum(POWER_DRIVERS, {
@@ -85,23 +168,7 @@ const Power = Type.Object(
       description:
         'How the node is hard-rebooted: qemu (virtual nodes), snmp-poe (PoE switch port), webhook, none.',
     }),
-    snmp: Type.Optional(
-      Type.Object({
-        switch: MatchingString(
-          '^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$',
-          'switch must be a host name or an IPv4 address, e.g. poe-switch.lab or 192.168.152.2',
-          253,
-          { minLength: 1, description: 'Host name or address of the PoE switch.' },
-        ),
-        port: Type.Integer({
-          minimum: 1,
-          maximum: 4096,
-          description: 'Switch port the node is plugged into.',
-        }),
-        version: StringEnum(['1', '2c'] as const, { default: '2c' }),
-        communitySecretRef: Type.Optional(SecretKeyRef),
-      }),
-    ),
+    snmp: Type.Optional(Snmp),
     webhook: Type.Optional(Webhook),
   },
   {
@@ -109,7 +176,7 @@ const Power = Type.Object(
     ...cel(
       {
         rule: "self.driver != 'snmp-poe' || has(self.snmp)",
-        message: 'power.driver snmp-poe needs power.snmp (switch and port)',
+        message: 'power.driver snmp-poe needs power.snmp (the switch and its credentials)',
       },
       {
         rule: "self.driver != 'webhook' || has(self.webhook)",
@@ -263,6 +330,22 @@ export const WaltNodeSpec = Type.Object(
 );
 export type WaltNodeSpec = Static<typeof WaltNodeSpec>;
 
+// Where the last topology scan of the segment saw the node (agents/topology, ADR 0017).
+const NodeTopology = Type.Object(
+  {
+    switch: Type.String({ maxLength: 253, description: 'Name of the switch (its LLDP system name).' }),
+    address: Type.String({
+      maxLength: 253,
+      description: 'Management address of the switch, as the segment lists it.',
+    }),
+    port: Type.Integer({ minimum: 1, maximum: 4096, description: 'Switch port (bridge port number).' }),
+    portName: Type.Optional(Type.String({ maxLength: 64 })),
+    poe: Type.Optional(Type.Boolean({ description: 'Whether the switch offers PoE on that port.' })),
+    seenAt: Timestamp(),
+  },
+  { description: 'Where the last topology scan saw the node: switch and port, matched by MAC.' },
+);
+
 export const WaltNodeStatus = Type.Object({
   ...StatusBase,
   phase: Type.Optional(StringEnum(NODE_PHASES)),
@@ -333,6 +416,7 @@ export const WaltNodeStatus = Type.Object({
       },
     ),
   ),
+  topology: Type.Optional(NodeTopology),
   message: Type.Optional(Type.String({ maxLength: 4096 })),
 });
 export type WaltNodeStatus = Static<typeof WaltNodeStatus>;

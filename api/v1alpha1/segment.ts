@@ -1,9 +1,19 @@
 // WaltSegment: one lab L2 network served by one boot agent (cluster-scoped).
 import { Type, type Static } from '@sinclair/typebox';
 import { StatusBase } from './conditions.js';
-import { Count, DHCP_MODES, DnsName, Duration, InterfaceName, Ipv4Address, Ipv4Cidr } from './fields.js';
-import { cel, SetList, StringEnum, Timestamp } from './schema-helpers.js';
+import {
+  Count,
+  DHCP_MODES,
+  DnsLabel,
+  DnsName,
+  Duration,
+  InterfaceName,
+  Ipv4Address,
+  Ipv4Cidr,
+} from './fields.js';
+import { cel, MapList, SetList, StringEnum, Timestamp } from './schema-helpers.js';
 import { ipv4ToInt } from './cel-ipv4.js';
+import { SNMP_ACCESS_RULES, SnmpAccess, SwitchAddress } from './node.js';
 
 const DhcpRange = Type.Object(
   {
@@ -71,6 +81,50 @@ const AutoRegisterLimits = Type.Object(
   { default: {}, description: 'Bounds of auto-registration (autoRegister).' },
 );
 
+// Topology (ADR 0017): the switches of the segment the agent may scan over SNMP (LLDP-MIB neighbours,
+// BRIDGE-MIB forwarding tables, POWER-ETHERNET-MIB ports), as WalT's switches with lldp.explore=true.
+export const MAX_TOPOLOGY_SWITCHES = 64;
+export const MAX_SWITCH_PORTS = 512;
+const TopologySwitch = Type.Object(
+  {
+    name: DnsLabel('switch name', { description: 'Name of the switch in `walt device tree`.' }),
+    address: SwitchAddress('address', 'Management address of the switch (SNMP).'),
+    ...SnmpAccess,
+  },
+  { ...cel(...SNMP_ACCESS_RULES) },
+);
+
+const ScannedPort = Type.Object({
+  port: Type.Integer({ minimum: 1, maximum: 4096 }),
+  name: Type.Optional(Type.String({ maxLength: 64 })),
+  poe: Type.Optional(Type.Boolean()),
+  peer: Type.Optional(
+    Type.String({ maxLength: 253, description: 'What is plugged in: a switch, a node, or a MAC.' }),
+  ),
+});
+const ScannedSwitch = Type.Object({
+  name: Type.String({ maxLength: 253 }),
+  address: Type.String({ maxLength: 253 }),
+  parent: Type.Optional(
+    Type.Object({
+      name: Type.String({ maxLength: 253 }),
+      port: Type.Integer({ minimum: 1, maximum: 4096, description: "The parent's port to this switch." }),
+    }),
+  ),
+  ports: Type.Array(ScannedPort, { maxItems: MAX_SWITCH_PORTS }),
+});
+const ScannedTopology = Type.Object(
+  {
+    scannedAt: Timestamp(),
+    switches: Type.Array(ScannedSwitch, {
+      maxItems: MAX_TOPOLOGY_SWITCHES,
+      description: 'The switches reached, parents before children (a loop-free tree).',
+    }),
+    errors: Type.Optional(Type.Array(Type.String({ maxLength: 512 }), { maxItems: MAX_TOPOLOGY_SWITCHES })),
+  },
+  { description: 'The last topology scan of the segment (written by its agent).' },
+);
+
 export const WaltSegmentSpec = Type.Object(
   {
     interface: InterfaceName({ description: 'The L2 interface the boot agent owns on its host.' }),
@@ -95,6 +149,16 @@ export const WaltSegmentSpec = Type.Object(
         'Create a WaltNode for an unknown device that announces itself as a WalT node (model from DHCP).',
     }),
     autoRegisterLimits: Type.Optional(AutoRegisterLimits),
+    topology: Type.Optional(
+      Type.Object(
+        {
+          switches: MapList(TopologySwitch, 'name', MAX_TOPOLOGY_SWITCHES, {
+            description: 'Switches the agent scans; the first is the one next to the agent (the root).',
+          }),
+        },
+        { description: 'Switch discovery (`walt device tree`); none when absent.' },
+      ),
+    ),
     nat: Type.Object(
       {
         enabled: Type.Boolean({
@@ -161,5 +225,6 @@ export const WaltSegmentStatus = Type.Object({
   // A /8 holds 2^24 addresses; an agent caches far fewer images than 2^16.
   leasesInUse: Type.Optional(Count(16_777_216)),
   cachedImages: Type.Optional(Count(65_536)),
+  topology: Type.Optional(ScannedTopology),
 });
 export type WaltSegmentStatus = Static<typeof WaltSegmentStatus>;

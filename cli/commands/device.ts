@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { deviceForget, type DeviceForgetOptions } from '../actions/device-forget.js';
 import { deviceShow, type DeviceShowOptions } from '../actions/device-show.js';
+import { deviceTree, type DeviceTreeOptions } from '../actions/device-tree.js';
 import { nodeConfig, type NodeConfigOptions } from '../actions/node-config.js';
 import { renameNode } from '../actions/node-rename.js';
 import type { ContextFactory } from '../context.js';
@@ -10,12 +11,17 @@ import { SETTING_KEYS } from '../node-config.js';
 import { forceOption, outputOption } from './options.js';
 
 export function deviceCommand(context: ContextFactory): Command {
-  const device = new Command('device').description('discovered devices: show, rename, config, forget');
+  const device = new Command('device').description('discovered devices: show, tree, rename, config, forget');
   device
     .command('show')
     .description('list discovered devices and the DHCP leases of each segment')
     .addOption(outputOption())
     .action((options: DeviceShowOptions, cmd: Command) => deviceShow(context(cmd), options));
+  device
+    .command('tree')
+    .description("the segments' switches and what is plugged into each port (last topology scan)")
+    .option('--all', 'also list empty ports')
+    .action((options: DeviceTreeOptions, cmd: Command) => deviceTree(context(cmd), options));
   device
     .command('rename')
     .description('rename a device')

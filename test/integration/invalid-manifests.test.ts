@@ -203,8 +203,17 @@ const run = (command: unknown[], extra: Record<string, unknown> = {}): Record<st
 const selectorOf = (selector: Record<string, unknown>): Manifest =>
   experiment({ nodes: { selector, count: 1 } });
 const vm = (virtual: Record<string, unknown>): Manifest => node({ power: { driver: 'qemu' }, virtual });
+const community = { name: 'snmp', namespace: 'walt-system', key: 'community' };
 const snmp = (extra: Record<string, unknown>): Manifest =>
-  node({ power: { driver: 'snmp-poe', snmp: { switch: 'poe-1', port: 7, ...extra } } });
+  node({
+    power: {
+      driver: 'snmp-poe',
+      snmp: { switch: 'poe-1', port: 7, communitySecretRef: community, ...extra },
+    },
+  });
+const v3 = { user: 'walt', authKeySecretRef: community };
+const switches = (list: Record<string, unknown>[]): Manifest =>
+  segment({ topology: { switches: list.map((sw) => ({ communitySecretRef: community, ...sw })) } });
 
 // Cases of issue 12 ("schemas that say no"): bounds, syntaxes and references inside one object.
 const BOUNDS_CASES: Case[] = [
@@ -262,6 +271,60 @@ const BOUNDS_CASES: Case[] = [
     snmp({ communitySecretRef: { name: 'snmp', namespace: 'walt-system', key: 'a/b' } }),
     'spec.power.snmp.communitySecretRef.key',
     'Secret data key',
+  ],
+  [
+    'SNMP v1/v2c without a community',
+    snmp({ communitySecretRef: undefined }),
+    'spec.power.snmp.communitySecretRef',
+    'need communitySecretRef',
+  ],
+  ['SNMP v3 without its user', snmp({ version: '3' }), 'spec.power.snmp.v3', 'version 3 needs v3'],
+  [
+    'SNMP v3 privacy without a key',
+    snmp({ version: '3', v3: { ...v3, privProtocol: 'aes' } }),
+    'spec.power.snmp.v3.privKeySecretRef',
+    'both privProtocol and privKeySecretRef',
+  ],
+  [
+    'SNMP v3 user of 33 characters',
+    snmp({ version: '3', v3: { ...v3, user: 'u'.repeat(33) } }),
+    'spec.power.snmp.v3.user',
+    'may not be more than 32',
+  ],
+  [
+    'unknown SNMP auth protocol',
+    snmp({ version: '3', v3: { ...v3, authProtocol: 'sha1' } }),
+    'spec.power.snmp.v3.authProtocol',
+    'supported values',
+  ],
+  ['PSE group 65', snmp({ group: 65 }), 'spec.power.snmp.group', 'less than or equal to 64'],
+  ['SNMP agent port 0', snmp({ agentPort: 0 }), 'spec.power.snmp.agentPort', 'greater than or equal to 1'],
+  [
+    'a topology switch address with a space',
+    switches([{ name: 'sw1', address: 'sw 1' }]),
+    'spec.topology.switches[0].address',
+    'host name',
+  ],
+  [
+    'a topology switch without credentials',
+    switches([{ name: 'sw1', address: 'sw1', communitySecretRef: undefined }]),
+    'spec.topology.switches[0].communitySecretRef',
+    'need communitySecretRef',
+  ],
+  [
+    'two topology switches of one name',
+    switches([
+      { name: 'sw1', address: 'a' },
+      { name: 'sw1', address: 'b' },
+    ]),
+    'spec.topology.switches[1]',
+    'Duplicate value',
+  ],
+  [
+    '65 topology switches',
+    switches(names(65).map((name) => ({ name, address: name }))),
+    'spec.topology.switches',
+    'must have at most 64 items',
   ],
   [
     'webhook over ftp',
@@ -731,8 +794,39 @@ const BOUNDARY_CASES: Array<[string, Manifest]> = [
   ['a VM at its smallest', vm({ cpus: 1, memory: '64Mi', disks: [{ size: '1Gi' }], bootDelay: '0s' })],
   [
     'a switch port at both ends',
-    node({ power: { driver: 'snmp-poe', snmp: { switch: '192.168.152.2', port: 4096 } } }),
+    node({
+      power: {
+        driver: 'snmp-poe',
+        snmp: {
+          switch: '192.168.152.2',
+          port: 4096,
+          group: 64,
+          agentPort: 65535,
+          communitySecretRef: community,
+        },
+      },
+    }),
   ],
+  [
+    'a PoE node over SNMP v3 with privacy and no port (the topology finds it)',
+    node({
+      power: {
+        driver: 'snmp-poe',
+        snmp: {
+          switch: 'poe-1',
+          version: '3',
+          v3: {
+            ...v3,
+            user: 'u'.repeat(32),
+            authProtocol: 'sha512',
+            privProtocol: 'aes256r',
+            privKeySecretRef: community,
+          },
+        },
+      },
+    }),
+  ],
+  ['a segment with 64 topology switches', switches(names(64).map((name) => ({ name, address: name })))],
   [
     'a segment at every maximum',
     segment({
