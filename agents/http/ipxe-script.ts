@@ -85,8 +85,14 @@ export function chooseBootFiles(names: readonly string[]): BootFiles | undefined
 /** The project's node init, added by the NFS service to every exported image (node/walt/init). */
 export const NODE_INIT = '/walt/init';
 
-/** The kernel arguments that mount the image over NFSv3 read-only and start walt-init. */
-export function kernelArguments(input: BootScriptInput): string[] {
+/** What the kernel arguments depend on (the iPXE and u-boot scripts both use them). */
+export type KernelArgumentsInput = Pick<BootScriptInput, 'server' | 'nodeName' | 'exportPath' | 'extraArgs'>;
+
+/**
+ * The kernel arguments that mount the image over NFSv3 read-only and start walt-init. `ipArgument` is
+ * the static `ip=` in the boot loader's own variables (iPXE's by default; u-boot's script passes its own).
+ */
+export function kernelArguments(input: KernelArgumentsInput, ipArgument?: string): string[] {
   const server = scriptToken('server address', input.server);
   const nodeName = scriptToken('node name', input.nodeName);
   const exportPath = scriptToken('export path', input.exportPath);
@@ -97,7 +103,7 @@ export function kernelArguments(input: BootScriptInput): string[] {
     // The address iPXE just got by DHCP, passed on statically (iPXE expands the variables), as WalT
     // does: the initramfs's own DHCP would cost a second exchange, and ~10 s on virtio NICs whose
     // first DISCOVER never leaves.
-    `ip=\${ip}:\${next-server}:\${gateway}:\${netmask}:${nodeName}::off`,
+    ipArgument ?? `ip=\${ip}:\${next-server}:\${gateway}:\${netmask}:${nodeName}::off`,
     'ro',
     `init=${NODE_INIT}`,
     `walt.node=${nodeName}`,
