@@ -43,7 +43,7 @@ describe('qemuArgs', () => {
     expect(valuesOf(armArgs, '-accel')).toEqual(['tcg']);
     expect(valuesOf(armArgs, '-bios')).toEqual(['/usr/lib/u-boot/qemu_arm64/u-boot.bin']);
     expect(valuesOf(armArgs, '-boot')).toEqual([]);
-    expect(valuesOf(armArgs, '-device')).toEqual(['virtio-net-pci,netdev=n0,mac=52:54:00:a1:b2:c3,romfile=']);
+    expect(valuesOf(armArgs, '-device')).toEqual(['virtio-net-device,netdev=n0,mac=52:54:00:a1:b2:c3']);
     expect(valuesOf(armArgs, '-serial')).toEqual(['chardev:s0']);
   });
 

@@ -108,6 +108,15 @@ function machineArgs(config: VmConfig): string[] {
   return ['-machine', 'pc,graphics=off', '-accel', config.accel];
 }
 
+/**
+ * The arm64 board's NIC is virtio over MMIO: Debian's u-boot 2023.01 reads the MAC of a virtio-net-pci
+ * device as its first byte six times (52:52:52:52:52:52 on every machine, seen in a capture); over MMIO
+ * it reads the right one, and needs no option ROM.
+ */
+function nicDevice(config: VmConfig): string {
+  return isArm64(config) ? 'virtio-net-device' : 'virtio-net-pci';
+}
+
 export function qemuArgs(config: VmConfig): string[] {
   const { virtual, workDir } = config;
   return [
@@ -138,8 +147,7 @@ export function qemuArgs(config: VmConfig): string[] {
     '-netdev',
     `tap,id=n0,ifname=${config.tap},script=no,downscript=no`,
     '-device',
-    // The arm64 board has no use for qemu's (x86) iPXE option ROM: u-boot drives the NIC.
-    `virtio-net-pci,netdev=n0,mac=${config.mac.toLowerCase()}${isArm64(config) ? ',romfile=' : ''}`,
+    `${nicDevice(config)},netdev=n0,mac=${config.mac.toLowerCase()}`,
     ...diskArgs(config),
   ];
 }

@@ -1,6 +1,6 @@
 // An arm64 machine whose only network boot is u-boot (Debian's u-boot-qemu, qemu_arm64) for the
 // u-boot tests: qemu-system-aarch64, virt board, cortex-a57 under TCG, u-boot as its firmware (-bios),
-// a virtio NIC on a tap of the segment's bridge, the serial port (PL011) on stdout. With no disk, u-boot's
+// a virtio NIC (MMIO) on a tap of the segment's bridge, the serial port (PL011) on stdout. With no disk, u-boot's
 // distro boot ends at its DHCP target and asks `boot.scr.uimg` by TFTP, as a Pi's u-boot asks its script.
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
@@ -40,9 +40,11 @@ export function ubootVmArgs(options: UbootVmOptions): string[] {
     'stdio',
     '-netdev',
     `tap,id=n0,ifname=${options.tap},script=no,downscript=no`,
-    // romfile= (empty): no iPXE option ROM; u-boot drives the NIC itself.
+    // virtio over MMIO, not PCI: Debian's u-boot 2023.01 reads the MAC of a virtio-net-pci device as
+    // its first byte six times (52:52:52:52:52:52 for every machine; seen in a capture), while over
+    // MMIO it reads the right one. Linux then finds the same NIC through virtio_mmio.
     '-device',
-    `virtio-net-pci,netdev=n0,mac=${options.mac},romfile=`,
+    `virtio-net-device,netdev=n0,mac=${options.mac}`,
   ];
 }
 
