@@ -14,7 +14,7 @@ import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import { discoveredNodeName } from '../../agents/dhcp/service.js';
 import { DEFAULT_IMAGE_NAMESPACE } from '../../agents/netboot/gate.js';
-import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
+import { defaultImageRefOf, ensureDefaultImage, pushDefaultImages } from '../../local/default-image/image.js';
 import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment } from '../../local/lab/resources.js';
 import { createOperator } from '../../operator/main.js';
@@ -65,7 +65,9 @@ describe('an unknown arm64 machine boots through u-boot, is registered and reach
     await requireUboot();
     dir = await mkdtemp(path.join(os.tmpdir(), 'walt-uboot-'));
     const started = Date.now();
-    const image = await ensureDefaultImage('arm64');
+    // Built by local/install-deps.sh; a cold build takes tens of minutes (docs/boot.md), hence the
+    // long timeout of this hook.
+    await ensureDefaultImage('arm64');
     process.stdout.write(
       `[e2e] arm64 default image ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
@@ -91,8 +93,14 @@ describe('an unknown arm64 machine boots through u-boot, is registered and reach
       namespace: DEFAULT_IMAGE_NAMESPACE,
     });
     await systemImages.start();
-    const ref = `${lab.registry.host}/walt/${IMAGE}:latest`;
-    await pushImage(image.layoutDir, image.tag, ref);
+    // As the testbed does: the arm64 image under <registry>/walt/<model>-default for each of its models.
+    const refs = await pushDefaultImages(lab.registry.host, 'arm64');
+    const ref = defaultImageRefOf(lab.registry.host, 'qemu-arm-64');
+    expect(refs).toEqual(
+      ['qemu-arm-64', 'rpi-3-b-plus', 'rpi-4-b', 'rpi-400', 'rpi-5-b'].map((m) =>
+        defaultImageRefOf(lab.registry.host, m),
+      ),
+    );
     await applyAll(kc, [
       labSegment(segment, { bridge: 'br0', subnet: '10.77.0.0/24', serverAddress: SERVER }),
       labImage(DEFAULT_IMAGE_NAMESPACE, IMAGE, ref),
