@@ -7,7 +7,7 @@
 // loads vmlinuz and initrd.img by TFTP and boots with u-boot's device tree. The arm64 default image
 // then mounts its root over NFSv3 and notifies its bootup: Ready, and listed by `walt node show`.
 // One boot: TCG emulating arm64 is slow.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -155,5 +155,65 @@ describe('an unknown arm64 machine boots through u-boot, is registered and reach
       expect(shown.stdout.split('\n')).toContain(`waltnode.walt.dev/${NODE}`);
     },
     BOOT_TIMEOUT_MS + 60_000,
+  );
+
+  it(
+    'boots a virtual node of model qemu-arm-64 (run by the agent) through u-boot to Ready',
+    async () => {
+      const name = `${NODE}-v`;
+      const vnode = {
+        apiVersion: 'walt.dev/v1alpha1',
+        kind: 'WaltNode',
+        metadata: { name },
+        spec: {
+          mac: '52:54:00:a6:40:11',
+          model: 'qemu-arm-64',
+          segment,
+          image: 'default',
+          power: { driver: 'qemu' },
+          virtual: { cpus: 1, memory: '1Gi' },
+        },
+      } as WaltNode;
+      const started = Date.now();
+      await applyAll(kc, [vnode]);
+      const consoleLog = path.join(lab.agentCacheDir, 'vnodes', name, 'console.log');
+      try {
+        const node = await waitFor(
+          'the virtual arm64 node Ready',
+          async () => {
+            const n = (await api
+              .getClusterCustomObject({ ...RESOURCES.node, name })
+              .catch(() => undefined)) as WaltNode | undefined;
+            return n?.status?.phase === 'Ready' ? n : undefined;
+          },
+          BOOT_TIMEOUT_MS,
+        ).catch((error: unknown) => {
+          throw new Error(`${explain(error).message}\n--- vnode console ---\n${tailOf(consoleLog)}`);
+        });
+        process.stdout.write(
+          `[e2e] virtual qemu-arm-64: apply → Ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+        );
+        expect(node.status?.bootedImage?.name).toBe(`${DEFAULT_IMAGE_NAMESPACE}/${IMAGE}`);
+        const serial = plain(await readFile(consoleLog, 'utf8'));
+        expect(serial).toMatch(/^U-Boot 2023\.01/m);
+        expect(serial).toContain(`walt: booting node ${name} (qemu-arm-64)`);
+        // A registered node gets its node script at once: no probe
+        expect(serial).not.toContain('announcing it by DHCP');
+        // Its kernel console is the virt board's PL011
+        expect(serial).toMatch(/console=ttyAMA0,115200/);
+      } finally {
+        await api.deleteClusterCustomObject({ ...RESOURCES.node, name }).catch(() => undefined);
+        await waitFor(
+          'the virtual node to go',
+          () =>
+            api.getClusterCustomObject({ ...RESOURCES.node, name }).then(
+              () => undefined,
+              () => true,
+            ),
+          60_000,
+        ).catch(() => undefined);
+      }
+    },
+    BOOT_TIMEOUT_MS + 90_000,
   );
 });
