@@ -19,6 +19,8 @@ import { createFileResolver, DEBIAN_IPXE_DIR, nodeFsProbe } from './tftp/files.j
 import type { GeneratedFiles } from './tftp/paths.js';
 import { createRpiFiles } from './tftp/rpi-files.js';
 import { createTftpServer } from './tftp/server.js';
+import { createUbootScripts, type UbootScripts } from './tftp/uboot-scripts.js';
+import { DEFAULT_RETRY_DELAY_SECONDS } from './http/ipxe-script.js';
 import { checkApiListen, type ApiListen } from './api-listen.js';
 
 export interface BootServicesOptions {
@@ -66,6 +68,7 @@ export interface BootServices {
 interface Running {
   address: string;
   tftp: { stop(): Promise<void> };
+  uboot: UbootScripts;
   http: FastifyInstance;
   api: FastifyInstance | undefined;
 }
@@ -97,6 +100,7 @@ class Services implements BootServices {
   private async close(): Promise<void> {
     if (!this.running) return;
     await this.running.tftp.stop();
+    await this.running.uboot.close();
     await this.running.api?.close();
     await this.running.http.close();
     this.running = undefined;
@@ -111,16 +115,28 @@ class Services implements BootServices {
     const cache = bootCacheBudgets(this.options.cacheMib ?? DEFAULT_BOOT_CACHE_MIB);
     const decide = (mac: string): ReturnType<typeof decideBoot> =>
       decideBoot({ segment: this.options.segment, mac }, view);
+    const uboot = await createUbootScripts({
+      macOfIp,
+      decide,
+      autoRegister: () => this.options.segments.get(this.options.segment)?.spec.autoRegister === true,
+      server: address,
+      exportPathOf: this.options.exportPathOf,
+      extraKernelArgs: (target) => nodeKernelArgs(target.node),
+      retryDelaySeconds: DEFAULT_RETRY_DELAY_SECONDS,
+      logger,
+    });
     const tftp = createTftpServer({
       host: address,
       port: this.options.ports?.tftp ?? 69,
-      resolve: createFileResolver({
-        macOfIp,
-        decide,
-        staticDir: DEBIAN_IPXE_DIR,
-        logger,
-        ...this.generated(address),
-      }),
+      resolve: uboot.resolve(
+        createFileResolver({
+          macOfIp,
+          decide,
+          staticDir: DEBIAN_IPXE_DIR,
+          logger,
+          ...this.generated(address),
+        }),
+      ),
       logger: logger.child({ service: 'tftp' }),
       metrics: this.options.metrics,
       packetCache: cache.tftp,
@@ -128,7 +144,7 @@ class Services implements BootServices {
     await tftp.start();
     const http = this.httpServer(address, cache.http);
     await http.listen({ host: address, port: this.options.ports?.http ?? 80 });
-    this.running = { address, tftp, http, api: undefined };
+    this.running = { address, tftp, uboot, http, api: undefined };
     logger.info({ address }, 'TFTP and HTTP boot services listening');
     await this.listenApi(address);
   }

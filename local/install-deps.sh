@@ -13,7 +13,10 @@ log() { echo "[install-deps] $*" >&2; }
 # NFS with nfs-ganesha (FSAL VFS) and rpcbind, tested with libnfs-utils; virtual nodes are qemu with its
 # iPXE ROMs; the agent's TFTP serves the iPXE binaries of PXE firmware from ipxe (undionly.kpxe,
 # ipxe.efi in /usr/lib/ipxe), and the chainload test boots them with OVMF's own PXE (ovmf); the default
-# node image is made with debootstrap. dnsmasq-base sends the segment's IPv6 router advertisements (RA
+# node image is made with debootstrap; the arm64 one (local/default-image/build.sh arm64) runs its second
+# stage under qemu-user-static (binfmt-support registers it; binfmt_misc is mounted below) and packs its
+# u-boot script with mkimage (u-boot-tools); the arm64 node boots under qemu-system-arm with Debian's
+# u-boot (u-boot-qemu, /usr/lib/u-boot/qemu_arm64). dnsmasq-base sends the segment's IPv6 router advertisements (RA
 # only), received in tests by rdisc6 (ndisc6), and is the reference DHCP/TFTP server of bench/boot-storm. The log
 # store's PostgreSQL option is tested against a real server (the tests start their own). The node
 # scripts are tested with each HTTP client an image may have (curl, wget, busybox wget, bash), and
@@ -33,6 +36,7 @@ DEBIAN_PACKAGES=(ca-certificates curl wget tmux openssl util-linux git
   iproute2 busybox isc-dhcp-client tftp-hpa tftpd-hpa atftp python3-scapy
   nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils
   qemu-system-x86 ipxe-qemu ipxe ovmf debootstrap dnsmasq-base ndisc6
+  qemu-system-arm u-boot-qemu u-boot-tools qemu-user-static binfmt-support
   postgresql lua5.1 lua-cjson
   containerd containernetworking-plugins iptables conntrack gcc libc6-dev nftables
   snmpd snmp)
@@ -46,6 +50,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# The arm64 image's second stage runs arm64 binaries in a chroot: binfmt_misc is not mounted at boot
+# here; qemu-user-static registers qemu-aarch64 with the F flag once it is.
+if ! mountpoint -q /proc/sys/fs/binfmt_misc; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  $sudo update-binfmts --enable qemu-aarch64 >&2 || true
 fi
 
 # Node.js 20.19+ (the pinned dependencies are chosen for Node 20; see docs/dependencies.md).
@@ -67,3 +79,4 @@ fi
 # The default node image (Debian, debootstrap; cached by the hash of its build scripts): the testbed
 # boots it, the end-to-end tests and bench/vnode-boot use it.
 (cd "$root" && node_modules/.bin/tsx local/default-image/image.ts build >/dev/null)
+(cd "$root" && node_modules/.bin/tsx local/default-image/image.ts build --arch arm64 >/dev/null)

@@ -40,9 +40,20 @@ function isIpxe(client: ClientClass): boolean {
 // with "Nothing to boot" and sitting at "No bootable device" forever.
 const RETRY_OVER_IPXE = new Set(['ImageNotReady', 'NoImage', 'ModelNotSupported']);
 
+/**
+ * u-boot (its own vendor class, or a `walt.node.<model>` one set by the probe script) is always told the
+ * TFTP server: it names its files, and the agent's TFTP decides what it gets — the probe script for a
+ * machine no WaltNode has (so it can announce its model and be registered), the node's script, or a
+ * script that says why not and resets (agents/tftp/uboot-scripts.ts).
+ */
+function isUboot(client: ClientClass): boolean {
+  return client.kind === 'uboot' || (client.kind === 'walt-node' && !client.ipxe);
+}
+
 /** Whether a client of this class gets boot options for this decision (the gate's, plus the retry path). */
 export function offersBoot(client: ClientClass, decision: BootDecision): boolean {
   if (client.kind === 'other') return false;
+  if (isUboot(client)) return true;
   if (decision.allow) return true;
   const retries = decision.node !== undefined && RETRY_OVER_IPXE.has(decision.reason);
   return retries && (isIpxe(client) || client.kind === 'pxe');

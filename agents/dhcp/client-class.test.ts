@@ -56,6 +56,20 @@ describe('classify', () => {
     expect(classify(pc)).toMatchObject({ kind: 'pxe', arch: 'x86-bios' });
   });
 
+  it('u-boot by its vendor class (Debian 2023.01 on qemu virt sends U-Boot.armv8 and arch 0x16)', () => {
+    expect(classify(request('52:54:00:aa:bb:01', [vci('U-Boot.armv8'), arch(0x16)]))).toEqual({
+      kind: 'uboot',
+      archCode: 0x16,
+    });
+    // Once the probe script set bootp_vci, the same u-boot announces its model
+    expect(classify(request('52:54:00:aa:bb:01', [vci('walt.node.qemu-arm-64'), arch(0x16)]))).toEqual({
+      kind: 'walt-node',
+      model: 'qemu-arm-64',
+      ipxe: false,
+      arch: 'unknown',
+    });
+  });
+
   it('anything else', () => {
     expect(classify(request('00:11:22:33:44:55', [vci('udhcp 1.35.0')]))).toEqual({ kind: 'other' });
   });

@@ -13,6 +13,8 @@ export type ClientClass =
   | { kind: 'ipxe'; arch?: PxeArch }
   /** A Raspberry Pi ROM/EEPROM bootloader (RPi OUI and the UNDI vendor class). */
   | { kind: 'rpi' }
+  /** u-boot's own DHCP (vendor class "U-Boot.<arch>", option 93 0x16 arm64 / 0x15 arm32): it names its file. */
+  | { kind: 'uboot'; archCode?: number }
   /** A PXE ROM (vendor class "PXEClient…"). */
   | { kind: 'pxe'; arch: PxeArch; archCode?: number }
   | { kind: 'other' };
@@ -21,6 +23,8 @@ export const WALT_NODE_PREFIX = 'walt.node.';
 export const PXE_VENDOR_PREFIX = 'PXEClient';
 /** The vendor class of legacy x86 PXE ROMs and of the Raspberry Pi bootloader. */
 export const RPI_VENDOR_CLASS = 'PXEClient:Arch:00000:UNDI:002001';
+/** What u-boot announces unless its `bootp_vci` says otherwise (Debian 2023.01: "U-Boot.armv8"). */
+export const UBOOT_VENDOR_PREFIX = 'U-Boot';
 /** Raspberry Pi Ltd / Foundation OUIs. */
 export const RPI_OUIS: readonly string[] = [
   'b8:27:eb',
@@ -72,10 +76,21 @@ export function classify(packet: DhcpPacket): ClientClass {
   const model = announcedModel(packet);
   if (model) return { kind: 'walt-node', model, ipxe, ...(arch ? { arch } : {}) };
   if (ipxe) return { kind: 'ipxe', ...(arch ? { arch } : {}) };
+  return byVendorClass(packet, vendorClass);
+}
+
+/** Firmware known by its vendor class alone: the Pi bootloader, u-boot, PXE ROMs. */
+function byVendorClass(packet: DhcpPacket, vendorClass: string): ClientClass {
   if (vendorClass === RPI_VENDOR_CLASS && isRpiMac(macOf(packet))) return { kind: 'rpi' };
+  if (vendorClass.startsWith(UBOOT_VENDOR_PREFIX)) return ubootClass(packet);
   if (vendorClass.startsWith(PXE_VENDOR_PREFIX)) {
     const archCode = clientArch(packet.options);
     return { kind: 'pxe', arch: pxeArch(archCode), ...(archCode === undefined ? {} : { archCode }) };
   }
   return { kind: 'other' };
+}
+
+function ubootClass(packet: DhcpPacket): ClientClass {
+  const archCode = clientArch(packet.options);
+  return { kind: 'uboot', ...(archCode === undefined ? {} : { archCode }) };
 }

@@ -290,6 +290,24 @@ describe('respond (authoritative)', () => {
     expect(offer.reply!.options.has(OPT.BOOTFILE_NAME)).toBe(false);
   });
 
+  it('tells u-boot the TFTP server, known or not (it names its files: the probe script or its own)', () => {
+    const mac = '52:54:00:aa:bb:01';
+    const uboot = [
+      [OPT.VENDOR_CLASS, Buffer.from('U-Boot.armv8')],
+      [OPT.CLIENT_ARCH, Buffer.from([0, 0x16])],
+    ] as Array<[number, Buffer]>;
+    const offer = respond(request(mac, MessageType.DISCOVER, uboot), context([]));
+    expect(offer.reply!.siaddr).toBe('10.0.0.1');
+    expect(getString(offer.reply!.options, OPT.TFTP_SERVER_NAME)).toBe('10.0.0.1');
+    expect(offer.reply!.file).toBe('');
+    // u-boot is not a discovered node until it announces a model
+    expect(offer.discovered).toBeUndefined();
+    const announced = [[OPT.VENDOR_CLASS, Buffer.from('walt.node.qemu-arm-64')]] as Array<[number, Buffer]>;
+    const second = respond(request(mac, MessageType.DISCOVER, announced), context([]));
+    expect(second.reply!.siaddr).toBe('10.0.0.1');
+    expect(second.discovered).toMatchObject({ mac, model: 'qemu-arm-64' });
+  });
+
   it('gives a node its status ip', () => {
     const node = { ...nodeObject('pc1', PC, 'pc-x86-64'), status: { ip: '10.0.0.42' } };
     expect(respond(request(PC, MessageType.DISCOVER, pxe(0)), context([node])).reply!.yiaddr).toBe(

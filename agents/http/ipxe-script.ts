@@ -86,8 +86,15 @@ export function chooseBootFiles(names: readonly string[]): BootFiles | undefined
 /** The project's node init (node/walt/init): defined with the other kernel arguments. */
 export { NODE_INIT };
 
-/** The kernel arguments that mount the image over NFSv3 read-only and start walt-init. */
-export function kernelArguments(input: BootScriptInput): string[] {
+/** What the kernel arguments depend on (the iPXE and u-boot scripts both use them). */
+export type KernelArgumentsInput = Pick<BootScriptInput, 'server' | 'nodeName' | 'exportPath' | 'extraArgs'>;
+
+/**
+ * The kernel arguments that mount the image over NFSv3 read-only and start walt-init. `ip` is the
+ * value of the static `ip=` in the boot loader's own variables (iPXE's by default; u-boot's script
+ * passes its own).
+ */
+export function kernelArguments(input: KernelArgumentsInput, ip?: string): string[] {
   const nodeName = scriptToken('node name', input.nodeName);
   return [
     ...nfsRootArgs({
@@ -95,7 +102,7 @@ export function kernelArguments(input: BootScriptInput): string[] {
       nodeName,
       exportPath: scriptToken('export path', input.exportPath),
       // iPXE expands the variables of the address it just got by DHCP.
-      ip: `\${ip}:\${next-server}:\${gateway}:\${netmask}:${nodeName}::off`,
+      ip: ip ?? `\${ip}:\${next-server}:\${gateway}:\${netmask}:${nodeName}::off`,
     }),
     ...(input.extraArgs ?? []).map((arg) => scriptToken('kernel argument', arg)),
   ];

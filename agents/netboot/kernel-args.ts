@@ -37,7 +37,9 @@ export function nfsRootArgs(input: NfsRootInput): string[] {
 
 export function nodeKernelArgs(node: WaltNode): string[] {
   const args: string[] = [];
-  if (node.spec.virtual) args.push('console=ttyS0,115200');
+  // qemu's arm virt board has a PL011 UART (ttyAMA0), its PCs a 16550 (ttyS0).
+  if (node.spec.virtual)
+    args.push(`console=${node.spec.model === 'qemu-arm-64' ? 'ttyAMA0' : 'ttyS0'},115200`);
   const bootMode = node.spec.bootMode ?? 'network';
   if (bootMode !== 'network') args.push(`walt.bootmode=${bootMode}`);
   if (node.spec.settings?.mountPersist === false) args.push('walt.persist=0');

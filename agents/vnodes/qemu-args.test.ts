@@ -1,6 +1,6 @@
 import { isWaltError } from '../../common/errors.js';
 import { ERR_VNODE_BAD_SIZE } from './errors.js';
-import { hardwareKey, qemuArgs, qmpSocketPath, sizeMiB, type VmConfig } from './qemu-args.js';
+import { hardwareKey, qemuArgs, qemuBinary, qmpSocketPath, sizeMiB, type VmConfig } from './qemu-args.js';
 
 const config: VmConfig = {
   node: 'vn1',
@@ -31,6 +31,20 @@ describe('qemuArgs', () => {
     expect(valuesOf(args, '-boot')).toEqual(['n']);
     expect(valuesOf(args, '-netdev')).toEqual(['tap,id=n0,ifname=wv0123456789ab,script=no,downscript=no']);
     expect(valuesOf(args, '-device')).toEqual(['virtio-net-pci,netdev=n0,mac=52:54:00:a1:b2:c3']);
+  });
+
+  it('makes qemu-arm-64 an arm64 virt board booting through u-boot, under TCG whatever the host has', () => {
+    const arm = { ...config, model: 'qemu-arm-64', accel: 'kvm' as const };
+    const armArgs = qemuArgs(arm);
+    expect(qemuBinary(arm)).toBe('qemu-system-aarch64');
+    expect(qemuBinary(config)).toBe('qemu-system-x86_64');
+    expect(valuesOf(armArgs, '-machine')).toEqual(['virt']);
+    expect(valuesOf(armArgs, '-cpu')).toEqual(['cortex-a57']);
+    expect(valuesOf(armArgs, '-accel')).toEqual(['tcg']);
+    expect(valuesOf(armArgs, '-bios')).toEqual(['/usr/lib/u-boot/qemu_arm64/u-boot.bin']);
+    expect(valuesOf(armArgs, '-boot')).toEqual([]);
+    expect(valuesOf(armArgs, '-device')).toEqual(['virtio-net-device,netdev=n0,mac=52:54:00:a1:b2:c3']);
+    expect(valuesOf(armArgs, '-serial')).toEqual(['chardev:s0']);
   });
 
   it('exits on guest reboot, has no display, serial on stdio and QMP on a socket', () => {

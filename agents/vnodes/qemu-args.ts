@@ -14,6 +14,8 @@ export type VirtualDisk = NonNullable<VirtualSpec['disks']>[number];
 /** Everything a VM start needs: the node's hardware and where its tap and files are. */
 export interface VmConfig {
   node: string;
+  /** The WaltNode's model: qemu-arm-64 is an arm64 virt board booting through u-boot, others a PC. */
+  model?: string;
   mac: string;
   virtual: VirtualSpec;
   accel: Accel;
@@ -83,17 +85,44 @@ function diskArgs(config: VmConfig): string[] {
   ]);
 }
 
+/** Debian u-boot-qemu's u-boot for qemu's arm64 virt board: the firmware of model qemu-arm-64. */
+export const UBOOT_QEMU_ARM64 = '/usr/lib/u-boot/qemu_arm64/u-boot.bin';
+
+function isArm64(config: Pick<VmConfig, 'model'>): boolean {
+  return config.model === 'qemu-arm-64';
+}
+
+/** The qemu binary of the node's model. */
+export function qemuBinary(config: Pick<VmConfig, 'model'>): string {
+  return isArm64(config) ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
+}
+
+function machineArgs(config: VmConfig): string[] {
+  // qemu-arm-64: the virt board with u-boot as its firmware, which netboots as a Pi's u-boot does
+  // (DHCP, then boot.scr.uimg by TFTP: the agent's probe or node script). Always TCG: an x86 host's
+  // KVM cannot run an arm64 guest.
+  if (isArm64(config))
+    return ['-machine', 'virt', '-cpu', 'cortex-a57', '-accel', 'tcg', '-bios', UBOOT_QEMU_ARM64];
+  // graphics=off makes SeaBIOS (and through it iPXE) write to the serial port: with -nodefaults
+  // there is no VGA, and without it the firmware's output would go nowhere.
+  return ['-machine', 'pc,graphics=off', '-accel', config.accel];
+}
+
+/**
+ * The arm64 board's NIC is virtio over MMIO: Debian's u-boot 2023.01 reads the MAC of a virtio-net-pci
+ * device as its first byte six times (52:52:52:52:52:52 on every machine, seen in a capture); over MMIO
+ * it reads the right one, and needs no option ROM.
+ */
+function nicDevice(config: VmConfig): string {
+  return isArm64(config) ? 'virtio-net-device' : 'virtio-net-pci';
+}
+
 export function qemuArgs(config: VmConfig): string[] {
   const { virtual, workDir } = config;
   return [
     '-name',
     optionValue(config.node),
-    // graphics=off makes SeaBIOS (and through it iPXE) write to the serial port: with -nodefaults
-    // there is no VGA, and without it the firmware's output would go nowhere.
-    '-machine',
-    'pc,graphics=off',
-    '-accel',
-    config.accel,
+    ...machineArgs(config),
     '-m',
     `${sizeMiB(virtual.memory, 'memory')}M`,
     '-smp',
@@ -113,12 +142,12 @@ export function qemuArgs(config: VmConfig): string[] {
     `unix:${optionValue(qmpSocketPath(workDir, config.tap))},server=on,wait=off`,
     '-pidfile',
     pidFilePath(workDir),
-    '-boot',
-    'n',
+    // u-boot's distro boot reaches its DHCP target by itself; a PC boots from the network first.
+    ...(isArm64(config) ? [] : ['-boot', 'n']),
     '-netdev',
     `tap,id=n0,ifname=${config.tap},script=no,downscript=no`,
     '-device',
-    `virtio-net-pci,netdev=n0,mac=${config.mac.toLowerCase()}`,
+    `${nicDevice(config)},netdev=n0,mac=${config.mac.toLowerCase()}`,
     ...diskArgs(config),
   ];
 }

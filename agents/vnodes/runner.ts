@@ -138,6 +138,7 @@ export class VnodeRunner {
     return {
       node: name,
       mac: node.spec.mac,
+      model: node.spec.model,
       virtual: node.spec.virtual!,
       accel: await this.options.accel(),
       tap: tapName(name),

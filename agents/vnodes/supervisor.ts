@@ -8,7 +8,7 @@ import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../../common
 import { ConsoleLines, createConsoleFile, type ConsoleFile } from './console.js';
 import type { VnodeMetrics } from './metrics.js';
 import { killGroup, prepareStart, spawnQemu } from './qemu-process.js';
-import { consoleLogPath, qemuArgs, qmpSocketPath, type VmConfig } from './qemu-args.js';
+import { consoleLogPath, qemuArgs, qemuBinary, qmpSocketPath, type VmConfig } from './qemu-args.js';
 import { qmpCommand } from './qmp.js';
 import {
   DEFAULT_POLICY,
@@ -212,7 +212,7 @@ class VmSupervisor implements Supervisor {
     }
     this.options.metrics.starts.inc({ node: this.node, reason });
     this.console.write(`\n--- walt: qemu starting (${reason}) at ${new Date().toISOString()} ---\n`);
-    const qemu = this.options.qemu ?? 'qemu-system-x86_64';
+    const qemu = this.options.qemu ?? qemuBinary(config);
     try {
       this.attach(spawnQemu({ qemu, args, commandPrefix: this.options.commandPrefix ?? [] }));
     } catch (error) {

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds the default node image `pc-x86-64-default`: a small Debian bookworm root filesystem with a
-# kernel and the stock Debian initramfs (able to mount an NFSv3 root, or a virtio/ext4 disk), our own
-# /sbin/init, packaged as an OCI image layout (one gzip layer, tag `latest`).
+# Builds a default node image: a small Debian bookworm root filesystem with a kernel and the stock
+# Debian initramfs (able to mount an NFSv3 root, or a virtio/ext4 disk), our own /sbin/init, packaged as
+# an OCI image layout (one gzip layer, tag `latest`). One script for both architectures, so that what
+# a node image is stays written once; what differs is set in the `case` below:
+# - amd64: `pc-x86-64-default` (models pc-x86-64, qemu-x86-64), booted by iPXE;
+# - arm64: models qemu-arm-64 and the 64-bit Raspberry Pis, booted by u-boot. debootstrap runs
+#   --foreign and its second stage runs in the chroot under qemu-user-static (binfmt_misc, F flag).
 #
-# Usage: build.sh <out-dir>      (needs root: debootstrap and chroot)
+# Usage: build.sh <out-dir> [amd64|arm64]      (needs root: debootstrap and chroot; default amd64)
 # Writes <out-dir>/rootfs (kept: the direct-boot benchmark boots it), <out-dir>/layout (the OCI layout)
 # and <out-dir>/build-info.json. Idempotent: a complete <out-dir> is left as is. One build at a time per
 # parent directory (flock); the result appears atomically (built in <out-dir>.tmp, then renamed).
@@ -16,15 +20,38 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "${1:?usage: build.sh <out-dir>}")
 log() { echo "[default-image] $*" >&2; }
 
+ARCH=${2:-amd64}
 SUITE=bookworm
 MIRROR=${WALT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-MODELS=pc-x86-64,qemu-x86-64
 # busybox is the dynamic Debian one (the initramfs and our init use it); zstd is what the initramfs is
 # compressed with (initramfs-tools only recommends it, and debootstrap ignores recommendations).
-PACKAGES=linux-image-amd64,initramfs-tools,kmod,busybox,zstd
+BASE_PACKAGES=initramfs-tools,kmod,busybox,zstd
 # Modules the initramfs must carry besides its netboot set: the virtual NICs and PCI transport, and
 # virtio disk + ext4 so that the same image also boots from a disk (bench/vnode-boot).
-INITRAMFS_MODULES=(virtio_pci virtio_net virtio_blk e1000 overlay ext4 nfs nfsv3)
+INITRAMFS_MODULES=(virtio_pci virtio_net virtio_blk overlay ext4 nfs nfsv3)
+case "$ARCH" in
+amd64)
+  MODELS=pc-x86-64,qemu-x86-64
+  LIBDIR=x86_64-linux-gnu
+  INITRAMFS_MODULES+=(e1000)
+  # Ethernet kept: QEMU's e1000/virtio and the chips most lab PCs have.
+  ETHERNET_VENDORS=(intel realtek broadcom)
+  ;;
+arm64)
+  # The first model is the one u-boot boots here (qemu virt); the Raspberry Pis share the image
+  # (their own boot files come from the nat-rpi slice: config.txt, cmdline.txt).
+  MODELS=qemu-arm-64,rpi-3-b-plus,rpi-4-b,rpi-400,rpi-5-b
+  LIBDIR=aarch64-linux-gnu
+  # The Pis' NICs: genet (Pi 4/400), lan78xx (Pi 3B+, USB); macb is the Pi 5's (through RP1).
+  INITRAMFS_MODULES+=(lan78xx)
+  ETHERNET_VENDORS=(broadcom cadence)
+  ;;
+*)
+  echo "build.sh: unknown architecture '$ARCH' (amd64 or arm64)" >&2
+  exit 2
+  ;;
+esac
+PACKAGES=linux-image-$ARCH,$BASE_PACKAGES
 
 complete() { [ -f "$out/.complete" ]; }
 if complete; then echo "$out"; exit 0; fi
@@ -32,7 +59,7 @@ if complete; then echo "$out"; exit 0; fi
 cache=$(dirname "$out")
 mkdir -p "$cache"
 # Concurrent callers wait here, then find the image complete. The lock covers the shared package cache.
-exec 9>"$cache/.default-image.lock"
+exec 9>"$cache/.default-image-$ARCH.lock"
 flock 9
 if complete; then echo "$out"; exit 0; fi
 
@@ -60,13 +87,33 @@ in_root() {
 
 bootstrap() {
   # Downloaded packages are kept beside the images: editing this script does not download them again.
-  local debs="$cache/.debootstrap-debs"
+  local debs="$cache/.debootstrap-debs-$ARCH" foreign=()
   mkdir -p "$debs"
-  log "debootstrap $SUITE (minbase + $PACKAGES) from $MIRROR"
-  if ! unshare --mount --propagation private -- debootstrap --variant=minbase --components=main \
+  [ "$ARCH" = "$(dpkg --print-architecture)" ] || foreign=(--foreign)
+  log "debootstrap $SUITE $ARCH ${foreign[*]} (minbase + $PACKAGES) from $MIRROR"
+  if ! unshare --mount --propagation private -- debootstrap --arch="$ARCH" "${foreign[@]}" \
+    --variant=minbase --components=main \
     --include="$PACKAGES" --cache-dir="$debs" "$SUITE" "$rootfs" "$MIRROR" >&2; then
-    log "debootstrap failed; end of $rootfs/debootstrap/debootstrap.log:"
-    tail -n 40 "$rootfs/debootstrap/debootstrap.log" >&2 || true
+    debootstrap_failed
+  fi
+  [ ${#foreign[@]} -eq 0 ] && return 0
+  check_foreign_runs
+  log "debootstrap second stage under qemu-user (slow)"
+  in_root /debootstrap/debootstrap --second-stage >&2 || debootstrap_failed
+}
+
+debootstrap_failed() {
+  log "debootstrap failed; end of $rootfs/debootstrap/debootstrap.log:"
+  tail -n 40 "$rootfs/debootstrap/debootstrap.log" >&2 || true
+  exit 1
+}
+
+# The second stage runs the target's binaries: the kernel must hand them to qemu-user. With the F flag
+# the interpreter is opened when registered, so it needs no copy inside the chroot.
+check_foreign_runs() {
+  if ! in_root /bin/true; then
+    log "cannot run $ARCH binaries: install qemu-user-static and binfmt-support (local/install-deps.sh)," \
+      "then: mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; update-binfmts --enable"
     exit 1
   fi
 }
@@ -91,7 +138,7 @@ configure_initramfs() {
 # iconv reports the others as unsupported).
 remove_unused_data() {
   rm -rf "$rootfs"/usr/lib/udev/hwdb.bin "$rootfs"/usr/lib/udev/hwdb.d/*.hwdb "$rootfs"/etc/udev/hwdb.bin
-  find "$rootfs"/usr/lib/x86_64-linux-gnu/gconv -maxdepth 1 -name '*.so' \
+  find "$rootfs/usr/lib/$LIBDIR/gconv" -maxdepth 1 -name '*.so' \
     ! -name 'UTF-*' ! -name 'UNICODE.so' ! -name 'ISO8859-1.so' -delete
 }
 
@@ -125,10 +172,13 @@ prune_modules() {
   # SCSI: the disks of a VM (virtio-scsi) and a PC (sd, sr); no host adapters.
   keep_only "$k/drivers/scsi" virtio_scsi.ko sd_mod.ko sr_mod.ko sg.ko scsi_mod.ko scsi_common.ko \
     scsi_transport_sas.ko
-  # Ethernet: QEMU's e1000/virtio and the chips most lab PCs have.
-  keep_only "$k/drivers/net/ethernet" intel realtek broadcom
-  keep_only "$k/drivers/net/ethernet/intel" e1000 e1000e igb igc
-  keep_only "$k/drivers/net/ethernet/broadcom" tg3.ko
+  keep_only "$k/drivers/net/ethernet" "${ETHERNET_VENDORS[@]}"
+  if [ "$ARCH" = amd64 ]; then
+    keep_only "$k/drivers/net/ethernet/intel" e1000 e1000e igb igc
+    keep_only "$k/drivers/net/ethernet/broadcom" tg3.ko
+  else
+    keep_only "$k/drivers/net/ethernet/broadcom" genet
+  fi
   drop_orphans "$kver"
   # Compressed, as Debian does from trixie on: kmod decompresses in user space (this kernel cannot),
   # and a netbooted node reads fewer bytes over NFS. The image's own zstd, so the host needs none.
@@ -159,7 +209,7 @@ drop_orphans() { # <kver>
 check_initramfs() { # <kver>
   local kver=$1 content module
   content=$(in_root lsinitramfs "/boot/initrd.img-$kver")
-  for module in nfs nfsv3 virtio_net virtio_pci virtio_blk e1000 ext4 overlay; do
+  for module in "${INITRAMFS_MODULES[@]}"; do
     if ! grep -q "/${module}\.ko" <<<"$content" &&
       ! grep -q "/${module}\.ko" "$rootfs/usr/lib/modules/$kver/modules.builtin"; then
       log "the initramfs lacks $module"
@@ -170,17 +220,36 @@ check_initramfs() { # <kver>
 
 # /boot/<model>/ is where the boot agent looks for a node model's kernel and initrd.
 boot_files() { # <kver>
-  local kver=$1 b="$rootfs/boot"
-  mkdir -p "$b/pc-x86-64"
-  # Hard links: real files for every reader, stored once in the layer.
-  ln -f "$b/vmlinuz-$kver" "$b/pc-x86-64/vmlinuz"
-  ln -f "$b/initrd.img-$kver" "$b/pc-x86-64/initrd.img"
-  ln -sfn pc-x86-64 "$b/qemu-x86-64"
+  local kver=$1 b="$rootfs/boot" model
+  if [ "$ARCH" = amd64 ]; then
+    model_boot_dir "$kver" pc-x86-64
+    ln -sfn pc-x86-64 "$b/qemu-x86-64"
+  else
+    for model in ${MODELS//,/ }; do model_boot_dir "$kver" "$model"; done
+    # qemu virt: u-boot hands the kernel its own device tree ($fdtcontroladdr); the Pis' trees come
+    # from the kernel package (mainline names, bcm2837-rpi-3-b-plus.dtb…; the Pi firmware picks its
+    # own by name). Debian's 6.1 has none for the Pi 5 (bcm2712).
+    local dtb
+    for dtb in "$rootfs/usr/lib/linux-image-$kver/broadcom/"bcm27*-rpi-*.dtb; do
+      for model in ${MODELS//,/ }; do
+        [[ $model == rpi-* ]] && ln -f "$dtb" "$b/$model/"
+      done
+    done
+    mkimage -A arm64 -O linux -T script -C none -n "walt qemu-arm-64 boot" \
+      -d "$here/start-qemu-arm-64.uboot" "$b/qemu-arm-64/start.uboot" >&2
+  fi
   rm -f "$b/System.map-$kver"
   if [ -n "$(find "$b" -type l -lname '/*')" ]; then
     log "absolute symlinks under /boot: $(find "$b" -type l -lname '/*')"
     exit 1
   fi
+}
+
+model_boot_dir() { # <kver> <model>
+  mkdir -p "$rootfs/boot/$2"
+  # Hard links: real files for every reader, stored once in the layer.
+  ln -f "$rootfs/boot/vmlinuz-$1" "$rootfs/boot/$2/vmlinuz"
+  ln -f "$rootfs/boot/initrd.img-$1" "$rootfs/boot/$2/initrd.img"
 }
 
 configure_system() {
@@ -213,8 +282,8 @@ package_oci() {
   diff_id=$(gzip -dc "$tmp/layer" | sha256sum | cut -d' ' -f1)
   read -r -a layer <<<"$(add_blob "$layout" "$tmp/layer")"
   created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  printf '{"created":"%s","architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/sbin/init"],"Labels":{"walt.node.models":"%s"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"%s","created_by":"walt-operator local/default-image/build.sh (debootstrap %s minbase)"}]}' \
-    "$created" "$MODELS" "$diff_id" "$created" "$SUITE" >"$tmp/config"
+  printf '{"created":"%s","architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["/sbin/init"],"Labels":{"walt.node.models":"%s"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"%s","created_by":"walt-operator local/default-image/build.sh (debootstrap %s minbase)"}]}' \
+    "$created" "$ARCH" "$MODELS" "$diff_id" "$created" "$SUITE" >"$tmp/config"
   read -r -a config <<<"$(add_blob "$layout" "$tmp/config")"
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
     "${config[0]}" "${config[1]}" "${layer[0]}" "${layer[1]}" >"$tmp/manifest"
@@ -238,8 +307,8 @@ check_initramfs "$kver"
 boot_files "$kver"
 configure_system
 package_oci
-printf '{"kernelVersion":"%s","rootfsBytes":%s,"layerBytes":%s,"buildSeconds":%s,"suite":"%s","mirror":"%s"}\n' \
-  "$kver" "$(du -sb "$rootfs" | cut -f1)" "$LAYER_BYTES" "$(($(date +%s) - started))" "$SUITE" "$MIRROR" \
+printf '{"architecture":"%s","kernelVersion":"%s","rootfsBytes":%s,"layerBytes":%s,"buildSeconds":%s,"suite":"%s","mirror":"%s"}\n' \
+  "$ARCH" "$kver" "$(du -sb "$rootfs" | cut -f1)" "$LAYER_BYTES" "$(($(date +%s) - started))" "$SUITE" "$MIRROR" \
   >"$tmp/build-info.json"
 touch "$tmp/.complete"
 rm -rf --one-file-system "$out"

@@ -1,9 +1,12 @@
-// The default node image `pc-x86-64-default`: a small Debian image built by build.sh (debootstrap,
-// minutes, root) and cached under a key that hashes the build inputs, so editing them rebuilds and
-// anything else reuses. pushImage() sends it (or a derivative with extra files) to a registry.
+// The default node images: small Debian images built by build.sh (debootstrap, minutes, root), one per
+// architecture — amd64 (`pc-x86-64-default`, booted by iPXE) and arm64 (qemu-arm-64 and the 64-bit
+// Raspberry Pis, booted by u-boot; its second stage runs under qemu-user, so it takes longer) — each
+// cached under a key that hashes the build inputs and the architecture, so editing them rebuilds and
+// anything else reuses. pushImage() sends one (or a derivative with extra files) to a registry.
 //
-// CLI:  npx tsx local/default-image/image.ts build
-//       npx tsx local/default-image/image.ts push <host:port/name:tag> [--file /etc/x=content]...
+// CLI:  npx tsx local/default-image/image.ts build [--arch arm64]
+//       npx tsx local/default-image/image.ts push <host:port/name:tag> [--arch arm64] [--file /etc/x=content]...
+//       npx tsx local/default-image/image.ts push-defaults <host:port> [--arch arm64]   (one per model)
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -18,9 +21,29 @@ const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUILD_SCRIPT = path.join(here, 'build.sh');
 /** Every file build.sh reads: the cache key covers them all. */
-const BUILD_INPUTS = ['build.sh', 'walt-default-init.sh', '../debian-trim.sh'];
-const IMAGE_NAME = 'pc-x86-64-default';
+const BUILD_INPUTS = ['build.sh', 'walt-default-init.sh', '../debian-trim.sh', 'start-qemu-arm-64.uboot'];
 const TAG = 'latest';
+
+export type ImageArch = 'amd64' | 'arm64';
+
+/** Per architecture: the cache name and the model whose /boot/<model>/ names the kernel and initrd. */
+const ARCHES: Record<ImageArch, { name: string; bootModel: string; models: readonly string[] }> = {
+  amd64: { name: 'pc-x86-64-default', bootModel: 'pc-x86-64', models: ['pc-x86-64', 'qemu-x86-64'] },
+  arm64: {
+    name: 'arm64-default',
+    bootModel: 'qemu-arm-64',
+    models: ['qemu-arm-64', 'rpi-3-b-plus', 'rpi-4-b', 'rpi-400', 'rpi-5-b'],
+  },
+};
+
+/** The node models an architecture's default image is for (its `walt.node.models` label). */
+export function modelsOf(arch: ImageArch): readonly string[] {
+  return ARCHES[arch].models;
+}
+
+export function isImageArch(value: string): value is ImageArch {
+  return value === 'amd64' || value === 'arm64';
+}
 
 export interface DefaultImage {
   /** OCI image layout (skopeo `oci:<layoutDir>:<tag>`). */
@@ -40,9 +63,10 @@ export interface PushOptions {
 /** The project's cache directory: where local/build-binaries.sh caches the control plane too. */
 export { cacheRoot };
 
-/** Short hash of the build inputs' names and contents. */
-export async function buildKey(): Promise<string> {
+/** Short hash of the architecture and of the build inputs' names and contents. */
+export async function buildKey(arch: ImageArch = 'amd64'): Promise<string> {
   const hash = createHash('sha256');
+  hash.update(`arch=${arch}\0`);
   for (const name of BUILD_INPUTS) {
     hash
       .update(`${name}\0`)
@@ -52,9 +76,9 @@ export async function buildKey(): Promise<string> {
   return hash.digest('hex').slice(0, 12);
 }
 
-function imageOf(dir: string): DefaultImage {
+function imageOf(dir: string, arch: ImageArch): DefaultImage {
   const rootfsDir = path.join(dir, 'rootfs');
-  const bootDir = path.join(rootfsDir, 'boot', 'pc-x86-64');
+  const bootDir = path.join(rootfsDir, 'boot', ARCHES[arch].bootModel);
   return {
     layoutDir: path.join(dir, 'layout'),
     tag: TAG,
@@ -72,9 +96,9 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** Runs build.sh (which locks, builds in a temp dir and renames); its progress goes to our stderr. */
-function runBuild(dir: string): Promise<void> {
+function runBuild(dir: string, arch: ImageArch): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(BUILD_SCRIPT, [dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(BUILD_SCRIPT, [dir, arch], { stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('error', (err) => reject(DefaultImageBuildFailed(BUILD_SCRIPT, err.message)));
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();
@@ -84,11 +108,11 @@ function runBuild(dir: string): Promise<void> {
   });
 }
 
-/** The default image, built first if the cache has none for the current build inputs. */
-export async function ensureDefaultImage(): Promise<DefaultImage> {
-  const dir = path.join(cacheRoot(), 'images', `${IMAGE_NAME}-${await buildKey()}`);
-  if (!(await exists(path.join(dir, '.complete')))) await runBuild(dir);
-  return imageOf(dir);
+/** The default image of `arch`, built first if the cache has none for the current build inputs. */
+export async function ensureDefaultImage(arch: ImageArch = 'amd64'): Promise<DefaultImage> {
+  const dir = path.join(cacheRoot(), 'images', `${ARCHES[arch].name}-${await buildKey(arch)}`);
+  if (!(await exists(path.join(dir, '.complete')))) await runBuild(dir, arch);
+  return imageOf(dir, arch);
 }
 
 async function skopeoCopy(layoutDir: string, tag: string, destRef: string): Promise<void> {
@@ -127,6 +151,22 @@ export async function pushImage(
   }
 }
 
+/** Where the default image of `model` is pushed in a lab's registry (the operator's default-image ref). */
+export function defaultImageRefOf(registryHost: string, model: string): string {
+  return `${registryHost}/walt/${model}-default:${TAG}`;
+}
+
+/**
+ * Pushes the default image of `arch` once per model of its `walt.node.models` label, as
+ * `<registry>/walt/<model>-default:latest` (the registry stores the blobs once). Returns the refs.
+ */
+export async function pushDefaultImages(registryHost: string, arch: ImageArch): Promise<string[]> {
+  const image = await ensureDefaultImage(arch);
+  const refs = modelsOf(arch).map((model) => defaultImageRefOf(registryHost, model));
+  for (const ref of refs) await pushImage(image.layoutDir, image.tag, ref);
+  return refs;
+}
+
 /** "--file /etc/x=content" values → extra files (the first "=" separates path and content). */
 export function parseFileArgs(values: readonly string[]): ExtraFiles {
   const files: ExtraFiles = {};
@@ -142,17 +182,26 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { file: { type: 'string', multiple: true, default: [] } },
+    options: {
+      file: { type: 'string', multiple: true, default: [] },
+      arch: { type: 'string', default: 'amd64' },
+    },
   });
   const [command, destRef] = positionals;
-  const image = await ensureDefaultImage();
+  if (!isImageArch(values.arch)) throw new Error(`--arch wants amd64 or arm64, got "${values.arch}"`);
+  const image = await ensureDefaultImage(values.arch);
   if (command === 'build') {
     process.stdout.write(`${JSON.stringify(image, null, 2)}\n`);
+  } else if (command === 'push-defaults' && destRef) {
+    const refs = await pushDefaultImages(destRef, values.arch);
+    process.stdout.write(`${refs.join('\n')}\n`);
   } else if (command === 'push' && destRef) {
     await pushImage(image.layoutDir, image.tag, destRef, { extraFiles: parseFileArgs(values.file) });
     process.stdout.write(`${destRef}\n`);
   } else {
-    throw new Error('usage: image.ts build | image.ts push <host:port/name:tag> [--file /path=content]...');
+    throw new Error(
+      'usage: image.ts build [--arch arm64] | image.ts push <host:port/name:tag> [--arch arm64] [--file /path=content]... | image.ts push-defaults <host:port> [--arch arm64]',
+    );
   }
 }
 
