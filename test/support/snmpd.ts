@@ -34,6 +34,8 @@ export type SnmpValue = [
 export interface SnmpdOptions {
   /** A loopback address to listen on (127.0.0.1): two test switches may have two addresses. */
   host?: string;
+  /** A network namespace to run in (where the agent runs), instead of the host's. */
+  netns?: string;
   /** Holds the configuration, the table, the socket and the log. */
   dir: string;
   community: string;
@@ -116,16 +118,24 @@ function poeCallbacks(
   };
 }
 
+/** `command args` as spawned: in `netns` when one is given. */
+function inNetns(netns: string | undefined, command: string, args: string[]): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, command, ...args]] : [command, args];
+}
+
 /** Whether snmpd answers a GETNEXT into each handled subtree (which also starts every handler). */
-function snmpdAnswers(host: string, port: number, community: string): Promise<boolean> {
+function snmpdAnswers(options: SnmpdOptions, host: string, port: number): Promise<boolean> {
+  const [command, args] = inNetns(options.netns, 'snmpgetnext', [
+    ...['-v2c', '-c', options.community, '-t', '3', '-r', '0', `${host}:${port}`],
+    ...SUBTREES,
+  ]);
   return new Promise((resolve) => {
-    execFile(
-      'snmpgetnext',
-      ['-v2c', '-c', community, '-t', '3', '-r', '0', `${host}:${port}`, ...SUBTREES],
-      (error) => resolve(!error),
-    );
+    execFile(command, args, (error) => resolve(!error));
   });
 }
+
+/** The port of the snmpd in a fresh namespace of its own is any port. */
+const NETNS_SNMP_PORT = 1161;
 
 export async function startSnmpd(options: SnmpdOptions): Promise<TestSnmpd> {
   requireTool(SNMPD);
@@ -139,14 +149,16 @@ export async function startSnmpd(options: SnmpdOptions): Promise<TestSnmpd> {
   const callbacks = poeCallbacks(options, poeLog);
   await new Promise<void>((resolve) => callbacks.server.listen(socketPath, resolve));
   const host = options.host ?? '127.0.0.1';
-  const port = await freeUdpPort(host);
+  const port = options.netns ? NETNS_SNMP_PORT : await freeUdpPort(host);
   await writeFile(confPath, configOf(options, port, tablePath, socketPath));
   // -f foreground, -C only our configuration, -Lf a log file; MIB files are not needed (numeric OIDs).
-  const child: ChildProcess = spawn(
-    'snmpd',
-    ['-f', '-C', '-c', confPath, '-Lf', path.join(options.dir, 'snmpd.log'), '-M', options.dir, '-m', ''],
-    { stdio: 'ignore', env: { ...process.env, SNMP_PERSISTENT_DIR: path.join(options.dir, 'persist') } },
-  );
+  const [command, args] = inNetns(options.netns, 'snmpd', [
+    ...['-f', '-C', '-c', confPath, '-Lf', path.join(options.dir, 'snmpd.log'), '-M', options.dir, '-m', ''],
+  ]);
+  const child: ChildProcess = spawn(command, args, {
+    stdio: 'ignore',
+    env: { ...process.env, SNMP_PERSISTENT_DIR: path.join(options.dir, 'persist') },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -157,7 +169,7 @@ export async function startSnmpd(options: SnmpdOptions): Promise<TestSnmpd> {
     await waitFor(`snmpd on ${host}:${port}`, async () => {
       if (child.exitCode !== null)
         throw new Error(`snmpd exited (${child.exitCode}): see ${options.dir}/snmpd.log`);
-      return (await snmpdAnswers(host, port, options.community)) ? true : undefined;
+      return (await snmpdAnswers(options, host, port)) ? true : undefined;
     });
   } catch (error) {
     await stop();
