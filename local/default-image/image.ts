@@ -6,7 +6,6 @@
 //
 // CLI:  npx tsx local/default-image/image.ts build [--arch arm64]
 //       npx tsx local/default-image/image.ts push <host:port/name:tag> [--arch arm64] [--file /etc/x=content]...
-//       npx tsx local/default-image/image.ts push-defaults <host:port> [--arch arm64]   (one per model)
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -27,19 +26,11 @@ const TAG = 'latest';
 export type ImageArch = 'amd64' | 'arm64';
 
 /** Per architecture: the cache name and the model whose /boot/<model>/ names the kernel and initrd. */
-const ARCHES: Record<ImageArch, { name: string; bootModel: string; models: readonly string[] }> = {
-  amd64: { name: 'pc-x86-64-default', bootModel: 'pc-x86-64', models: ['pc-x86-64', 'qemu-x86-64'] },
-  arm64: {
-    name: 'arm64-default',
-    bootModel: 'qemu-arm-64',
-    models: ['qemu-arm-64', 'rpi-3-b-plus', 'rpi-4-b', 'rpi-400', 'rpi-5-b'],
-  },
+// The models each image is for are its label walt.node.models, set by build.sh (MODELS).
+const ARCHES: Record<ImageArch, { name: string; bootModel: string }> = {
+  amd64: { name: 'pc-x86-64-default', bootModel: 'pc-x86-64' },
+  arm64: { name: 'arm64-default', bootModel: 'qemu-arm-64' },
 };
-
-/** The node models an architecture's default image is for (its `walt.node.models` label). */
-export function modelsOf(arch: ImageArch): readonly string[] {
-  return ARCHES[arch].models;
-}
 
 export function isImageArch(value: string): value is ImageArch {
   return value === 'amd64' || value === 'arm64';
@@ -151,22 +142,6 @@ export async function pushImage(
   }
 }
 
-/** Where the default image of `model` is pushed in a lab's registry (the operator's default-image ref). */
-export function defaultImageRefOf(registryHost: string, model: string): string {
-  return `${registryHost}/walt/${model}-default:${TAG}`;
-}
-
-/**
- * Pushes the default image of `arch` once per model of its `walt.node.models` label, as
- * `<registry>/walt/<model>-default:latest` (the registry stores the blobs once). Returns the refs.
- */
-export async function pushDefaultImages(registryHost: string, arch: ImageArch): Promise<string[]> {
-  const image = await ensureDefaultImage(arch);
-  const refs = modelsOf(arch).map((model) => defaultImageRefOf(registryHost, model));
-  for (const ref of refs) await pushImage(image.layoutDir, image.tag, ref);
-  return refs;
-}
-
 /** "--file /etc/x=content" values → extra files (the first "=" separates path and content). */
 export function parseFileArgs(values: readonly string[]): ExtraFiles {
   const files: ExtraFiles = {};
@@ -192,15 +167,12 @@ async function main(argv: string[]): Promise<void> {
   const image = await ensureDefaultImage(values.arch);
   if (command === 'build') {
     process.stdout.write(`${JSON.stringify(image, null, 2)}\n`);
-  } else if (command === 'push-defaults' && destRef) {
-    const refs = await pushDefaultImages(destRef, values.arch);
-    process.stdout.write(`${refs.join('\n')}\n`);
   } else if (command === 'push' && destRef) {
     await pushImage(image.layoutDir, image.tag, destRef, { extraFiles: parseFileArgs(values.file) });
     process.stdout.write(`${destRef}\n`);
   } else {
     throw new Error(
-      'usage: image.ts build [--arch arm64] | image.ts push <host:port/name:tag> [--arch arm64] [--file /path=content]... | image.ts push-defaults <host:port> [--arch arm64]',
+      'usage: image.ts build [--arch arm64] | image.ts push <host:port/name:tag> [--arch arm64] [--file /path=content]...',
     );
   }
 }

@@ -90,6 +90,9 @@ async function up(kc: k8s.KubeConfig): Promise<Lab> {
     const pushed = await pushDefaultImages(image.layoutDir, image.tag, lab.registry.host);
     if (!pushed.includes(ref))
       throw new Error(`the default image's label names no pc-x86-64 (pushed: ${pushed.join(', ')})`);
+    // The arm64 image (qemu-arm-64 and the 64-bit Pis): for machines of those models plugged in later.
+    const arm64 = await ensureDefaultImage('arm64');
+    pushed.push(...(await pushDefaultImages(arm64.layoutDir, arm64.tag, lab.registry.host)));
     say(`pushed ${pushed.join(', ')}`);
     // default/debian-pc is examples/image.yaml, which examples/experiment.yaml boots; the operator
     // creates walt-system/pc-x86-64-default, which vn1 (image: default) boots.

@@ -14,7 +14,9 @@ import * as k8s from '@kubernetes/client-node';
 import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
 import { discoveredNodeName } from '../../agents/dhcp/service.js';
 import { DEFAULT_IMAGE_NAMESPACE } from '../../agents/netboot/gate.js';
-import { defaultImageRefOf, ensureDefaultImage, pushDefaultImages } from '../../local/default-image/image.js';
+import { ensureDefaultImage } from '../../local/default-image/image.js';
+import { labDefaultImages, pushDefaultImages } from '../../local/lab/default-images.js';
+import { defaultImageRefOf } from '../../operator/controllers/default-images/desired.js';
 import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment } from '../../local/lab/resources.js';
 import { createOperator } from '../../operator/main.js';
@@ -94,11 +96,13 @@ describe('an unknown arm64 machine boots through u-boot, is registered and reach
     });
     await systemImages.start();
     // As the testbed does: the arm64 image under <registry>/walt/<model>-default for each of its models.
-    const refs = await pushDefaultImages(lab.registry.host, 'arm64');
-    const ref = defaultImageRefOf(lab.registry.host, 'qemu-arm-64');
+    const arm64 = await ensureDefaultImage('arm64');
+    const refs = await pushDefaultImages(arm64.layoutDir, arm64.tag, lab.registry.host);
+    const config = labDefaultImages(lab.registry.host);
+    const ref = defaultImageRefOf('qemu-arm-64', config);
     expect(refs).toEqual(
       ['qemu-arm-64', 'rpi-3-b-plus', 'rpi-4-b', 'rpi-400', 'rpi-5-b'].map((m) =>
-        defaultImageRefOf(lab.registry.host, m),
+        defaultImageRefOf(m, config),
       ),
     );
     await applyAll(kc, [
