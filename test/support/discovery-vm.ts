@@ -4,9 +4,8 @@
 // path of an x86 PC, never the undionly.kpxe chainload (SeaBIOS has no PXE client of its own, and qemu
 // ships no NIC ROM that is not iPXE). The UEFI machine is test/support/firmware-vm.ts (OVMF's own PXE).
 // `graphics=off` makes SeaBIOS copy the BIOS text console (its own and iPXE's) to the serial port.
-import { spawn } from 'node:child_process';
-import { exec } from './netns.js';
 import type { FirmwareVm } from './firmware-vm.js';
+import { startTapMachine } from './tap-machine.js';
 
 /**
  * qemu's virtio-net option ROM (iPXE) as Debian installs it, in qemu's ROM search path. The NIC takes it
@@ -48,22 +47,5 @@ export function biosVmArgs(options: BiosVmOptions): string[] {
 
 /** Plugs a tap into the bridge and starts the machine in the namespace (it network-boots at once). */
 export async function startBiosVm(options: BiosVmOptions): Promise<FirmwareVm> {
-  await exec(options.ns, 'ip', ['tuntap', 'add', 'dev', options.tap, 'mode', 'tap']);
-  await exec(options.ns, 'ip', ['link', 'set', options.tap, 'master', options.bridge, 'up']);
-  const child = spawn('ip', ['netns', 'exec', options.ns, 'qemu-system-x86_64', ...biosVmArgs(options)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      process.kill(-child.pid, 'SIGKILL');
-      await exited;
-    }
-    await exec(options.ns, 'ip', ['link', 'delete', options.tap]).catch(() => undefined);
-  };
-  return { child, console: () => output, stop };
+  return startTapMachine(options, 'qemu-system-x86_64', biosVmArgs(options));
 }

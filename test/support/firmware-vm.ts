@@ -6,10 +6,9 @@
 // Why not BIOS: SeaBIOS has no PXE client, and every NIC ROM qemu ships (Debian ipxe-qemu) is iPXE,
 // which announces itself as iPXE and gets the HTTP script at once: a BIOS machine under qemu never
 // asks for undionly.kpxe. The BIOS half of the chainload stays covered by the DHCP tests only.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { access, copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { exec } from './netns.js';
+import { startTapMachine, type TapMachine } from './tap-machine.js';
 
 /** Debian `ovmf`: the firmware code (read-only) and the template of its variable store. */
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -66,32 +65,11 @@ export async function requireFirmware(files: readonly string[]): Promise<void> {
   }
 }
 
-export interface FirmwareVm {
-  child: ChildProcess;
-  /** Everything the machine wrote on its serial port so far. */
-  console(): string;
-  stop(): Promise<void>;
-}
+/** A running machine of the boot-path tests (test/support/tap-machine.ts). */
+export type FirmwareVm = TapMachine;
 
 /** Plugs a tap into the bridge and starts the machine in the namespace (it PXE-boots at once). */
 export async function startFirmwareVm(options: FirmwareVmOptions): Promise<FirmwareVm> {
   await copyFile(OVMF_VARS, path.join(options.workDir, 'ovmf-vars.fd'));
-  await exec(options.ns, 'ip', ['tuntap', 'add', 'dev', options.tap, 'mode', 'tap']);
-  await exec(options.ns, 'ip', ['link', 'set', options.tap, 'master', options.bridge, 'up']);
-  const child = spawn('ip', ['netns', 'exec', options.ns, 'qemu-system-x86_64', ...firmwareVmArgs(options)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      process.kill(-child.pid, 'SIGKILL');
-      await exited;
-    }
-    await exec(options.ns, 'ip', ['link', 'delete', options.tap]).catch(() => undefined);
-  };
-  return { child, console: () => output, stop };
+  return startTapMachine(options, 'qemu-system-x86_64', firmwareVmArgs(options));
 }

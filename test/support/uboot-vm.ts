@@ -2,10 +2,9 @@
 // u-boot tests: qemu-system-aarch64, virt board, cortex-a57 under TCG, u-boot as its firmware (-bios),
 // a virtio NIC (MMIO) on a tap of the segment's bridge, the serial port (PL011) on stdout. With no disk, u-boot's
 // distro boot ends at its DHCP target and asks `boot.scr.uimg` by TFTP, as a Pi's u-boot asks its script.
-import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
-import { exec } from './netns.js';
 import type { FirmwareVm } from './firmware-vm.js';
+import { startTapMachine } from './tap-machine.js';
 
 /** Debian `u-boot-qemu`: u-boot for qemu's arm64 virt board. */
 export const UBOOT_QEMU_ARM64 = '/usr/lib/u-boot/qemu_arm64/u-boot.bin';
@@ -58,22 +57,5 @@ export async function requireUboot(): Promise<void> {
 
 /** Plugs a tap into the bridge and starts the machine in the namespace (u-boot starts at once). */
 export async function startUbootVm(options: UbootVmOptions): Promise<FirmwareVm> {
-  await exec(options.ns, 'ip', ['tuntap', 'add', 'dev', options.tap, 'mode', 'tap']);
-  await exec(options.ns, 'ip', ['link', 'set', options.tap, 'master', options.bridge, 'up']);
-  const child = spawn('ip', ['netns', 'exec', options.ns, 'qemu-system-aarch64', ...ubootVmArgs(options)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('latin1')));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      process.kill(-child.pid, 'SIGKILL');
-      await exited;
-    }
-    await exec(options.ns, 'ip', ['link', 'delete', options.tap]).catch(() => undefined);
-  };
-  return { child, console: () => output, stop };
+  return startTapMachine(options, 'qemu-system-aarch64', ubootVmArgs(options));
 }
