@@ -49,7 +49,10 @@ export interface CommandService {
   stop(): Promise<void>;
 }
 
-const STATUS_RETRY_MS = 30_000;
+// A failed publication (the segment not created yet, the apiserver away) is retried soon, then less
+// often: clients cannot reach the agent before it is published, and a node can boot in 20 s.
+const STATUS_RETRY_FIRST_MS = 1000;
+const STATUS_RETRY_MAX_MS = 30_000;
 const STATUS_REFRESH_MS = 10 * 60_000;
 
 class Service implements CommandService {
@@ -59,6 +62,7 @@ class Service implements CommandService {
   private readonly status: SegmentStatusWriter;
   private token: string | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
+  private statusRetryMs = STATUS_RETRY_FIRST_MS;
   private stopped = false;
 
   constructor(private readonly options: CommandServiceOptions) {
@@ -115,8 +119,10 @@ class Service implements CommandService {
         apiUrl: url,
         tokenSecret: { namespace: this.options.namespace, name: agentTokenSecretName(this.options.segment) },
       });
+      this.statusRetryMs = STATUS_RETRY_FIRST_MS;
     } catch (err) {
-      next = STATUS_RETRY_MS;
+      next = this.statusRetryMs;
+      this.statusRetryMs = Math.min(2 * this.statusRetryMs, STATUS_RETRY_MAX_MS);
       this.logger.warn({ err }, 'could not publish the agent API in the segment status; retrying');
     }
     if (this.stopped) return;

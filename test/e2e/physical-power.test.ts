@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { powerSecretName } from '../../api/rbac/segment-agent.js';
-import { RESOURCES, type WaltNode } from '../../api/v1alpha1/index.js';
+import { RESOURCES, type WaltNode, type WaltSegment } from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
 import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment } from '../../local/lab/resources.js';
@@ -243,6 +243,18 @@ describe.each([
         await machine!.powerOn();
         const first = await readyAfter('the first boot Ready', on - 1000);
         expect(first.status?.bootedImage?.name).toBe(`${ns.name}/debian`);
+        // The CLI finds the agent by its segment's status (published once the segment exists).
+        await waitFor(
+          'the agent API published in the segment status',
+          async () => {
+            const got = (await api.getClusterCustomObject({
+              ...RESOURCES.segment,
+              name: segment,
+            })) as WaltSegment;
+            return got.status?.agent?.apiUrl ? true : undefined;
+          },
+          60_000,
+        );
         // The agent can reboot it softly only once its command loop polls
         const ran = await cli('node', 'run', nodeName, '--', 'true');
         expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
