@@ -107,13 +107,15 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       ? { leaderElection: { namespace: options.leaseNamespace, name: `walt-agent-${options.segment}` } }
       : {}),
   });
+  // Image pull secrets and the power drivers' Secrets: one reader, one API client.
+  const readSecret = secretReader(options.kc);
   // Pull progress goes to the log service's platform.devices stream once it exists (boot mode).
   let imageProgress: ((line: string) => void) | undefined;
   const images: Controller<WaltImage> = manager.addController({
     ...imageAgentController({
       segment: options.segment,
       layout,
-      readSecret: secretReader(options.kc),
+      readSecret,
       logger,
       listImages: () => images.informer.list(),
       onProgress: (line) => imageProgress?.(line),
@@ -216,7 +218,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
           outside: {
             channel: softRebootChannel(commands),
             namespace: agentNamespace,
-            readSecret: secretReader(options.kc),
+            readSecret,
           },
         }),
       }),
