@@ -19,12 +19,12 @@ import { labDefaultImages, pushDefaultImages } from '../../local/lab/default-ima
 import { defaultImageRefOf } from '../../operator/controllers/default-images/desired.js';
 import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment } from '../../local/lab/resources.js';
-import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../runtime/index.js';
 import { ensureCliBuilt, walt } from '../integration/cli-support.js';
 import { kubeConfig, testNamespace, uniqueName } from '../integration/support/cluster.js';
 import type { FirmwareVm } from '../support/firmware-vm.js';
 import { requireUboot, startUbootVm } from '../support/uboot-vm.js';
+import { startSystemImagesOperator } from '../support/system-images-operator.js';
 import { waitFor } from '../support/wait.js';
 import { tearDownLab } from './lab-fixture.js';
 
@@ -86,15 +86,7 @@ describe('an unknown arm64 machine boots through u-boot, is registered and reach
     // `image: default` of a discovered qemu-arm-64 is walt-system/qemu-arm-64-default: made here (the
     // lab pushes the arm64 image under <registry>/walt/<model>-default), resolved by an operator
     // watching walt-system, as the testbed's one operator does for all namespaces.
-    systemImages = createOperator({
-      kc,
-      identity: `e2e-uboot-walt-system-${process.pid}`,
-      healthPort: 0,
-      handleSignals: false,
-      agentUrlPolicy: { allowLoopback: true },
-      namespace: DEFAULT_IMAGE_NAMESPACE,
-    });
-    await systemImages.start();
+    systemImages = await startSystemImagesOperator(kc, 'uboot');
     // As the testbed does: the arm64 image under <registry>/walt/<model>-default for each of its models.
     const arm64 = await ensureDefaultImage('arm64');
     const refs = await pushDefaultImages(arm64.layoutDir, arm64.tag, lab.registry.host);

@@ -22,13 +22,13 @@ import {
 import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
 import { startLab, type Lab } from '../../local/lab/lab.js';
 import { applyAll, defaultImage, defaultImageRef, TESTBED_REGISTRY_PORT } from '../../local/lab/resources.js';
-import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../runtime/index.js';
 import { FETCHED_FILES_KEY } from '../../operator/controllers/experiment/constants.js';
 import { fetchedConfigMapName } from '../../operator/controllers/experiment/steps.js';
 import { ensureCliBuilt, walt } from '../integration/cli-support.js';
 import { kubeConfig, kubectl, testNamespace } from '../integration/support/cluster.js';
 import type { CommandResult } from '../integration/support/cluster.js';
+import { startSystemImagesOperator } from '../support/system-images-operator.js';
 import { waitFor } from '../support/wait.js';
 import { tearDownLab, withLabLogs } from './lab-fixture.js';
 
@@ -444,15 +444,7 @@ describe('examples/: every file applied on a testbed lab and followed to its end
     // The lab's operator watches this suite's namespace only (other suites share the apiserver); the
     // default image that vn1 and vn2 boot (image: default) lives in walt-system, resolved by a second
     // operator watching only that namespace, as the testbed's one operator does for all.
-    systemImages = createOperator({
-      kc,
-      identity: `e2e-examples-walt-system-${process.pid}`,
-      healthPort: 0,
-      handleSignals: false,
-      agentUrlPolicy: { allowLoopback: true },
-      namespace: 'walt-system',
-    });
-    await systemImages.start();
+    systemImages = await startSystemImagesOperator(kc, 'examples');
     registryRef = defaultImageRef(lab.registry.host);
     await pushImage(image.layoutDir, image.tag, registryRef);
     // What local/lab/main.ts applies besides the examples: the default image of pc-x86-64 nodes, and

@@ -18,12 +18,12 @@ import { DEFAULT_IMAGE_NAMESPACE } from '../../agents/netboot/gate.js';
 import { pushImage } from '../../local/default-image/image.js';
 import { startLab, tailOf, type Lab } from '../../local/lab/lab.js';
 import { applyAll, labImage, labSegment } from '../../local/lab/resources.js';
-import { createOperator } from '../../operator/main.js';
 import type { Manager } from '../../runtime/index.js';
 import { kubeConfig, testNamespace, uniqueName } from '../integration/support/cluster.js';
 import type { FirmwareVm } from '../support/firmware-vm.js';
 import { buildImage } from '../support/oci-builder.js';
 import { requireUboot, startUbootVm } from '../support/uboot-vm.js';
+import { startSystemImagesOperator } from '../support/system-images-operator.js';
 import { waitFor } from '../support/wait.js';
 import { tearDownLab } from './lab-fixture.js';
 
@@ -105,15 +105,7 @@ describe('u-boot on an unknown arm64 machine: probe, registration, node script (
       namespace: ns.name,
       logLevel: 'debug',
     });
-    systemImages = createOperator({
-      kc,
-      identity: `e2e-ubp-walt-system-${process.pid}`,
-      healthPort: 0,
-      handleSignals: false,
-      agentUrlPolicy: { allowLoopback: true },
-      namespace: DEFAULT_IMAGE_NAMESPACE,
-    });
-    await systemImages.start();
+    systemImages = await startSystemImagesOperator(kc, 'ubp');
     const ref = `${lab.registry.host}/walt/${IMAGE}:latest`;
     await pushImage(image.dir, image.tag, ref);
     await applyAll(kc, [
