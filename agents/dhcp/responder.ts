@@ -12,6 +12,7 @@ import {
 } from './boot-options.js';
 import { announcedModel, classify, type ClientClass } from './client-class.js';
 import type { DhcpConfig } from './config.js';
+import { nodeRouter } from './router.js';
 import { inSubnet, intToIp, ipToInt } from './ipv4.js';
 import * as L from './leases.js';
 import {
@@ -131,16 +132,10 @@ export function orderOptions(options: Map<number, Buffer>, prl: readonly number[
   return ordered;
 }
 
-function router(req: Request): string | undefined {
-  const { config } = req.ctx;
-  if (config.gateway) return config.gateway;
-  return config.nat && req.node?.spec.settings?.netsetup === 'NAT' ? config.serverIp : undefined;
-}
-
 function networkOptions(req: Request, options: Map<number, Buffer>): void {
   const { config } = req.ctx;
   options.set(OPT.SUBNET_MASK, ipValue(config.subnet.mask));
-  const gateway = router(req);
+  const gateway = nodeRouter(req.ctx.config, req.node);
   if (gateway) options.set(OPT.ROUTER, ipValue(gateway));
   if (config.dnsServers.length > 0) options.set(OPT.DNS_SERVERS, ipsValue(config.dnsServers));
   if (req.node) options.set(OPT.HOSTNAME, stringValue(req.node.metadata.name));

@@ -13,6 +13,7 @@ import type { WaltNode, WaltSegmentSpec } from '../../api/v1alpha1/index.js';
 import { NODE_MODELS } from '../../api/v1alpha1/node-models.js';
 import { isWaltError } from '../../common/errors.js';
 import { parseCidr } from '../dhcp/ipv4.js';
+import { nodeRouter } from '../dhcp/router.js';
 import { readBootFiles } from '../http/boot-files.js';
 import type { BootTarget } from '../netboot/gate.js';
 import { nfsRootArgs, nodeKernelArgs } from '../netboot/kernel-args.js';
@@ -42,10 +43,10 @@ export interface RpiFilesOptions {
   probe: FsProbe;
 }
 
-/** The router the DHCP service hands `node` (agents/dhcp/responder.ts): the gateway, or the agent with NAT. */
+/** The router the DHCP service hands `node` (agents/dhcp/router.ts), from the segment's spec. */
 export function gatewayOf(spec: WaltSegmentSpec, node: WaltNode, server: string): string | undefined {
-  if (spec.gateway) return spec.gateway;
-  return spec.nat?.enabled && node.spec.settings?.netsetup === 'NAT' ? server : undefined;
+  const segment = { nat: spec.nat?.enabled ?? false, serverIp: server };
+  return nodeRouter(spec.gateway ? { ...segment, gateway: spec.gateway } : segment, node);
 }
 
 type ImageFile = { found: false } | { found: true; text: string } | { refused: ResolvedPath };
