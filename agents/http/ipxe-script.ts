@@ -2,7 +2,7 @@
 // over HTTP, or the image's own start.ipxe chained with the server parameters set as variables) and
 // the retry script of a denied one. Values go into scripts only if they are single safe tokens (iPXE
 // expands ${…}, splits on whitespace and treats #, && and || specially); free text is sanitised.
-import { NODE_INIT, nfsRootArgs } from '../netboot/kernel-args.js';
+import { kernelIpValue, NODE_INIT, nfsRootArgs } from '../netboot/kernel-args.js';
 import { HttpUnsafeScriptValue } from './errors.js';
 
 /** The boot files found in a node's boot directory. */
@@ -102,7 +102,15 @@ export function kernelArguments(input: KernelArgumentsInput, ip?: string): strin
       nodeName,
       exportPath: scriptToken('export path', input.exportPath),
       // iPXE expands the variables of the address it just got by DHCP.
-      ip: ip ?? `\${ip}:\${next-server}:\${gateway}:\${netmask}:${nodeName}::off`,
+      ip:
+        ip ??
+        kernelIpValue({
+          client: '${ip}',
+          server: '${next-server}',
+          gateway: '${gateway}',
+          netmask: '${netmask}',
+          hostname: nodeName,
+        }),
     }),
     ...(input.extraArgs ?? []).map((arg) => scriptToken('kernel argument', arg)),
   ];

@@ -18,6 +18,23 @@ export interface NfsRootInput {
   ip: string;
 }
 
+/** The fields of the kernel's static `ip=` value (Documentation/admin-guide/nfs/nfsroot.rst). */
+export interface KernelIpFields {
+  client: string;
+  server: string;
+  gateway: string;
+  netmask: string;
+  hostname: string;
+}
+
+/**
+ * The `ip=` value: the fields in the kernel's order, no device, no autoconfiguration (`off`). Callers
+ * pass checked values, or the bootloader's variables that expand to them.
+ */
+export function kernelIpValue(f: KernelIpFields): string {
+  return `${f.client}:${f.server}:${f.gateway}:${f.netmask}:${f.hostname}::off`;
+}
+
 /** The kernel arguments that mount the image over NFSv3 read-only and start the node init. */
 export function nfsRootArgs(input: NfsRootInput): string[] {
   return [

@@ -12,6 +12,7 @@
 // - config.txt: the image's own when it has one (served as is); else a default that boots the image's
 //   64-bit kernel and initrd with the device tree of the model.
 import { RpiCmdlineTooLong, RpiUnsafeArgument } from './rpi-errors.js';
+import { kernelIpValue } from './kernel-args.js';
 
 /** Bytes of an image's cmdline.txt or config.txt read at most (the firmware's files are small). */
 export const MAX_IMAGE_FILE_BYTES = 16 * 1024;
@@ -90,9 +91,15 @@ export function staticIpArg(input: {
   netmask: string;
   nodeName: string;
 }): string {
-  const parts = [input.ip, input.server, input.gateway ?? '', input.netmask, input.nodeName];
-  parts.forEach((part) => part === '' || token('ip= field', part));
-  return `${parts.join(':')}::off`;
+  const fields = {
+    client: input.ip,
+    server: input.server,
+    gateway: input.gateway ?? '',
+    netmask: input.netmask,
+    hostname: input.nodeName,
+  };
+  Object.values(fields).forEach((part) => part === '' || token('ip= field', part));
+  return kernelIpValue(fields);
 }
 
 export interface RpiConfigInput {

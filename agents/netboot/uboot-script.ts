@@ -10,6 +10,7 @@
 // Values go into scripts only as single safe tokens; u-boot's hush expands ${…} and splits on ; and
 // spaces, and quotes.
 import { UbootUnsafeValue } from './errors.js';
+import { kernelIpValue } from './kernel-args.js';
 
 /** What Debian's u-boot asks for by DHCP + TFTP in its distro boot (`boot_script_dhcp`). */
 export const UBOOT_BOOT_SCRIPT = 'boot.scr.uimg';
@@ -32,7 +33,13 @@ function text(value: string): string {
 
 /** The value of the kernel's `ip=` argument from what u-boot's DHCP just set (static: no second DHCP in the initramfs). */
 export function ubootIpArgument(nodeName: string): string {
-  return `\${ipaddr}:\${serverip}:\${gatewayip}:\${netmask}:${ubootToken('node name', nodeName)}::off`;
+  return kernelIpValue({
+    client: '${ipaddr}',
+    server: '${serverip}',
+    gateway: '${gatewayip}',
+    netmask: '${netmask}',
+    hostname: ubootToken('node name', nodeName),
+  });
 }
 
 export const PROBE_SCRIPT = [
