@@ -210,12 +210,18 @@ describe('a virtual node network-boots an OCI image over NFS (qemu, end to end)'
       },
       60_000,
     );
-    // One line per console line: the kernel's banner is a line of its own too.
-    // (after the printk time stamp Debian's kernel prints: "[    0.000000] Linux version …")
-    const banner = new RegExp(`^${nodeName}\\.virtualconsole -> \\[ *\\d+\\.\\d+\\] Linux version `);
+    // One line per console line: the kernel's banner is not glued to the firmware's last message
+    // ("Probing EDD (edd=off to disable)... ok"), which ends where the kernel resets the terminal.
+    // SeaBIOS's serial console holds back the last character ("k" of "ok"): the raw console file
+    // shows it dropped at the reset, and a CI run under load saw it flushed after the reset, so at
+    // most one stray character may precede the printk time stamp: "[    0.000000] Linux version …".
+    const banner = new RegExp(`^${nodeName}\\.virtualconsole -> .?\\[ *\\d+\\.\\d+\\] Linux version `);
     const kernel = lines.filter((l) => l.includes('Linux version '));
     expect(kernel.length).toBeGreaterThan(0);
-    for (const line of kernel) expect(line).toMatch(banner);
+    for (const line of kernel) {
+      expect(line).not.toContain('Probing EDD');
+      expect(line).toMatch(banner);
+    }
   });
 
   it(
