@@ -6,6 +6,7 @@ import { rfc3339 } from '../../../runtime/index.js';
 import { bootState, type BootState } from './boot-verdict.js';
 import { bootRequestedAt, type BootRequest } from './node-ops.js';
 import type { ExperimentRun } from './reconcile-context.js';
+import { recordOf, splitImageName, type NodeRecord } from './records.js';
 import { durationMs } from './steps.js';
 import { withNode } from './state.js';
 
@@ -70,6 +71,15 @@ function stateOf(run: ExperimentRun, name: string, attempts: number, now: number
   });
 }
 
+/** What `name` runs now (records.ts): read when it turns Ready, so each boot overwrites the last. */
+async function recordNode(run: ExperimentRun, name: string): Promise<NodeRecord> {
+  const node = run.deps.node(name);
+  if (!node) return {};
+  const booted = splitImageName(node.status?.bootedImage?.name ?? '');
+  const image = booted ? await run.deps.records.image(booted.namespace, booted.name) : undefined;
+  return recordOf(node, image, await run.deps.records.agentVersion(node.spec.segment));
+}
+
 /** One node's boot wait: Ready, hard-rebooted after a timeout, failed, or still waiting. */
 async function advanceOne(run: ExperimentRun, status: ExperimentStatus, name: string): Promise<Step> {
   const entry = status.nodes?.find((n) => n.name === name);
@@ -80,10 +90,10 @@ async function advanceOne(run: ExperimentRun, status: ExperimentStatus, name: st
   switch (state.kind) {
     case 'ready': {
       const ip = state.ip ? { ip: state.ip } : {};
-      return {
-        status: withNode(status, name, { phase: 'Ready', readyTime: rfc3339(new Date(now)), ...ip }),
-        recheckInMs: Infinity,
-      };
+      const record = await recordNode(run, name);
+      const ready = { phase: 'Ready', readyTime: rfc3339(new Date(now)), ...ip, ...record };
+      const next = { ...withNode(status, name, ready), operatorVersion: run.deps.version };
+      return { status: next, recheckInMs: Infinity };
     }
     case 'waiting':
       return { status, recheckInMs: state.recheckInMs };
