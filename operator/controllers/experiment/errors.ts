@@ -83,3 +83,11 @@ export const ERR_SAVE_NOT_BOOTED = defineError(
     `${node} did not boot the experiment's image (it was not Ready when the run ended): nothing to save`,
   409,
 );
+
+export const ERR_SAVE_NAME_TAKEN = defineError(
+  'WALT_ERR_EXPERIMENT_SAVE_NAME_TAKEN',
+  (image: string) =>
+    `WaltImage ${image} exists and was not saved by this experiment: keep.savedImage never replaces it; ` +
+    'choose another keep.savedImage name, or remove that image first',
+  409,
+);

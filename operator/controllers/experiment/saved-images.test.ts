@@ -51,6 +51,7 @@ function harness(
   exp: Experiment,
   save: ((node: string) => SaveAnswer) | undefined,
   source: WaltImage | undefined = SOURCE,
+  existing: WaltImage[] = [],
 ): Harness {
   let current = exp;
   const events: string[] = [];
@@ -85,7 +86,8 @@ function harness(
       : {}),
   } as unknown as AgentOperations;
   const store: SavedImageStore = {
-    source: () => Promise.resolve(source),
+    image: (_ns, name) =>
+      Promise.resolve(name === 'base' ? source : existing.find((i) => i.metadata.name === name)),
     put: (image) => Promise.resolve(void images.push(image)),
   };
   const deps = {
@@ -234,6 +236,26 @@ describe('saveNodes', () => {
     const h = harness(experiment([['vn1', 'Ready']]), undefined);
     await saveNodes(h.run);
     expect(h.run.status.savedImages?.[0]?.message).toMatch(/^WALT_ERR_EXPERIMENT_SAVE_UNSUPPORTED: /);
+  });
+
+  it('never replaces a WaltImage it did not save (WALT_ERR_EXPERIMENT_SAVE_NAME_TAKEN)', async () => {
+    // Given a user's WaltImage named like the saved image, and one this experiment saved before
+    const mine = { metadata: { name: 'after-vn2', labels: { 'walt.dev/saved-by-experiment': 'exp1' } } };
+    const users = { metadata: { name: 'after-vn1' } };
+    const h = harness(
+      experiment([
+        ['vn1', 'Ready'],
+        ['vn2', 'Ready'],
+      ]),
+      (node) => ({ ref: `r/x:after-${node}`, digest: digestOf(node), layerBytes: 1, changeBytes: 1 }),
+      SOURCE,
+      [users, mine] as WaltImage[],
+    );
+    await saveNodes(h.run);
+    // Then the user's image is left alone and that node not saved; this experiment's own is replaced
+    expect(h.saves.map(([node]) => node)).toEqual(['vn2']);
+    expect(h.images.map((i) => i.metadata.name)).toEqual(['after-vn2']);
+    expect(h.run.status.savedImages?.[0]?.message).toMatch(/^WALT_ERR_EXPERIMENT_SAVE_NAME_TAKEN: /);
   });
 
   it('does nothing without keep.savedImage', async () => {

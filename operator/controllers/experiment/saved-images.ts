@@ -2,7 +2,8 @@
 // overlay) are saved as a new image through its agent (AgentOperations.saveNode, the same route as
 // `walt node save`), pushed to the repository of the experiment's image under the tag <savedImage>
 // (one node) or <savedImage>-<node> (several), and a WaltImage of that name is created, pinned to the
-// digest pushed (ADR 0022). Each outcome is written to status.savedImages one node at a time, so an
+// digest pushed (ADR 0022). A WaltImage of that name that another experiment (or a user) made is never
+// replaced: the node is not saved (WALT_ERR_EXPERIMENT_SAVE_NAME_TAKEN). Each outcome is written to status.savedImages one node at a time, so an
 // operator that restarts saves only the nodes not recorded yet.
 // A failed save never holds the nodes nor changes the outcome of the run: the entry says why
 // (message), condition ImageSaved turns False (reason SaveFailed) and a Warning event SaveFailed names
@@ -20,7 +21,12 @@ import { formatReference, parseReference } from '../../../oci/index.js';
 import { createApplier } from '../../../runtime/index.js';
 import { describeFailure } from './agent-of-node.js';
 import { CONDITION, FIELD_MANAGER, SAVE_TIMEOUT_MS } from './constants.js';
-import { ERR_SAVE_NO_IMAGE, ERR_SAVE_NOT_BOOTED, ERR_SAVE_UNSUPPORTED } from './errors.js';
+import {
+  ERR_SAVE_NAME_TAKEN,
+  ERR_SAVE_NO_IMAGE,
+  ERR_SAVE_NOT_BOOTED,
+  ERR_SAVE_UNSUPPORTED,
+} from './errors.js';
 import type { ExperimentRun } from './reconcile-context.js';
 import { withCondition } from './state.js';
 
@@ -47,8 +53,8 @@ export type NodeSaver = {
 };
 
 export interface SavedImageStore {
-  /** The experiment's own WaltImage (where saved images are pushed), or undefined when it is gone. */
-  source(namespace: string, name: string): Promise<WaltImage | undefined>;
+  /** A WaltImage (the experiment's own, where saved images are pushed; a saved one), or undefined. */
+  image(namespace: string, name: string): Promise<WaltImage | undefined>;
   /** Creates or replaces a saved node's WaltImage. */
   put(image: WaltImage): Promise<void>;
 }
@@ -125,6 +131,9 @@ async function saveOne(
   source: WaltImage,
   plan: Extract<PlannedSave, { ref: string }>,
 ): Promise<SavedEntry> {
+  const taken = await run.deps.savedImages.image(run.ref.namespace, plan.image);
+  if (taken && taken.metadata.labels?.[SAVED_BY_LABEL] !== run.ref.name)
+    throw ERR_SAVE_NAME_TAKEN(`${run.ref.namespace}/${plan.image}`);
   const agent = (await run.deps.agents.forNode(plan.node)) as AgentOperations & Partial<NodeSaver>;
   if (typeof agent.saveNode !== 'function') throw ERR_SAVE_UNSUPPORTED(agent.segment);
   const answer = await agent.saveNode(
@@ -165,7 +174,7 @@ export function savedCondition(entries: readonly SavedEntry[]): {
 export async function saveNodes(run: ExperimentRun): Promise<void> {
   if (!run.exp.spec.keep?.savedImage) return;
   const namespace = run.ref.namespace;
-  const source = await run.deps.savedImages.source(namespace, run.exp.spec.image);
+  const source = await run.deps.savedImages.image(namespace, run.exp.spec.image);
   const plans = savePlan(run.exp, source, namespace);
   if (!plans.length) return;
   for (const plan of plans) {
@@ -187,10 +196,10 @@ export async function saveNodes(run: ExperimentRun): Promise<void> {
   await run.commit(withCondition(run.status, condition, run.clock()));
 }
 
-export function createSavedImageStore(kc: k8s.KubeConfig, read: SavedImageStore['source']): SavedImageStore {
+export function createSavedImageStore(kc: k8s.KubeConfig, read: SavedImageStore['image']): SavedImageStore {
   const applier = createApplier(kc, FIELD_MANAGER);
   return {
-    source: read,
+    image: read,
     async put(image) {
       await applier.apply(image);
     },
