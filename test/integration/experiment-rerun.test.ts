@@ -6,7 +6,9 @@
 // follows it) and `walt experiment rerun` still boots the recorded digest. Which bytes the agent served
 // is read by the node itself: its run step fetches its own boot file /boot/<node>/initrd.img from the
 // agent (the file differs between the two images). A control experiment on the moved tag boots the new
-// image: the move is real, so the rerun's result is not a leftover.
+// image: the move is real, so the rerun's result is not a leftover. keep.savedImage is checked here up
+// to the save itself (a name taken by a user's image: reported, nothing pushed); the save through the
+// agent is slice "save"'s route, tested in the e2e suite once merged.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,7 +62,7 @@ describe('walt experiment rerun', () => {
   }
 
   /** Runs an experiment on `image` whose one step prints the boot file the agent serves the machine. */
-  async function runExperiment(name: string, image: string): Promise<CommandResult> {
+  async function runExperiment(name: string, image: string, savedImage?: string): Promise<CommandResult> {
     const fetch = ['curl', '-fsS', '-m', '20', `http://${lab.node.server}/boot/${machine}/initrd.img`];
     const manifest = [
       'apiVersion: walt.dev/v1alpha1',
@@ -71,6 +73,7 @@ describe('walt experiment rerun', () => {
       `  image: ${image}`,
       '  steps:',
       `    - {name: served, run: {command: ${JSON.stringify(fetch)}}}`,
+      ...(savedImage ? [`  keep: {savedImage: ${savedImage}}`] : []),
     ].join('\n');
     await writeFile(path.join(tmp, `${name}.yaml`), manifest);
     return run('experiment', 'run', `${name}.yaml`, '--wait', '--timeout', '240s');
@@ -205,5 +208,48 @@ describe('walt experiment rerun', () => {
     const twice = await run('experiment', 'rerun', 'exp-first', '--as', 'exp-again');
     expect(twice.code).not.toBe(0);
     expect(twice.stderr).toContain('WALT_ERR_CLI_ALREADY_EXISTS');
+  }, 300_000);
+
+  it("keep.savedImage: a name taken by a user's WaltImage is reported, the run and the image untouched", async () => {
+    // Given a user's WaltImage named like the image the experiment would save
+    const user = { ref: `${lab.lab.registry.host}/${REPOSITORY}@${digests.first}`, insecureRegistry: true };
+    await api.createNamespacedCustomObject({
+      ...RESOURCES.image,
+      namespace: ns.name,
+      body: { apiVersion: 'walt.dev/v1alpha1', kind: 'WaltImage', metadata: { name: 'taken' }, spec: user },
+    });
+    // When an experiment that keeps its node as "taken" runs (the schema accepts keep.savedImage)
+    expect(await runExperiment('exp-save', IMAGE, 'taken')).toMatchObject({ code: 0 });
+    // Then it Succeeded, its node released, the save refused before any push, with a condition and an event
+    const exp = await experiment('exp-save');
+    expect(exp.status?.phase).toBe('Succeeded');
+    expect(exp.status?.savedImages).toEqual([
+      {
+        node: machine,
+        image: 'taken',
+        message: expect.stringMatching(/^WALT_ERR_EXPERIMENT_SAVE_NAME_TAKEN: /) as unknown,
+      },
+    ]);
+    expect(exp.status?.conditions?.find((c) => c.type === 'ImageSaved')).toMatchObject({
+      status: 'False',
+      reason: 'SaveFailed',
+    });
+    const node = (await api.getClusterCustomObject({ ...RESOURCES.node, name: machine })) as WaltNode;
+    expect(node.status?.claimedBy).toBeUndefined();
+    const events = await kc.makeApiClient(k8s.EventsV1Api).listNamespacedEvent({ namespace: ns.name });
+    const warning = events.items.find((e) => e.regarding?.name === 'exp-save' && e.reason === 'SaveFailed');
+    expect(warning?.type).toBe('Warning');
+    expect(warning?.note).toContain(`${machine}: WALT_ERR_EXPERIMENT_SAVE_NAME_TAKEN`);
+    // And the user's image is as it was
+    const taken = (await get<WaltImage>(RESOURCES.image, 'taken'))!;
+    expect(taken.spec).toMatchObject(user);
+    expect(taken.metadata.labels).toBeUndefined();
+    // And a rerun of it does not save (it would overwrite the original's images), and says so
+    const rerun = await run('experiment', 'rerun', 'exp-save', '--wait', '--timeout', '240s');
+    expect(rerun).toMatchObject({ code: 0 });
+    expect(rerun.stderr).toContain('note: keep.savedImage is not copied');
+    const again = await experiment('exp-save-rerun');
+    expect(again.spec.keep?.savedImage).toBeUndefined();
+    expect(again.status?.savedImages).toBeUndefined();
   }, 300_000);
 });
