@@ -57,7 +57,7 @@ describe('bashCompletion', () => {
       'remove-checkpoint',
     ]);
     expect(complete('walt log wait --mode ')).toEqual(['ANY', 'ALL']);
-    expect(complete('walt experiment ')).toEqual(['run', 'show', 'logs']);
+    expect(complete('walt experiment ')).toEqual(['run', 'show', 'logs', 'rerun']);
     expect(complete('walt device config ')).toEqual(['my-nodes', 'free-nodes', 'all-nodes']);
     expect(complete('walt -n lab node sh')).toEqual(['show']);
     expect(complete('walt node show --a')).toEqual(['--all']);

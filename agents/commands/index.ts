@@ -14,6 +14,7 @@ import { createChannelService, type ChannelService } from './channel-service.js'
 import type { ConnectionListener } from './command-queue.js';
 import { createSegmentStatusWriter, type SegmentStatusWriter } from './segment-status.js';
 import { ensureAgentToken } from './token.js';
+import { softwareVersion } from '../../common/version.js';
 
 export type { AppendLogs, LogLine } from './channel.js';
 
@@ -118,6 +119,7 @@ class Service implements CommandService {
       await this.status.write(this.options.segment, {
         apiUrl: url,
         tokenSecret: { namespace: this.options.namespace, name: agentTokenSecretName(this.options.segment) },
+        version: softwareVersion(),
       });
       this.statusRetryMs = STATUS_RETRY_FIRST_MS;
     } catch (err) {

@@ -1,5 +1,6 @@
-// Tells clients where the agent API is: status.agent.apiUrl and status.agent.tokenSecret of the
-// WaltSegment, by server-side apply with our own field manager, so the DHCP service's heartbeat fields
+// Tells clients where the agent API is, and which agent they talk to: status.agent.apiUrl,
+// status.agent.tokenSecret and status.agent.version (the operator records it per node in an Experiment's
+// status, for reruns) of the WaltSegment, by server-side apply with our own field manager, so the DHCP service's heartbeat fields
 // (status.agent.host, lastHeartbeat, under its manager) are left alone. tokenSecret is for people
 // reading the status: clients find the Secret by its name and check apiUrl first (ADR 0011), since a
 // status is what its writer says. The agent writes only its own segment's status (config/rbac).
@@ -14,11 +15,15 @@ export const API_FIELD_MANAGER = 'walt-agent-api';
 export interface AgentApiStatus {
   apiUrl: string;
   tokenSecret: SecretRef;
+  /** This agent's software version (common/version.ts). */
+  version: string;
 }
 
 /** The status fields this writer owns. */
 export function agentApiStatus(status: AgentApiStatus): Record<string, unknown> {
-  return { agent: { apiUrl: status.apiUrl, tokenSecret: { ...status.tokenSecret } } };
+  return {
+    agent: { apiUrl: status.apiUrl, tokenSecret: { ...status.tokenSecret }, version: status.version },
+  };
 }
 
 export interface SegmentStatusWriter {

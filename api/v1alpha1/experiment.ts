@@ -34,6 +34,8 @@ export const MAX_CLAIMED_NAMES = 128;
 export const MAX_STEP_TARGETS = 64;
 export const MAX_STEPS = 64;
 export const MAX_SELECTED_NODES = 256;
+/** keep.savedImage: with "-<node>" (63) it stays a 128-character OCI tag. */
+export const MAX_SAVED_IMAGE_NAME = 64;
 
 const NodeNames = (maxItems: number): TArray<TString> =>
   SetList(DnsLabel('node name'), maxItems, { minItems: 1 });
@@ -244,19 +246,15 @@ export const ExperimentSpec = Type.Object(
         }),
         savedImage: Type.Optional(
           ObjectName('saved image', {
-            description: 'Not implemented yet (saving the nodes as a new image, like walt node save).',
+            maxLength: MAX_SAVED_IMAGE_NAME,
+            description:
+              "Save the nodes at the end (as walt node save): each node's changes become a WaltImage of " +
+              'this name (one node) or <name>-<node> (several), pushed to the repository of spec.image under ' +
+              'that tag (docs/experiments.md, ADR 0022).',
           }),
         ),
       },
-      {
-        default: {},
-        ...cel({
-          rule: '!has(self.savedImage)',
-          message:
-            'keep.savedImage is not implemented yet (saving the nodes as a new image, like walt node save): remove it',
-          fieldPath: '.savedImage',
-        }),
-      },
+      { default: {} },
     ),
   },
   { ...cel(...targetRules) },
@@ -277,8 +275,65 @@ const StepNodeResult = Type.Object({
   message: Type.Optional(Type.String({ maxLength: MAX_STATUS_MESSAGE })),
 });
 
+// What a node ran, recorded when it was last Ready (the record of a reproducible run; walt experiment
+// rerun pins these). Written by the operator from the WaltNode (its booted image, as its agent reports
+// it, its model and settings) and from the segment's status (the agent's version).
+const NodeRecord = {
+  image: Type.Optional(
+    Type.Object(
+      {
+        name: Type.String({ maxLength: 317, description: '"<namespace>/<WaltImage>" the node booted.' }),
+        ref: Type.Optional(
+          Type.String({ maxLength: 512, description: "The WaltImage's OCI reference at the time." }),
+        ),
+        digest: Type.Optional(
+          Type.String({ maxLength: 140, description: 'Manifest digest the agent served the node.' }),
+        ),
+      },
+      { description: 'The image the node booted, as its agent recorded it.' },
+    ),
+  ),
+  model: Type.Optional(Type.String({ maxLength: 64 })),
+  settings: Type.Optional(
+    Type.Object(
+      {
+        netsetup: Type.Optional(Type.String({ maxLength: 16 })),
+        bootTimeout: Type.Optional(Count(86_400)),
+        bootRetries: Type.Optional(Count(1000)),
+        kexecAllow: Type.Optional(Type.Boolean()),
+        mountPersist: Type.Optional(Type.Boolean()),
+        expose: Type.Optional(Type.Array(Type.String({ maxLength: 11 }), { maxItems: 16 })),
+      },
+      { description: "The node's spec.settings when it booted." },
+    ),
+  ),
+  agentVersion: Type.Optional(
+    Type.String({ maxLength: 64, description: "Version of the segment's boot agent that served the node." }),
+  ),
+};
+
+const SavedImage = Type.Object({
+  node: Type.String({ maxLength: 63 }),
+  image: Type.String({ maxLength: 253, description: 'The WaltImage created (this namespace).' }),
+  ref: Type.Optional(Type.String({ maxLength: 512 })),
+  digest: Type.Optional(Type.String({ maxLength: 140 })),
+  layerBytes: Type.Optional(Count()),
+  changeBytes: Type.Optional(Count()),
+  message: Type.Optional(
+    Type.String({ maxLength: MAX_STATUS_MESSAGE, description: 'Why the node was not saved.' }),
+  ),
+});
+
 export const ExperimentStatus = Type.Object({
   ...StatusBase,
+  operatorVersion: Type.Optional(
+    Type.String({ maxLength: 64, description: 'Version of the operator that ran the experiment.' }),
+  ),
+  savedImages: Type.Optional(
+    MapList(SavedImage, 'node', MAX_SELECTED_NODES, {
+      description: 'keep.savedImage: each node saved at the end (or why not).',
+    }),
+  ),
   phase: Type.Optional(StringEnum(EXPERIMENT_PHASES)),
   startTime: Type.Optional(Timestamp()),
   completionTime: Type.Optional(Timestamp()),
@@ -291,6 +346,7 @@ export const ExperimentStatus = Type.Object({
         ip: Type.Optional(Type.String({ maxLength: 15 })),
         readyTime: Type.Optional(Timestamp()),
         bootAttempts: Type.Optional(Count(1000)),
+        ...NodeRecord,
       }),
       'name',
       MAX_SELECTED_NODES,

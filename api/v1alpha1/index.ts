@@ -11,6 +11,7 @@ export type { ExperimentSpec, ExperimentStatus } from './experiment.js';
 export { NODE_PHASES } from './node.js';
 export {
   EXPERIMENT_PHASES,
+  MAX_CLAIMED_NAMES,
   MAX_RESULT_OUTPUT,
   MAX_STATUS_MESSAGE,
   MAX_STEP_RESULTS,

@@ -100,7 +100,7 @@ async function apply(ctx: CliContext, wanted: Experiment): Promise<void> {
 }
 
 /** Follows the experiment (and its logs with --follow) to its end. */
-async function waitForEnd(
+export async function waitForEnd(
   ctx: CliContext,
   wanted: Experiment,
   options: ExperimentRunOptions & { timeoutMs: number },

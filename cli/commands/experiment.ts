@@ -6,13 +6,14 @@ import {
   experimentRun,
   type ExperimentRunOptions,
 } from '../actions/experiment-run.js';
+import { experimentRerun, type ExperimentRerunOptions } from '../actions/experiment-rerun.js';
 import { experimentShow, type ExperimentShowOptions } from '../actions/experiment-show.js';
 import type { ContextFactory } from '../context.js';
 import { DEFAULT_LOG_FORMAT } from '../log-format.js';
 import { outputOption } from './options.js';
 
 export function experimentCommand(context: ContextFactory): Command {
-  const experiment = new Command('experiment').description('experiments: run, show, logs');
+  const experiment = new Command('experiment').description('experiments: run, show, logs, rerun');
   experiment
     .command('run')
     .description('apply an Experiment manifest; --wait follows it to its end (exit 0 if it Succeeded)')
@@ -37,5 +38,20 @@ export function experimentCommand(context: ContextFactory): Command {
     .action((name: string, options: ExperimentLogsOptions, cmd: Command) =>
       experimentLogs(context(cmd), name, options),
     );
+  addRerun(experiment, context);
   return experiment;
+}
+
+/** `walt experiment rerun`: a copy pinned to the image digests the original's nodes booted. */
+function addRerun(experiment: Command, context: ContextFactory): void {
+  experiment
+    .command('rerun')
+    .description('copy an experiment pinned to the image digest its nodes booted, on the same nodes')
+    .argument('<name>', 'experiment to repeat')
+    .option('--as <new-name>', 'name of the copy and of its pinned WaltImage (default: <name>-rerun)')
+    .option('--wait', 'follow the copy until it ends (exit 0 if it Succeeded)')
+    .option('--timeout <duration>', 'give up waiting after this long', DEFAULT_EXPERIMENT_TIMEOUT)
+    .action((name: string, options: ExperimentRerunOptions, cmd: Command) =>
+      experimentRerun(context(cmd), name, options),
+    );
 }

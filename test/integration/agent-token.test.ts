@@ -82,6 +82,7 @@ describe('agent API token and segment status', () => {
     await createSegmentStatusWriter(kc, silentLogger()).write(segment, {
       apiUrl: 'http://10.79.0.1:80',
       tokenSecret,
+      version: '9.8.7-test',
     });
     await beat();
     // Then the status has both writers' fields
@@ -93,6 +94,7 @@ describe('agent API token and segment status', () => {
       host: os.hostname(),
       apiUrl: 'http://10.79.0.1:80',
       tokenSecret,
+      version: '9.8.7-test',
     });
     expect(current.status?.agent?.lastHeartbeat).toBeDefined();
   });

@@ -187,10 +187,10 @@ const FIRST_CASES: Case[] = [
     'only network is supported for now',
   ],
   [
-    'experiment saving an image (not implemented)',
-    experiment({ keep: { savedImage: 'after' } }),
+    'experiment saving an image under a name longer than a tag allows (with -<node>)',
+    experiment({ keep: { savedImage: 'a'.repeat(65) } }),
     'spec.keep.savedImage',
-    'keep.savedImage is not implemented yet',
+    'Too long',
   ],
 ];
 

@@ -605,8 +605,8 @@ spec: {ref: "${ref}", insecureRegistry: true, pullSecret: {name: pull}}
   it.each([
     ['walt-operator', 'delete', 'waltnodes.walt.dev', false],
     ['walt-operator', 'update', 'waltimages.walt.dev', false],
-    // Default images: created in walt-system only (test/integration/default-images.test.ts)
-    ['walt-operator', 'create', 'waltimages.walt.dev', false],
+    // Saved images of experiments (keep.savedImage) are created in the experiment's namespace
+    ['walt-operator', 'create', 'waltimages.walt.dev', true],
     ['walt-operator', 'delete', 'waltimages.walt.dev', false],
     ['walt-operator', 'list', 'secrets', false],
     ['walt-operator', 'get', 'secrets', false],

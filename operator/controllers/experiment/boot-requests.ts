@@ -2,10 +2,11 @@
 // request is recorded in the node's claim (status.claimedBy.bootRequestedAt, for restarts) and in
 // memory (for a cache that has not seen the write yet); status.nodes[] holds each node's phase (Claimed → Booting → Ready) and attempts.
 import type { ExperimentStatus } from '../../../api/v1alpha1/index.js';
-import { rfc3339 } from '../../../runtime/index.js';
+import { describeError, rfc3339 } from '../../../runtime/index.js';
 import { bootState, type BootState } from './boot-verdict.js';
 import { bootRequestedAt, type BootRequest } from './node-ops.js';
 import type { ExperimentRun } from './reconcile-context.js';
+import { recordOf, splitImageName, type NodeRecord } from './records.js';
 import { durationMs } from './steps.js';
 import { withNode } from './state.js';
 
@@ -70,6 +71,38 @@ function stateOf(run: ExperimentRun, name: string, attempts: number, now: number
   });
 }
 
+/** `read`, or undefined (logged) when it fails: a record never holds up a boot. */
+async function bestEffort<T>(
+  run: ExperimentRun,
+  what: string,
+  read: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    run.logger.warn({ err: describeError(error) }, `could not read ${what} for the node record`);
+    return undefined;
+  }
+}
+
+/**
+ * What `name` runs now (records.ts): read when it turns Ready, so each boot overwrites the last. The
+ * digest comes from the node cache; the image's reference and the agent's version are read, and left
+ * out of the record when they cannot be.
+ */
+async function recordNode(run: ExperimentRun, name: string): Promise<NodeRecord> {
+  const node = run.deps.node(name);
+  if (!node) return {};
+  const booted = splitImageName(node.status?.bootedImage?.name ?? '');
+  const { records } = run.deps;
+  const image = booted
+    ? await bestEffort(run, 'the WaltImage', () => records.image(booted.namespace, booted.name))
+    : undefined;
+  const segment = node.spec.segment;
+  const version = await bestEffort(run, 'the agent version', () => records.agentVersion(segment));
+  return recordOf(node, image, version);
+}
+
 /** One node's boot wait: Ready, hard-rebooted after a timeout, failed, or still waiting. */
 async function advanceOne(run: ExperimentRun, status: ExperimentStatus, name: string): Promise<Step> {
   const entry = status.nodes?.find((n) => n.name === name);
@@ -80,10 +113,10 @@ async function advanceOne(run: ExperimentRun, status: ExperimentStatus, name: st
   switch (state.kind) {
     case 'ready': {
       const ip = state.ip ? { ip: state.ip } : {};
-      return {
-        status: withNode(status, name, { phase: 'Ready', readyTime: rfc3339(new Date(now)), ...ip }),
-        recheckInMs: Infinity,
-      };
+      const record = await recordNode(run, name);
+      const ready = { phase: 'Ready', readyTime: rfc3339(new Date(now)), ...ip, ...record };
+      const next = { ...withNode(status, name, ready), operatorVersion: run.deps.version };
+      return { status: next, recheckInMs: Infinity };
     }
     case 'waiting':
       return { status, recheckInMs: state.recheckInMs };

@@ -14,6 +14,8 @@ export const CONDITION = {
   NodesReady: 'NodesReady',
   Completed: 'Completed',
   Released: 'Released',
+  /** keep.savedImage: every node saved (True), or not (False, reason SaveFailed). */
+  ImageSaved: 'ImageSaved',
 } as const;
 
 /** Platform log lines about experiments (WalT's "platform" streams). */
@@ -38,3 +40,5 @@ export const FETCHED_FILES_KEY = 'files.tar';
 export const ACQUIRE_RECHECK_MS = 30_000;
 /** Re-check while nodes boot (node changes re-queue it sooner). */
 export const BOOT_RECHECK_MS = 10_000;
+/** Time given to save one node (keep.savedImage): its overlay streamed, gzipped and pushed. */
+export const SAVE_TIMEOUT_MS = 30 * 60_000;

@@ -21,6 +21,9 @@ import { booting } from './phase-booting.js';
 import { createConfigMapStore, type ConfigMapStore } from './configmaps.js';
 import { FIELD_MANAGER, PLATFORM_ISSUER, PLATFORM_STREAM, RELEASE_FINALIZER } from './constants.js';
 import { createNodeOps, type NodeOps } from './node-ops.js';
+import { createRecordSources, type RecordSources } from './records.js';
+import { createSavedImageStore, type SavedImageStore } from './saved-images.js';
+import { softwareVersion } from '../../../common/version.js';
 import { release, releaseOnDelete } from './release.js';
 import { ExperimentRun, type ControllerDeps } from './reconcile-context.js';
 import { running } from './phase-running.js';
@@ -37,6 +40,10 @@ export interface ExperimentControllerOptions {
   /** Test seams. */
   nodeOps?: NodeOps;
   configMaps?: ConfigMapStore;
+  records?: RecordSources;
+  savedImages?: SavedImageStore;
+  /** The version recorded in status.operatorVersion (default: this software's, common/version.ts). */
+  version?: string;
 }
 
 export interface ExperimentControllers {
@@ -106,6 +113,7 @@ export function registerExperimentController(
     },
   });
   const node = (name: string): WaltNode | undefined => nodes.informer.get(name);
+  const records = options.records ?? createRecordSources(options.kc);
   const deps: ControllerDeps = {
     nodeOps: options.nodeOps ?? createNodeOps(options.kc),
     nodes: () => nodes.informer.list(),
@@ -118,6 +126,10 @@ export function registerExperimentController(
     enqueue: (key) => late.experiments?.enqueue(key),
     now: options.now ?? Date.now,
     platformLog: platformLogger(options.agentFor, options.logger),
+    records,
+    version: options.version ?? softwareVersion(),
+    savedImages:
+      options.savedImages ?? createSavedImageStore(options.kc, (ns, name) => records.image(ns, name)),
   };
   const runOf = (ctx: ReconcileContext<Experiment>): ExperimentRun => new ExperimentRun(ctx, deps);
   const experiments = manager.addController<Experiment>({

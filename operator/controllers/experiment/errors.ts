@@ -60,3 +60,34 @@ export const ERR_CLAIM_LOST = defineError(
     'the experiment cannot boot it; create the experiment again once the node is free',
   409,
 );
+
+export const ERR_SAVE_UNSUPPORTED = defineError(
+  'WALT_ERR_EXPERIMENT_SAVE_UNSUPPORTED',
+  (segment: string) =>
+    `the agent client of segment ${segment} cannot save nodes (no saveNode): run an operator whose ` +
+    'agent client implements walt node save, or remove keep.savedImage',
+  501,
+);
+
+export const ERR_SAVE_NO_IMAGE = defineError(
+  'WALT_ERR_EXPERIMENT_SAVE_NO_IMAGE',
+  (image: string) =>
+    `keep.savedImage pushes to the repository of the experiment's image, but WaltImage ${image} is gone: ` +
+    'create it again, or save the node by hand with walt node save',
+  404,
+);
+
+export const ERR_SAVE_NOT_BOOTED = defineError(
+  'WALT_ERR_EXPERIMENT_SAVE_NOT_BOOTED',
+  (node: string) =>
+    `${node} did not boot the experiment's image (it was not Ready when the run ended): nothing to save`,
+  409,
+);
+
+export const ERR_SAVE_NAME_TAKEN = defineError(
+  'WALT_ERR_EXPERIMENT_SAVE_NAME_TAKEN',
+  (image: string) =>
+    `WaltImage ${image} exists and was not saved by this experiment: keep.savedImage never replaces it; ` +
+    'choose another keep.savedImage name, or remove that image first',
+  409,
+);

@@ -7,6 +7,8 @@ import type { AgentResolver } from './agent-of-node.js';
 import type { ExperimentRef } from './claims.js';
 import type { ConfigMapStore } from './configmaps.js';
 import type { NodeOps } from './node-ops.js';
+import type { RecordSources } from './records.js';
+import type { SavedImageStore } from './saved-images.js';
 import type { Clock } from './state.js';
 import { fitStatus } from './status-budget.js';
 import type { TaskRegistry } from './tasks.js';
@@ -27,6 +29,12 @@ export interface ControllerDeps {
   now(): number;
   /** Appends a line to the platform log of the agents of `segments`; never throws. */
   platformLog(segments: readonly string[], line: string): void;
+  /** What the run records of each node (records.ts). */
+  records: RecordSources;
+  /** The operator's version, recorded in status.operatorVersion. */
+  version: string;
+  /** keep.savedImage: creates the WaltImages of saved nodes (saved-images.ts). */
+  savedImages: SavedImageStore;
 }
 
 export class ExperimentRun {

@@ -3,13 +3,14 @@
 // (phase Releasing, Completed), then release. release(): for every node the experiment holds — its
 // status list and any node the cache shows claimed by it (partial claims) — clear the claim (only if
 // still ours; the node then boots its spec's image again, nothing is restored); phase becomes the
-// outcome, Released turns True.
+// outcome, Released turns True. With keep.savedImage the nodes are saved first (saved-images.ts).
 import { experimentStreamRegex } from '../../../api/v1alpha1/index.js';
 import { type ReconcileOutcome, statusCodeOf } from '../../../runtime/index.js';
 import { describeFailure } from './agent-of-node.js';
 import { cancelCommands } from './cancel.js';
 import { isClaimedBy } from './claims.js';
 import type { ExperimentRun } from './reconcile-context.js';
+import { saveNodes } from './saved-images.js';
 import { toReleased, toReleasing, type Outcome } from './state.js';
 
 /** Un-claims `names` (nodes already gone are skipped). */
@@ -35,6 +36,7 @@ export function heldNodes(run: ExperimentRun): string[] {
 }
 
 export async function release(run: ExperimentRun): Promise<ReconcileOutcome> {
+  await saveNodes(run);
   const names = heldNodes(run);
   await releaseNodes(run, names);
   const next = toReleased(run.status, names, run.clock());

@@ -61,10 +61,31 @@ function worstCase(): Status {
       message: long,
       lastTransitionTime: T,
     })),
+    operatorVersion: 'v'.repeat(64),
     nodes: Array.from({ length: 256 }, (_, i) => ({
-      name: `node-${i}`,
+      name: `node-${i}`.padEnd(63, 'n'),
       phase: 'Ready',
       ip: '192.168.152.20',
+      image: { name: 'i'.repeat(317), ref: 'r'.repeat(512), digest: `sha512:${'d'.repeat(128)}` },
+      model: 'm'.repeat(64),
+      settings: {
+        netsetup: 'NAT',
+        bootTimeout: 86_400,
+        bootRetries: 1000,
+        kexecAllow: true,
+        mountPersist: true,
+        expose: Array.from({ length: 16 }, () => '65535:65535'),
+      },
+      agentVersion: 'a'.repeat(64),
+    })),
+    savedImages: Array.from({ length: 256 }, (_, i) => ({
+      node: `node-${i}`.padEnd(63, 'n'),
+      image: 's'.repeat(253),
+      ref: 'r'.repeat(512),
+      digest: `sha512:${'d'.repeat(128)}`,
+      layerBytes: Number.MAX_SAFE_INTEGER,
+      changeBytes: Number.MAX_SAFE_INTEGER,
+      message: long,
     })),
     steps: Array.from({ length: 64 }, (_, i) => {
       const s = step(`step-${i}`, 256, 5000, 3);
@@ -98,6 +119,23 @@ describe('fitStatus', () => {
     }
     // And fitting again changes nothing
     expect(fitStatus(fitted, streamOf)).toEqual(fitted);
+    // And every node keeps what a rerun pins: the WaltImage name and the digest served
+    for (const [i, n] of fitted.nodes!.entries()) {
+      expect(n.image?.digest).toBe(status.nodes![i]!.image!.digest);
+      expect(n.image?.name).toBe(status.nodes![i]!.image!.name);
+    }
+    expect(fitted.savedImages!.map((s) => s.digest)).toEqual(status.savedImages!.map((s) => s.digest));
+  });
+
+  it('keeps the node records whole while the steps can give way', () => {
+    // Given records on 4 nodes and steps whose outputs exceed the budget
+    const nodes = worstCase().nodes!.slice(0, 4);
+    const status: Status = { nodes, steps: Array.from({ length: 8 }, (_, i) => step(`s${i}`, 32, 4000)) };
+    expect(size(status)).toBeGreaterThan(STATUS_BUDGET_BYTES);
+    // When it is fitted, Then the outputs were cut and the records were not
+    const fitted = fitStatus(status, streamOf);
+    expect(size(fitted)).toBeLessThanOrEqual(STATUS_BUDGET_BYTES);
+    expect(fitted.nodes).toEqual(nodes);
   });
 
   it('cuts the oldest steps first: the newest keeps its output', () => {

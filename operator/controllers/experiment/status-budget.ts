@@ -6,7 +6,11 @@
 // Always: messages cut to the schema's length, at most MAX_STEP_RESULTS results per step (failures
 // first, the rest counted in resultsOmitted). Then, only while the status is over budget, from the
 // oldest step to the newest: outputs cut to a short tail, outputs dropped, results cut to a few
-// failures, results dropped, step messages shortened.
+// failures, results dropped, step messages shortened. The node records (status.nodes[]: image, model,
+// settings, versions; walt experiment rerun reads them) and status.savedImages are kept whole, with the
+// messages of saved images cut to SHORT_MESSAGE; at their bounds (256 nodes) they take a few hundred
+// KiB at most, so a last pass drops the nodes' settings, then their image references (the digest and
+// the WaltImage name stay: what a rerun pins), should steps and records together still be over.
 import {
   MAX_RESULT_OUTPUT,
   MAX_STATUS_MESSAGE,
@@ -102,6 +106,11 @@ const PASSES: Array<(step: StepStatus, stream: string) => StepStatus> = [
 function withCappedMessages(status: ExperimentStatus): ExperimentStatus {
   const fitted = { ...status };
   if (status.message !== undefined) fitted.message = capText(status.message, MAX_STATUS_MESSAGE);
+  if (status.savedImages) {
+    fitted.savedImages = status.savedImages.map((s) =>
+      s.message === undefined ? s : { ...s, message: capText(s.message, SHORT_MESSAGE) },
+    );
+  }
   if (status.conditions) {
     fitted.conditions = status.conditions.map((c) => ({
       ...c,
@@ -135,5 +144,46 @@ export function fitStatus(
       sizes[i] = size;
     }
   }
-  return fitted;
+  return withSlimRecords(fitted, total, budget);
+}
+
+type NodeStatus = NonNullable<ExperimentStatus['nodes']>[number];
+
+/** `value` without `key`. */
+function without<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
+  const rest = { ...value };
+  delete rest[key];
+  return rest;
+}
+type SavedImage = NonNullable<ExperimentStatus['savedImages']>[number];
+
+const onNodes =
+  (edit: (node: NodeStatus) => NodeStatus) =>
+  (status: ExperimentStatus): ExperimentStatus =>
+    status.nodes ? { ...status, nodes: status.nodes.map(edit) } : status;
+
+const onSaved =
+  (edit: (saved: SavedImage) => SavedImage) =>
+  (status: ExperimentStatus): ExperimentStatus =>
+    status.savedImages ? { ...status, savedImages: status.savedImages.map(edit) } : status;
+
+/**
+ * The records' last passes, while over budget: the nodes' settings dropped, then their image
+ * references, then the references of saved images (their WaltImages hold them).
+ */
+const RECORD_PASSES: Array<(status: ExperimentStatus) => ExperimentStatus> = [
+  onNodes((node) => without(node, 'settings')),
+  onNodes((node) => (node.image?.ref ? { ...node, image: without(node.image, 'ref') } : node)),
+  onSaved((saved) => without(saved, 'ref')),
+];
+
+function withSlimRecords(status: ExperimentStatus, size: number, budget: number): ExperimentStatus {
+  let next = status;
+  let total = size;
+  for (const pass of RECORD_PASSES) {
+    if (total <= budget) break;
+    next = pass(next);
+    total = bytes(next);
+  }
+  return next;
 }
