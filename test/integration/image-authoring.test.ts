@@ -243,6 +243,64 @@ describe('walt image authoring (buildah, skopeo, real registries)', () => {
     );
   }, 600_000);
 
+  it('duplicates and tags an image under the same digest', async () => {
+    const client = new RegistryClient({ insecure: true });
+    const digest = (await client.resolve(`${plain.host}/me/built:1`)).digest;
+    const dup = await cli('image', 'duplicate', 'built', 'built-copy');
+    expect(dup).toMatchObject({ code: 0 });
+    expect((await getImage('built-copy'))?.spec.ref).toBe(`${plain.host}/me/built:built-copy`);
+    expect((await client.resolve(`${plain.host}/me/built:built-copy`)).digest).toBe(digest);
+    const tagged = await cli('image', 'tag', 'built', `${plain.host}/other/x:2`, '--name', 'tagged');
+    expect(tagged).toMatchObject({ code: 0 });
+    expect(printedDigest(tagged)).toBe(digest);
+    expect((await getImage('tagged'))?.spec.ref).toBe(`${plain.host}/other/x:2`);
+  }, 300_000);
+
+  it('copies files out of an image and into a new version of it', async () => {
+    const out = await mkdtemp(path.join(work, 'cp-out-'));
+    const copied = await cli('image', 'cp', 'built:/etc/walt-example', out);
+    expect(copied).toMatchObject({ code: 0 });
+    expect(await readFile(path.join(out, 'walt-example', 'motd'), 'utf8')).toBe(
+      'built by walt image build\n',
+    );
+
+    const local = path.join(out, 'added.txt');
+    await run('sh', ['-c', `echo added-by-cp > ${local}`]);
+    const into = await cli('image', 'cp', local, 'built:/etc/added.txt', '--as', 'built-added');
+    expect(into).toMatchObject({ code: 0 });
+    const ref = `${plain.host}/me/built:built-added`;
+    expect((await getImage('built-added'))?.spec.ref).toBe(ref);
+    expect(await fileInTopLayer(new RegistryClient({ insecure: true }), ref, 'etc/added.txt')).toBe(
+      'added-by-cp\n',
+    );
+  }, 300_000);
+
+  it('squashes an image into one layer', async () => {
+    const result = await cli('image', 'squash', 'built', '--as', 'built-flat');
+    expect(result).toMatchObject({ code: 0 });
+    const ref = `${plain.host}/me/built:built-flat`;
+    const client = new RegistryClient({ insecure: true });
+    const resolved = await client.resolvePlatform(ref, { os: 'linux', architecture: 'amd64' });
+    expect(resolved.manifest.layers).toHaveLength(1);
+    expect(await fileInTopLayer(client, ref, 'etc/walt-example/motd')).toBe('built by walt image build\n');
+  }, 300_000);
+
+  it('searches images of the namespaces and tags of a repository', async () => {
+    const result = await cli(
+      'image',
+      'search',
+      'built-',
+      '--repository',
+      `${plain.host}/me/built`,
+      '--insecure',
+    );
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain(`${ns.name}/built-copy`);
+    expect(result.stdout).not.toContain(`${ns.name}/pc-x86-64-default`);
+    expect(result.stdout).toContain(`${plain.host}/me/built:built-flat`);
+    expect(result.stdout).not.toMatch(/me\/built:1\b/);
+  }, 120_000);
+
   it("refuses to publish an image that lacks WalT's conventions, naming what is missing", async () => {
     const ref = `${plain.host}/me/noboot:1`;
     const storage = [
