@@ -14,6 +14,7 @@ import { ensureDefaultImage, pushImage } from '../../local/default-image/image.j
 import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
 import { RegistryClient } from '../../oci/client.js';
 import { credentialsFromDockerConfig } from '../../oci/auth.js';
+import { driveImageShell } from '../support/image-shell-driver.js';
 import { requireRoot, requireTool, TOOLS } from '../support/require-tool.js';
 import { builtCli, ensureCliBuilt, root, walt } from './cli-support.js';
 import { kubeConfig, testNamespace, type CommandResult } from './support/cluster.js';
@@ -21,7 +22,6 @@ import { kubeConfig, testNamespace, type CommandResult } from './support/cluster
 const run = promisify(execFile);
 const group = 'walt.dev';
 const version = 'v1alpha1';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('walt image authoring (buildah, skopeo, real registries)', () => {
   const api = kubeConfig().makeApiClient(k8s.CustomObjectsApi);
@@ -153,40 +153,15 @@ describe('walt image authoring (buildah, skopeo, real registries)', () => {
   }, 300_000);
 
   it('opens a shell in the default image under tmux; on exit the change becomes a named image', async () => {
-    const session = `walt-shell-${process.pid}`;
-    const rcFile = path.join(work, 'shell.rc');
-    const envs = Object.entries({ ...env, KUBECONFIG: process.env.KUBECONFIG ?? '' })
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    const command = `env ${envs} ${process.execPath} ${builtCli} -n ${ns.name} image shell pc-x86-64-default ; echo $? > ${rcFile}; sleep 600`;
-    await run('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40', command]);
-    let screen: string | undefined;
-    const pane = async (): Promise<string> =>
-      (await run('tmux', ['capture-pane', '-p', '-t', session])).stdout;
-    const waitFor = async (what: RegExp): Promise<void> => {
-      for (let i = 0; i < 1200; i++) {
-        if (what.test(await pane())) return;
-        await sleep(250);
-      }
-      throw new Error(`tmux never showed ${what}: ${await pane()}`);
-    };
-    try {
-      await waitFor(/image-shell/);
-      await run('tmux', [
-        'send-keys',
-        '-t',
-        session,
-        'echo shell-proof-$((6*7)) > /root/proof.txt; exit 3',
-        'Enter',
-      ]);
-      await waitFor(/Name of the new image/);
-      await run('tmux', ['send-keys', '-t', session, 'shelled', 'Enter']);
-      for (let i = 0; i < 1200 && !(await readFile(rcFile, 'utf8').catch(() => '')); i++) await sleep(250);
-      expect((await readFile(rcFile, 'utf8')).trim()).toBe('0');
-      screen = await pane();
-    } finally {
-      await run('tmux', ['kill-session', '-t', session]).catch(() => undefined);
-    }
+    const { screen, status } = await driveImageShell({
+      cli: builtCli,
+      args: ['-n', ns.name, 'image', 'shell', 'pc-x86-64-default'],
+      env: { ...env, KUBECONFIG: process.env.KUBECONFIG ?? '' },
+      lines: ['echo shell-proof-$((6*7)) > /root/proof.txt; exit 3'],
+      name: 'shelled',
+      workDir: work,
+    });
+    expect(status).toBe(0);
     // The shell's exit status is reported, and the name typed at the prompt is the image's.
     expect(screen).toContain('shell ended (exit status 3)');
     const ref = `${plain.host}/walt/pc-x86-64-default:shelled`;
