@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RegistryAccess } from './containers.js';
-import { ERR_IMAGE_TOO_LARGE } from './errors.js';
+import { ERR_IMAGE_TOO_LARGE, ERR_IMAGE_TOOL_FAILED } from './errors.js';
 import { registryArgs, runTool } from './tools.js';
 
 export type Progress = (line: string) => void;
@@ -15,6 +15,10 @@ const MAX_JSON_BYTES = 4 * 1024 * 1024;
 /** The entry names of one layer (a full Debian is ~20 MB of names). */
 const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 const LAYOUT_TAG = 'walt';
+/** WalT refuses shells on images of 128 layers or more ("squash first"); a publish checks up to twice that. */
+const MAX_LAYERS = 256;
+/** All layers' entry names together. */
+const MAX_TOTAL_LISTING_BYTES = 256 * 1024 * 1024;
 
 export interface Endpoint extends RegistryAccess {
   ref: string;
@@ -88,6 +92,22 @@ interface Manifest {
   layers: Array<{ digest: string }>;
 }
 
+/** The entry names of each layer, one layer at a time, within a total bound. */
+async function listLayers(dir: string, manifest: Manifest): Promise<string[][]> {
+  const layers: string[][] = [];
+  let budget = MAX_TOTAL_LISTING_BYTES;
+  for (const layer of manifest.layers) {
+    if (budget <= 0)
+      throw ERR_IMAGE_TOO_LARGE('the entry names of the layers', `${MAX_TOTAL_LISTING_BYTES} bytes`);
+    const listing = await runTool('list a layer', 'tar', ['-tf', blob(dir, layer.digest)], {
+      maxStdout: Math.min(MAX_LISTING_BYTES, budget),
+    });
+    budget -= listing.length;
+    layers.push(listing.split('\n').filter((line) => line !== ''));
+  }
+  return layers;
+}
+
 /** Copies `from` into a new layout (one platform: the one skopeo picks for this machine). */
 export async function copyToLayout(from: Endpoint, progress?: Progress): Promise<Layout> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'walt-layout-'));
@@ -97,26 +117,20 @@ export async function copyToLayout(from: Endpoint, progress?: Progress): Promise
       { name: `oci:${dir}:${LAYOUT_TAG}`, args: [] },
       progress,
     );
-    const index = await boundedJson<{ manifests: Array<{ digest: string }> }>(path.join(dir, 'index.json'));
-    const manifest = await boundedJson<Manifest>(blob(dir, index.manifests[0]!.digest));
+    const index = await boundedJson<{ manifests?: Array<{ digest: string }> }>(path.join(dir, 'index.json'));
+    const first = index.manifests?.[0];
+    if (!first)
+      throw ERR_IMAGE_TOOL_FAILED(`skopeo copy of ${from.ref}`, 'the layout it wrote has no manifest');
+    const manifest = await boundedJson<Manifest>(blob(dir, first.digest));
+    if (!Array.isArray(manifest.layers) || manifest.layers.length > MAX_LAYERS)
+      throw ERR_IMAGE_TOO_LARGE(`the layer list of ${from.ref}`, `${MAX_LAYERS} layers (squash it first)`);
     const config = await boundedJson<{ config?: { Labels?: Record<string, string> | null } }>(
       blob(dir, manifest.config.digest),
     );
     return {
       dir,
       labels: config.config?.Labels ?? {},
-      layers: () =>
-        Promise.all(
-          manifest.layers.map(async (layer) =>
-            (
-              await runTool('list a layer', 'tar', ['-tf', blob(dir, layer.digest)], {
-                maxStdout: MAX_LISTING_BYTES,
-              })
-            )
-              .split('\n')
-              .filter((line) => line !== ''),
-          ),
-        ),
+      layers: () => listLayers(dir, manifest),
       push: (to, pushProgress) =>
         copy(
           { name: `oci:${dir}:${LAYOUT_TAG}`, args: [] },
