@@ -6,6 +6,7 @@ import { RESOURCES, type WaltImage } from '../../api/v1alpha1/index.js';
 import { ERR_CLI_IMAGE_NOT_FOUND, ERR_CLI_USAGE } from '../../client/errors.js';
 import { parseImageArg } from '../../client/image-ref.js';
 import { withAuthfile, type Authfile } from '../../client/images/credentials.js';
+import { inPlaceRefs } from '../../client/images/names.js';
 import { recordImage, sourceOf, type ImageSource } from '../../client/images/records.js';
 import type { RegistryAccess } from '../../client/images/containers.js';
 import type { CliContext } from '../context.js';
@@ -66,20 +67,25 @@ export function withAccess<T>(
   );
 }
 
-/** Records a result as a WaltImage and prints what was made. */
+/**
+ * Records a result as a WaltImage and prints what was made. A pushed result is pinned to its digest
+ * (`<repo>:<tag>@<digest>`): the image is exactly what was made, a later push to the same tag does not
+ * change it behind its back, and saving again under the same name changes its spec (so the operator
+ * resolves it again) and needs --force, as WalT asks before overwriting.
+ */
 export async function recordResult(
   ctx: CliContext,
   result: { name: string; ref: string; digest?: string; insecure?: boolean; pullSecret?: string },
   options: RecordOptions,
 ): Promise<void> {
+  const ref = result.digest ? inPlaceRefs(result.ref).pin(result.digest) : result.ref;
   const outcome = await recordImage(ctx.client, {
     name: result.name,
     namespace: ctx.namespace,
-    ref: result.ref,
+    ref,
     ...(result.insecure ? { insecure: true } : {}),
     ...(result.pullSecret ? { pullSecret: result.pullSecret } : {}),
     ...(options.force ? { force: true } : {}),
   });
-  const at = result.digest ? `@${result.digest}` : '';
-  ctx.io.out(`image ${ctx.namespace}/${result.name} ${outcome}: ${result.ref}${at}\n`);
+  ctx.io.out(`image ${ctx.namespace}/${result.name} ${outcome}: ${ref}\n`);
 }

@@ -3,7 +3,7 @@
 // `--base <image>` passes an image of the namespace (its reference) as the build argument WALT_BASE,
 // as WalT rewrites `FROM <name>` to the user's image.
 import { buildImage } from '../../client/images/build.js';
-import { checkAuthoringName, pushRefText } from '../../client/images/names.js';
+import { checkAuthoringName, pushRefText, readableRef } from '../../client/images/names.js';
 import type { CliContext } from '../context.js';
 import {
   progressOf,
@@ -33,7 +33,7 @@ export async function imageBuild(ctx: CliContext, name: string, options: ImageBu
       ...(options.file ? { file: options.file } : {}),
       ref,
       ...access,
-      ...(base ? { buildArgs: { WALT_BASE: base.ref } } : {}),
+      ...(base ? { buildArgs: { WALT_BASE: readableRef(base.ref) } } : {}),
       progress: progressOf(ctx),
     });
     await recordResult(

@@ -3,7 +3,7 @@
 // it (the image's tar, run inside its container, so that its symlinks resolve in the image).
 import { stat } from 'node:fs/promises';
 import { commitAndPush, copyInto, copyOut, withContainer } from '../../client/images/containers.js';
-import { checkAuthoringName, parseCpOperand, retag } from '../../client/images/names.js';
+import { checkAuthoringName, inPlaceRefs, parseCpOperand, retag } from '../../client/images/names.js';
 import { ERR_CLI_USAGE } from '../../client/errors.js';
 import type { CliContext } from '../context.js';
 import {
@@ -27,7 +27,7 @@ async function copyIntoImage(
 ): Promise<void> {
   const image = await sourceImage(ctx, target.image);
   const name = options.as ?? image.name;
-  const ref = options.as ? retag(image.ref, options.as) : image.ref;
+  const ref = options.as ? retag(image.ref, options.as) : inPlaceRefs(image.ref).push;
   await withAccess(ctx, options, image, (access, auth) =>
     withContainer(image.ref, access, progressOf(ctx), async (container) => {
       await copyInto(container, local, target.path);
@@ -36,8 +36,15 @@ async function copyIntoImage(
       const insecure = access.insecure ?? false;
       await recordResult(
         ctx,
-        { name, ref, digest, insecure, ...(pullSecret ? { pullSecret } : {}) },
-        options,
+        {
+          name,
+          ref,
+          digest,
+          insecure,
+          ...(pullSecret ? { pullSecret } : {}),
+        },
+        // In place, the image itself is what the user asked to change.
+        { force: (options.force ?? false) || options.as === undefined },
       );
     }),
   );

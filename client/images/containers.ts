@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ERR_IMAGE_TOOL_FAILED } from './errors.js';
+import { readableRef } from './names.js';
 import { buildahGlobalArgs, registryArgs, runTool } from './tools.js';
 
 export interface RegistryAccess {
@@ -26,7 +27,7 @@ export async function createContainer(
   await runTool(
     'buildah from',
     'buildah',
-    ['from', '--name', name, ...registryArgs('buildah', access), `docker://${ref}`],
+    ['from', '--name', name, ...registryArgs('buildah', access), `docker://${readableRef(ref)}`],
     {
       ...(progress ? { progress } : {}),
     },

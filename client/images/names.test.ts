@@ -2,10 +2,12 @@ import { isWaltError } from '../../common/errors.js';
 import { ERR_IMAGE_BAD_NAME, ERR_IMAGE_BAD_REF } from './errors.js';
 import {
   checkAuthoringName,
+  inPlaceRefs,
   isAuthoringName,
   matchesKeyword,
   parseCpOperand,
   parsePushRef,
+  readableRef,
   pushRefText,
   repositoryOf,
   retag,
@@ -86,5 +88,27 @@ describe('reference texts', () => {
     expect(sourceRefText('walt:r.io/team/os:1')).toBe('r.io/team/os:1');
     expect(sourceRefText('docker://r.io/team/os')).toBe('r.io/team/os:latest');
     expect(sourceRefText('debian:12')).toBe('docker.io/library/debian:12');
+  });
+});
+
+describe('in-place changes', () => {
+  it('push to the tag and pin the image to the new digest', () => {
+    const d1 = `sha256:${'1'.repeat(64)}`;
+    const d2 = `sha256:${'2'.repeat(64)}`;
+    const first = inPlaceRefs('r.io/a/b:t');
+    expect(first.push).toBe('r.io/a/b:t');
+    expect(first.pin(d1)).toBe(`r.io/a/b:t@${d1}`);
+    const again = inPlaceRefs(first.pin(d1));
+    expect(again.push).toBe('r.io/a/b:t');
+    expect(again.pin(d2)).toBe(`r.io/a/b:t@${d2}`);
+    expect(inPlaceRefs(`r.io/a/b@${d1}`).push).toBe('r.io/a/b:latest');
+  });
+});
+
+describe('readable references', () => {
+  it('reads a pinned tag by its digest', () => {
+    const d = `sha256:${'3'.repeat(64)}`;
+    expect(readableRef(`r.io/a/b:t@${d}`)).toBe(`r.io/a/b@${d}`);
+    expect(readableRef('r.io/a/b:t')).toBe('r.io/a/b:t');
   });
 });

@@ -56,6 +56,31 @@ export function retag(ref: string, tag: string): string {
   return formatReference({ registry: parsed.registry, repository: parsed.repository, tag });
 }
 
+/**
+ * Where an in-place change (cp into an image, squash) is pushed, and what the image then points at:
+ * the tag of its reference (a digest pin dropped), then that tag pinned to the new digest, so that
+ * the WaltImage's spec changes and the operator resolves the new content.
+ */
+export function inPlaceRefs(ref: string): { push: string; pin: (digest: string) => string } {
+  const parsed = parseReference(ref);
+  const push = formatReference({
+    registry: parsed.registry,
+    repository: parsed.repository,
+    tag: parsed.tag ?? 'latest',
+  });
+  return { push, pin: (digest) => `${push}@${digest}` };
+}
+
+/**
+ * The form of a reference buildah and skopeo read: a tag pinned to a digest ("r/a:t@sha256:…", what
+ * WaltImages made here hold) is read by its digest alone, which they accept.
+ */
+export function readableRef(ref: string): string {
+  const parsed = parseReference(ref);
+  if (parsed.digest === undefined) return ref;
+  return formatReference({ registry: parsed.registry, repository: parsed.repository, digest: parsed.digest });
+}
+
 /** `ref` without its tag and digest: the repository, as skopeo list-tags wants it. */
 export function repositoryOf(ref: string): string {
   const parsed = parseReference(ref);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RegistryAccess } from './containers.js';
 import { ERR_IMAGE_TOO_LARGE, ERR_IMAGE_TOOL_FAILED } from './errors.js';
+import { readableRef } from './names.js';
 import { registryArgs, runTool } from './tools.js';
 
 export type Progress = (line: string) => void;
@@ -58,7 +59,7 @@ const destArgs = (e: RegistryAccess): string[] => registryArgs('skopeo-dest', e)
 /** Copies an image (every platform of an index) from one reference to another; returns its digest. */
 export function copyImage(from: Endpoint, to: Endpoint, progress?: Progress): Promise<string> {
   return copy(
-    { name: `docker://${from.ref}`, args: srcArgs(from) },
+    { name: `docker://${readableRef(from.ref)}`, args: srcArgs(from) },
     { name: `docker://${to.ref}`, args: destArgs(to) },
     progress,
   );
@@ -113,7 +114,7 @@ export async function copyToLayout(from: Endpoint, progress?: Progress): Promise
   const dir = await mkdtemp(path.join(os.tmpdir(), 'walt-layout-'));
   try {
     await copy(
-      { name: `docker://${from.ref}`, args: srcArgs(from) },
+      { name: `docker://${readableRef(from.ref)}`, args: srcArgs(from) },
       { name: `oci:${dir}:${LAYOUT_TAG}`, args: [] },
       progress,
     );

@@ -12,6 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { WaltImage } from '../../api/v1alpha1/index.js';
 import { ensureDefaultImage, pushImage } from '../../local/default-image/image.js';
 import { startRegistry, type TestRegistry } from '../../local/lab/registry.js';
+import { EXIT } from '../../cli/exit-codes.js';
 import { RegistryClient } from '../../oci/client.js';
 import { credentialsFromDockerConfig } from '../../oci/auth.js';
 import { driveImageShell } from '../support/image-shell-driver.js';
@@ -124,7 +125,8 @@ describe('walt image authoring (buildah, skopeo, real registries)', () => {
     expect(result).toMatchObject({ code: 0 });
     expect(result.stderr).toMatch(/STEP \d+\/\d+: FROM/);
     const image = await getImage('built');
-    expect(image?.spec).toMatchObject({ ref, insecureRegistry: true });
+    // Pinned to what was pushed: a later push to the tag does not change the image behind its back.
+    expect(image?.spec).toMatchObject({ ref: `${ref}@${printedDigest(result)}`, insecureRegistry: true });
     const client = new RegistryClient({ insecure: true });
     expect((await client.resolve(ref)).digest).toBe(printedDigest(result));
     const resolved = await client.resolvePlatform(ref, { os: 'linux', architecture: 'amd64' });
@@ -165,9 +167,35 @@ describe('walt image authoring (buildah, skopeo, real registries)', () => {
     // The shell's exit status is reported, and the name typed at the prompt is the image's.
     expect(screen).toContain('shell ended (exit status 3)');
     const ref = `${plain.host}/walt/pc-x86-64-default:shelled`;
-    expect((await getImage('shelled'))?.spec).toMatchObject({ ref, insecureRegistry: true });
+    const pushed = (await new RegistryClient({ insecure: true }).resolve(ref)).digest;
+    expect((await getImage('shelled'))?.spec).toMatchObject({
+      ref: `${ref}@${pushed}`,
+      insecureRegistry: true,
+    });
     expect(await fileInTopLayer(new RegistryClient({ insecure: true }), ref, 'root/proof.txt')).toBe(
       'shell-proof-42\n',
+    );
+
+    // --as an existing name is refused before the session starts (no work lost).
+    const taken = await cli('image', 'shell', 'pc-x86-64-default', '--as', 'shelled');
+    expect(taken.code).toBe(EXIT.conflict);
+    expect(taken.stderr).toContain('WALT_ERR_CLI_ALREADY_EXISTS');
+    // The same name typed at the prompt is asked about, and overwritten when the user says yes.
+    const second = await driveImageShell({
+      cli: builtCli,
+      args: ['-n', ns.name, 'image', 'shell', 'pc-x86-64-default'],
+      env: { ...env, KUBECONFIG: process.env.KUBECONFIG ?? '' },
+      lines: ['echo second-session > /root/proof.txt; exit'],
+      name: 'shelled',
+      overwrite: 'y',
+      workDir: work,
+    });
+    expect(second.status).toBe(0);
+    const repushed = (await new RegistryClient({ insecure: true }).resolve(ref)).digest;
+    expect(repushed).not.toBe(pushed);
+    expect((await getImage('shelled'))?.spec.ref).toBe(`${ref}@${repushed}`);
+    expect(await fileInTopLayer(new RegistryClient({ insecure: true }), ref, 'root/proof.txt')).toBe(
+      'second-session\n',
     );
   }, 600_000);
 
@@ -209,12 +237,12 @@ describe('walt image authoring (buildah, skopeo, real registries)', () => {
     expect(clone).toMatchObject({ code: 0 });
     expect(printedDigest(clone)).toBe(digest);
     expect((await getImage('cloned'))?.spec).toMatchObject({
-      ref: back,
+      ref: `${back}@${digest}`,
       insecureRegistry: true,
       pullSecret: { name: 'regcred' },
     });
     expect(await fileInTopLayer(new RegistryClient({ insecure: true }), back, 'root/proof.txt')).toBe(
-      'shell-proof-42\n',
+      'second-session\n',
     );
   }, 600_000);
 
@@ -223,12 +251,12 @@ describe('walt image authoring (buildah, skopeo, real registries)', () => {
     const digest = (await client.resolve(`${plain.host}/me/built:1`)).digest;
     const dup = await cli('image', 'duplicate', 'built', 'built-copy');
     expect(dup).toMatchObject({ code: 0 });
-    expect((await getImage('built-copy'))?.spec.ref).toBe(`${plain.host}/me/built:built-copy`);
+    expect((await getImage('built-copy'))?.spec.ref).toBe(`${plain.host}/me/built:built-copy@${digest}`);
     expect((await client.resolve(`${plain.host}/me/built:built-copy`)).digest).toBe(digest);
     const tagged = await cli('image', 'tag', 'built', `${plain.host}/other/x:2`, '--name', 'tagged');
     expect(tagged).toMatchObject({ code: 0 });
     expect(printedDigest(tagged)).toBe(digest);
-    expect((await getImage('tagged'))?.spec.ref).toBe(`${plain.host}/other/x:2`);
+    expect((await getImage('tagged'))?.spec.ref).toBe(`${plain.host}/other/x:2@${digest}`);
   }, 300_000);
 
   it('copies files out of an image and into a new version of it', async () => {
@@ -244,7 +272,15 @@ describe('walt image authoring (buildah, skopeo, real registries)', () => {
     const into = await cli('image', 'cp', local, 'built:/etc/added.txt', '--as', 'built-added');
     expect(into).toMatchObject({ code: 0 });
     const ref = `${plain.host}/me/built:built-added`;
-    expect((await getImage('built-added'))?.spec.ref).toBe(ref);
+    expect((await getImage('built-added'))?.spec.ref).toBe(`${ref}@${printedDigest(into)}`);
+
+    // Saving again under that name is an overwrite: refused (exit 4) unless --force, as WalT asks first.
+    const again = await cli('image', 'cp', local, 'built:/etc/added-again.txt', '--as', 'built-added');
+    expect(again.code).toBe(EXIT.conflict);
+    expect(again.stderr).toContain('WALT_ERR_CLI_ALREADY_EXISTS');
+    const forced = await cli('image', 'cp', local, 'built:/etc/added.txt', '--as', 'built-added', '--force');
+    expect(forced).toMatchObject({ code: 0 });
+    expect((await getImage('built-added'))?.spec.ref).toBe(`${ref}@${printedDigest(forced)}`);
     expect(await fileInTopLayer(new RegistryClient({ insecure: true }), ref, 'etc/added.txt')).toBe(
       'added-by-cp\n',
     );
@@ -258,6 +294,15 @@ describe('walt image authoring (buildah, skopeo, real registries)', () => {
     const resolved = await client.resolvePlatform(ref, { os: 'linux', architecture: 'amd64' });
     expect(resolved.manifest.layers).toHaveLength(1);
     expect(await fileInTopLayer(client, ref, 'etc/walt-example/motd')).toBe('built by walt image build\n');
+
+    // In place: the tag moves, and the image is pinned to the new digest so that it is resolved again.
+    const inPlace = await cli('image', 'squash', 'built-added');
+    expect(inPlace).toMatchObject({ code: 0 });
+    const tag = `${plain.host}/me/built:built-added`;
+    const moved = await client.resolvePlatform(tag, { os: 'linux', architecture: 'amd64' });
+    expect(moved.manifest.layers).toHaveLength(1);
+    expect((await getImage('built-added'))?.spec.ref).toBe(`${tag}@${moved.digest}`);
+    expect(await fileInTopLayer(client, tag, 'etc/added.txt')).toBe('added-by-cp\n');
   }, 300_000);
 
   it('searches images of the namespaces and tags of a repository', async () => {

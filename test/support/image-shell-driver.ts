@@ -1,6 +1,6 @@
 // Drives `walt image shell` as a user does, in a tmux terminal: waits for the image's prompt, types
 // the given lines (the last one should exit the shell), answers WalT's "name of the new image"
-// question unless --as was given, and returns the screen and the command's exit status.
+// question unless --as was given (and the overwrite question when asked to), and returns the screen and the command's exit status.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +19,8 @@ export interface ShellDrive {
   lines: string[];
   /** Typed at the name question; undefined when the args carry --as. */
   name?: string;
+  /** Typed at the "overwrite it?" question that follows a name already taken. */
+  overwrite?: string;
   /** A directory for the exit status file. */
   workDir: string;
   cli: string;
@@ -57,6 +59,11 @@ export async function driveImageShell(drive: ShellDrive): Promise<{ screen: stri
     if (drive.name !== undefined) {
       await waitFor(/Name of the new image/);
       await run('tmux', ['send-keys', '-t', session, '-l', drive.name]);
+      await run('tmux', ['send-keys', '-t', session, 'Enter']);
+    }
+    if (drive.overwrite !== undefined) {
+      await waitFor(/overwrite it\?/);
+      await run('tmux', ['send-keys', '-t', session, '-l', drive.overwrite]);
       await run('tmux', ['send-keys', '-t', session, 'Enter']);
     }
     for (let i = 0; i < MAX_POLLS && !(await readFile(rcFile, 'utf8').catch(() => '')); i++) await sleep(250);
