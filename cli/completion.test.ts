@@ -33,7 +33,7 @@ describe('completionModel', () => {
     expect(model.flagChoices['-o']).toEqual(['json', 'yaml', 'wide', 'name']);
     expect(model.valueFlags).toEqual(expect.arrayContaining(['--kubeconfig', '-n', '-o', '--timeout']));
     expect(model.valueFlags).not.toContain('--all');
-    expect(model.fileFlags).toEqual(['--kubeconfig']);
+    expect(model.fileFlags).toEqual(['--kubeconfig', '--authfile', '--file']);
   });
 });
 

@@ -10,6 +10,7 @@ import { loadKube, type KubeOptions } from '../client/kube.js';
 import { defaultImageNamespace, type Ownership } from '../client/node-sets.js';
 import type { ProgressStream } from './progress-printer.js';
 import { kubeWatch, type WatchFn } from '../client/watch.js';
+import { secretReader, type SecretReader } from '../client/images/credentials.js';
 
 export interface Io {
   out(text: string): void;
@@ -29,6 +30,8 @@ export interface CliContext {
   /** The boot agents of the segments (exec, files, logs, checkpoints). */
   agents: AgentDirectory;
   now(): Date;
+  /** Reads a Secret of the cluster (registry credentials of image authoring). */
+  secrets?: SecretReader;
 }
 
 /** The context for a command being run (given its commander Command, for the global options). */
@@ -67,5 +70,6 @@ export function createContext(command: Command): CliContext {
       (segment, error) => processIo.err(`warning: segment ${segment} left out: ${error.message}\n`),
     ),
     now: () => new Date(),
+    secrets: secretReader(kube.kc),
   };
 }

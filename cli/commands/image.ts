@@ -5,10 +5,11 @@ import { imageRemove } from '../actions/image-remove.js';
 import { imageRename } from '../actions/image-rename.js';
 import { imageShow, type ImageShowOptions } from '../actions/image-show.js';
 import type { ContextFactory } from '../context.js';
+import { addAuthoringCommands } from './image-authoring.js';
 import { outputOption } from './options.js';
 
 export function imageCommand(context: ContextFactory): Command {
-  const image = new Command('image').description('manage OS images: show, pull, remove, rename');
+  const image = new Command('image').description('manage and author OS images');
   image
     .command('show')
     .description('list the images of the namespace')
@@ -37,5 +38,6 @@ export function imageCommand(context: ContextFactory): Command {
     .action((from: string, to: string, _options: unknown, cmd: Command) =>
       imageRename(context(cmd), from, to),
     );
+  addAuthoringCommands(image, context);
   return image;
 }
