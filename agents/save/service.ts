@@ -4,7 +4,7 @@
 //   POST /api/v1/nodes/<node>/saves/<id>?secret=<hex>  (the node, from its lease address, with the
 //        one-time secret of the slot this save opened)  body: the tar of its overlay upper dir
 // The save opens an upload slot, asks the node through the command channel to run its uploader
-// (node/walt/walt-save-upload: tar of the upper dir, streamed chunked), turns that stream into a
+// (node/walt/save-upload: tar of the upper dir, streamed chunked), turns that stream into a
 // gzipped OCI layer on disk (layer.ts), then pushes the base's blobs from the agent's store, the new
 // layer, the new config and the manifest (oci/push.ts). One save per node at a time.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -66,7 +66,7 @@ interface SlotParams extends Params {
 
 /** The command the node runs: its uploader, found beside its HTTP helper (/walt, or a test's dir). */
 export function uploaderCommand(id: string, secret: string): string[] {
-  return ['sh', '-c', 'exec "${WALT_HTTP%/*}/walt-save-upload" "$@"', 'walt-save-upload', id, secret];
+  return ['sh', '-c', 'exec "${WALT_HTTP%/*}/save-upload" "$@"', 'save-upload', id, secret];
 }
 
 export class SaveService {
