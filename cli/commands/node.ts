@@ -153,7 +153,7 @@ function save(node: Command, context: ContextFactory): void {
 
 export function nodeCommand(context: ContextFactory): Command {
   const node = new Command('node').description(
-    'manage nodes: show, boot, reboot, wait, create, remove, config, acquire, release, run, cp, save',
+    'manage nodes: show, boot, reboot, wait, create, remove, config, acquire, release, run, cp',
   );
   showAndBoot(node, context);
   lifecycle(node, context);
