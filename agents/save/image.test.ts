@@ -1,5 +1,5 @@
-import { computeDigest } from '../../oci/digest.js';
-import { DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_LAYER_GZIP, OCI_MANIFEST } from '../../oci/media-types.js';
+import { computeDigest } from '../../oci/index.js';
+import { DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_LAYER_GZIP, OCI_MANIFEST } from '../../oci/index.js';
 import { codeOf } from '../../test/support/error-code.js';
 import { SaveNoBaseImage } from './errors.js';
 import { SAVE_HISTORY, savedImage } from './image.js';

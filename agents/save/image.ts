@@ -2,7 +2,7 @@
 // config keeps everything of the base (labels such as walt.node.models, entrypoint, env) and gains the
 // layer's diff_id and a history entry "walt node save"; the manifest lists the base's layers as the
 // agent's store recorded them, then the new layer, in the base's media-type family (OCI or Docker).
-import { computeDigest } from '../../oci/digest.js';
+import { computeDigest } from '../../oci/index.js';
 import {
   DOCKER_CONFIG,
   DOCKER_LAYER_GZIP,
@@ -10,7 +10,7 @@ import {
   OCI_CONFIG,
   OCI_LAYER_GZIP,
   OCI_MANIFEST,
-} from '../../oci/media-types.js';
+} from '../../oci/index.js';
 import { SaveNoBaseImage } from './errors.js';
 
 export interface LayerDescriptor {

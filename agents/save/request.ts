@@ -1,6 +1,6 @@
 // The save request of POST /api/v1/nodes/<node>/save, validated before any work starts (pure).
 import type { SaveNodeRequest } from '../../api/agent/v1.js';
-import { formatReference, parseReference, type ImageReference } from '../../oci/reference.js';
+import { formatReference, parseReference, type ImageReference } from '../../oci/index.js';
 import { isWaltError } from '../../common/errors.js';
 import { SaveBadRequest } from './errors.js';
 
