@@ -7,6 +7,7 @@ import { ERR_CLI_BAD_IMAGE_NAME, ERR_CLI_UNKNOWN_NODES, ERR_CLI_USAGE } from '..
 import { isImageName } from '../../client/image-ref.js';
 import { saveNodeImage } from '../../client/node-save.js';
 import type { CliContext } from '../context.js';
+import { formatSize } from '../output.js';
 import { listNodes } from './nodes.js';
 
 export interface NodeSaveOptions {
@@ -23,7 +24,8 @@ function authFromEnv(env: NodeJS.ProcessEnv): { username: string; password: stri
   return { username, password };
 }
 
-const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
+/** "12 KiB (12345 bytes)": readable, and exact for the notes that compare sizes. */
+const size = (bytes: number): string => `${formatSize(bytes) ?? '?'} (${bytes} bytes)`;
 
 export async function nodeSave(
   ctx: CliContext,
@@ -48,7 +50,7 @@ export async function nodeSave(
   });
   const seconds = ((ctx.now().getTime() - started) / 1000).toFixed(1);
   ctx.io.out(
-    `${args.node}: saved in ${seconds} s: changes ${mib(saved.changeBytes)}, layer ${mib(saved.layerBytes)} (gzip)\n` +
+    `${args.node}: saved in ${seconds} s: changes ${size(saved.changeBytes)}, layer ${size(saved.layerBytes)} gzipped\n` +
       `pushed ${saved.ref} (${saved.digest})\n` +
       `image ${ctx.namespace}/${args.image}: ${saved.created ? 'created' : 'updated'} (${saved.imageRef})\n`,
   );

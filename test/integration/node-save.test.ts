@@ -127,7 +127,12 @@ describe('walt node save (real agent, simulated machine on a real overlayfs)', (
 
     // Then the CLI says what it pushed and how large it was
     expect(saved).toMatchObject({ code: 0 });
-    expect(saved.stdout).toMatch(/saved in [\d.]+ s: changes 0\.00 MiB, layer [\d.]+ MiB \(gzip\)/);
+    const sizes = /saved in [\d.]+ s: changes .+ \((\d+) bytes\), layer .+ \((\d+) bytes\) gzipped/.exec(
+      saved.stdout,
+    );
+    // hello-saved\n and n\n: the bytes of file content the node wrote
+    expect(Number(sizes?.[1])).toBe('hello-saved\n'.length + 'n\n'.length);
+    expect(Number(sizes?.[2])).toBeGreaterThan(0);
     const digest = /\((sha256:[0-9a-f]{64})\)/.exec(saved.stdout)?.[1];
     expect(digest).toBeDefined();
     // And skopeo fetches it by that digest, umoci unpacks it: the change is there, whiteouts applied
