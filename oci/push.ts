@@ -44,6 +44,13 @@ export function uploadUrl(location: string, base: string, digest: string): strin
   return url.toString();
 }
 
+interface PushRequest {
+  body?: Blob | Buffer;
+  headers?: Record<string, string>;
+  /** The watchdog's idle time for this request (default: the client's). */
+  timeoutMs?: number;
+}
+
 export class PushClient {
   private readonly ref: ImageReference;
   private readonly base: string;
@@ -64,12 +71,29 @@ export class PushClient {
     this.timeoutMs = options.timeoutMs ?? 120_000;
   }
 
-  /** Sends the blob unless the repository has it; whether it was sent. */
-  async pushBlob(blob: BlobFile): Promise<boolean> {
+  /**
+   * Sends the blob unless the repository has it: 'present' (HEAD found it), 'mounted' (the registry
+   * linked it from repository `mountFrom` of the same registry, the base image's, without a copy) or
+   * 'sent'.
+   */
+  async pushBlob(blob: BlobFile, mountFrom?: string): Promise<'present' | 'mounted' | 'sent'> {
     const head = await this.request('HEAD', `${this.base}/blobs/${blob.digest}`, {}, `blob ${blob.digest}`);
     await discard(head);
-    if (head.status === 200) return false;
-    const started = await this.request('POST', `${this.base}/blobs/uploads/`, {}, 'an upload session');
+    if (head.status === 200) return 'present';
+    const mount =
+      mountFrom === undefined || mountFrom === this.ref.repository
+        ? ''
+        : `?${new URLSearchParams({ mount: blob.digest, from: mountFrom }).toString()}`;
+    const started = await this.request(
+      'POST',
+      `${this.base}/blobs/uploads/${mount}`,
+      {},
+      'an upload session',
+    );
+    if (mount && started.status === 201) {
+      await discard(started);
+      return 'mounted';
+    }
     await this.ensure(started, 202, 'an upload session');
     const location = started.headers.get('location');
     if (!location) throw RegistryProtocol(started.url, 'the upload session answer has no Location');
@@ -79,11 +103,16 @@ export class PushClient {
     const put = await this.request(
       'PUT',
       uploadUrl(location, this.base, blob.digest),
-      { body, headers: { 'content-type': 'application/octet-stream' } },
+      {
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+        // The body's progress is not seen: allow the idle time plus 1 s per MB sent (1 MB/s at worst).
+        timeoutMs: this.timeoutMs + Math.ceil(blob.size / 1_000_000) * 1000,
+      },
       `blob ${blob.digest}`,
     );
     await this.ensure(put, 201, `blob ${blob.digest}`);
-    return true;
+    return 'sent';
   }
 
   /** Puts `manifest` under the reference's tag; its digest. */
@@ -121,12 +150,7 @@ export class PushClient {
   }
 
   /** One request with the auth dance: the known authorization first, then what a 401 asks for. */
-  private async request(
-    method: string,
-    url: string,
-    init: { body?: Blob | Buffer; headers?: Record<string, string> },
-    what: string,
-  ): Promise<Response> {
+  private async request(method: string, url: string, init: PushRequest, what: string): Promise<Response> {
     const first = await this.send(method, url, init);
     if (first.status !== 401) return first;
     const challenge = pickChallenge(parseWwwAuthenticate(first.headers.get('www-authenticate')));
@@ -135,14 +159,10 @@ export class PushClient {
     return this.send(method, url, init);
   }
 
-  private async send(
-    method: string,
-    url: string,
-    init: { body?: Blob | Buffer; headers?: Record<string, string> },
-  ): Promise<Response> {
+  private async send(method: string, url: string, init: PushRequest): Promise<Response> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...init.headers };
     if (this.authorization) headers.authorization = this.authorization;
-    const watchdog = new Watchdog(this.timeoutMs);
+    const watchdog = new Watchdog(init.timeoutMs ?? this.timeoutMs);
     try {
       return await send(
         this.fetchImpl,

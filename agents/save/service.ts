@@ -14,7 +14,13 @@ import { Counter, type Registry } from 'prom-client';
 import type { ExecResult, SaveNodeResult } from '../../api/agent/v1.js';
 import type { WaltNode } from '../../api/v1alpha1/index.js';
 import type { Logger } from '../../common/logger.js';
-import { computeDigest, formatReference, PushClient } from '../../oci/index.js';
+import {
+  computeDigest,
+  formatReference,
+  parseReference,
+  PushClient,
+  type ImageReference,
+} from '../../oci/index.js';
 import { bodyStream, addStreamParser } from '../commands/body.js';
 import type { ValidExec } from '../commands/requests.js';
 import type { HttpContext, HttpPlugin } from '../http/context.js';
@@ -53,6 +59,13 @@ export interface SaveServiceOptions {
   metrics: Registry;
   maxBytes?: number;
   now?: () => number;
+}
+
+/** The image the node booted: its config, its layers, the reference it was pulled from. */
+interface Base {
+  config: Buffer;
+  layers: Array<{ mediaType: string; digest: string; size: number }>;
+  source?: ImageReference;
 }
 
 interface Params {
@@ -175,10 +188,7 @@ export class SaveService {
   }
 
   /** The image the node booted, from the agent's store: its config and its layers. */
-  private async baseOf(
-    ctx: HttpContext,
-    node: WaltNode,
-  ): Promise<{ config: Buffer; layers: Array<{ mediaType: string; digest: string; size: number }> }> {
+  private async baseOf(ctx: HttpContext, node: WaltNode): Promise<Base> {
     const name = node.metadata.name;
     const decision = decideBoot({ segment: ctx.segment, mac: node.spec.mac }, ctx.view);
     if (!decision.allow) throw SaveNoBaseImage(name, decision.message);
@@ -191,7 +201,12 @@ export class SaveService {
     const config = await readFile(this.options.layout.blob(record.configDigest)).catch(() => {
       throw SaveNoBaseImage(name, `the config blob ${record.configDigest} is not in the agent's store`);
     });
-    return { config, layers: record.layers };
+    const source = ctx.view.image(decision.image.namespace, decision.image.name)?.spec.ref;
+    return {
+      config,
+      layers: record.layers,
+      ...(source === undefined ? {} : { source: parseReference(source) }),
+    };
   }
 
   /** Asks the node to upload its overlay; the layer built from it. */
@@ -225,7 +240,7 @@ export class SaveService {
   private async push(
     node: string,
     request: ValidSave,
-    base: { config: Buffer; layers: Array<{ mediaType: string; digest: string; size: number }> },
+    base: Base,
     layer: SavedLayer,
   ): Promise<SaveNodeResult> {
     const image = savedImage(node, base, layer, new Date(this.options.now?.() ?? Date.now()));
@@ -234,12 +249,12 @@ export class SaveService {
       ...(request.auth ? { credentials: request.auth } : {}),
     });
     const { layout } = this.options;
-    for (const baseLayer of base.layers)
-      await client.pushBlob({
-        digest: baseLayer.digest,
-        size: baseLayer.size,
-        file: layout.blob(baseLayer.digest),
-      });
+    // The base's layers: linked from the base's repository when it is on the same registry.
+    const mountFrom = base.source?.registry === request.ref.registry ? base.source.repository : undefined;
+    for (const baseLayer of base.layers) {
+      const file = layout.blob(baseLayer.digest);
+      await client.pushBlob({ digest: baseLayer.digest, size: baseLayer.size, file }, mountFrom);
+    }
     await client.pushBlob({ digest: layer.digest, size: layer.size, file: layer.file });
     const configFile = `${layer.file}.config`;
     await writeFile(configFile, image.config);
