@@ -251,10 +251,12 @@ export class SaveService {
     const { layout } = this.options;
     // The base's layers: linked from the base's repository when it is on the same registry.
     const mountFrom = base.source?.registry === request.ref.registry ? base.source.repository : undefined;
+    const tally = { present: 0, mounted: 0, sent: 0 };
     for (const baseLayer of base.layers) {
       const file = layout.blob(baseLayer.digest);
-      await client.pushBlob({ digest: baseLayer.digest, size: baseLayer.size, file }, mountFrom);
+      tally[await client.pushBlob({ digest: baseLayer.digest, size: baseLayer.size, file }, mountFrom)] += 1;
     }
+    this.options.logger.info({ node, baseLayers: tally, mountFrom }, 'base layers in the target repository');
     await client.pushBlob({ digest: layer.digest, size: layer.size, file: layer.file });
     const configFile = `${layer.file}.config`;
     await writeFile(configFile, image.config);

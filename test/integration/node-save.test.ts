@@ -178,6 +178,11 @@ describe('walt node save (real agent, simulated machine on a real overlayfs)', (
     expect(config.history.at(-1)?.created_by).toBe('walt node save');
     expect(config.rootfs.diff_ids).toHaveLength(2);
     expect(config.config?.Labels?.['walt.node.models']).toBe('pc-x86-64');
+    // And the base's layer was linked from the base's repository of the same registry, not sent again
+    const registryLog = await readFile(lab.lab.registry.logFile, 'utf8');
+    expect(registryLog).toContain(
+      `mount=${manifest.layers[0]!.digest.replace(':', '%3A')}&from=walt%2Fcli-lab`,
+    );
 
     // And the WaltImage points at it by digest and becomes Ready (the operator resolves, the agent pulls)
     await lab.waitOr(
