@@ -4,6 +4,7 @@
 // `gzip -6 < tar | tee layer | sha256sum`. Prints both medians and their ratio; no threshold.
 // Run: node_modules/.bin/tsx bench/node-save/run.ts [--size-mib 100] [--rounds 3]
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,18 +24,14 @@ async function makeChange(root: string): Promise<void> {
   const text = Buffer.from(
     'walt node save bench line of text, compressible as logs and configs are\n'.repeat(256),
   );
-  const noise = (size: number, seed: number): Buffer => {
-    const out = Buffer.alloc(size);
-    let x = seed | 1;
-    for (let i = 0; i < size; i++) out[i] = (x = (x * 1103515245 + 12345) & 0x7fffffff) >> 16;
-    return out;
-  };
+  // Incompressible bytes (binaries, archives); the same amount of text.
+  const noise = (size: number): Buffer => randomBytes(size);
   const smallBytes = (sizeMiB * 1048576) / 5;
   for (let i = 0, bytes = 0; bytes < smallBytes; i++) {
     const dir = path.join(root, 'usr', 'share', `d${Math.floor(i / 200)}`);
     if (i % 200 === 0) await mkdir(dir, { recursive: true });
     const size = 512 + ((i * 7919) % 7680);
-    await writeFile(path.join(dir, `f${i}`), i % 2 ? text.subarray(0, size) : noise(size, i));
+    await writeFile(path.join(dir, `f${i}`), i % 2 ? text.subarray(0, size) : noise(size));
     bytes += size;
   }
   await mkdir(path.join(root, 'opt'), { recursive: true });
@@ -42,9 +39,7 @@ async function makeChange(root: string): Promise<void> {
     const size = Math.floor((sizeMiB * 1048576 * 4) / 5 / 4);
     await writeFile(
       path.join(root, 'opt', `big${i}`),
-      i % 2
-        ? Buffer.concat(Array(Math.ceil(size / text.length)).fill(text)).subarray(0, size)
-        : noise(size, 77 + i),
+      i % 2 ? Buffer.concat(Array(Math.ceil(size / text.length)).fill(text)).subarray(0, size) : noise(size),
     );
   }
 }
