@@ -144,9 +144,18 @@ export class SaveService {
           const node = nodeOfRequest(ctx, request).metadata.name;
           const { id } = request.params;
           const file = path.join(this.options.workDir, `${id}.layer`);
-          await this.slots.accept(node, id, String(request.query.secret ?? ''), () =>
-            buildLayer(bodyStream(request), file, this.maxBytes),
+          // No idle timeout here (waitsLong): the whole upload gets the uploader's time, no more.
+          const deadline = setTimeout(
+            () => request.raw.destroy(SaveNotUploaded(node, 'the upload outlived its time')),
+            SAVE_COMMAND_TIMEOUT_SECONDS * 1000,
           );
+          try {
+            await this.slots.accept(node, id, String(request.query.secret ?? ''), () =>
+              buildLayer(bodyStream(request), file, this.maxBytes),
+            );
+          } finally {
+            clearTimeout(deadline);
+          }
           return reply.code(204).send();
         },
       );
@@ -228,7 +237,8 @@ export class SaveService {
       this.slots.close(slot.id, SaveNotUploaded(node, detail));
       // The slot's own failure (a bad archive, too large) says more than the uploader's exit.
       const failure = await slot.result.then(
-        () => undefined,
+        // Uploaded, yet the uploader failed after: the layer is not trusted, and not kept.
+        (built) => rm(built.file, { force: true }).then(() => undefined),
         (err: unknown) => (err instanceof Error ? err : undefined),
       );
       throw failure ?? SaveNotUploaded(node, detail);

@@ -6,7 +6,7 @@
 // push it to the lab's registry; the reference tools (skopeo, umoci) then fetch and unpack the saved
 // image, and the operator and agent make its WaltImage Ready. Also: a forged upload is refused.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -201,6 +201,36 @@ describe('walt node save (real agent, simulated machine on a real overlayfs)', (
       120_000,
     );
   }, 300_000);
+
+  it('says why when the node has no overlay to upload, and refuses a bad reference before any work', async () => {
+    // Given the node's upper dir gone (a node not booted through /walt/init)
+    const runDir = path.join(lab.node.options.dir, 'run');
+    await rename(path.join(runDir, 'upper'), path.join(runDir, 'upper.off'));
+    try {
+      // When it is saved, then the uploader's reason comes back with the save's code
+      const failed = await cli(
+        'node',
+        'save',
+        machine,
+        'never',
+        '--ref',
+        `${lab.imageRef.split('/')[0]}/walt/never:1`,
+        '--insecure',
+      );
+      expect(failed.code).not.toBe(0);
+      expect(failed.stderr).toContain('WALT_ERR_SAVE_NOT_UPLOADED');
+      expect(failed.stderr).toContain('no overlay upper dir');
+    } finally {
+      await rename(path.join(runDir, 'upper.off'), path.join(runDir, 'upper'));
+    }
+    // And a reference that is not one is refused by the agent with its code
+    const bad = await cli('node', 'save', machine, 'never', '--ref', 'Not A Reference', '--insecure');
+    expect(bad.stderr).toContain('WALT_ERR_SAVE_BAD_REQUEST');
+    // And no WaltImage was made for either
+    await expect(
+      api.getNamespacedCustomObject({ ...RESOURCES.image, namespace: ns.name, name: 'never' }),
+    ).rejects.toBeDefined();
+  }, 120_000);
 
   it('refuses an upload that no save opened, and a save without the token', async () => {
     // A node may only upload into a slot the agent opened for it, with that slot's secret
