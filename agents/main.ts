@@ -42,6 +42,7 @@ import { imageAgentController } from './images/controller.js';
 import { secretReader } from '../oci/index.js';
 import { cleanTemporary } from './images/store/gc.js';
 import { cacheLayout } from './images/store/layout.js';
+import { SaveService } from './save/service.js';
 
 export interface AgentOptions {
   kc: k8s.KubeConfig;
@@ -153,6 +154,14 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       logger,
       metrics: manager.metrics.registry,
     });
+    // walt node save (ADR 0021): its routes on the agent API, its layers in the making in the cache.
+    const saves = new SaveService({
+      exec: (node, request) => commands.exec(node, request),
+      layout,
+      workDir: path.join(options.cacheDir, 'saves'),
+      logger: logger.child({ service: 'saves' }),
+      metrics: manager.metrics.registry,
+    });
     const recordDown = createDownRecorder({
       kc: options.kc,
       segment: options.segment,
@@ -176,6 +185,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       manager,
       logs,
       commands,
+      saves,
     });
     manager.addLeaderService('logs', logs);
     manager.addLeaderService('dhcp', dhcp);
@@ -193,6 +203,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     manager.addLeaderService('tftp-http', files);
     // Stopped before the HTTP service (services stop in reverse): it answers the nodes' waiting polls.
     manager.addLeaderService('commands', commands);
+    manager.addLeaderService('saves', saves);
     manager.addLeaderService(
       'vnodes',
       createVnodeService({
@@ -270,6 +281,7 @@ interface Shared {
   manager: Manager;
   logs: LogService;
   commands: CommandService;
+  saves: SaveService;
 }
 
 /** DHCP first (TFTP, HTTP and NFS know clients by their DHCP lease), then NFS (the boot script names its exports). */
@@ -277,7 +289,7 @@ function bootServices(
   options: AgentOptions,
   shared: Shared,
 ): [dhcp: Service, nfs: Service, files: Service, nat: Service] {
-  const { segments, nodes, images, view, logger, manager, logs, commands } = shared;
+  const { segments, nodes, images, view, logger, manager, logs, commands, saves } = shared;
   const dhcp = createDhcpService({
     kc: options.kc,
     segment: options.segment,
@@ -323,7 +335,7 @@ function bootServices(
     generatedDir: path.join(options.cacheDir, 'tftp-generated'),
     logger,
     metrics: manager.metrics.registry,
-    httpPlugins: [logs.plugin, commands.plugin],
+    httpPlugins: [logs.plugin, commands.plugin, saves.plugin],
     apiToken: () => commands.apiToken(),
     beforeBootupRecorded: (event) => commands.rebooted(event.node.metadata.name, event.bootId),
     onBootup: (event) => logs.platform.nodeBooted(event.node.metadata.name, event.ip, event.image),

@@ -22,6 +22,8 @@ import {
   type LogQueryParams,
   type LogStreamSelector,
   NDJSON,
+  type SaveNodeRequest,
+  type SaveNodeResult,
 } from '../api/agent/v1.js';
 import { agentUrlPolicyFromEnv, checkAgentApiUrl, type AgentUrlPolicy } from '../api/agent/api-url.js';
 import { agentWorkloadName } from '../api/agent/workload.js';
@@ -206,6 +208,11 @@ class HttpAgent implements AgentOperations {
       long: true,
     });
     return Buffer.from(await response.arrayBuffer());
+  }
+
+  // ---- slice save ----
+  saveNode(node: string, request: SaveNodeRequest, signal?: AbortSignal): Promise<SaveNodeResult> {
+    return this.json('POST', AGENT_PATHS.nodeSave(node), { json: request, auth: true, signal, long: true });
   }
 
   async appendLogs(lines: ApiAppendLogs['lines']): Promise<void> {

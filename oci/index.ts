@@ -16,3 +16,4 @@ export * from './reference.js';
 export * from './inspect.js';
 export * from './models-label.js';
 export * from './waltimage-client.js';
+export * from './push.js';

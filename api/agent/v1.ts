@@ -46,6 +46,11 @@ export const AGENT_PATHS = {
   nodeExec: (node: string): string => `/api/v1/nodes/${node}/exec`,
   nodeExecById: (node: string, id: string): string => `/api/v1/nodes/${node}/exec/${id}`,
   nodeFiles: (node: string): string => `/api/v1/nodes/${node}/files`,
+  // ---- slice save (ADR 0021) ----
+  // Controllers and users (token): save a running node's RAM overlay as a new image.
+  nodeSave: (node: string): string => `/api/v1/nodes/${node}/save`,
+  // Node-facing (lease address + the one-time secret of the upload slot): the overlay's tar.
+  nodeSaveUpload: (node: string, id: string): string => `/api/v1/nodes/${node}/saves/${id}`,
 } as const;
 
 // ---- WalT web API (§2.8) -------------------------------------------------------------------------
@@ -236,6 +241,34 @@ export const COMMAND_POLL_WAIT_SECONDS = 25;
 /** A node that has not polled for this long is not connected (and is reported down). */
 export const COMMAND_CHANNEL_TIMEOUT_SECONDS = 60;
 
+// ---- Node save (slice save, ADR 0021) ------------------------------------------------------------
+
+/**
+ * POST /api/v1/nodes/<node>/save (token): the node's RAM overlay (its writes since boot, /persist and
+ * the runtime directories left out) becomes one gzipped layer on top of the image it booted, pushed
+ * with the base's layers, a new config and a manifest to `ref` (a tag). The node keeps running. The
+ * answer comes once the manifest is in the registry. 409 WALT_ERR_NODE_NOT_CONNECTED when the node's
+ * command channel is not up, 409 WALT_ERR_SAVE_BUSY when a save of the node runs already.
+ */
+export interface SaveNodeRequest {
+  /** Where to push: "<registry>/<repository>:<tag>". */
+  ref: string;
+  /** Plain http to the registry (a lab registry without TLS). */
+  insecure?: boolean;
+  auth?: { username: string; password: string };
+}
+
+export interface SaveNodeResult {
+  /** The reference pushed, canonical. */
+  ref: string;
+  /** The pushed manifest's digest. */
+  digest: string;
+  /** Bytes of the new layer blob (gzipped). */
+  layerBytes: number;
+  /** Bytes of regular-file content the node changed (what the layer holds, uncompressed). */
+  changeBytes: number;
+}
+
 // ---- What a client of the agent can do (implemented over HTTP by client/agent.ts) -----------------
 
 /** Filters of the log query and follow routes (query-string names in brackets). */
@@ -281,4 +314,11 @@ export interface AgentOperations {
   addCheckpoint(checkpoint: ApiCheckpoint): Promise<void>;
   listCheckpoints(owner?: string): Promise<ApiCheckpoint[]>;
   removeCheckpoint(name: string, owner?: string): Promise<void>;
+  // ---- slice save ----
+  /** Saves the running node's changes as a new image pushed to `request.ref` (ADR 0021). */
+  saveNode(
+    node: string,
+    request: { ref: string; insecure?: boolean; auth?: { username: string; password: string } },
+    signal?: AbortSignal,
+  ): Promise<{ ref: string; digest: string; layerBytes: number; changeBytes: number }>;
 }

@@ -6,6 +6,7 @@ import { nodeConfig, type NodeConfigOptions } from '../actions/node-config.js';
 import { nodeCp } from '../actions/node-cp.js';
 import { nodeCreate, type NodeCreateOptions } from '../actions/node-create.js';
 import { nodeReboot, type NodeRebootOptions } from '../actions/node-reboot.js';
+import { nodeSave, type NodeSaveOptions } from '../actions/node-save.js';
 import { nodeRemove, type NodeRemoveOptions } from '../actions/node-remove.js';
 import { renameNode } from '../actions/node-rename.js';
 import {
@@ -136,6 +137,20 @@ function commands(node: Command, context: ContextFactory): void {
     .action((src: string, dst: string, _options: unknown, cmd: Command) => nodeCp(context(cmd), src, dst));
 }
 
+// ---- slice save ----
+function save(node: Command, context: ContextFactory): void {
+  node
+    .command('save')
+    .description("save a running node's changes (its RAM overlay) as a new image, without stopping it")
+    .argument('<node>', 'the node to save')
+    .argument('<image-name>', 'the WaltImage to create or update in the current namespace')
+    .requiredOption('--ref <ref>', 'where to push: <registry>/<repository>:<tag>')
+    .option('--insecure', 'plain http to the registry (a lab registry without TLS)')
+    .action((name: string, image: string, options: NodeSaveOptions, cmd: Command) =>
+      nodeSave(context(cmd), { node: name, image }, options),
+    );
+}
+
 export function nodeCommand(context: ContextFactory): Command {
   const node = new Command('node').description(
     'manage nodes: show, boot, reboot, wait, create, remove, config, acquire, release, run, cp',
@@ -144,5 +159,6 @@ export function nodeCommand(context: ContextFactory): Command {
   lifecycle(node, context);
   ownership(node, context);
   commands(node, context);
+  save(node, context);
   return node;
 }
