@@ -61,14 +61,6 @@ export const ERR_CLAIM_LOST = defineError(
   409,
 );
 
-export const ERR_SAVE_UNSUPPORTED = defineError(
-  'WALT_ERR_EXPERIMENT_SAVE_UNSUPPORTED',
-  (segment: string) =>
-    `the agent client of segment ${segment} cannot save nodes (no saveNode): run an operator whose ` +
-    'agent client implements walt node save, or remove keep.savedImage',
-  501,
-);
-
 export const ERR_SAVE_NO_IMAGE = defineError(
   'WALT_ERR_EXPERIMENT_SAVE_NO_IMAGE',
   (image: string) =>

@@ -1,16 +1,9 @@
-import type { AgentOperations } from '../../../api/agent/v1.js';
+import type { AgentOperations, SaveNodeRequest, SaveNodeResult } from '../../../api/agent/v1.js';
 import type { Experiment, WaltImage } from '../../../api/v1alpha1/index.js';
 import type { ReconcileContext } from '../../../runtime/index.js';
 import { agentResolver } from './agent-of-node.js';
 import { ExperimentRun, type ControllerDeps } from './reconcile-context.js';
-import {
-  saveNodes,
-  savePlan,
-  savedImageName,
-  type SaveAnswer,
-  type SaveRequest,
-  type SavedImageStore,
-} from './saved-images.js';
+import { saveNodes, savePlan, savedImageName, type SavedImageStore } from './saved-images.js';
 
 const SOURCE: WaltImage = {
   apiVersion: 'walt.dev/v1alpha1',
@@ -43,20 +36,20 @@ interface Harness {
   run: ExperimentRun;
   events: string[];
   images: WaltImage[];
-  saves: Array<[string, SaveRequest]>;
+  saves: Array<[string, SaveNodeRequest]>;
 }
 
 /** A run on a fake context and a fake agent whose saveNode answers `save` (or throws its error). */
 function harness(
   exp: Experiment,
-  save: ((node: string) => SaveAnswer) | undefined,
+  save: ((node: string) => SaveNodeResult) | undefined,
   source: WaltImage | undefined = SOURCE,
   existing: WaltImage[] = [],
 ): Harness {
   let current = exp;
   const events: string[] = [];
   const images: WaltImage[] = [];
-  const saves: Array<[string, SaveRequest]> = [];
+  const saves: Array<[string, SaveNodeRequest]> = [];
   const ctx = {
     logger: console,
     events: {
@@ -77,7 +70,7 @@ function harness(
     segment: 'lab',
     ...(save
       ? {
-          saveNode: (node: string, request: SaveRequest, signal?: AbortSignal) => {
+          saveNode: (node: string, request: SaveNodeRequest, signal?: AbortSignal) => {
             saves.push([node, request]);
             expect(signal).toBeInstanceOf(AbortSignal);
             return Promise.resolve().then(() => save(node));
@@ -230,12 +223,6 @@ describe('saveNodes', () => {
       reason: 'SaveFailed',
     });
     expect(h.events).toContain('Warning SaveFailed: vn1: registry refused the push: 401');
-  });
-
-  it('fails with WALT_ERR_EXPERIMENT_SAVE_UNSUPPORTED when the agent client cannot save', async () => {
-    const h = harness(experiment([['vn1', 'Ready']]), undefined);
-    await saveNodes(h.run);
-    expect(h.run.status.savedImages?.[0]?.message).toMatch(/^WALT_ERR_EXPERIMENT_SAVE_UNSUPPORTED: /);
   });
 
   it('never replaces a WaltImage it did not save (WALT_ERR_EXPERIMENT_SAVE_NAME_TAKEN)', async () => {

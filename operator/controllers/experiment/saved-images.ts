@@ -9,7 +9,7 @@
 // (message), condition ImageSaved turns False (reason SaveFailed) and a Warning event SaveFailed names
 // the node; the nodes are then released as usual. savePlan is pure; the rest is I/O.
 import * as k8s from '@kubernetes/client-node';
-import type { AgentOperations } from '../../../api/agent/v1.js';
+import type { SaveNodeResult } from '../../../api/agent/v1.js';
 import {
   API_VERSION,
   RESOURCES,
@@ -21,12 +21,7 @@ import { formatReference, parseReference } from '../../../oci/index.js';
 import { createApplier } from '../../../runtime/index.js';
 import { describeFailure } from './agent-of-node.js';
 import { CONDITION, FIELD_MANAGER, SAVE_TIMEOUT_MS } from './constants.js';
-import {
-  ERR_SAVE_NAME_TAKEN,
-  ERR_SAVE_NO_IMAGE,
-  ERR_SAVE_NOT_BOOTED,
-  ERR_SAVE_UNSUPPORTED,
-} from './errors.js';
+import { ERR_SAVE_NAME_TAKEN, ERR_SAVE_NO_IMAGE, ERR_SAVE_NOT_BOOTED } from './errors.js';
 import type { ExperimentRun } from './reconcile-context.js';
 import { withCondition } from './state.js';
 
@@ -35,22 +30,6 @@ export const SAVED_BY_LABEL = 'walt.dev/saved-by-experiment';
 export const SAVED_NODE_LABEL = 'walt.dev/saved-node';
 
 export type SavedEntry = NonNullable<ExperimentStatus['savedImages']>[number];
-
-/** The contract of AgentOperations.saveNode (slice "save", api/agent/v1.ts). */
-export interface SaveRequest {
-  ref: string;
-  insecure?: boolean;
-  auth?: { username: string; password: string };
-}
-export interface SaveAnswer {
-  ref: string;
-  digest: string;
-  layerBytes: number;
-  changeBytes: number;
-}
-export type NodeSaver = {
-  saveNode(node: string, request: SaveRequest, signal?: AbortSignal): Promise<SaveAnswer>;
-};
 
 export interface SavedImageStore {
   /** A WaltImage (the experiment's own, where saved images are pushed; a saved one), or undefined. */
@@ -103,7 +82,7 @@ export function savedImageObject(
   exp: Experiment,
   source: WaltImage,
   saved: { node: string; name: string },
-  answer: SaveAnswer,
+  answer: SaveNodeResult,
 ): WaltImage {
   const { node, name } = saved;
   const { registry, repository } = parseReference(answer.ref);
@@ -134,8 +113,7 @@ async function saveOne(
   const taken = await run.deps.savedImages.image(run.ref.namespace, plan.image);
   if (taken && taken.metadata.labels?.[SAVED_BY_LABEL] !== run.ref.name)
     throw ERR_SAVE_NAME_TAKEN(`${run.ref.namespace}/${plan.image}`);
-  const agent = (await run.deps.agents.forNode(plan.node)) as AgentOperations & Partial<NodeSaver>;
-  if (typeof agent.saveNode !== 'function') throw ERR_SAVE_UNSUPPORTED(agent.segment);
+  const agent = await run.deps.agents.forNode(plan.node);
   const answer = await agent.saveNode(
     plan.node,
     { ref: plan.ref, insecure: plan.insecure },
