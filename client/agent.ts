@@ -22,6 +22,9 @@ import {
   type LogQueryParams,
   type LogStreamSelector,
   NDJSON,
+  type SessionOperations,
+  type SessionRequest,
+  sessionQuery,
 } from '../api/agent/v1.js';
 import { agentUrlPolicyFromEnv, checkAgentApiUrl, type AgentUrlPolicy } from '../api/agent/api-url.js';
 import { agentWorkloadName } from '../api/agent/workload.js';
@@ -114,7 +117,7 @@ function isLogLine(value: unknown, follow: boolean, source: string): boolean {
 /** A deletion cut by the agent's time budget is asked again, at most this many times. */
 const MAX_DELETE_ROUNDS = 100;
 
-class HttpAgent implements AgentOperations {
+class HttpAgent implements AgentOperations, SessionOperations {
   readonly segment: string;
   private token: Promise<string> | undefined;
   private readonly fetch: typeof fetch;
@@ -150,6 +153,16 @@ class HttpAgent implements AgentOperations {
         },
       );
     return this.token;
+  }
+
+  /** The WebSocket URL and headers of a session (slice session, ADR 0019; client/sessions.ts opens it). */
+  async sessionTarget(
+    node: string,
+    request: SessionRequest,
+  ): Promise<{ url: string; headers: Record<string, string> }> {
+    const base = this.location.apiUrl.replace(/^http/, 'ws');
+    const url = `${base}${AGENT_PATHS.nodeSession(node)}?${sessionQuery(request)}`;
+    return { url, headers: { authorization: `Bearer ${await this.readToken()}` } };
   }
 
   private async headers(options: RequestOptions): Promise<Record<string, string>> {

@@ -12,6 +12,7 @@ import { CommandQueue, type CommandQueueOptions, type ConnectionListener } from 
 import { createCommandMetrics } from './metrics.js';
 import { commandRoutes } from './routes.js';
 import { TransferStore } from './transfers.js';
+import { SessionService } from '../sessions/index.js';
 
 export interface ChannelServiceOptions {
   /** Scratch directory for archives in transit (emptied at start). */
@@ -43,6 +44,8 @@ class Service implements ChannelService {
   private readonly transfers: TransferStore;
   private readonly channel: CommandChannel;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Interactive sessions (ADR 0019) start walt-session through this channel. */
+  private readonly sessions: SessionService;
 
   constructor(private readonly options: ChannelServiceOptions) {
     this.queue = new CommandQueue<NodeResult>(options.queue);
@@ -62,7 +65,20 @@ class Service implements ChannelService {
       appendLogs: options.appendLogs,
       logger: options.logger,
     }));
-    this.plugin = commandRoutes({ queue: this.queue, transfers: this.transfers, channel });
+    const routes = commandRoutes({ queue: this.queue, transfers: this.transfers, channel });
+    this.sessions = new SessionService({
+      channel: {
+        connected: (node) => this.queue.connected(node),
+        exec: (node, request) => channel.exec(node, request),
+        cancel: (node, id) => channel.cancel(node, id),
+      },
+      logger: options.logger,
+      metrics: options.metrics,
+    });
+    this.plugin = (app, ctx) => {
+      routes(app, ctx);
+      this.sessions.plugin(app, ctx);
+    };
   }
 
   rebooted(node: string, bootId?: string): void {
@@ -91,6 +107,7 @@ class Service implements ChannelService {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    this.sessions.stop();
     this.queue.stop();
     await this.transfers.removeAll();
   }

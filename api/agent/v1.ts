@@ -46,6 +46,11 @@ export const AGENT_PATHS = {
   nodeExec: (node: string): string => `/api/v1/nodes/${node}/exec`,
   nodeExecById: (node: string, id: string): string => `/api/v1/nodes/${node}/exec/${id}`,
   nodeFiles: (node: string): string => `/api/v1/nodes/${node}/files`,
+  // ---- slice session (ADR 0019): interactive sessions, WebSocket ----
+  /** Users (token): opens a session on the node; query SessionQuery. */
+  nodeSession: (node: string): string => `/api/v1/nodes/${node}/session`,
+  /** The node's walt-session connects back here (lease address + ?secret= of the session). */
+  nodeSessionBack: (node: string, id: string): string => `/api/v1/nodes/${node}/sessions/${id}`,
 } as const;
 
 // ---- WalT web API (§2.8) -------------------------------------------------------------------------
@@ -235,6 +240,51 @@ export interface FilesResult {
 export const COMMAND_POLL_WAIT_SECONDS = 25;
 /** A node that has not polled for this long is not connected (and is reported down). */
 export const COMMAND_CHANNEL_TIMEOUT_SECONDS = 60;
+
+// ---- Sessions (slice session, ADR 0019) ------------------------------------------------------------
+
+/**
+ * GET /api/v1/nodes/<node>/session (token), a WebSocket upgrade; frames of api/agent/session-frames.ts.
+ * Query: `tty=1` for a PTY (window `cols`, `rows`, `term` its TERM), `arg` repeated for the command
+ * (none: the node's login shell, which needs tty=1). The agent asks the node (command channel) to run
+ * node/walt/walt-session, which connects back to nodeSessionBack with a one-time secret; the client then
+ * gets the node's frames until an `exit` frame (or an `error` frame: WALT_ERR_SESSION_…, and the close).
+ * 409 WALT_ERR_NODE_NOT_CONNECTED before the upgrade when the node's command channel is down, 503
+ * WALT_ERR_SESSION_LIMIT when the node or the agent has too many sessions open.
+ */
+export interface SessionRequest {
+  /** Program and arguments; empty: the node's login shell. */
+  command: string[];
+  tty: boolean;
+  cols?: number;
+  rows?: number;
+  /** The TERM the remote side sees (tty only); default "xterm". */
+  term?: string;
+}
+
+/** Most sessions open at once on one node, and on one agent. */
+export const MAX_SESSIONS_PER_NODE = 8;
+export const MAX_SESSIONS_PER_AGENT = 64;
+
+/** Query string of SessionRequest (the order of `arg` is the command's). */
+export function sessionQuery(request: SessionRequest): string {
+  const query = new URLSearchParams();
+  if (request.tty) query.set('tty', '1');
+  if (request.cols !== undefined) query.set('cols', String(request.cols));
+  if (request.rows !== undefined) query.set('rows', String(request.rows));
+  if (request.term !== undefined) query.set('term', request.term);
+  for (const arg of request.command) query.append('arg', arg);
+  return query.toString();
+}
+
+/** What a client opens sessions with (client/sessions.ts over a WebSocket). */
+export interface SessionOperations {
+  /** The session's WebSocket URL (ws:// or wss://) and the headers to open it with. */
+  sessionTarget(
+    node: string,
+    request: SessionRequest,
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+}
 
 // ---- What a client of the agent can do (implemented over HTTP by client/agent.ts) -----------------
 

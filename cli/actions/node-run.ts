@@ -6,6 +6,7 @@ import type { ExecResult } from '../../api/agent/v1.js';
 import type { CliContext } from '../context.js';
 import { CommandExit } from '../exit-codes.js';
 import { formatDuration, parseTimeout } from '../timeout.js';
+import { nodeSession } from './node-shell.js';
 import { selectNodes } from './nodes.js';
 
 export const DEFAULT_RUN_TIMEOUT = '5m';
@@ -14,6 +15,8 @@ export const DEFAULT_CONNECT_TIMEOUT = '5m';
 export interface NodeRunOptions {
   timeout?: string;
   connectTimeout?: string;
+  /** On a PTY of one node, interactively (node-shell.ts). */
+  term?: boolean;
 }
 
 function print(ctx: CliContext, node: string, result: ExecResult, header: boolean): void {
@@ -43,6 +46,7 @@ export async function nodeRun(
   args: { set: string; command: readonly string[] },
   options: NodeRunOptions,
 ): Promise<void> {
+  if (options.term) return nodeSession(ctx, args.set, args.command);
   const timeoutMs = parseTimeout(options.timeout ?? DEFAULT_RUN_TIMEOUT);
   const connectMs = parseTimeout(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT);
   const nodes = await selectNodes(ctx, args.set);

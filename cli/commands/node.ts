@@ -14,6 +14,7 @@ import {
   nodeRun,
   type NodeRunOptions,
 } from '../actions/node-run.js';
+import { nodeSession } from '../actions/node-shell.js';
 import { nodeShow, type NodeShowOptions } from '../actions/node-show.js';
 import { DEFAULT_WAIT_TIMEOUT, nodeWait, type NodeWaitOptions } from '../actions/node-wait.js';
 import type { ContextFactory } from '../context.js';
@@ -124,16 +125,29 @@ function commands(node: Command, context: ContextFactory): void {
       'time to wait for a node that is not up yet',
       DEFAULT_CONNECT_TIMEOUT,
     )
+    .option('--term', 'run on a terminal (PTY) of one node, interactively, as ssh -t (slice session)')
     .allowUnknownOption()
     .action((set: string, command: string[], options: NodeRunOptions, cmd: Command) =>
       nodeRun(context(cmd), { set, command }, options),
     );
+  sessions(node, context);
   node
     .command('cp')
     .description('copy files to or from a node: cp <local> <node>:<path>, cp <node>:<path> <local>')
     .argument('<src>', 'local path, or <node>:<path>')
     .argument('<dst>', 'local path, or <node>:<path> (relative paths on nodes start at /root)')
     .action((src: string, dst: string, _options: unknown, cmd: Command) => nodeCp(context(cmd), src, dst));
+}
+
+/** Slice session (ADR 0019): interactive sessions through the agent. */
+function sessions(node: Command, context: ContextFactory): void {
+  node
+    .command('shell')
+    .description(
+      'open an interactive shell on a node (a PTY through its agent, as ssh); exits with its status',
+    )
+    .argument('<node>', 'one node')
+    .action((name: string, _options: unknown, cmd: Command) => nodeSession(context(cmd), name, []));
 }
 
 export function nodeCommand(context: ContextFactory): Command {
