@@ -262,8 +262,11 @@ export interface SessionRequest {
   term?: string;
 }
 
-/** Most sessions open at once on one node, and on one agent. */
-export const MAX_SESSIONS_PER_NODE = 8;
+/**
+ * Most sessions open at once on one node, and on one agent. Each session holds one of the node's 8
+ * command slots (ADR 0008) while it lasts: half of them stay for exec and file copies.
+ */
+export const MAX_SESSIONS_PER_NODE = 4;
 export const MAX_SESSIONS_PER_AGENT = 64;
 
 /** Query string of SessionRequest (the order of `arg` is the command's). */
