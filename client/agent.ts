@@ -24,6 +24,7 @@ import {
   NDJSON,
   type SessionOperations,
   type SessionRequest,
+  type SessionTarget,
   sessionQuery,
 } from '../api/agent/v1.js';
 import { agentUrlPolicyFromEnv, checkAgentApiUrl, type AgentUrlPolicy } from '../api/agent/api-url.js';
@@ -156,12 +157,14 @@ class HttpAgent implements AgentOperations, SessionOperations {
   }
 
   /** The WebSocket URL and headers of a session (slice session, ADR 0019; client/sessions.ts opens it). */
-  async sessionTarget(
-    node: string,
-    request: SessionRequest,
-  ): Promise<{ url: string; headers: Record<string, string> }> {
+  async sessionTarget(node: string, request: SessionRequest): Promise<SessionTarget> {
     const base = this.location.apiUrl.replace(/^http/, 'ws');
     const url = `${base}${AGENT_PATHS.nodeSession(node)}?${sessionQuery(request)}`;
+    return { url, headers: { authorization: `Bearer ${await this.readToken()}` } };
+  }
+
+  async consoleTarget(node: string): Promise<SessionTarget> {
+    const url = `${this.location.apiUrl.replace(/^http/, 'ws')}${AGENT_PATHS.nodeConsole(node)}`;
     return { url, headers: { authorization: `Bearer ${await this.readToken()}` } };
   }
 

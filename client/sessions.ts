@@ -10,7 +10,7 @@ import {
   MAX_SESSION_FRAME_BYTES,
   type SessionSignal,
 } from '../api/agent/session-frames.js';
-import type { AgentOperations, SessionOperations, SessionRequest } from '../api/agent/v1.js';
+import type { AgentOperations, SessionOperations, SessionRequest, SessionTarget } from '../api/agent/v1.js';
 import { defineError, WaltError } from '../common/errors.js';
 import { errorFromResponse, transportError } from './agent-response.js';
 
@@ -35,7 +35,8 @@ export interface SessionOutput {
 
 function sessionsOf(agent: AgentOperations): SessionOperations {
   const ops = agent as Partial<SessionOperations>;
-  if (typeof ops.sessionTarget !== 'function') throw ERR_SESSION_UNSUPPORTED(agent.segment);
+  if (typeof ops.sessionTarget !== 'function' || typeof ops.consoleTarget !== 'function')
+    throw ERR_SESSION_UNSUPPORTED(agent.segment);
   return ops as SessionOperations;
 }
 
@@ -57,7 +58,24 @@ export class RemoteSession {
     request: SessionRequest,
     output: SessionOutput,
   ): Promise<RemoteSession> {
-    const { url, headers } = await sessionsOf(agent).sessionTarget(node, request);
+    return RemoteSession.connect(agent, node, await sessionsOf(agent).sessionTarget(node, request), output);
+  }
+
+  /**
+   * Attaches to a virtual node's serial console: its output from now on; `write` types into it. There
+   * is no exit status: `done` rejects when the agent ends it, `close()` detaches.
+   */
+  static async console(agent: AgentOperations, node: string, output: SessionOutput): Promise<RemoteSession> {
+    return RemoteSession.connect(agent, node, await sessionsOf(agent).consoleTarget(node), output);
+  }
+
+  private static async connect(
+    agent: AgentOperations,
+    node: string,
+    target: SessionTarget,
+    output: SessionOutput,
+  ): Promise<RemoteSession> {
+    const { url, headers } = target;
     const socket = new WebSocket(url, { headers, maxPayload: MAX_SESSION_FRAME_BYTES });
     let settle!: { resolve: (status: number) => void; reject: (err: Error) => void };
     const done = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));

@@ -13,6 +13,7 @@ import { createCommandMetrics } from './metrics.js';
 import { commandRoutes } from './routes.js';
 import { TransferStore } from './transfers.js';
 import { SessionService } from '../sessions/index.js';
+import type { ConsoleSource } from '../sessions/console.js';
 
 export interface ChannelServiceOptions {
   /** Scratch directory for archives in transit (emptied at start). */
@@ -20,6 +21,8 @@ export interface ChannelServiceOptions {
   appendLogs: AppendLogs;
   logger: Logger;
   metrics: Registry;
+  /** Serial consoles of the agent's virtual nodes, for `walt node console` (agents/sessions/). */
+  consoles?: ConsoleSource;
   /** Queue settings (tests shorten the channel timeout). */
   queue?: CommandQueueOptions;
 }
@@ -74,6 +77,7 @@ class Service implements ChannelService {
       },
       logger: options.logger,
       metrics: options.metrics,
+      ...(options.consoles ? { consoles: options.consoles } : {}),
     });
     this.plugin = (app, ctx) => {
       routes(app, ctx);

@@ -54,3 +54,10 @@ export const SessionBackpressure = defineError(
     `the client sent ${bytes} bytes before the node connected back: wait for the node's first output before sending more`,
   413,
 );
+
+export const ConsoleNoVm = defineError(
+  'WALT_ERR_CONSOLE_NO_VM',
+  (node: string) =>
+    `node ${node} has no virtual machine on this agent (not a virtual node, or its VM is not started): walt node console attaches to virtual nodes only`,
+  409,
+);

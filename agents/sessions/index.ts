@@ -4,6 +4,7 @@
 // agent relays the frames of api/agent/session-frames.ts between the two sockets (session.ts).
 //   GET /api/v1/nodes/<name>/session?tty=&cols=&rows=&term=&arg=…   users (token), WebSocket
 //   GET /api/v1/nodes/<name>/sessions/<id>?secret=<hex>             the node's walt-session, WebSocket
+//   GET /api/v1/nodes/<name>/console                                users (token), a VM's serial console
 // Bounded before work: the token, the query, the caps (per node, per agent) and the node's channel
 // are checked in onRequest, before the upgrade; a WebSocket message over MAX_SESSION_FRAME_BYTES is
 // refused by ws before it is buffered; the node route checks the lease address then the secret.
@@ -21,6 +22,7 @@ import { requireNode, requireToken, waitsLong } from '../http/guards.js';
 import { nodeNameSchema } from '../http/schemas.js';
 import type { ValidExec } from '../commands/requests.js';
 import { NodeNotConnected } from '../commands/errors.js';
+import { ConsoleAttachments, type ConsoleSource } from './console.js';
 import { SessionRefused } from './errors.js';
 import { createSessionMetrics, type SessionMetrics } from './metrics.js';
 import { nodeSessionArgv, parseSessionQuery, type SessionQueryInput } from './request.js';
@@ -39,6 +41,8 @@ export interface SessionServiceOptions {
   logger: Logger;
   metrics: Registry;
   caps?: Partial<SessionCaps>;
+  /** Serial consoles of the agent's virtual nodes (`walt node console`). */
+  consoles?: ConsoleSource;
   timings?: Partial<SessionTimings>;
 }
 
@@ -66,6 +70,7 @@ export class SessionService {
   private readonly metrics: SessionMetrics;
   private readonly timings: SessionTimings;
   private readonly logger: Logger;
+  private readonly consoles: ConsoleAttachments;
 
   constructor(private readonly options: SessionServiceOptions) {
     this.table = new SessionTable({
@@ -75,6 +80,7 @@ export class SessionService {
     this.metrics = createSessionMetrics(options.metrics);
     this.timings = { ...DEFAULT_SESSION_TIMINGS, ...options.timings };
     this.logger = options.logger.child({ service: 'sessions' });
+    this.consoles = new ConsoleAttachments(options.consoles, this.metrics, this.logger, this.timings.idleMs);
   }
 
   readonly plugin: HttpPlugin = (app: FastifyInstance, ctx: HttpContext): void => {
@@ -111,6 +117,25 @@ export class SessionService {
         schema: { params: nodeParams },
       },
       (socket, request) => this.open(request.params.name, request.query, socket),
+    );
+    const checkConsole = (request: FastifyRequest, _reply: unknown, done: Done): void => {
+      try {
+        const { name } = request.params as NodeParams;
+        if (!ctx.view.nodeByName(name)) throw HttpUnknownNode(name);
+        this.consoles.checkRoom(name);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    };
+    scope.get<{ Params: NodeParams }>(
+      '/api/v1/nodes/:name/console',
+      {
+        websocket: true,
+        onRequest: [requireToken(ctx), checkConsole, waitsLong],
+        schema: { params: nodeParams },
+      },
+      (socket, request) => this.consoles.attach(request.params.name, socket),
     );
     const countAddress = requireNode(ctx);
     const fromNode = (request: FastifyRequest, reply: unknown, done: Done): void =>

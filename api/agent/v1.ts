@@ -51,6 +51,8 @@ export const AGENT_PATHS = {
   nodeSession: (node: string): string => `/api/v1/nodes/${node}/session`,
   /** The node's walt-session connects back here (lease address + ?secret= of the session). */
   nodeSessionBack: (node: string, id: string): string => `/api/v1/nodes/${node}/sessions/${id}`,
+  /** Users (token): a virtual node's serial console (stdin/stdout frames). */
+  nodeConsole: (node: string): string => `/api/v1/nodes/${node}/console`,
 } as const;
 
 // ---- WalT web API (§2.8) -------------------------------------------------------------------------
@@ -280,13 +282,17 @@ export function sessionQuery(request: SessionRequest): string {
   return query.toString();
 }
 
+export interface SessionTarget {
+  url: string;
+  headers: Record<string, string>;
+}
+
 /** What a client opens sessions with (client/sessions.ts over a WebSocket). */
 export interface SessionOperations {
   /** The session's WebSocket URL (ws:// or wss://) and the headers to open it with. */
-  sessionTarget(
-    node: string,
-    request: SessionRequest,
-  ): Promise<{ url: string; headers: Record<string, string> }>;
+  sessionTarget(node: string, request: SessionRequest): Promise<SessionTarget>;
+  /** The WebSocket of a virtual node's serial console (GET /api/v1/nodes/<node>/console, token). */
+  consoleTarget(node: string): Promise<SessionTarget>;
 }
 
 // ---- What a client of the agent can do (implemented over HTTP by client/agent.ts) -----------------

@@ -14,6 +14,7 @@ import {
   nodeRun,
   type NodeRunOptions,
 } from '../actions/node-run.js';
+import { nodeConsole } from '../actions/node-console.js';
 import { nodeSession } from '../actions/node-shell.js';
 import { nodeShow, type NodeShowOptions } from '../actions/node-show.js';
 import { DEFAULT_WAIT_TIMEOUT, nodeWait, type NodeWaitOptions } from '../actions/node-wait.js';
@@ -148,6 +149,11 @@ function sessions(node: Command, context: ContextFactory): void {
     )
     .argument('<node>', 'one node')
     .action((name: string, _options: unknown, cmd: Command) => nodeSession(context(cmd), name, []));
+  node
+    .command('console')
+    .description("attach to a virtual node's serial console (Ctrl-] detaches; the VM runs on)")
+    .argument('<vnode>', 'one virtual node')
+    .action((name: string, _options: unknown, cmd: Command) => nodeConsole(context(cmd), name));
 }
 
 export function nodeCommand(context: ContextFactory): Command {
