@@ -6,7 +6,7 @@
 // send-keys and the pane is read with capture-pane: a command's output, `stty size` before and after
 // the tmux window is resized, Ctrl-C on `sleep 100` giving $? = 130, and `exit 3` becoming walt's own
 // status. Then the hostile side: an oversized frame, a wrong secret, a wrong source address.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +124,53 @@ describe('walt node shell in a terminal (tmux), against the real agent and walt-
     const pane = await until('the command status', (p) => /^run-exit=7$/m.test(p));
     expect(pane).toContain('on-tty-5');
     await exec('tmux', ['kill-session', '-t', tmux]);
+  }, 120_000);
+
+  it('walt node run streams the output while the command runs, keeping its status and timeout', async () => {
+    const env = { ...process.env, WALT_AGENT_URL_ALLOW_LOOPBACK: '1' };
+    const child = spawn(
+      process.execPath,
+      [
+        builtCli,
+        '-n',
+        ns.name,
+        'node',
+        'run',
+        machine,
+        '--',
+        'sh',
+        '-c',
+        'echo "first-$((1+1))"; echo "err-$((2+2))" >&2; sleep 15; echo last; exit 6',
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let ended = false;
+    void exited.then(() => (ended = true));
+    // The first line shows while walt still runs (the buffered exec printed everything at the end).
+    await waitFor(
+      'the first line before the command ends',
+      () => Promise.resolve(out.includes('first-2') ? true : undefined),
+      60_000,
+    );
+    expect(ended).toBe(false);
+    expect(await exited).toBe(6);
+    expect(out).toBe('first-2\nlast\n');
+    expect(err).toBe('err-4\n');
+    // --timeout still ends the command: "did not finish" is the timeout category (5).
+    const slow = await exec(
+      process.execPath,
+      [builtCli, '-n', ns.name, 'node', 'run', '--timeout', '2s', machine, '--', 'sleep', '60'],
+      { env },
+    ).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
+    expect(slow).toBe(5);
   }, 120_000);
 
   it('walt node shell exits 255 when the session cannot be opened (unknown node)', async () => {
