@@ -196,17 +196,19 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     manager.addLeaderService('tftp-http', files);
     // Stopped before the HTTP service (services stop in reverse): it answers the nodes' waiting polls.
     manager.addLeaderService('commands', commands);
-    const vnodes = (late.vnodes = createVnodeService({
-      kc: options.kc,
-      segment: options.segment,
-      cacheDir: options.cacheDir,
-      manager,
-      logger,
-      metrics: manager.metrics.registry,
-      bridgeOf: () => options.bridge ?? segments.get(options.segment)?.spec.interface,
-      onConsoleLine: (node, line) => logs.consoleLine(node, line),
-    }));
-    manager.addLeaderService('vnodes', vnodes);
+    manager.addLeaderService(
+      'vnodes',
+      (late.vnodes = createVnodeService({
+        kc: options.kc,
+        segment: options.segment,
+        cacheDir: options.cacheDir,
+        manager,
+        logger,
+        metrics: manager.metrics.registry,
+        bridgeOf: () => options.bridge ?? segments.get(options.segment)?.spec.interface,
+        onConsoleLine: (node, line) => logs.consoleLine(node, line),
+      })),
+    );
     // Nodes powered from outside (PoE, webhook): the same reboot path, without the qemu driver, with
     // WalT's escalation (soft through the command channel first) and the boot watchdog.
     manager.addController(
