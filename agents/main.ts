@@ -36,7 +36,7 @@ import { physicalPowerController } from './power/physical-controller.js';
 import { createRebootPath } from './power/reboot-path.js';
 import { softRebootChannel } from './power/soft-reboot.js';
 import { createTopologyService } from './topology/service.js';
-import { createVnodeService } from './vnodes/index.js';
+import { createVnodeService, type VnodeService } from './vnodes/index.js';
 import { cacheView, type CacheView } from './netboot/informer-boot-view.js';
 import { imageAgentController } from './images/controller.js';
 import { secretReader } from '../oci/index.js';
@@ -144,7 +144,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     });
     imageProgress = (line) => logs.platform.imageProgress(line);
     const agentNamespace = options.namespace ?? systemNamespace();
+    // Set below, once the virtual nodes' service exists: `walt node console` attaches to its VMs.
+    const late: { vnodes?: VnodeService } = {};
     const commands = createCommandService({
+      consoles: (node, tap) => late.vnodes?.openConsole(node, tap),
       kc: options.kc,
       segment: options.segment,
       namespace: agentNamespace,
@@ -206,7 +209,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     manager.addLeaderService('saves', saves);
     manager.addLeaderService(
       'vnodes',
-      createVnodeService({
+      (late.vnodes = createVnodeService({
         kc: options.kc,
         segment: options.segment,
         cacheDir: options.cacheDir,
@@ -215,7 +218,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         metrics: manager.metrics.registry,
         bridgeOf: () => options.bridge ?? segments.get(options.segment)?.spec.interface,
         onConsoleLine: (node, line) => logs.consoleLine(node, line),
-      }),
+      })),
     );
     // Nodes powered from outside (PoE, webhook): the same reboot path, without the qemu driver, with
     // WalT's escalation (soft through the command channel first) and the boot watchdog.

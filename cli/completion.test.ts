@@ -59,7 +59,7 @@ describe('bashCompletion', () => {
     expect(complete('walt log wait --mode ')).toEqual(['ANY', 'ALL']);
     expect(complete('walt experiment ')).toEqual(['run', 'show', 'logs', 'rerun']);
     expect(complete('walt device config ')).toEqual(['my-nodes', 'free-nodes', 'all-nodes']);
-    expect(complete('walt -n lab node sh')).toEqual(['show']);
+    expect(complete('walt -n lab node sh')).toEqual(['show', 'shell']);
     expect(complete('walt node show --a')).toEqual(['--all']);
     expect(complete('walt node show -o y')).toEqual(['yaml']);
     expect(complete('walt node boot ')).toEqual(['my-nodes', 'free-nodes', 'all-nodes']);

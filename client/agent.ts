@@ -24,6 +24,10 @@ import {
   NDJSON,
   type SaveNodeRequest,
   type SaveNodeResult,
+  type SessionOperations,
+  type SessionRequest,
+  type SessionTarget,
+  sessionQuery,
 } from '../api/agent/v1.js';
 import { agentUrlPolicyFromEnv, checkAgentApiUrl, type AgentUrlPolicy } from '../api/agent/api-url.js';
 import { agentWorkloadName } from '../api/agent/workload.js';
@@ -116,7 +120,7 @@ function isLogLine(value: unknown, follow: boolean, source: string): boolean {
 /** A deletion cut by the agent's time budget is asked again, at most this many times. */
 const MAX_DELETE_ROUNDS = 100;
 
-class HttpAgent implements AgentOperations {
+class HttpAgent implements AgentOperations, SessionOperations {
   readonly segment: string;
   private token: Promise<string> | undefined;
   private readonly fetch: typeof fetch;
@@ -152,6 +156,18 @@ class HttpAgent implements AgentOperations {
         },
       );
     return this.token;
+  }
+
+  /** The WebSocket URL and headers of a session (ADR 0019; client/sessions.ts opens it). */
+  async sessionTarget(node: string, request: SessionRequest): Promise<SessionTarget> {
+    const base = this.location.apiUrl.replace(/^http/, 'ws');
+    const url = `${base}${AGENT_PATHS.nodeSession(node)}?${sessionQuery(request)}`;
+    return { url, headers: { authorization: `Bearer ${await this.readToken()}` } };
+  }
+
+  async consoleTarget(node: string): Promise<SessionTarget> {
+    const url = `${this.location.apiUrl.replace(/^http/, 'ws')}${AGENT_PATHS.nodeConsole(node)}`;
+    return { url, headers: { authorization: `Bearer ${await this.readToken()}` } };
   }
 
   private async headers(options: RequestOptions): Promise<Record<string, string>> {
@@ -210,7 +226,6 @@ class HttpAgent implements AgentOperations {
     return Buffer.from(await response.arrayBuffer());
   }
 
-  // ---- slice save ----
   saveNode(node: string, request: SaveNodeRequest, signal?: AbortSignal): Promise<SaveNodeResult> {
     return this.json('POST', AGENT_PATHS.nodeSave(node), { json: request, auth: true, signal, long: true });
   }

@@ -12,6 +12,8 @@ import { CommandQueue, type CommandQueueOptions, type ConnectionListener } from 
 import { createCommandMetrics } from './metrics.js';
 import { commandRoutes } from './routes.js';
 import { TransferStore } from './transfers.js';
+import { SessionService } from '../sessions/index.js';
+import type { ConsoleSource } from '../sessions/console.js';
 
 export interface ChannelServiceOptions {
   /** Scratch directory for archives in transit (emptied at start). */
@@ -19,6 +21,8 @@ export interface ChannelServiceOptions {
   appendLogs: AppendLogs;
   logger: Logger;
   metrics: Registry;
+  /** Serial consoles of the agent's virtual nodes, for `walt node console` (agents/sessions/). */
+  consoles?: ConsoleSource;
   /** Queue settings (tests shorten the channel timeout). */
   queue?: CommandQueueOptions;
 }
@@ -43,6 +47,8 @@ class Service implements ChannelService {
   private readonly transfers: TransferStore;
   private readonly channel: CommandChannel;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Interactive sessions (ADR 0019) start walt-session through this channel. */
+  private readonly sessions: SessionService;
 
   constructor(private readonly options: ChannelServiceOptions) {
     this.queue = new CommandQueue<NodeResult>(options.queue);
@@ -62,7 +68,21 @@ class Service implements ChannelService {
       appendLogs: options.appendLogs,
       logger: options.logger,
     }));
-    this.plugin = commandRoutes({ queue: this.queue, transfers: this.transfers, channel });
+    const routes = commandRoutes({ queue: this.queue, transfers: this.transfers, channel });
+    this.sessions = new SessionService({
+      channel: {
+        connected: (node) => this.queue.connected(node),
+        exec: (node, request) => channel.exec(node, request),
+        cancel: (node, id) => channel.cancel(node, id),
+      },
+      logger: options.logger,
+      metrics: options.metrics,
+      ...(options.consoles ? { consoles: options.consoles } : {}),
+    });
+    this.plugin = (app, ctx) => {
+      routes(app, ctx);
+      this.sessions.plugin(app, ctx);
+    };
   }
 
   rebooted(node: string, bootId?: string): void {
@@ -91,6 +111,7 @@ class Service implements ChannelService {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    this.sessions.stop();
     this.queue.stop();
     await this.transfers.removeAll();
   }

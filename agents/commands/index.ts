@@ -11,6 +11,7 @@ import type { ExecResult } from '../../api/agent/v1.js';
 import type { AppendLogs } from './channel.js';
 import type { ValidExec } from './requests.js';
 import { createChannelService, type ChannelService } from './channel-service.js';
+import type { ConsoleSource } from '../sessions/console.js';
 import type { ConnectionListener } from './command-queue.js';
 import { createSegmentStatusWriter, type SegmentStatusWriter } from './segment-status.js';
 import { ensureAgentToken } from './token.js';
@@ -33,6 +34,8 @@ export interface CommandServiceOptions {
   appendLogs: AppendLogs;
   logger: Logger;
   metrics: Registry;
+  /** Serial consoles of the agent's virtual nodes, for `walt node console` (agents/sessions/). */
+  consoles?: ConsoleSource;
 }
 
 export interface CommandService {

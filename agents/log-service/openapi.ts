@@ -302,6 +302,76 @@ function controlPaths(): Record<string, object> {
   };
 }
 
+const saveRequestSchema = {
+  type: 'object',
+  required: ['ref'],
+  properties: {
+    ref: { type: 'string', description: '<registry>/<repository>:<tag> to push to' },
+    insecure: { type: 'boolean' },
+    auth: {
+      type: 'object',
+      required: ['username', 'password'],
+      properties: { username: { type: 'string' }, password: { type: 'string' } },
+    },
+  },
+};
+const saveResultSchema = {
+  type: 'object',
+  required: ['ref', 'digest', 'layerBytes', 'changeBytes'],
+  properties: {
+    ref: { type: 'string' },
+    digest: { type: 'string' },
+    layerBytes: { type: 'integer' },
+    changeBytes: { type: 'integer' },
+  },
+};
+const secretQuery = { name: 'secret', in: 'query', required: true, schema: { type: 'string' } };
+const upgrade = { 101: { description: 'Switching protocols: frames of api/agent/session-frames.ts' } };
+
+/** Node save (ADR 0021) and interactive sessions (ADR 0019): control routes and the node's ends. */
+function sessionAndSavePaths(): Record<string, object> {
+  const fromNode = "From the node's leased address, with the one-time secret the agent gave it.";
+  return {
+    [AGENT_PATHS.nodeSave('{node}')]: {
+      post: op("Save the node's RAM overlay as a new image, pushed to a registry", 'control', {
+        security: token,
+        parameters: [nodeParam],
+        requestBody: { required: true, content: json(saveRequestSchema) },
+        responses: { 200: ok('Pushed', saveResultSchema) },
+      }),
+    },
+    [AGENT_PATHS.nodeSaveUpload('{node}', '{id}')]: {
+      post: op("The overlay's tar, streamed by the node (node)", 'node', {
+        description: fromNode,
+        parameters: [nodeParam, idParam, secretQuery],
+        requestBody: { content: tar },
+        responses: { 200: ok('Received') },
+      }),
+    },
+    [AGENT_PATHS.nodeSession('{node}')]: {
+      get: op('Open an interactive session on the node (WebSocket upgrade)', 'control', {
+        security: token,
+        parameters: [nodeParam],
+        responses: upgrade,
+      }),
+    },
+    [AGENT_PATHS.nodeSessionBack('{node}', '{id}')]: {
+      get: op("The node's end of a session (upgrade, node)", 'node', {
+        description: fromNode,
+        parameters: [nodeParam, idParam, secretQuery],
+        responses: upgrade,
+      }),
+    },
+    [AGENT_PATHS.nodeConsole('{node}')]: {
+      get: op("Attach to a virtual node's serial console (WebSocket upgrade)", 'control', {
+        security: token,
+        parameters: [nodeParam],
+        responses: upgrade,
+      }),
+    },
+  };
+}
+
 export function buildOpenApi(segment: string): object {
   return {
     openapi: '3.0.3',
@@ -313,6 +383,12 @@ export function buildOpenApi(segment: string): object {
         "(from the node's leased address) and the control routes (token). See api/agent/v1.ts.",
     },
     components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
-    paths: { ...webApiPaths(), ...logApiPaths(), ...nodePaths(), ...controlPaths() },
+    paths: {
+      ...webApiPaths(),
+      ...logApiPaths(),
+      ...nodePaths(),
+      ...controlPaths(),
+      ...sessionAndSavePaths(),
+    },
   };
 }

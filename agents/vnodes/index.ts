@@ -14,7 +14,7 @@ import { chooseAccel } from './accel.js';
 import { vnodeController } from './controller.js';
 import { vnodeMetrics } from './metrics.js';
 import { VnodeRunner } from './runner.js';
-import type { SupervisorOptions } from './supervisor.js';
+import type { ConsoleAttachment, SupervisorOptions } from './supervisor.js';
 
 export interface VnodeServiceOptions {
   kc: k8s.KubeConfig;
@@ -42,6 +42,8 @@ export interface VnodeService extends LeaderService {
   readonly power: PowerDrivers;
   /** Kills the node's VM and starts it again at once (WalT's "vnode hard-reboot"). */
   hardReboot(nodeName: string): Promise<void>;
+  /** Attaches to the VM's serial console (`walt node console`, ADR 0019); undefined without a VM here. */
+  openConsole(nodeName: string, tap: (chunk: Buffer) => void): ConsoleAttachment | undefined;
 }
 
 export function createVnodeService(options: VnodeServiceOptions): VnodeService {
@@ -93,6 +95,7 @@ export function createVnodeService(options: VnodeServiceOptions): VnodeService {
     controller: added,
     power: reboots.drivers,
     hardReboot: (nodeName) => runner.hardReboot(nodeName),
+    openConsole: (nodeName, tap) => runner.openConsole(nodeName, tap),
     // VMs start as the controller reconciles their nodes.
     start: () => Promise.resolve(),
     stop: () => runner.stopAll(),

@@ -11,7 +11,7 @@ import { hardwareKey, type Accel, type VmConfig } from './qemu-args.js';
 import { killLeftover } from './qemu-process.js';
 import { eventOf, type VmEventInput } from './status.js';
 import type { VmNotice } from './supervisor-state.js';
-import type { SupervisorOptions, VmSnapshot } from './supervisor.js';
+import type { ConsoleAttachment, SupervisorOptions, VmSnapshot } from './supervisor.js';
 import { commandRunner, deleteTap, tapName, type CommandRunner } from './tap.js';
 import { createVm, type Vm } from './vm.js';
 
@@ -64,6 +64,11 @@ export class VnodeRunner {
 
   workDir(name: string): string {
     return path.join(this.options.cacheDir, 'vnodes', name);
+  }
+
+  /** Attaches to the serial console of `name`'s VM; undefined when this agent runs none. */
+  openConsole(name: string, tap: (chunk: Buffer) => void): ConsoleAttachment | undefined {
+    return this.vms.get(name)?.vm.supervisor.openConsole(tap);
   }
 
   snapshot(name: string): VmSnapshot | undefined {

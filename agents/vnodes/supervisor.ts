@@ -57,6 +57,17 @@ export interface Supervisor {
   hardReset(): void;
   /** Powers off for good: no restart afterwards, console file closed. */
   stop(): Promise<void>;
+  /**
+   * Attaches to the serial console (ADR 0019): `tap` gets qemu's output from now on,
+   * across qemu restarts; `write` types into the running qemu's stdin (false when none runs).
+   */
+  openConsole(tap: (chunk: Buffer) => void): ConsoleAttachment;
+}
+
+/** An attachment to a VM's serial console. */
+export interface ConsoleAttachment {
+  write(data: Buffer): boolean;
+  close(): void;
 }
 
 const STDERR_LINE_LIMIT = 500;
@@ -72,6 +83,7 @@ class VmSupervisor implements Supervisor {
   private readonly log: Logger;
   private stopWaiters: Array<() => void> = [];
   private disposed = false;
+  private readonly consoleTaps = new Set<(chunk: Buffer) => void>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.current = options.config;
@@ -220,6 +232,19 @@ class VmSupervisor implements Supervisor {
     }
   }
 
+  openConsole(tap: (chunk: Buffer) => void): ConsoleAttachment {
+    this.consoleTaps.add(tap);
+    return {
+      write: (data) => {
+        const stdin = this.child?.stdin;
+        if (!stdin || stdin.destroyed) return false;
+        stdin.write(data);
+        return true;
+      },
+      close: () => this.consoleTaps.delete(tap),
+    };
+  }
+
   private attach(child: ChildProcessWithoutNullStreams): void {
     this.child = child;
     const lines = new ConsoleLines((line) => this.options.onConsoleLine?.(line));
@@ -232,6 +257,7 @@ class VmSupervisor implements Supervisor {
     child.stdout.on('data', (chunk: Buffer) => {
       this.console.write(chunk);
       lines.push(chunk);
+      for (const tap of this.consoleTaps) tap(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.stdin.on('error', () => undefined); // qemu gone: nothing to type into

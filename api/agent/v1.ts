@@ -46,11 +46,18 @@ export const AGENT_PATHS = {
   nodeExec: (node: string): string => `/api/v1/nodes/${node}/exec`,
   nodeExecById: (node: string, id: string): string => `/api/v1/nodes/${node}/exec/${id}`,
   nodeFiles: (node: string): string => `/api/v1/nodes/${node}/files`,
-  // ---- slice save (ADR 0021) ----
+  // walt node save (ADR 0021).
   // Controllers and users (token): save a running node's RAM overlay as a new image.
   nodeSave: (node: string): string => `/api/v1/nodes/${node}/save`,
   // Node-facing (lease address + the one-time secret of the upload slot): the overlay's tar.
   nodeSaveUpload: (node: string, id: string): string => `/api/v1/nodes/${node}/saves/${id}`,
+  // Interactive sessions over WebSocket (ADR 0019).
+  /** Users (token): opens a session on the node; query SessionQuery. */
+  nodeSession: (node: string): string => `/api/v1/nodes/${node}/session`,
+  /** The node's walt-session connects back here (lease address + ?secret= of the session). */
+  nodeSessionBack: (node: string, id: string): string => `/api/v1/nodes/${node}/sessions/${id}`,
+  /** Users (token): a virtual node's serial console (stdin/stdout frames). */
+  nodeConsole: (node: string): string => `/api/v1/nodes/${node}/console`,
 } as const;
 
 // ---- WalT web API (§2.8) -------------------------------------------------------------------------
@@ -241,7 +248,7 @@ export const COMMAND_POLL_WAIT_SECONDS = 25;
 /** A node that has not polled for this long is not connected (and is reported down). */
 export const COMMAND_CHANNEL_TIMEOUT_SECONDS = 60;
 
-// ---- Node save (slice save, ADR 0021) ------------------------------------------------------------
+// ---- Node save (ADR 0021) ----------------------------------------------------------------------
 
 /**
  * POST /api/v1/nodes/<node>/save (token): the node's RAM overlay (its writes since boot, /persist and
@@ -267,6 +274,58 @@ export interface SaveNodeResult {
   layerBytes: number;
   /** Bytes of regular-file content the node changed (what the layer holds, uncompressed). */
   changeBytes: number;
+}
+
+// ---- Sessions (ADR 0019) -----------------------------------------------------------------------
+
+/**
+ * GET /api/v1/nodes/<node>/session (token), a WebSocket upgrade; frames of api/agent/session-frames.ts.
+ * Query: `tty=1` for a PTY (window `cols`, `rows`, `term` its TERM), `arg` repeated for the command
+ * (none: the node's login shell, which needs tty=1). The agent asks the node (command channel) to run
+ * node/walt/walt-session, which connects back to nodeSessionBack with a one-time secret; the client then
+ * gets the node's frames until an `exit` frame (or an `error` frame: WALT_ERR_SESSION_…, and the close).
+ * 409 WALT_ERR_NODE_NOT_CONNECTED before the upgrade when the node's command channel is down, 503
+ * WALT_ERR_SESSION_LIMIT when the node or the agent has too many sessions open.
+ */
+export interface SessionRequest {
+  /** Program and arguments; empty: the node's login shell. */
+  command: string[];
+  tty: boolean;
+  cols?: number;
+  rows?: number;
+  /** The TERM the remote side sees (tty only); default "xterm". */
+  term?: string;
+}
+
+/**
+ * Most sessions open at once on one node, and on one agent. Each session holds one of the node's 8
+ * command slots (ADR 0008) while it lasts: half of them stay for exec and file copies.
+ */
+export const MAX_SESSIONS_PER_NODE = 4;
+export const MAX_SESSIONS_PER_AGENT = 64;
+
+/** Query string of SessionRequest (the order of `arg` is the command's). */
+export function sessionQuery(request: SessionRequest): string {
+  const query = new URLSearchParams();
+  if (request.tty) query.set('tty', '1');
+  if (request.cols !== undefined) query.set('cols', String(request.cols));
+  if (request.rows !== undefined) query.set('rows', String(request.rows));
+  if (request.term !== undefined) query.set('term', request.term);
+  for (const arg of request.command) query.append('arg', arg);
+  return query.toString();
+}
+
+export interface SessionTarget {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** What a client opens sessions with (client/sessions.ts over a WebSocket). */
+export interface SessionOperations {
+  /** The session's WebSocket URL (ws:// or wss://) and the headers to open it with. */
+  sessionTarget(node: string, request: SessionRequest): Promise<SessionTarget>;
+  /** The WebSocket of a virtual node's serial console (GET /api/v1/nodes/<node>/console, token). */
+  consoleTarget(node: string): Promise<SessionTarget>;
 }
 
 // ---- What a client of the agent can do (implemented over HTTP by client/agent.ts) -----------------
@@ -314,11 +373,6 @@ export interface AgentOperations {
   addCheckpoint(checkpoint: ApiCheckpoint): Promise<void>;
   listCheckpoints(owner?: string): Promise<ApiCheckpoint[]>;
   removeCheckpoint(name: string, owner?: string): Promise<void>;
-  // ---- slice save ----
   /** Saves the running node's changes as a new image pushed to `request.ref` (ADR 0021). */
-  saveNode(
-    node: string,
-    request: { ref: string; insecure?: boolean; auth?: { username: string; password: string } },
-    signal?: AbortSignal,
-  ): Promise<{ ref: string; digest: string; layerBytes: number; changeBytes: number }>;
+  saveNode(node: string, request: SaveNodeRequest, signal?: AbortSignal): Promise<SaveNodeResult>;
 }

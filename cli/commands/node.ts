@@ -15,6 +15,8 @@ import {
   nodeRun,
   type NodeRunOptions,
 } from '../actions/node-run.js';
+import { nodeConsole } from '../actions/node-console.js';
+import { nodeSession } from '../actions/node-shell.js';
 import { nodeShow, type NodeShowOptions } from '../actions/node-show.js';
 import { DEFAULT_WAIT_TIMEOUT, nodeWait, type NodeWaitOptions } from '../actions/node-wait.js';
 import type { ContextFactory } from '../context.js';
@@ -125,10 +127,12 @@ function commands(node: Command, context: ContextFactory): void {
       'time to wait for a node that is not up yet',
       DEFAULT_CONNECT_TIMEOUT,
     )
+    .option('--term', 'run on a terminal (PTY) of one node, interactively, as ssh -t')
     .allowUnknownOption()
     .action((set: string, command: string[], options: NodeRunOptions, cmd: Command) =>
       nodeRun(context(cmd), { set, command }, options),
     );
+  sessions(node, context);
   node
     .command('cp')
     .description('copy files to or from a node: cp <local> <node>:<path>, cp <node>:<path> <local>')
@@ -137,7 +141,7 @@ function commands(node: Command, context: ContextFactory): void {
     .action((src: string, dst: string, _options: unknown, cmd: Command) => nodeCp(context(cmd), src, dst));
 }
 
-// ---- slice save ----
+/** walt node save (ADR 0021): a running node's overlay as a new image. */
 function save(node: Command, context: ContextFactory): void {
   node
     .command('save')
@@ -149,6 +153,22 @@ function save(node: Command, context: ContextFactory): void {
     .action((name: string, image: string, options: NodeSaveOptions, cmd: Command) =>
       nodeSave(context(cmd), { node: name, image }, options),
     );
+}
+
+/** Interactive sessions (ADR 0019): interactive sessions through the agent. */
+function sessions(node: Command, context: ContextFactory): void {
+  node
+    .command('shell')
+    .description(
+      'open an interactive shell on a node (a PTY through its agent, as ssh); exits with its status',
+    )
+    .argument('<node>', 'one node')
+    .action((name: string, _options: unknown, cmd: Command) => nodeSession(context(cmd), name, []));
+  node
+    .command('console')
+    .description("attach to a virtual node's serial console (Ctrl-] detaches; the VM runs on)")
+    .argument('<vnode>', 'one virtual node')
+    .action((name: string, _options: unknown, cmd: Command) => nodeConsole(context(cmd), name));
 }
 
 export function nodeCommand(context: ContextFactory): Command {
