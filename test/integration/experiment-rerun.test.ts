@@ -7,8 +7,8 @@
 // is read by the node itself: its run step fetches its own boot file /boot/<node>/initrd.img from the
 // agent (the file differs between the two images). A control experiment on the moved tag boots the new
 // image: the move is real, so the rerun's result is not a leftover. keep.savedImage is checked here up
-// to the save itself (a name taken by a user's image: reported, nothing pushed); a real save at an
-// experiment's end is in test/integration/node-save.test.ts, whose machine has an overlay.
+// to the save itself (a name taken by a user's image: reported, nothing pushed); the save through the
+// real agent, from a run step's change to the pushed image, is in node-save.test.ts.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -5,8 +5,11 @@
 // `walt node run`; `walt node save` (the built CLI) has the agent turn the overlay into a layer and
 // push it to the lab's registry; the reference tools (skopeo, umoci) then fetch and unpack the saved
 // image, and the operator and agent make its WaltImage Ready. Also: a forged upload is refused.
+// And Experiment.spec.keep.savedImage through the same real route: an experiment's run step writes a
+// file in the overlay; at the end the operator saves the node through the agent (ADR 0022) and pins a
+// WaltImage to the digest pushed, which the reference tools fetch with the file in it.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,7 +17,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import * as k8s from '@kubernetes/client-node';
 import { extract as tarExtract } from 'tar-stream';
-import { RESOURCES, type WaltImage } from '../../api/v1alpha1/index.js';
+import { RESOURCES, type Experiment, type WaltImage, type WaltNode } from '../../api/v1alpha1/index.js';
 import { LAB_IMAGE, startCliLab, type CliLab } from '../support/cli-lab.js';
 import { ensureCliBuilt, walt } from './cli-support.js';
 import { kubeConfig, testNamespace, uniqueName, type CommandResult } from './support/cluster.js';
@@ -50,6 +53,19 @@ describe('walt node save (real agent, simulated machine on a real overlayfs)', (
   let mounted = false;
 
   const cli = (...args: string[]): Promise<CommandResult> => walt(['-n', ns.name, ...args], { cwd: tmp });
+  let unpacked: Promise<string> | undefined;
+  /** The lab image's files, unpacked once by the reference tools: the lower dir of the node's overlay. */
+  const lowerDir = (): Promise<string> =>
+    (unpacked ??= (async () => {
+      await run('skopeo', [
+        'copy',
+        '--src-tls-verify=false',
+        `docker://${lab.imageRef}`,
+        `oci:${tmp}/base:b`,
+      ]);
+      await run('umoci', ['unpack', '--image', `${tmp}/base:b`, `${tmp}/base-bundle`]);
+      return path.join(tmp, 'base-bundle', 'rootfs');
+    })());
 
   beforeAll(async () => {
     await ensureCliBuilt();
@@ -81,9 +97,7 @@ describe('walt node save (real agent, simulated machine on a real overlayfs)', (
     expect(await cli('node', 'wait', machine, '--timeout', '180s')).toMatchObject({ code: 0 });
     // And its root an overlayfs over the image's files, the upper dir where /walt/init keeps it
     const registry = lab.imageRef.split('/')[0]!;
-    await run('skopeo', ['copy', '--src-tls-verify=false', `docker://${lab.imageRef}`, `oci:${tmp}/base:b`]);
-    await run('umoci', ['unpack', '--image', `${tmp}/base:b`, `${tmp}/base-bundle`]);
-    const lower = path.join(tmp, 'base-bundle', 'rootfs');
+    const lower = await lowerDir();
     await mkdir(path.join(lower, 'srv', 'old'), { recursive: true });
     await run('sh', ['-c', `echo old > ${lower}/srv/old/f`]);
     const runDir = path.join(lab.node.options.dir, 'run');
@@ -253,4 +267,112 @@ describe('walt node save (real agent, simulated machine on a real overlayfs)', (
     });
     expect(anonymous.status).toBe(401);
   }, 120_000);
+
+  /** The experiment claiming the machine on the lab image whose one run step is `script`, kept as `saved`. */
+  async function runKept(name: string, script: string, saved: string): Promise<CommandResult> {
+    const manifest = [
+      'apiVersion: walt.dev/v1alpha1',
+      'kind: Experiment',
+      `metadata: {name: ${name}}`,
+      'spec:',
+      `  nodes: {names: [${machine}]}`,
+      `  image: ${LAB_IMAGE}`,
+      '  steps:',
+      `    - {name: change, run: {command: ${JSON.stringify(['sh', '-c', script])}}}`,
+      `  keep: {savedImage: ${saved}}`,
+    ].join('\n');
+    await writeFile(path.join(tmp, `${name}.yaml`), manifest);
+    return cli('experiment', 'run', `${name}.yaml`, '--wait', '--timeout', '240s');
+  }
+
+  const claimOf = async (node: string): Promise<unknown> =>
+    ((await api.getClusterCustomObject({ ...RESOURCES.node, name: node })) as WaltNode).status?.claimedBy;
+
+  it('keep.savedImage: an experiment ends with its node saved through the agent, pinned by digest', async () => {
+    // Given the machine free, and an experiment that claims it by name on the lab image, whose run step
+    // writes a file in the node's overlay and that keeps the node as "kept-img". (The simulated machine
+    // has no /walt/init: the step first does what init does at boot, a fresh upper dir and the overlay
+    // mounted over the image's files; the uploader then reads that upper dir, as on a real node.)
+    await cli('node', 'release', machine); // (held by the first case; nothing to do when run alone)
+    expect(await claimOf(machine)).toBeUndefined();
+    const lower = await lowerDir();
+    const runDir = path.join(lab.node.options.dir, 'run');
+    const root = path.join(tmp, 'merged-keep');
+    const step = [
+      `rm -rf ${runDir}/upper ${runDir}/work`,
+      `mkdir -p ${runDir}/upper ${runDir}/work ${root}`,
+      `mount -t overlay -o lowerdir=${lower},upperdir=${runDir}/upper,workdir=${runDir}/work walt-keep-test ${root}`,
+      `mkdir -p ${root}/root`,
+      `echo kept-by-experiment > ${root}/root/kept.txt`,
+    ].join(' && ');
+
+    // When it runs to its end
+    const result = await runKept('exp-keep', step, 'kept-img');
+
+    // Then it Succeeded and its status says the node was saved, by digest, with the size of the change
+    expect(result).toMatchObject({ code: 0 });
+    const exp = (await api.getNamespacedCustomObject({
+      ...RESOURCES.experiment,
+      namespace: ns.name,
+      name: 'exp-keep',
+    })) as Experiment;
+    const registry = lab.imageRef.split('/')[0]!;
+    expect(exp.status).toMatchObject({
+      phase: 'Succeeded',
+      savedImages: [
+        {
+          node: machine,
+          image: 'kept-img',
+          ref: `${registry}/walt/cli-lab:kept-img`,
+          digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) as unknown,
+          layerBytes: expect.any(Number) as unknown,
+          changeBytes: 'kept-by-experiment\n'.length,
+        },
+      ],
+    });
+    const saved = exp.status!.savedImages![0]!;
+    expect(saved).not.toHaveProperty('message');
+    expect(saved.layerBytes).toBeGreaterThan(0);
+    const digest = saved.digest!;
+    expect(exp.status!.conditions).toContainEqual(
+      expect.objectContaining({ type: 'ImageSaved', status: 'True', reason: 'Saved' }),
+    );
+    const events = await kc.makeApiClient(k8s.EventsV1Api).listNamespacedEvent({ namespace: ns.name });
+    expect(events.items).toContainEqual(
+      expect.objectContaining({
+        regarding: expect.objectContaining({ name: 'exp-keep' }) as unknown,
+        reason: 'ImageSaved',
+        type: 'Normal',
+        note: `${machine} saved as kept-img (${digest})`,
+      }),
+    );
+    // And the node was released after its save
+    expect(await claimOf(machine)).toBeUndefined();
+    // And the WaltImage of that name is pinned to the digest pushed, labelled with who saved it
+    const image = (await api.getNamespacedCustomObject({
+      ...RESOURCES.image,
+      namespace: ns.name,
+      name: 'kept-img',
+    })) as WaltImage;
+    expect(image.spec).toMatchObject({
+      ref: `${registry}/walt/cli-lab@${digest}`,
+      insecureRegistry: true,
+      recheck: { policy: 'Never' },
+    });
+    expect(image.metadata.labels).toEqual({
+      'walt.dev/saved-by-experiment': 'exp-keep',
+      'walt.dev/saved-node': machine,
+    });
+    // And the reference tools fetch that digest: the file the step wrote is there, on the image's files
+    await run('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${registry}/walt/cli-lab@${digest}`,
+      `oci:${tmp}/kept:k`,
+    ]);
+    await run('umoci', ['unpack', '--image', `${tmp}/kept:k`, `${tmp}/kept-bundle`]);
+    const rootfs = path.join(tmp, 'kept-bundle', 'rootfs');
+    expect(await readFile(path.join(rootfs, 'root', 'kept.txt'), 'utf8')).toBe('kept-by-experiment\n');
+    expect(await readFile(path.join(rootfs, 'boot', 'pc-x86-64', 'initrd.img'), 'utf8')).toBe('initrd\n');
+  }, 300_000);
 });
