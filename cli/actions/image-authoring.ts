@@ -25,7 +25,7 @@ export interface RecordOptions {
 export async function sourceImage(ctx: CliContext, arg: string): Promise<ImageSource> {
   const choice = parseImageArg(arg, ctx.namespace);
   if (choice.kind === 'default')
-    throw ERR_CLI_USAGE('name the default image of a model, e.g. pc-x86-64-default');
+    throw ERR_CLI_USAGE('name the default image of a model, e.g. walt-system/pc-x86-64-default');
   const image = await ctx.client.get<WaltImage>(RESOURCES.image, choice.name, choice.namespace);
   if (!image) throw ERR_CLI_IMAGE_NOT_FOUND(`${choice.namespace}/${choice.name}`);
   return sourceOf(image);
