@@ -112,19 +112,42 @@ describe('default images per model in use (operator/controllers/default-images)'
     expect(after?.metadata.labels?.['walt.dev/managed-by']).toBeUndefined();
   });
 
+  it('lets the operator create WaltImages in every namespace (RBAC: keep.savedImage saves anywhere)', async () => {
+    for (const namespace of [SYSTEM, 'default']) {
+      const result = await kubectl([
+        'auth',
+        'can-i',
+        'create',
+        'waltimages.walt.dev',
+        '-n',
+        namespace,
+        `--as=system:serviceaccount:${SYSTEM}:walt-operator`,
+      ]);
+      expect({ namespace, answer: result.stdout.trim() }).toEqual({ namespace, answer: 'yes' });
+    }
+  });
+
+  // What RBAC cannot say, the policy walt-operator-created-images does: saved images anywhere, default
+  // images in the system namespace only, nothing else (server-side dry runs as the operator).
   it.each([
-    [SYSTEM, 'yes'],
-    ['default', 'no'],
-  ])('lets the operator create WaltImages in %s: %s', async (namespace, answer) => {
-    const result = await kubectl([
-      'auth',
-      'can-i',
-      'create',
-      'waltimages.walt.dev',
-      '-n',
-      namespace,
-      `--as=system:serviceaccount:${SYSTEM}:walt-operator`,
-    ]);
-    expect(result.stdout.trim()).toBe(answer);
+    ['default', { 'walt.dev/saved-by-experiment': 'exp1' }, 'created'],
+    [SYSTEM, { 'walt.dev/managed-by': 'walt-default-images' }, 'created'],
+    ['default', { 'walt.dev/managed-by': 'walt-default-images' }, 'WALT_ERR_OPERATOR_FOREIGN_IMAGE'],
+    ['default', {}, 'WALT_ERR_OPERATOR_FOREIGN_IMAGE'],
+    [SYSTEM, {}, 'WALT_ERR_OPERATOR_FOREIGN_IMAGE'],
+  ])('as the operator, a WaltImage in %s labelled %j: %s', async (namespace, labels, outcome) => {
+    const image = {
+      apiVersion: 'walt.dev/v1alpha1',
+      kind: 'WaltImage',
+      metadata: { name: uniqueName('opimg'), namespace, labels },
+      spec: { ref: '127.0.0.1:5000/walt/x:1' },
+    };
+    const result = await kubectl(
+      ['create', '--dry-run=server', '-f', '-', `--as=system:serviceaccount:${SYSTEM}:walt-operator`],
+      JSON.stringify(image),
+    );
+    if (outcome === 'created')
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    else expect(result.stderr).toContain(outcome);
   });
 });
